@@ -1,0 +1,331 @@
+//! One actor per account. It owns the tokio-xmpp stanza stream (with our reconnect policy),
+//! runs the feature modules on every inbound stanza, sends what they queue, and reports the
+//! connection state as events.
+
+pub mod connector;
+mod reconnect;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_xmpp::parsers::caps::{compute_disco, hash_caps, Caps};
+use tokio_xmpp::parsers::hashes::Algo;
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::stanzastream::{Event as StreamEvent, StanzaStage, StanzaState, StanzaStream, StreamEvent as Lifecycle};
+use tokio_xmpp::Stanza;
+
+use crate::error::{EngineError, ErrorCode};
+use crate::event::{ConnectionState, EngineEvent};
+use crate::features::iq::{disco_info, CAPS_NODE};
+use crate::features::presence::{PresenceBook, Show};
+use crate::features::{chat, IqPurpose, Session};
+use crate::store::Store;
+use connector::{ConnectError, ConnectTarget, StreamTap, TrustRoots};
+use reconnect::{Attempt, Reconnector};
+
+/// Requests from the engine to an account actor.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Send the stored pending message with this row id (when online).
+    SendMessage(i64),
+    /// Send a stanza as is.
+    Send(Box<Stanza>),
+    /// Send a roster set and report the server's answer.
+    RosterSet(tokio_xmpp::parsers::roster::Roster, oneshot::Sender<Result<(), EngineError>>),
+    /// Change our own presence.
+    SetPresence { show: Show, status: Option<String> },
+    /// Close the stream and stop.
+    Stop(oneshot::Sender<()>),
+}
+
+/// Handle to a running account actor.
+#[derive(Debug)]
+pub(crate) struct AccountHandle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub state: Arc<Mutex<ConnectionState>>,
+}
+
+/// What an account actor needs to start.
+pub(crate) struct AccountSetup {
+    pub account_id: i64,
+    pub jid: BareJid,
+    pub target: ConnectTarget,
+    pub password: String,
+    pub roots: TrustRoots,
+    pub pins: Vec<String>,
+    pub store: Store,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub presence: Arc<PresenceBook>,
+}
+
+/// Starts the actor; it connects at once.
+pub(crate) fn spawn(setup: AccountSetup) -> AccountHandle {
+    let (commands, rx) = mpsc::unbounded_channel();
+    let state = Arc::new(Mutex::new(ConnectionState::Connecting));
+    let actor = Actor::new(setup, state.clone());
+    tokio::spawn(actor.run(rx));
+    AccountHandle { commands, state }
+}
+
+struct Actor {
+    session: Session,
+    state: Arc<Mutex<ConnectionState>>,
+    reconnector: Reconnector,
+    attempts: mpsc::UnboundedReceiver<Attempt>,
+    online: bool,
+    /// Outgoing messages to send with ack tracking: (stanza, row id, peer).
+    tracked: Vec<(Stanza, i64, String)>,
+    own_presence: (Show, Option<String>),
+}
+
+impl Actor {
+    fn new(setup: AccountSetup, state: Arc<Mutex<ConnectionState>>) -> Self {
+        let (report, attempts) = mpsc::unbounded_channel();
+        let reconnector = Reconnector {
+            target: setup.target,
+            password: Arc::new(setup.password),
+            roots: setup.roots,
+            pins: setup.pins,
+            tap: StreamTap::default(),
+            report,
+        };
+        let session = Session {
+            account_id: setup.account_id,
+            jid: setup.jid,
+            bound: None,
+            store: setup.store,
+            events: setup.events,
+            presence: setup.presence,
+            out: Vec::new(),
+            pending_iq: HashMap::new(),
+        };
+        Self { session, state, reconnector, attempts, online: false, tracked: Vec::new(), own_presence: (Show::Available, None) }
+    }
+
+    fn set_state(&self, state: ConnectionState) {
+        if let Ok(mut s) = self.state.lock() {
+            if *s == state {
+                return;
+            }
+            *s = state.clone();
+        }
+        tracing::info!(account = self.session.account_id, ?state, "connection state");
+        self.session.emit(EngineEvent::AccountState { account_id: self.session.account_id, state });
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let reconnector = self.reconnector.clone();
+        let mut stream = Some(StanzaStream::new(
+            Box::new(move |_, slot| {
+                tokio::spawn(reconnector.clone().run(slot));
+            }),
+            16,
+        ));
+        loop {
+            tokio::select! {
+                event = next_event(&mut stream) => match event {
+                    Some(event) => self.on_stream_event(event).await,
+                    None => {
+                        stream = None;
+                    }
+                },
+                Some(attempt) = self.attempts.recv() => {
+                    if self.on_attempt(attempt) {
+                        // Fatal: drop the stream so nothing retries behind the user's back.
+                        stream = None;
+                        self.online = false;
+                    }
+                },
+                command = commands.recv() => match command {
+                    Some(Command::Stop(done)) => {
+                        self.stop(stream.take()).await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(command) => self.on_command(command).await,
+                    None => {
+                        self.stop(stream.take()).await;
+                        return;
+                    }
+                },
+            }
+            if let Some(s) = stream.as_ref() {
+                self.flush(s).await;
+            } else {
+                self.session.out.clear();
+                self.tracked.clear();
+            }
+        }
+    }
+
+    async fn stop(&mut self, stream: Option<StanzaStream>) {
+        if let Some(s) = stream {
+            let _ = tokio::time::timeout(Duration::from_secs(3), s.close()).await;
+        }
+        self.session.presence.clear_account(self.session.account_id);
+        self.set_state(ConnectionState::Offline);
+    }
+
+    /// Sends everything the feature modules queued.
+    async fn flush(&mut self, stream: &StanzaStream) {
+        for stanza in std::mem::take(&mut self.session.out) {
+            let _token = stream.send(Box::new(stanza)).await;
+        }
+        for (stanza, row_id, peer) in std::mem::take(&mut self.tracked) {
+            let mut token = stream.send(Box::new(stanza)).await;
+            let store = self.session.store.clone();
+            let events = self.session.events.clone();
+            let account_id = self.session.account_id;
+            tokio::spawn(async move {
+                if let Some(StanzaState::Acked { .. }) = token.wait_for(StanzaStage::Acked).await {
+                    if store.set_message_state(row_id, "sent", None).await.is_ok() {
+                        let _ = events.send(EngineEvent::MessagesChanged { account_id, peer, ids: vec![row_id] });
+                    }
+                }
+            });
+        }
+    }
+
+    /// Returns true when the attempt was fatal.
+    fn on_attempt(&mut self, attempt: Attempt) -> bool {
+        match attempt {
+            Attempt::Started(1) => self.set_state(ConnectionState::Connecting),
+            Attempt::Started(_) => {}
+            Attempt::Retrying { attempt, retry_in, reason } => {
+                tracing::info!(account = self.session.account_id, "attempt {attempt} failed: {reason}");
+                self.set_state(ConnectionState::Reconnecting { attempt, retry_in_secs: retry_in.as_secs().max(1) });
+            }
+            Attempt::Fatal(error) => {
+                self.set_state(error_state(error));
+                return true;
+            }
+        }
+        false
+    }
+
+    async fn on_stream_event(&mut self, event: StreamEvent) {
+        match event {
+            StreamEvent::Stanza(stanza) => self.session.on_stanza(stanza).await,
+            StreamEvent::Stream(Lifecycle::Reset { bound_jid, .. }) => {
+                self.session.bound = bound_jid.try_into_full().ok();
+                self.online = true;
+                self.set_state(ConnectionState::Online);
+                self.on_session_start().await;
+            }
+            StreamEvent::Stream(Lifecycle::Resumed) => {
+                self.online = true;
+                self.set_state(ConnectionState::Online);
+            }
+            StreamEvent::Stream(Lifecycle::Suspended) => {
+                self.online = false;
+                self.set_state(ConnectionState::Reconnecting { attempt: 0, retry_in_secs: 0 });
+            }
+        }
+    }
+
+    /// A new session (not a resumption): announce presence, fetch the roster, resend the
+    /// outbox, surface stored subscription requests.
+    async fn on_session_start(&mut self) {
+        self.session.presence.clear_account(self.session.account_id);
+        self.session.request_roster().await;
+        self.session.out.push(self.presence_stanza().into());
+        match self.session.store.pending_messages(self.session.account_id).await {
+            Ok(rows) => {
+                for row in rows {
+                    self.queue_message_send(row.id).await;
+                }
+            }
+            Err(e) => tracing::warn!(account = self.session.account_id, "reading the outbox failed: {e}"),
+        }
+        if let Ok(requests) = self.session.store.subscription_requests(self.session.account_id).await {
+            for r in requests {
+                self.session.emit(EngineEvent::SubscriptionRequest { account_id: self.session.account_id, jid: r.jid });
+            }
+        }
+    }
+
+    fn presence_stanza(&self) -> Presence {
+        let (show, status) = &self.own_presence;
+        let mut p = Presence::available();
+        p.show = show.to_xmpp();
+        if let Some(status) = status {
+            p.set_status("", status.clone());
+        }
+        // XEP-0115 §5: caps hash over our disco#info.
+        if let Ok(hash) = hash_caps(&compute_disco(&disco_info(None)), Algo::Sha_1) {
+            p.add_payload(Caps::new(CAPS_NODE, hash));
+        }
+        p
+    }
+
+    async fn on_command(&mut self, command: Command) {
+        match command {
+            Command::SendMessage(id) => {
+                if self.online {
+                    self.queue_message_send(id).await;
+                }
+            }
+            Command::Send(stanza) => {
+                if self.online {
+                    self.session.out.push(*stanza);
+                }
+            }
+            Command::RosterSet(roster, done) => {
+                if !self.online {
+                    let _ = done.send(Err(EngineError::NotConnected));
+                    return;
+                }
+                let id = crate::features::new_id();
+                self.session.pending_iq.insert(id.clone(), IqPurpose::RosterSet(done));
+                self.session.out.push(tokio_xmpp::parsers::iq::Iq::from_set(id, roster).into());
+            }
+            Command::SetPresence { show, status } => {
+                self.own_presence = (show, status);
+                if self.online {
+                    self.session.out.push(self.presence_stanza().into());
+                }
+            }
+            Command::Stop(_) => {}
+        }
+    }
+
+    /// Queues one stored message; [`Self::flush`] marks it sent once the server acknowledges
+    /// it (XEP-0198). A message whose stream dies unacknowledged stays pending and is resent,
+    /// with the same origin-id, when the next session starts.
+    async fn queue_message_send(&mut self, row_id: i64) {
+        let store = &self.session.store;
+        let Ok(Some(row)) = store.message(row_id).await else { return };
+        if row.state != "pending" {
+            return;
+        }
+        let Ok(to) = Jid::new(&row.peer) else {
+            let _ = store.set_message_state(row_id, "failed", Some("invalid recipient address")).await;
+            self.session.emit(EngineEvent::MessagesChanged { account_id: self.session.account_id, peer: row.peer, ids: vec![row_id] });
+            return;
+        };
+        self.tracked.push((chat::outgoing_stanza(&row, to).into(), row_id, row.peer));
+    }
+}
+
+async fn next_event(stream: &mut Option<StanzaStream>) -> Option<StreamEvent> {
+    match stream {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn error_state(error: ConnectError) -> ConnectionState {
+    let (code, message, cert) = match error {
+        ConnectError::Auth(_) => (ErrorCode::AuthFailed, "The server rejected the password for this account. Check the password and try again.".to_owned(), None),
+        ConnectError::Certificate(info) => (ErrorCode::CertificateUntrusted, format!("The server presented a certificate that is not trusted ({}). Check its fingerprint with your server's administrator before trusting it.", info.reason), Some(info)),
+        ConnectError::Stream(condition) if condition == "conflict" => (ErrorCode::Conflict, "Another client signed in with the same resource and took over this session. Reconnect when it has gone, or use another resource.".to_owned(), None),
+        ConnectError::Stream(condition) => (ErrorCode::StreamError, format!("The server ended the session ({condition})."), None),
+        ConnectError::Policy(reason) => (ErrorCode::Network, reason, None),
+        ConnectError::Network(reason) => (ErrorCode::Network, format!("Can't reach the server: {reason}"), None),
+    };
+    ConnectionState::Error { code, message, cert }
+}

@@ -1,0 +1,88 @@
+//! Engine errors, each with a stable code the UI branches on.
+
+use serde::Serialize;
+
+/// Stable, machine-readable error codes shared with the UI (never branch on English text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The server rejected the credentials (SASL failure).
+    AuthFailed,
+    /// The server's certificate is not trusted and not pinned.
+    CertificateUntrusted,
+    /// Another client took over our resource (stream error `<conflict/>`).
+    Conflict,
+    /// Another stream error ended the session.
+    StreamError,
+    /// The server could not be reached or the connection broke.
+    Network,
+    /// A JID did not parse (RFC 7622).
+    InvalidJid,
+    /// No OS keyring to hold the password.
+    KeyringUnavailable,
+    /// No password is known for the account.
+    PasswordMissing,
+    /// An account with this JID exists already.
+    AccountExists,
+    /// No account with this id.
+    UnknownAccount,
+    /// The account is not connected.
+    NotConnected,
+    /// The server answered a request with an error.
+    ServerError,
+    /// A bug or a store failure.
+    Internal,
+}
+
+/// Errors returned by engine calls.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A JID did not parse.
+    #[error("'{input}' is not a valid Jabber ID: {reason}")]
+    InvalidJid {
+        /// What the user typed.
+        input: String,
+        /// Why it was rejected (RFC 7622).
+        reason: String,
+    },
+    /// An account with this bare JID exists.
+    #[error("an account for {0} already exists")]
+    AccountExists(String),
+    /// No account with this id.
+    #[error("no account with id {0}")]
+    UnknownAccount(i64),
+    /// The credential provider has no password for this account.
+    #[error("no password is stored for {0}")]
+    PasswordMissing(String),
+    /// The account is not online.
+    #[error("the account is not connected")]
+    NotConnected,
+    /// The server answered with an error.
+    #[error("the server refused: {0}")]
+    Server(String),
+    /// Database failure.
+    #[error("store error: {0}")]
+    Store(#[from] sqlx::Error),
+    /// Migration failure.
+    #[error("store migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Credential storage failure (keyring).
+    #[error("credential store: {0}")]
+    Credentials(String),
+}
+
+impl EngineError {
+    /// The stable code for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidJid { .. } => ErrorCode::InvalidJid,
+            Self::AccountExists(_) => ErrorCode::AccountExists,
+            Self::UnknownAccount(_) => ErrorCode::UnknownAccount,
+            Self::PasswordMissing(_) => ErrorCode::PasswordMissing,
+            Self::NotConnected => ErrorCode::NotConnected,
+            Self::Server(_) => ErrorCode::ServerError,
+            Self::Store(_) | Self::Migrate(_) => ErrorCode::Internal,
+            Self::Credentials(_) => ErrorCode::KeyringUnavailable,
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Events the engine emits on its broadcast channel. GUI-free: they carry ids and small views,
+//! the shell maps them to UI events.
+
+use serde::Serialize;
+
+use crate::error::ErrorCode;
+
+/// A certificate the engine refused, for the "trust this certificate" screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateInfo {
+    /// SHA-256 of the leaf certificate's DER, lowercase hex without separators.
+    pub sha256: String,
+    /// The certificate's subject, RFC 4514 string.
+    pub subject: String,
+    /// Why the verifier refused it.
+    pub reason: String,
+}
+
+/// Connection state of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Not connected, not trying (disabled or not started).
+    Offline,
+    /// First connection attempt in progress.
+    Connecting,
+    /// Session established (resource bound or stream resumed).
+    Online,
+    /// Lost or failed; another attempt follows by itself.
+    Reconnecting {
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// Seconds until the next attempt.
+        retry_in_secs: u64,
+    },
+    /// Stopped on an error that retrying cannot fix; waits for the user.
+    Error {
+        /// Stable code.
+        code: ErrorCode,
+        /// A sentence the user can act on.
+        message: String,
+        /// The refused certificate, for `certificate_untrusted`.
+        cert: Option<CertificateInfo>,
+    },
+}
+
+/// Something changed; the shell forwards these to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// An account's connection state changed.
+    AccountState {
+        /// Account id.
+        account_id: i64,
+        /// New state.
+        state: ConnectionState,
+    },
+    /// Accounts were added, removed or changed.
+    AccountsChanged,
+    /// Messages were stored (new or with a changed send state) in one conversation.
+    MessagesChanged {
+        /// Account id.
+        account_id: i64,
+        /// Partner bare JID.
+        peer: String,
+        /// Row ids of the new or changed messages.
+        ids: Vec<i64>,
+    },
+    /// The roster of an account changed (reload it).
+    RosterChanged {
+        /// Account id.
+        account_id: i64,
+    },
+    /// A contact's presence changed.
+    PresenceChanged {
+        /// Account id.
+        account_id: i64,
+        /// Contact bare JID.
+        jid: String,
+    },
+    /// Someone asked to see our presence (RFC 6121 §3.1.3). Also emitted for requests that
+    /// were stored while the app was closed, once per connect.
+    SubscriptionRequest {
+        /// Account id.
+        account_id: i64,
+        /// Who asked, bare JID.
+        jid: String,
+    },
+}

@@ -1,0 +1,66 @@
+//! Feature modules. Each inbound stanza is parsed once (by tokio-xmpp into xmpp-parsers types)
+//! and handed to the module for its kind; modules update the store, emit events and queue
+//! stanzas to send in [`Session::out`]. One file per feature or XEP.
+
+pub mod chat;
+pub mod iq;
+pub mod presence;
+pub mod roster;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, oneshot};
+use tokio_xmpp::parsers::jid::{BareJid, FullJid};
+use tokio_xmpp::Stanza;
+
+use crate::error::EngineError;
+use crate::event::EngineEvent;
+use crate::store::Store;
+use presence::PresenceBook;
+
+/// Why we sent an IQ, so its answer can be routed.
+#[derive(Debug)]
+pub(crate) enum IqPurpose {
+    /// Our roster get (RFC 6121 §2.2) at session start.
+    RosterGet,
+    /// A roster set on the user's behalf; the caller waits for the outcome.
+    RosterSet(oneshot::Sender<Result<(), EngineError>>),
+}
+
+/// Per-account protocol state shared by the feature modules while a session runs.
+pub(crate) struct Session {
+    pub account_id: i64,
+    /// Our bare JID.
+    pub jid: BareJid,
+    /// Our full JID once bound.
+    pub bound: Option<FullJid>,
+    pub store: Store,
+    pub events: broadcast::Sender<EngineEvent>,
+    pub presence: Arc<PresenceBook>,
+    /// Stanzas to send, filled by the handlers and drained by the account actor.
+    pub out: Vec<Stanza>,
+    /// IQs awaiting an answer, by id.
+    pub pending_iq: HashMap<String, IqPurpose>,
+}
+
+impl Session {
+    pub(crate) fn emit(&self, event: EngineEvent) {
+        // No receiver is not an error: the shell may not listen yet.
+        let _ = self.events.send(event);
+    }
+
+    /// Dispatches one inbound stanza to its feature module.
+    pub(crate) async fn on_stanza(&mut self, stanza: Stanza) {
+        match stanza {
+            Stanza::Message(m) => self.on_message(m).await,
+            Stanza::Presence(p) => self.on_presence(p).await,
+            Stanza::Iq(iq) => self.on_iq(iq).await,
+        }
+    }
+}
+
+/// A fresh random id for a stanza or an origin-id.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

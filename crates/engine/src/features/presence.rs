@@ -1,0 +1,152 @@
+//! Presence (RFC 6121 §4) and subscriptions (RFC 6121 §3): contacts' presence per resource with
+//! an aggregated best presence, inbound subscription requests kept until answered.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tokio_xmpp::parsers::presence::{Presence, Show as XmppShow, Type as PresenceType};
+
+use super::Session;
+use crate::event::EngineEvent;
+
+/// How available a contact (or we) are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Show {
+    /// Unavailable (no resource online).
+    Offline,
+    /// Extended away (`xa`).
+    Xa,
+    /// Away.
+    Away,
+    /// Do not disturb.
+    Dnd,
+    /// Available.
+    Available,
+    /// Free for chat.
+    Chat,
+}
+
+impl Show {
+    pub(crate) fn from_xmpp(show: Option<&XmppShow>) -> Self {
+        match show {
+            None => Self::Available,
+            Some(XmppShow::Away) => Self::Away,
+            Some(XmppShow::Chat) => Self::Chat,
+            Some(XmppShow::Dnd) => Self::Dnd,
+            Some(XmppShow::Xa) => Self::Xa,
+        }
+    }
+
+    pub(crate) fn to_xmpp(self) -> Option<XmppShow> {
+        match self {
+            Self::Away => Some(XmppShow::Away),
+            Self::Chat => Some(XmppShow::Chat),
+            Self::Dnd => Some(XmppShow::Dnd),
+            Self::Xa => Some(XmppShow::Xa),
+            Self::Available | Self::Offline => None,
+        }
+    }
+}
+
+/// Presence of one resource, or the aggregate of a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresenceInfo {
+    /// Availability.
+    pub show: Show,
+    /// Status text.
+    pub status: Option<String>,
+    /// Priority (RFC 6121 §4.7.2.3), -128..=127.
+    pub priority: i8,
+}
+
+impl PresenceInfo {
+    /// A contact with no resource online.
+    pub fn offline() -> Self {
+        Self { show: Show::Offline, status: None, priority: 0 }
+    }
+}
+
+/// In-memory presence of every contact of every account: account id -> bare JID -> resource.
+#[derive(Debug, Default)]
+pub struct PresenceBook(Mutex<HashMap<i64, HashMap<String, HashMap<String, PresenceInfo>>>>);
+
+impl PresenceBook {
+    /// Best presence of a contact: highest priority, then most available (RFC 6121 §4.7.2.3).
+    pub fn best(&self, account_id: i64, jid: &str) -> PresenceInfo {
+        let Ok(book) = self.0.lock() else { return PresenceInfo::offline() };
+        book.get(&account_id)
+            .and_then(|a| a.get(jid))
+            .and_then(|resources| resources.values().max_by_key(|p| (p.priority, p.show)).cloned())
+            .unwrap_or_else(PresenceInfo::offline)
+    }
+
+    fn set(&self, account_id: i64, jid: &str, resource: &str, info: Option<PresenceInfo>) {
+        let Ok(mut book) = self.0.lock() else { return };
+        let contacts = book.entry(account_id).or_default();
+        match info {
+            Some(info) => {
+                contacts.entry(jid.to_owned()).or_default().insert(resource.to_owned(), info);
+            }
+            None => {
+                if let Some(resources) = contacts.get_mut(jid) {
+                    resources.remove(resource);
+                    if resources.is_empty() {
+                        contacts.remove(jid);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets everything known about an account's contacts (we went offline).
+    pub fn clear_account(&self, account_id: i64) {
+        if let Ok(mut book) = self.0.lock() {
+            book.remove(&account_id);
+        }
+    }
+}
+
+impl Session {
+    /// Handles an inbound presence stanza.
+    pub(crate) async fn on_presence(&mut self, presence: Presence) {
+        let Some(from) = presence.from.clone() else {
+            tracing::debug!("presence without from, ignored");
+            return;
+        };
+        let bare = from.to_bare().to_string();
+        let resource = from.resource().map(|r| r.to_string()).unwrap_or_default();
+        let status = presence.statuses.values().next().cloned();
+        match presence.type_ {
+            PresenceType::None => {
+                let info = PresenceInfo { show: Show::from_xmpp(presence.show.as_ref()), status, priority: presence.priority.0 };
+                self.presence.set(self.account_id, &bare, &resource, Some(info));
+                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+            }
+            PresenceType::Unavailable => {
+                self.presence.set(self.account_id, &bare, &resource, None);
+                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+            }
+            PresenceType::Subscribe => {
+                if let Err(e) = self.store.add_subscription_request(self.account_id, &bare, status.as_deref()).await {
+                    tracing::warn!(account = self.account_id, "storing subscription request failed: {e}");
+                }
+                self.emit(EngineEvent::SubscriptionRequest { account_id: self.account_id, jid: bare });
+            }
+            PresenceType::Unsubscribe => {
+                // A withdrawn request (RFC 6121 §3.2.3) is no longer pending.
+                let _ = self.store.remove_subscription_request(self.account_id, &bare).await;
+            }
+            PresenceType::Subscribed | PresenceType::Unsubscribed => {
+                // The roster push that follows carries the new subscription state.
+            }
+            PresenceType::Error => {
+                tracing::info!(account = self.account_id, "presence error from {bare}");
+                self.presence.set(self.account_id, &bare, &resource, None);
+                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+            }
+            PresenceType::Probe => {}
+        }
+    }
+}

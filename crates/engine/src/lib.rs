@@ -1,0 +1,428 @@
+//! Linnet's engine: everything XMPP, with no GUI dependency.
+//!
+//! [`Engine`] owns the store and one actor per enabled account. The shell calls its methods
+//! and forwards [`EngineEvent`]s from [`Engine::subscribe`] to the UI. Passwords come from a
+//! [`CredentialProvider`] (the OS keyring in the desktop app) and never touch the store.
+
+pub mod account;
+mod error;
+mod event;
+pub mod features;
+pub mod store;
+mod view;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, oneshot};
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::presence::Presence;
+
+pub use account::connector::{fingerprint, TrustRoots};
+pub use error::{EngineError, ErrorCode};
+pub use event::{CertificateInfo, ConnectionState, EngineEvent};
+pub use features::presence::{PresenceInfo, Show};
+pub use store::{ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow};
+pub use view::{AccountView, Contact};
+
+use account::connector::ConnectTarget;
+use account::{AccountHandle, AccountSetup, Command};
+use features::presence::PresenceBook;
+use features::roster::{roster_remove, roster_set};
+use store::{now_ms, NewMessage};
+
+/// Supplies account passwords. The desktop shell backs it with the OS keyring.
+pub trait CredentialProvider: Send + Sync {
+    /// The password for `jid`, `Ok(None)` when none is stored.
+    ///
+    /// Errors: [`EngineError::Credentials`] when the store cannot be reached.
+    fn password(&self, account_id: i64, jid: &str) -> Result<Option<String>, EngineError>;
+}
+
+/// Engine settings.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Where the database lives.
+    pub store: StoreOptions,
+    /// Roots trusted beside the system's (tests use their own CA).
+    pub trust: TrustRoots,
+}
+
+/// A new account as the user typed it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewAccount {
+    /// The JID, bare or with a resource.
+    pub jid: String,
+    /// Host override (skips SRV lookup).
+    pub host: Option<String>,
+    /// Port override.
+    pub port: Option<u16>,
+    /// XEP-0368 direct TLS.
+    #[serde(default)]
+    pub direct_tls: bool,
+}
+
+struct Inner {
+    store: Store,
+    events: broadcast::Sender<EngineEvent>,
+    presence: Arc<PresenceBook>,
+    credentials: Arc<dyn CredentialProvider>,
+    trust: TrustRoots,
+    accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
+    /// Last state of accounts without a running actor (errors survive the actor).
+    states: Mutex<HashMap<i64, ConnectionState>>,
+}
+
+/// The engine. Cheap to clone; all clones share the same accounts and store.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// Parses and normalises a JID typed by the user (RFC 7622).
+///
+/// Errors: [`EngineError::InvalidJid`] naming what is wrong.
+pub fn parse_jid(input: &str) -> Result<Jid, EngineError> {
+    let trimmed = input.trim();
+    let jid = Jid::new(trimmed).map_err(|e| EngineError::InvalidJid { input: input.to_owned(), reason: e.to_string() })?;
+    if jid.node().is_none() {
+        return Err(EngineError::InvalidJid { input: input.to_owned(), reason: "it needs a user part, as in user@example.org".into() });
+    }
+    Ok(jid)
+}
+
+/// Parses a contact's bare JID. Errors: [`EngineError::InvalidJid`].
+pub fn parse_bare_jid(input: &str) -> Result<BareJid, EngineError> {
+    BareJid::new(input.trim()).map_err(|e| EngineError::InvalidJid { input: input.to_owned(), reason: e.to_string() })
+}
+
+impl Engine {
+    /// Opens the store and connects every enabled account.
+    ///
+    /// Errors: [`EngineError::Store`] / [`EngineError::Migrate`] when the database cannot be opened.
+    pub async fn start(config: EngineConfig, credentials: Arc<dyn CredentialProvider>) -> Result<Self, EngineError> {
+        let store = Store::open(&config.store).await?;
+        let (events, _) = broadcast::channel(4096);
+        let engine = Self {
+            inner: Arc::new(Inner {
+                store,
+                events,
+                presence: Arc::new(PresenceBook::default()),
+                credentials,
+                trust: config.trust,
+                accounts: tokio::sync::Mutex::new(HashMap::new()),
+                states: Mutex::new(HashMap::new()),
+            }),
+        };
+        for account in engine.inner.store.accounts().await? {
+            if account.enabled {
+                engine.connect(account.id).await?;
+            }
+        }
+        Ok(engine)
+    }
+
+    /// Events from now on. A receiver that falls behind by more than 4096 events gets
+    /// `RecvError::Lagged` and should reload its views.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The store, for reads the shell makes directly.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Adds an account (the caller stores its password first) and connects it.
+    ///
+    /// Errors: [`EngineError::InvalidJid`], [`EngineError::AccountExists`].
+    pub async fn add_account(&self, new: NewAccount) -> Result<AccountView, EngineError> {
+        let jid = parse_jid(&new.jid)?;
+        let bare = jid.to_bare().to_string();
+        let resource = jid.resource().map(|r| r.to_string());
+        let host = new.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
+        let row = self.inner.store.insert_account(&bare, resource.as_deref(), host, new.port, new.direct_tls).await?;
+        self.emit(EngineEvent::AccountsChanged);
+        self.connect(row.id).await?;
+        self.account_view(row.id).await
+    }
+
+    /// Disconnects and deletes an account with all its data.
+    pub async fn remove_account(&self, account_id: i64) -> Result<(), EngineError> {
+        self.disconnect(account_id).await;
+        self.inner.store.delete_account(account_id).await?;
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.remove(&account_id);
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        Ok(())
+    }
+
+    /// Enables (connects) or disables (disconnects) an account; remembered across restarts.
+    pub async fn set_account_enabled(&self, account_id: i64, enabled: bool) -> Result<(), EngineError> {
+        self.inner.store.account(account_id).await?;
+        self.inner.store.set_account_enabled(account_id, enabled).await?;
+        if enabled {
+            self.connect(account_id).await?;
+        } else {
+            self.disconnect(account_id).await;
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        Ok(())
+    }
+
+    /// Reconnects an enabled account (after a password change or a fatal error).
+    pub async fn reconnect(&self, account_id: i64) -> Result<(), EngineError> {
+        self.connect(account_id).await
+    }
+
+    /// Trusts a certificate for one account (SHA-256 of its DER, hex) and reconnects.
+    pub async fn trust_certificate(&self, account_id: i64, sha256: &str, subject: Option<&str>) -> Result<(), EngineError> {
+        let clean: String = sha256.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+        if clean.len() != 64 {
+            return Err(EngineError::Server("a SHA-256 fingerprint has 64 hex digits".into()));
+        }
+        self.inner.store.pin_certificate(account_id, &clean, subject).await?;
+        self.connect(account_id).await
+    }
+
+    /// (Re)starts the actor of an account.
+    async fn connect(&self, account_id: i64) -> Result<(), EngineError> {
+        self.disconnect(account_id).await;
+        let account = self.inner.store.account(account_id).await?;
+        let password = match self.inner.credentials.password(account_id, &account.jid) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                self.set_offline_state(account_id, ConnectionState::Error { code: ErrorCode::PasswordMissing, message: "No password is stored for this account. Enter it again.".into(), cert: None });
+                return Ok(());
+            }
+            Err(e) => {
+                self.set_offline_state(account_id, ConnectionState::Error { code: e.code(), message: e.to_string(), cert: None });
+                return Ok(());
+            }
+        };
+        let bare = parse_bare_jid(&account.jid)?;
+        let jid = match &account.resource {
+            Some(r) => Jid::new(&format!("{}/{}", account.jid, r)).unwrap_or_else(|_| Jid::from(bare.clone())),
+            None => Jid::from(bare.clone()),
+        };
+        let target = ConnectTarget {
+            jid,
+            host: account.host.clone(),
+            port: account.port.and_then(|p| u16::try_from(p).ok()),
+            direct_tls: account.direct_tls,
+        };
+        let pins = self.inner.store.pinned_certificates(account_id).await?;
+        let handle = account::spawn(AccountSetup {
+            account_id,
+            jid: bare,
+            target,
+            password,
+            roots: self.inner.trust.clone(),
+            pins,
+            store: self.inner.store.clone(),
+            events: self.inner.events.clone(),
+            presence: self.inner.presence.clone(),
+        });
+        self.inner.accounts.lock().await.insert(account_id, handle);
+        Ok(())
+    }
+
+    fn set_offline_state(&self, account_id: i64, state: ConnectionState) {
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.insert(account_id, state.clone());
+        }
+        self.emit(EngineEvent::AccountState { account_id, state });
+    }
+
+    async fn disconnect(&self, account_id: i64) {
+        let handle = self.inner.accounts.lock().await.remove(&account_id);
+        if let Some(handle) = handle {
+            let (done, wait) = oneshot::channel();
+            if handle.commands.send(Command::Stop(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.remove(&account_id);
+        }
+    }
+
+    /// Stops every account (closing streams cleanly) and closes the store.
+    pub async fn shutdown(&self) {
+        let ids: Vec<i64> = self.inner.accounts.lock().await.keys().copied().collect();
+        for id in ids {
+            self.disconnect(id).await;
+        }
+        self.inner.store.close().await;
+    }
+
+    /// Current connection state of an account.
+    pub async fn state(&self, account_id: i64) -> ConnectionState {
+        if let Some(handle) = self.inner.accounts.lock().await.get(&account_id) {
+            if let Ok(state) = handle.state.lock() {
+                return state.clone();
+            }
+        }
+        self.inner.states.lock().ok().and_then(|s| s.get(&account_id).cloned()).unwrap_or(ConnectionState::Offline)
+    }
+
+    async fn send_command(&self, account_id: i64, command: Command) -> Result<(), EngineError> {
+        let accounts = self.inner.accounts.lock().await;
+        let handle = accounts.get(&account_id).ok_or(EngineError::NotConnected)?;
+        handle.commands.send(command).map_err(|_| EngineError::NotConnected)
+    }
+
+    /// Stores a chat message as pending, then sends it when the account is online (now or
+    /// after reconnecting). Returns the stored row.
+    ///
+    /// Errors: [`EngineError::InvalidJid`] for a bad recipient, store errors. Never fails
+    /// because the account is offline: the message waits in the outbox.
+    pub async fn send_message(&self, account_id: i64, to: &str, body: &str) -> Result<MessageRow, EngineError> {
+        let peer = parse_bare_jid(to)?.to_string();
+        self.inner.store.account(account_id).await?;
+        let origin_id = features::new_id();
+        let new = NewMessage {
+            account_id,
+            peer: &peer,
+            outgoing: true,
+            body,
+            stanza_id: None,
+            origin_id: Some(&origin_id),
+            message_id: Some(&origin_id),
+            at: now_ms(),
+            state: "pending",
+            read: true,
+        };
+        let row = self.inner.store.insert_message(&new).await?.ok_or_else(|| EngineError::Server("duplicate origin-id".into()))?;
+        self.emit(EngineEvent::MessagesChanged { account_id, peer, ids: vec![row.id] });
+        // Offline is fine: the outbox is sent on the next session start.
+        let _ = self.send_command(account_id, Command::SendMessage(row.id)).await;
+        Ok(row)
+    }
+
+    /// A page of a conversation, oldest first; see [`Store::messages`].
+    pub async fn messages(&self, account_id: i64, peer: &str, before: Option<i64>, limit: u32) -> Result<Vec<MessageRow>, EngineError> {
+        let peer = parse_bare_jid(peer)?.to_string();
+        self.inner.store.messages(account_id, &peer, before, limit.min(500)).await
+    }
+
+    /// Conversations by last activity.
+    pub async fn conversations(&self) -> Result<Vec<ConversationRow>, EngineError> {
+        self.inner.store.conversations().await
+    }
+
+    /// Marks a conversation read.
+    pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
+        let peer = parse_bare_jid(peer)?.to_string();
+        self.inner.store.mark_read(account_id, &peer).await
+    }
+
+    /// Adds or updates a contact (roster set, RFC 6121 §2.3) and asks for their presence
+    /// (RFC 6121 §3.1.1). Requires the account to be online.
+    pub async fn add_contact(&self, account_id: i64, jid: &str, name: Option<String>, groups: Vec<String>) -> Result<(), EngineError> {
+        let bare = parse_bare_jid(jid)?;
+        self.roster_set(account_id, roster_set(bare.clone(), name, groups)).await?;
+        self.presence_to(account_id, bare, Presence::subscribe()).await
+    }
+
+    /// Renames or regroups a contact (roster set).
+    pub async fn update_contact(&self, account_id: i64, jid: &str, name: Option<String>, groups: Vec<String>) -> Result<(), EngineError> {
+        self.roster_set(account_id, roster_set(parse_bare_jid(jid)?, name, groups)).await
+    }
+
+    /// Removes a contact (RFC 6121 §2.5; the server cancels subscriptions both ways).
+    pub async fn remove_contact(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        self.roster_set(account_id, roster_remove(parse_bare_jid(jid)?)).await
+    }
+
+    async fn roster_set(&self, account_id: i64, roster: tokio_xmpp::parsers::roster::Roster) -> Result<(), EngineError> {
+        let (done, wait) = oneshot::channel();
+        self.send_command(account_id, Command::RosterSet(roster, done)).await?;
+        match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(EngineError::NotConnected),
+            Err(_) => Err(EngineError::Server("no answer within 30 s".into())),
+        }
+    }
+
+    async fn presence_to(&self, account_id: i64, to: BareJid, presence: Presence) -> Result<(), EngineError> {
+        let presence = presence.with_to(Jid::from(to));
+        self.send_command(account_id, Command::Send(Box::new(presence.into()))).await
+    }
+
+    /// Asks to see a contact's presence (RFC 6121 §3.1.1).
+    pub async fn request_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::subscribe()).await
+    }
+
+    /// Approves an inbound subscription request (RFC 6121 §3.1.4).
+    pub async fn approve_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        let bare = parse_bare_jid(jid)?;
+        self.presence_to(account_id, bare.clone(), Presence::subscribed()).await?;
+        self.inner.store.remove_subscription_request(account_id, bare.as_str()).await?;
+        Ok(())
+    }
+
+    /// Denies an inbound request, or cancels a subscription we granted (RFC 6121 §3.2).
+    pub async fn deny_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        let bare = parse_bare_jid(jid)?;
+        self.presence_to(account_id, bare.clone(), Presence::new(tokio_xmpp::parsers::presence::Type::Unsubscribed)).await?;
+        self.inner.store.remove_subscription_request(account_id, bare.as_str()).await?;
+        Ok(())
+    }
+
+    /// Stops seeing a contact's presence (RFC 6121 §3.3).
+    pub async fn unsubscribe(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::unsubscribe()).await
+    }
+
+    /// Pending inbound subscription requests.
+    pub async fn subscription_requests(&self, account_id: i64) -> Result<Vec<SubscriptionRequestRow>, EngineError> {
+        self.inner.store.subscription_requests(account_id).await
+    }
+
+    /// Sets our own presence on an account (sent now if online, and at every connect).
+    pub async fn set_presence(&self, account_id: i64, show: Show, status: Option<String>) -> Result<(), EngineError> {
+        self.send_command(account_id, Command::SetPresence { show, status }).await
+    }
+
+    /// Roster of an account with each contact's best presence, from the store (so it shows
+    /// before the network answers).
+    pub async fn contacts(&self, account_id: i64) -> Result<Vec<Contact>, EngineError> {
+        let rows = self.inner.store.roster(account_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let presence = self.inner.presence.best(account_id, &r.jid);
+                Contact::from_row(r, presence)
+            })
+            .collect())
+    }
+
+    /// Best presence of one contact.
+    pub fn presence(&self, account_id: i64, jid: &str) -> PresenceInfo {
+        self.inner.presence.best(account_id, jid)
+    }
+
+    /// Every account with its connection state.
+    pub async fn accounts(&self) -> Result<Vec<AccountView>, EngineError> {
+        let rows = self.inner.store.accounts().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let state = self.state(row.id).await;
+            out.push(AccountView { id: row.id, jid: row.jid, enabled: row.enabled, state });
+        }
+        Ok(out)
+    }
+
+    async fn account_view(&self, account_id: i64) -> Result<AccountView, EngineError> {
+        let row = self.inner.store.account(account_id).await?;
+        let state = self.state(account_id).await;
+        Ok(AccountView { id: row.id, jid: row.jid, enabled: row.enabled, state })
+    }
+}

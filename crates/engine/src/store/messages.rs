@@ -1,0 +1,198 @@
+//! `messages` table: both directions, with send state, stanza-id and origin-id (XEP-0359).
+
+use super::Store;
+use crate::error::EngineError;
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MessageRow {
+    /// Row id; also the paging cursor.
+    pub id: i64,
+    /// Owning account.
+    pub account_id: i64,
+    /// Conversation partner, bare JID.
+    pub peer: String,
+    /// Sent by us.
+    pub outgoing: bool,
+    /// Plain-text body.
+    pub body: String,
+    /// `none`, or the encryption the payload used.
+    pub encryption: String,
+    /// XEP-0359 stanza-id assigned by our server.
+    pub stanza_id: Option<String>,
+    /// XEP-0359 origin-id assigned by the sender.
+    pub origin_id: Option<String>,
+    /// The stanza's `id` attribute.
+    pub message_id: Option<String>,
+    /// Unix ms.
+    pub at: i64,
+    /// `pending`, `sent`, `delivered`, `displayed`, `failed` or `received`.
+    pub state: String,
+    /// Why sending failed, for `failed`.
+    pub error: Option<String>,
+    /// The user has seen it.
+    pub read: bool,
+}
+
+/// A message to insert.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Owning account.
+    pub account_id: i64,
+    /// Conversation partner, bare JID.
+    pub peer: &'a str,
+    /// Sent by us.
+    pub outgoing: bool,
+    /// Plain-text body.
+    pub body: &'a str,
+    /// XEP-0359 stanza-id.
+    pub stanza_id: Option<&'a str>,
+    /// XEP-0359 origin-id.
+    pub origin_id: Option<&'a str>,
+    /// The stanza's `id` attribute.
+    pub message_id: Option<&'a str>,
+    /// Unix ms.
+    pub at: i64,
+    /// Initial state.
+    pub state: &'a str,
+    /// Counts as already read (our own messages).
+    pub read: bool,
+}
+
+const COLUMNS: &str =
+    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read";
+
+/// A conversation summary: partner, last message, unread count.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ConversationRow {
+    /// Owning account.
+    pub account_id: i64,
+    /// Partner, bare JID.
+    pub peer: String,
+    /// Body of the newest message.
+    pub last_body: Option<String>,
+    /// Unix ms of the newest message.
+    pub last_at: i64,
+    /// Messages from the partner not read yet.
+    pub unread: i64,
+}
+
+impl Store {
+    /// Inserts a message unless one with the same stanza-id or origin-id is already stored for
+    /// this conversation. Returns the new row, or `None` for a duplicate.
+    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Option<MessageRow>, EngineError> {
+        let sql = format!(
+            "INSERT INTO messages (account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT DO NOTHING
+             RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(m.account_id)
+            .bind(m.peer)
+            .bind(m.outgoing)
+            .bind(m.body)
+            .bind(m.stanza_id)
+            .bind(m.origin_id)
+            .bind(m.message_id)
+            .bind(m.at)
+            .bind(m.state)
+            .bind(m.read)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// One message by row id.
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRow>, EngineError> {
+        let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?)
+    }
+
+    /// A page of a conversation: up to `limit` messages older than row id `before` (newest when
+    /// `None`), returned oldest first.
+    pub async fn messages(
+        &self,
+        account_id: i64,
+        peer: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>, EngineError> {
+        let sql = format!(
+            "SELECT * FROM (SELECT {COLUMNS} FROM messages
+               WHERE account_id = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?)
+             ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(account_id)
+            .bind(peer)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Sets the send state (and error text) of one of our messages.
+    pub async fn set_message_state(
+        &self,
+        id: i64,
+        state: &str,
+        error: Option<&str>,
+    ) -> Result<(), EngineError> {
+        sqlx::query("UPDATE messages SET state = ?, error = ? WHERE id = ?")
+            .bind(state)
+            .bind(error)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Finds our outgoing message by the stanza `id` we sent it with (for error stanzas and
+    /// receipts). Returns its row id.
+    pub async fn outgoing_by_message_id(
+        &self,
+        account_id: i64,
+        message_id: &str,
+    ) -> Result<Option<i64>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = ? AND outgoing = 1 AND message_id = ?",
+        )
+        .bind(account_id)
+        .bind(message_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Our messages still waiting to be sent, oldest first (the outbox).
+    pub async fn pending_messages(&self, account_id: i64) -> Result<Vec<MessageRow>, EngineError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages WHERE account_id = ? AND state = 'pending' ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql).bind(account_id).fetch_all(self.pool()).await?)
+    }
+
+    /// Marks every message of a conversation read.
+    pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
+        sqlx::query("UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND read = 0")
+            .bind(account_id)
+            .bind(peer)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Conversations of every account, most recent activity first.
+    pub async fn conversations(&self) -> Result<Vec<ConversationRow>, EngineError> {
+        Ok(sqlx::query_as(
+            "SELECT m.account_id, m.peer, m.body AS last_body, m.at AS last_at,
+                    (SELECT COUNT(*) FROM messages u
+                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread
+             FROM messages m
+             JOIN (SELECT account_id, peer, MAX(id) AS last_id FROM messages GROUP BY account_id, peer) l
+               ON l.last_id = m.id
+             ORDER BY m.at DESC, m.id DESC",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

@@ -1,0 +1,46 @@
+//! Small serialisable views the shell hands to the UI.
+
+use serde::Serialize;
+
+use crate::event::ConnectionState;
+use crate::features::presence::PresenceInfo;
+use crate::store::RosterRow;
+
+/// An account with its connection state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountView {
+    /// Account id.
+    pub id: i64,
+    /// Bare JID.
+    pub jid: String,
+    /// Kept connected.
+    pub enabled: bool,
+    /// Current connection state.
+    pub state: ConnectionState,
+}
+
+/// A roster contact with its best presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Owning account.
+    pub account_id: i64,
+    /// Bare JID.
+    pub jid: String,
+    /// Name the user gave.
+    pub name: Option<String>,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// `none`, `to`, `from`, `both` (RFC 6121 §2.1.2.5).
+    pub subscription: String,
+    /// Our subscription request is pending.
+    pub ask: bool,
+    /// Best presence over the contact's resources.
+    pub presence: PresenceInfo,
+}
+
+impl Contact {
+    pub(crate) fn from_row(row: RosterRow, presence: PresenceInfo) -> Self {
+        let groups = row.group_names();
+        Self { account_id: row.account_id, jid: row.jid, name: row.name, groups, subscription: row.subscription, ask: row.ask, presence }
+    }
+}

@@ -1,0 +1,132 @@
+"""CLI: a scripted slixmpp XMPP peer driven by JSON lines on stdin/stdout.
+
+    python -m linnet_harness.peer --jid bob@localhost --password pw \\
+        --host 127.0.0.1 --port N --ca ca.pem [--resource r] [--auto-accept] [--direct-tls]
+
+Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
+Logs in (STARTTLS, or direct TLS with --direct-tls and the server's tls_port),
+verifying the server against --ca, fetches the roster, sends presence, then
+prints {"event":"online","jid":FULLJID}; on failure prints
+{"event":"error","message":...} and exits 1 (within about 15 s).
+
+Events (printed as they happen):
+  {"event":"message","from","to","type","body","id","origin_id","stanza_id",
+   "receipt_request":bool[,"error":condition for type error]}
+  {"event":"presence","from","type":"available|unavailable|subscribe|...","show","status"}
+  {"event":"roster","items":[{"jid","subscription","name","ask"}]}   (roster pushes)
+  {"event":"receipt","from","id"}                                   (XEP-0184)
+  {"event":"stream_error","condition","text"}          (after online, e.g. conflict)
+  {"event":"disconnected","reason"}                    (stream closed after online)
+Absent values are null. Receipt requests are answered automatically.
+
+Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"error"}):
+  send {to, body, type="chat", msg_id?, request_receipt?=false} -> {"id":..,"ok":true,"msg_id":ID}
+        (msg_id: the message stanza's id attribute, also used as its origin-id;
+         "id" is taken by the command id, "stanza_id" means XEP-0359's server id)
+  burst {to, count, prefix="m", request_receipt?=false}     -> {.., "count":N} once all written
+        (bodies prefix0 .. prefix{count-1})
+  subscribe {to} | approve {to} | deny {to} | unsubscribe {to}
+  presence {show?, status?, type?}
+  raw {xml}                                                  send raw XML
+  roster                                                     -> {.., "items":[...]}
+  disconnect                                                 close stream, then exit 0
+With --auto-accept, subscription requests are approved and returned.
+stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+
+from .jsonio import emit, read_commands, reply, setup_logging
+from .peer_client import Peer, PeerError
+
+log = logging.getLogger("linnet_harness.peer")
+
+
+def _on_signal(signum, _frame):
+    raise KeyboardInterrupt(signum)
+
+
+def _handle(peer, cmd):
+    """Run one command; return the extra reply fields (raises on failure)."""
+    name = cmd.get("cmd")
+    if name == "send":
+        sid = peer.send(cmd["to"], cmd["body"], type=cmd.get("type", "chat"),
+                        id=cmd.get("msg_id"),
+                        request_receipt=bool(cmd.get("request_receipt")))
+        return {"msg_id": sid}
+    if name == "burst":
+        n = peer.burst(cmd["to"], int(cmd["count"]), cmd.get("prefix", "m"),
+                       request_receipt=bool(cmd.get("request_receipt")))
+        return {"count": n}
+    if name in ("subscribe", "approve", "deny", "unsubscribe"):
+        getattr(peer, name)(cmd["to"])
+        return {}
+    if name == "presence":
+        peer.presence(show=cmd.get("show"), status=cmd.get("status"), type=cmd.get("type"))
+        return {}
+    if name == "raw":
+        peer.send_raw(cmd["xml"])
+        return {}
+    if name == "roster":
+        return {"items": peer.roster()}
+    raise ValueError(f"unknown command {name!r}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m linnet_harness.peer",
+                                 description="Scripted slixmpp XMPP peer (JSON lines).")
+    ap.add_argument("--jid", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=5222)
+    ap.add_argument("--ca", required=True, help="CA certificate (PEM) to trust")
+    ap.add_argument("--resource")
+    ap.add_argument("--auto-accept", action="store_true")
+    ap.add_argument("--direct-tls", action="store_true", help="XEP-0368 direct TLS")
+    ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    setup_logging(args.verbose)
+    logging.getLogger("slixmpp").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    peer = None
+    try:
+        try:
+            peer = Peer(args.jid, args.password, host=args.host, port=args.port, ca=args.ca,
+                        resource=args.resource, auto_accept=args.auto_accept,
+                        direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout)
+        except PeerError:
+            return 1  # the error event has been printed already
+        except Exception as exc:  # noqa: BLE001 - anything else still gets an event
+            emit({"event": "error", "message": f"{type(exc).__name__}: {exc}"})
+            return 1
+        for cmd in read_commands():
+            cid = cmd.get("id")
+            if cmd.get("cmd") == "disconnect":
+                peer.disconnect()
+                reply(cid)
+                return 0
+            try:
+                reply(cid, **_handle(peer, cmd))
+            except KeyError as exc:
+                reply(cid, ok=False, error=f"missing field {exc}")
+            except Exception as exc:  # noqa: BLE001 - reported to the driver
+                log.warning("command %r failed: %r", cmd, exc)
+                reply(cid, ok=False, error=f"{type(exc).__name__}: {exc}")
+        log.info("stdin closed; disconnecting")
+        return 0
+    except KeyboardInterrupt:
+        log.info("signal; disconnecting")
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if peer is not None:
+            peer.close()
+
+if __name__ == "__main__":
+    sys.exit(main())

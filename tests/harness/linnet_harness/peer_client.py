@@ -1,0 +1,310 @@
+"""Python API for a scripted XMPP peer built on slixmpp.
+
+slixmpp is an XMPP implementation independent of Linnet, so talking to it
+proves interoperability. :class:`Peer` runs a slixmpp client on its own
+asyncio loop in a background thread and offers a blocking API for tests::
+
+    with Peer("bob@localhost", "pw", port=srv.ports.c2s, ca=srv.ca_cert) as bob:
+        bob.send("alice@localhost", "hi")
+        ev = bob.wait_for({"event": "message", "body": "hello"}, timeout=10)
+
+It logs in over STARTTLS (or direct TLS), verifying the server certificate
+against the given CA only; verification is never disabled. Everything the
+peer sees becomes an event dict (see :mod:`linnet_harness.peer` for fields).
+"""
+
+import asyncio
+import logging
+import ssl
+import threading
+import time
+
+import slixmpp
+
+from .peer_events import (describe_failure, message_event, presence_event,
+                          receipt_event, roster_items)
+
+log = logging.getLogger("linnet_harness.peer")
+
+
+class PeerError(Exception):
+    """Login failed (auth, TLS, connection) or a command failed."""
+
+
+class Peer:
+    """A slixmpp client on a background thread; see the module docstring.
+
+    ``events`` holds every event dict seen so far; ``on_event`` (if given) is
+    called with each one from the peer's thread.
+    """
+
+    def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
+                 resource=None, auto_accept=False, direct_tls=False,
+                 on_event=None, timeout=15.0, connect=True):
+        if resource and "/" not in jid:
+            jid = f"{jid}/{resource}"
+        self.jid, self.host, self.port = jid, host, port
+        self._password, self._ca = password, ca
+        self._auto_accept, self._direct_tls = auto_accept, direct_tls
+        self._on_event = on_event
+        self.events = []
+        self._taken = set()
+        self._cond = threading.Condition()
+        self._online = None  # future: result = full JID, exception = PeerError
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever,
+                                        name=f"peer-{jid}", daemon=True)
+        self._thread.start()
+        try:
+            self.client = self.run(self._make_client(), 10)
+        except Exception as exc:  # e.g. unreadable CA file
+            self._emit({"event": "error", "message": f"setup failed: {exc!r} (ca={ca})"})
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            raise PeerError(f"setup failed: {exc!r}") from exc
+        if connect:
+            try:
+                self.connect(timeout)
+            except BaseException:
+                self.close()
+                raise
+
+    @classmethod
+    def for_server(cls, server, user, password, **kw):
+        """Peer for ``user`` on a :class:`~linnet_harness.ProsodyServer`."""
+        return cls(f"{user}@{server.domain}", password, host=server.host,
+                   port=server.ports.tls if kw.get("direct_tls") else server.ports.c2s,
+                   ca=server.ca_cert, **kw)
+
+    # -- plumbing ----------------------------------------------------------
+
+    def run(self, coro, timeout=30.0):
+        """Run a coroutine on the peer's loop and wait for its result.
+
+        Public so tests can use slixmpp features the API does not wrap,
+        through ``peer.client`` (e.g. ``peer.run(peer.client.get_roster())``).
+        """
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _emit(self, event):
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+        if self._on_event:
+            self._on_event(event)
+
+    def _fail(self, message):
+        """Login failed: emit one error event, stop retrying, fail connect()."""
+        if self._online is None or self._online.done():
+            return
+        self._emit({"event": "error", "message": message})
+        self._online.set_exception(PeerError(message))
+        self.client.cancel_connection_attempt()
+        self.client.abort()
+
+    async def _make_client(self):
+        c = slixmpp.ClientXMPP(self.jid, self._password)
+        c.ssl_context = ssl.create_default_context(cafile=self._ca)  # verifies chain + name
+        c.enable_direct_tls, c.enable_starttls = self._direct_tls, not self._direct_tls
+        c.enable_plaintext = False
+        c.roster.auto_authorize = True if self._auto_accept else None
+        c.roster.auto_subscribe = self._auto_accept
+        for plugin in ("xep_0030", "xep_0199", "xep_0359"):
+            c.register_plugin(plugin)
+        c.register_plugin("xep_0184", {"auto_ack": True, "auto_request": False})
+        on = c.add_event_handler
+        on("session_start", self._on_session_start)
+        on("failed_all_auth", lambda _: self._fail("authentication failed"))
+        on("ssl_invalid_chain", lambda e: self._fail(describe_failure(e, "TLS failed")))
+        on("connection_failed", lambda e: self._fail(describe_failure(e, "connection failed")))
+        on("stream_error", self._on_stream_error)
+        on("disconnected", self._on_disconnected)
+        on("message", self._on_message)
+        on("message_error", self._emit_message)
+        on("presence", self._on_presence)
+        on("roster_update", self._on_roster_update)
+        on("receipt_received", lambda m: self._emit(receipt_event(m)))
+        return c
+
+    # -- slixmpp event handlers (run on the peer's loop) -----------------------
+
+    async def _on_session_start(self, _):
+        try:
+            await self.client.get_roster(timeout=10)
+            self.client.send_presence()
+        except Exception as exc:  # noqa: BLE001 - reported as a login failure
+            return self._fail(f"roster fetch failed: {exc!r}")
+        if not self._online.done():
+            self._emit({"event": "online", "jid": str(self.client.boundjid)})
+            self._online.set_result(str(self.client.boundjid))
+
+    def _on_stream_error(self, err):
+        if self._online is not None and not self._online.done():
+            self._fail(f"stream error: {err['condition']}")
+        else:
+            self._emit({"event": "stream_error", "condition": err["condition"] or None,
+                        "text": err["text"] or None})
+
+    def _on_disconnected(self, reason):
+        if self._online is not None and not self._online.done():
+            self._fail(describe_failure(reason, "disconnected before login"))
+        elif self._online is not None and self._online.exception() is None:
+            self._emit({"event": "disconnected", "reason": str(reason) if reason else None})
+
+    def _on_message(self, msg):
+        # Error messages with a body reach both handlers; report them once.
+        if msg["type"] != "error":
+            self._emit_message(msg)
+
+    def _emit_message(self, msg):
+        self._emit(message_event(msg))
+
+    def _on_presence(self, pres):
+        self._emit(presence_event(pres))
+
+    def _on_roster_update(self, iq):
+        if iq["type"] == "set":  # a push; the answer to our own fetch is not one
+            self._emit({"event": "roster", "items": roster_items(iq)})
+
+    async def _flush(self):
+        """Wait until queued stanzas are written to the socket."""
+        await self.client.waiting_queue.join()
+        transport = self.client.transport
+        while transport is not None and transport.get_write_buffer_size() > 0:
+            await asyncio.sleep(0.005)
+
+    # -- public API ----------------------------------------------------------
+
+    def connect(self, timeout=15.0):
+        """Connect, log in, fetch roster, send presence; return the full JID."""
+        async def go():
+            self._online = self._loop.create_future()
+            self.client.connect(self.host, self.port)
+            try:
+                return await asyncio.wait_for(asyncio.shield(self._online), timeout)
+            except asyncio.TimeoutError:
+                self._fail(f"not online after {timeout:.0f} s")
+                return await self._online
+        return self.run(go(), timeout + 5)
+
+    def send(self, to, body, type="chat", id=None, request_receipt=False):
+        """Send a message (origin-id = stanza id); return the stanza id."""
+        async def go():
+            msg = self.client.make_message(mto=to, mbody=body, mtype=type)
+            msg["id"] = id or self.client.new_id()
+            msg["origin_id"]["id"] = msg["id"]
+            if request_receipt:
+                msg["request_receipt"] = True
+            msg.send()
+            await self._flush()
+            return msg["id"]
+        return self.run(go())
+
+    def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0):
+        """Send ``count`` chat messages with bodies prefix0..prefix{count-1}."""
+        async def go():
+            for i in range(count):
+                msg = self.client.make_message(mto=to, mbody=f"{prefix}{i}", mtype="chat")
+                if request_receipt:
+                    msg["request_receipt"] = True
+                msg.send()
+            await self._flush()
+            return count
+        return self.run(go(), timeout)
+
+    def _presence(self, **kw):
+        async def go():
+            self.client.send_presence(**kw)
+            await self._flush()
+        self.run(go())
+
+    def subscribe(self, to):
+        self._presence(pto=to, ptype="subscribe")
+
+    def approve(self, to):
+        self._presence(pto=to, ptype="subscribed")
+
+    def deny(self, to):
+        self._presence(pto=to, ptype="unsubscribed")
+
+    def unsubscribe(self, to):
+        self._presence(pto=to, ptype="unsubscribe")
+
+    def presence(self, show=None, status=None, type=None):
+        """Broadcast presence (show: away|chat|dnd|xa; type: unavailable)."""
+        self._presence(pshow=show, pstatus=status, ptype=type)
+
+    def send_raw(self, xml):
+        """Send raw XML (for stanzas the other commands do not cover)."""
+        async def go():
+            self.client.send_raw(xml)
+            await self._flush()
+        self.run(go())
+
+    def roster(self):
+        """Fetch the roster from the server; return a list of item dicts."""
+        async def go():
+            return roster_items(await self.client.get_roster(timeout=10))
+        return self.run(go())
+
+    def disconnect(self, wait=3.0):
+        """Close the stream politely (waits for the server's close)."""
+        async def go():
+            if self.client.transport is not None:
+                await self.client.disconnect(wait=wait)
+        self.run(go(), wait + 5)
+
+    def wait_for(self, match, timeout=10.0):
+        """Return the first event not returned before that matches.
+
+        ``match`` is a callable(event) -> bool or a dict of fields that must be
+        equal. Raises TimeoutError after ``timeout`` seconds.
+        """
+        pred = match if callable(match) else (
+            lambda ev: all(ev.get(k) == v for k, v in match.items()))
+        deadline = time.monotonic() + timeout
+        i = 0  # events before i were checked already: each wake-up scans only new ones
+        with self._cond:
+            while True:
+                for i in range(i, len(self.events)):
+                    if i not in self._taken and pred(self.events[i]):
+                        self._taken.add(i)
+                        return self.events[i]
+                i = len(self.events)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{self.jid}: no event matching {match!r} in {timeout} s")
+                self._cond.wait(left)
+
+    def close(self):
+        """Disconnect (if connected) and stop the background loop (idempotent)."""
+        if not self._thread.is_alive():
+            return
+        try:
+            self.disconnect()
+        except Exception as exc:  # noqa: BLE001 - closing anyway
+            log.debug("disconnect on close failed: %r", exc)
+        try:
+            self.run(self._cancel_tasks(), 5)
+        except Exception as exc:  # noqa: BLE001
+            log.debug("task cleanup failed: %r", exc)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    async def _cancel_tasks(self):
+        """Cancel slixmpp's background tasks so nothing outlives the loop."""
+        self.client.cancel_connection_attempt()
+        self.client.abort()
+        self.client._run_out_filters = None  # else its __del__ touches the closed loop
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

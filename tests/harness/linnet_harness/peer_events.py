@@ -1,0 +1,58 @@
+"""Translate slixmpp stanzas into the peer's JSON event dicts.
+
+Pure functions, shared by :class:`~linnet_harness.peer_client.Peer` and
+documented for the CLI in :mod:`linnet_harness.peer`. Absent values are None.
+"""
+
+import ssl
+
+RECEIPTS_NS = "urn:xmpp:receipts"
+SID_NS = "urn:xmpp:sid:0"
+
+
+def _child_attr(stanza, tag, ns, attr="id"):
+    """Attribute of a direct child element, or None (never creates the child)."""
+    el = stanza.xml.find(f"{{{ns}}}{tag}")
+    return el.get(attr) if el is not None else None
+
+
+def message_event(msg):
+    """{"event":"message",...}; type-error messages also carry "error"."""
+    ev = {
+        "event": "message", "from": str(msg["from"]), "to": str(msg["to"]),
+        "type": msg["type"], "body": msg["body"] or None, "id": msg["id"] or None,
+        "origin_id": _child_attr(msg, "origin-id", SID_NS),
+        "stanza_id": _child_attr(msg, "stanza-id", SID_NS),
+        "receipt_request": msg.xml.find(f"{{{RECEIPTS_NS}}}request") is not None,
+    }
+    if msg["type"] == "error":
+        ev["error"] = msg["error"]["condition"] or None
+    return ev
+
+
+def presence_event(pres):
+    """{"event":"presence",...}; "type" is the raw attribute, default available."""
+    return {
+        "event": "presence", "from": str(pres["from"]),
+        "type": pres.xml.get("type", "available"),
+        "show": pres["show"] or None, "status": pres["status"] or None,
+    }
+
+
+def receipt_event(msg):
+    """{"event":"receipt"} for an XEP-0184 <received/>."""
+    return {"event": "receipt", "from": str(msg["from"]), "id": msg["receipt"]}
+
+
+def roster_items(iq):
+    """Items of a roster result or push as [{"jid","subscription","name","ask"}]."""
+    return [{"jid": str(j), "subscription": it["subscription"],
+             "name": it["name"] or None, "ask": it["ask"] or None}
+            for j, it in iq["roster"]["items"].items()]
+
+
+def describe_failure(reason, what):
+    """Login failure text; certificate problems are named as such."""
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {reason.verify_message} ({reason})"
+    return f"{what}: {reason}"

@@ -1,0 +1,223 @@
+"""Self-test of the Linnet test harness (tests/harness).
+
+Drives both CLIs the way the Rust integration tests do (subprocesses speaking
+JSON lines) and checks the Python API once. Run from the repo root:
+
+    .venv/bin/python -m pytest tests/harness -q
+
+Needs Debian's prosody (+ lua-dbi-sqlite3, lua-unbound, lua-zlib), openssl and
+the packages of tests/harness/requirements.txt. Takes about 10 s.
+"""
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class JsonProc:
+    """A harness CLI as a subprocess: send commands, await lines on stdout."""
+
+    def __init__(self, module, *args):
+        env = dict(os.environ, PYTHONPATH=HERE)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=None, text=True, env=env, cwd=HERE)
+        self.lines = queue.Queue()
+        self.seen = []
+        self._next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(json.loads(line))  # every stdout line must be JSON
+        self.lines.put(None)
+
+    def expect(self, match, timeout=15.0):
+        """Return the next line with all fields of ``match`` (others are kept)."""
+        for obj in self.seen:
+            if all(obj.get(k) == v for k, v in match.items()):
+                self.seen.remove(obj)
+                return obj
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                obj = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"timed out waiting for {match}; saw {self.seen}")
+            if obj is None:
+                raise AssertionError(f"EOF waiting for {match}; saw {self.seen}")
+            if all(obj.get(k) == v for k, v in match.items()):
+                return obj
+            self.seen.append(obj)
+
+    def cmd(self, name, timeout=15.0, **fields):
+        """Send a command and return its reply; fail the test if ok is false."""
+        self._next_id += 1
+        self.proc.stdin.write(json.dumps({"id": self._next_id, "cmd": name, **fields}) + "\n")
+        self.proc.stdin.flush()
+        rep = self.expect({"id": self._next_id}, timeout)
+        assert rep["ok"], rep
+        return rep
+
+    def close_stdin(self):
+        self.proc.stdin.close()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie counts as gone
+        return f.read().split(") ")[1][0] != "Z"
+
+
+def procs_using(path):
+    """Pids of running processes whose command line mentions ``path``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if path.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.fixture
+def procs():
+    """Collects JsonProcs and kills any still running at the end."""
+    started = []
+    yield lambda *a: started.append(JsonProc(*a)) or started[-1]
+    for p in started:
+        p.kill()
+
+
+def peer_args(ready, user, *extra):
+    return ["linnet_harness.peer", "--jid", f"{user}@{ready['domain']}", "--password", "pw",
+            "--host", ready["host"], "--port", str(ready["c2s_port"]),
+            "--ca", ready["ca_cert"], *extra]
+
+
+def test_cli_roundtrip(procs):
+    server = procs("linnet_harness.server")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    assert {"c2s_port", "tls_port", "http_port", "cert_sha256", "pid"} <= ready.keys()
+    assert len(ready["cert_sha256"]) == 64 and os.path.isfile(ready["ca_cert"])
+    for user in ("alice", "bob"):
+        server.cmd("register", user=user, password="pw")
+    assert "bob@localhost" in server.cmd("shell", line="user:list('localhost')")["output"]
+
+    alice = procs(*peer_args(ready, "alice", "--auto-accept", "--resource", "desk"))
+    bob = procs(*peer_args(ready, "bob"))
+    assert alice.expect({"event": "online"})["jid"] == "alice@localhost/desk"
+    bob.expect({"event": "online"})
+
+    # Subscription: alice auto-approves and subscribes back; bob approves that.
+    bob.cmd("subscribe", to="alice@localhost")
+    bob.expect({"event": "presence", "from": "alice@localhost", "type": "subscribed"})
+    bob.expect({"event": "presence", "from": "alice@localhost", "type": "subscribe"})
+    bob.cmd("approve", to="alice@localhost")
+    bob.expect({"event": "presence", "from": "alice@localhost/desk", "type": "available"})
+    items = bob.cmd("roster")["items"]
+    assert [(i["jid"], i["subscription"]) for i in items] == [("alice@localhost", "both")]
+
+    # Chat with a receipt, then a small burst.
+    rep = bob.cmd("send", to="alice@localhost", body="hello alice",
+                  msg_id="m-1", request_receipt=True)
+    assert rep["msg_id"] == "m-1"
+    msg = alice.expect({"event": "message", "body": "hello alice"})
+    assert msg["from"].startswith("bob@localhost/") and msg["type"] == "chat"
+    assert msg["id"] == "m-1" and msg["origin_id"] == "m-1" and msg["stanza_id"]
+    assert msg["receipt_request"] is True
+    bob.expect({"event": "receipt", "from": "alice@localhost/desk", "id": "m-1"})
+    assert bob.cmd("burst", to="alice@localhost", count=50, prefix="b")["count"] == 50
+    alice.expect({"event": "message", "body": "b49"})
+
+    # Server restart: peers see the stream end; a new login works afterwards.
+    server.cmd("stop")
+    assert not pid_alive(ready["pid"])
+    alice.expect({"event": "disconnected"})
+    pid = server.cmd("start", timeout=25)["pid"]
+    again = procs(*peer_args(ready, "bob"))
+    again.expect({"event": "online"})
+    again.close_stdin()
+    assert again.proc.wait(10) == 0
+
+    # Shutdown: the reply, exit 0, no prosody left, folder gone.
+    server.cmd("shutdown")
+    assert server.proc.wait(10) == 0
+    assert not pid_alive(pid)
+    assert procs_using(os.path.join(ready["dir"], "prosody.cfg.lua")) == []
+    assert not os.path.exists(ready["dir"])
+    # Peers notice and exit cleanly on EOF.
+    for p in (alice, bob):
+        p.close_stdin()
+        assert p.proc.wait(10) == 0
+
+
+def test_cli_rogue_cert_and_bad_password(procs):
+    server = procs("linnet_harness.server", "--rogue-cert")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    server.cmd("register", user="carol", password="pw")
+    peer = procs(*peer_args(ready, "carol"))
+    err = peer.expect({"event": "error"}, timeout=20)
+    assert "certificate" in err["message"].lower() or "ssl" in err["message"].lower(), err
+    assert peer.proc.wait(10) == 1
+    server.proc.terminate()  # SIGTERM path: clean up and exit
+    assert server.proc.wait(10) == 0
+    assert not pid_alive(ready["pid"]) and not os.path.exists(ready["dir"])
+
+
+def request_upload_slot(peer, size):
+    """XEP-0363 slot from upload.localhost: (put_url, get_url, put_headers)."""
+    from slixmpp.xmlstream import ET
+
+    ns = "urn:xmpp:http:upload:0"
+
+    async def go():
+        iq = peer.client.make_iq_get(ito="upload.localhost")
+        iq.append(ET.fromstring(f"<request xmlns='{ns}' filename='a.txt' size='{size}' "
+                                "content-type='text/plain'/>"))
+        slot = (await iq.send(timeout=10)).xml.find(f"{{{ns}}}slot")
+        put, get = slot.find(f"{{{ns}}}put"), slot.find(f"{{{ns}}}get")
+        return put.get("url"), get.get("url"), {h.get("name"): h.text for h in put}
+    return peer.run(go())
+
+
+def test_python_api_direct_tls_upload_and_auth_failure():
+    import ssl
+    import urllib.request
+
+    from linnet_harness import Peer, PeerError, ProsodyServer
+
+    with ProsodyServer() as srv:
+        srv.register("dave", "pw")
+        with Peer.for_server(srv, "dave", "pw", direct_tls=True) as dave:
+            dave.send("dave@localhost", "note to self")
+            assert dave.wait_for({"event": "message", "body": "note to self"})["stanza_id"]
+            put, get, headers = request_upload_slot(dave, 5)
+            assert put.startswith(f"http://127.0.0.1:{srv.ports.http}/")
+            req = urllib.request.Request(put, data=b"hello", method="PUT",
+                                         headers={**headers, "Content-Type": "text/plain"})
+            ctx = ssl.create_default_context(cafile=srv.ca_cert)
+            assert urllib.request.urlopen(req, timeout=10, context=ctx).status == 201
+            assert urllib.request.urlopen(get, timeout=10).read() == b"hello"
+        with pytest.raises(PeerError, match="authentication"):
+            Peer.for_server(srv, "dave", "wrong")
+        pid, folder = srv.pid, srv.dir
+    assert not pid_alive(pid) and not os.path.exists(folder)
