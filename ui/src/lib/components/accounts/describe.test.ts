@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'vitest';
+import { checkJid, checkPort } from './describe';
+import { formatFingerprint } from '../../format/fingerprint';
+
+describe('checkJid', () => {
+  test.each(['alice@example.org', 'ALICE@xn--exmple-cua.org', 'a@b'])('accepts %j', (jid) => {
+    expect(checkJid(jid)).toBeNull();
+  });
+
+  test.each(['', '   ', 'alice', '@example.org', 'alice@', 'a@b@c', 'al ice@example.org'])(
+    'rejects %j',
+    (jid) => {
+      expect(checkJid(jid)).not.toBeNull();
+    },
+  );
+});
+
+describe('checkPort', () => {
+  test.each([['', null], ['5222', null], ['0', 'x'], ['65536', 'x'], ['52a', 'x']])(
+    '%j',
+    (port, expected) => {
+      expect(checkPort(port) === null).toBe(expected === null);
+    },
+  );
+});
+
+describe('formatFingerprint', () => {
+  test('groups 64 hex digits in uppercase pairs', () => {
+    expect(formatFingerprint('0a'.repeat(32))).toBe(Array(32).fill('0A').join(':'));
+  });
+
+  test('leaves anything else alone', () => {
+    expect(formatFingerprint('not a hash')).toBe('not a hash');
+  });
+});

@@ -1,0 +1,107 @@
+// Words for account errors and connection states. Branch on codes, never on backend text.
+
+import type { ConnectionState, ErrorCode } from '../../ipc';
+
+/** What went wrong, phrased so the user knows what to do next. */
+export function errorAdvice(code: ErrorCode): string {
+  switch (code) {
+    case 'auth_failed':
+      return 'The server rejected this password. Check it and try again.';
+    case 'certificate_untrusted':
+      return "The server's certificate is not trusted. Trust it only if you recognise the fingerprint below (ask the server's admin if unsure).";
+    case 'network':
+      return "Can't reach the server. Check your internet connection and the address; if you set a host or port under Advanced, check those too.";
+    case 'conflict':
+      return 'This account is already added, or another session took over this connection.';
+    case 'stream_error':
+      return 'The server closed the connection with an error. Try again in a moment.';
+    case 'invalid_jid':
+      return 'That is not a valid Jabber ID. It should look like you@example.org.';
+    case 'keyring_unavailable':
+      return "Linnet can't store the password because the system keyring is unavailable. Unlock or start your keyring (for example GNOME Keyring or KWallet) and try again.";
+    case 'password_missing':
+      return 'No password is stored for this account. Enter it again.';
+    case 'account_exists':
+      return 'This account is already added.';
+    case 'unknown_account':
+      return 'This account no longer exists.';
+    case 'not_connected':
+      return 'The account is not connected. Wait until it is online and try again.';
+    case 'server_error':
+      return 'The server refused the request.';
+    case 'internal':
+      return 'Something went wrong inside Linnet. Try again; if it keeps happening, please report it.';
+  }
+}
+
+/** Short label for the account list's status line. */
+export function stateLabel(state: ConnectionState): string {
+  switch (state.kind) {
+    case 'offline':
+      return 'Offline';
+    case 'connecting':
+      return 'Connecting…';
+    case 'online':
+      return 'Online';
+    case 'reconnecting':
+      return `Reconnecting in ${state.retry_in_secs} s (attempt ${state.attempt})`;
+    case 'error':
+      return errorLabel(state.code);
+  }
+}
+
+function errorLabel(code: ErrorCode): string {
+  switch (code) {
+    case 'auth_failed':
+      return 'Wrong password';
+    case 'certificate_untrusted':
+      return 'Untrusted certificate';
+    case 'network':
+      return "Can't reach server";
+    case 'conflict':
+      return 'Signed in elsewhere';
+    case 'stream_error':
+      return 'Server error';
+    case 'invalid_jid':
+      return 'Invalid Jabber ID';
+    case 'keyring_unavailable':
+      return 'Keyring unavailable';
+    case 'password_missing':
+      return 'Password needed';
+    case 'account_exists':
+      return 'Already added';
+    case 'unknown_account':
+      return 'Unknown account';
+    case 'not_connected':
+      return 'Not connected';
+    case 'server_error':
+      return 'Server refused';
+    case 'internal':
+      return 'Internal error';
+  }
+}
+
+/**
+ * Client-side sanity check of a bare JID: exactly one "@" with something on both sides and no
+ * whitespace. The server has the last word (the backend answers `invalid_jid`). Returns an
+ * error message, or null when the JID looks fine.
+ */
+export function checkJid(jid: string): string | null {
+  const trimmed = jid.trim();
+  if (!trimmed) return 'Enter your Jabber ID, like you@example.org.';
+  const parts = trimmed.split('@');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    return 'A Jabber ID has exactly one @ with a name before it and a server after it, like you@example.org.';
+  }
+  if (/\s/.test(trimmed)) return 'A Jabber ID cannot contain spaces.';
+  return null;
+}
+
+/** Checks the optional port field; returns an error message or null. */
+export function checkPort(port: string): string | null {
+  const trimmed = port.trim();
+  if (!trimmed) return null;
+  if (!/^\d+$/.test(trimmed)) return 'The port is a number between 1 and 65535.';
+  const n = Number(trimmed);
+  return n >= 1 && n <= 65535 ? null : 'The port is a number between 1 and 65535.';
+}

@@ -1,0 +1,9 @@
+/**
+ * Shows a SHA-256 fingerprint the way certificate viewers do: "AB:CD:...". Input that is not
+ * 64 hex digits (with or without colons) is shown unchanged.
+ */
+export function formatFingerprint(sha256: string): string {
+  const hex = sha256.replace(/:/g, '');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return sha256;
+  return (hex.toUpperCase().match(/.{2}/g) ?? []).join(':');
+}

@@ -1,0 +1,72 @@
+// Typed wrappers over `invoke`: one function per backend command.
+// Every function rejects with an `IpcError` ({code, message}) and nothing else.
+
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AccountView,
+  AddAccountRequest,
+  CommandName,
+  Commands,
+  ContactView,
+  ConversationView,
+  MessageView,
+} from './bindings';
+import { toIpcError } from './errors';
+
+/** Calls a backend command with typed arguments and result. */
+export async function call<C extends CommandName>(
+  command: C,
+  args: Commands[C]['args'],
+): Promise<Commands[C]['result']> {
+  try {
+    return await invoke<Commands[C]['result']>(command, args);
+  } catch (error) {
+    throw toIpcError(error);
+  }
+}
+
+export function listAccounts(): Promise<AccountView[]> {
+  return call('list_accounts', {});
+}
+
+export function addAccount(request: AddAccountRequest): Promise<AccountView> {
+  return call('add_account', { request });
+}
+
+export async function removeAccount(accountId: number): Promise<void> {
+  await call('remove_account', { accountId });
+}
+
+export async function setAccountEnabled(accountId: number, enabled: boolean): Promise<void> {
+  await call('set_account_enabled', { accountId, enabled });
+}
+
+export async function trustCertificate(accountId: number, sha256: string): Promise<void> {
+  await call('trust_certificate', { accountId, sha256 });
+}
+
+export function listContacts(accountId: number): Promise<ContactView[]> {
+  return call('list_contacts', { accountId });
+}
+
+export function listConversations(): Promise<ConversationView[]> {
+  return call('list_conversations', {});
+}
+
+/** `before`: id of the oldest message already shown, or null for the newest page. */
+export function loadMessages(
+  accountId: number,
+  peer: string,
+  before: number | null,
+  limit: number,
+): Promise<MessageView[]> {
+  return call('load_messages', { accountId, peer, before, limit });
+}
+
+export function sendMessage(accountId: number, to: string, body: string): Promise<MessageView> {
+  return call('send_message', { accountId, to, body });
+}
+
+export async function markRead(accountId: number, peer: string): Promise<void> {
+  await call('mark_read', { accountId, peer });
+}

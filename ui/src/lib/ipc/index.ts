@@ -1,0 +1,5 @@
+export * from './bindings';
+export * from './commands';
+export * from './errors';
+export * from './events';
+export * from './window';

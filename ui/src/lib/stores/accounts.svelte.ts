@@ -1,0 +1,65 @@
+// Accounts and their connection state, keyed by account id.
+
+import { SvelteMap } from 'svelte/reactivity';
+import * as ipc from '../ipc';
+import type { AccountView, AddAccountRequest, ConnectionState } from '../ipc';
+
+export class AccountsStore {
+  readonly #byId = new SvelteMap<number, AccountView>();
+
+  /** True once the first `list_accounts` answered. */
+  loaded = $state(false);
+
+  /** Accounts in creation order (ids grow). */
+  readonly list: AccountView[] = $derived([...this.#byId.values()].sort((a, b) => a.id - b.id));
+
+  get(accountId: number): AccountView | undefined {
+    return this.#byId.get(accountId);
+  }
+
+  /** Replaces every account with the backend's list. */
+  async load(): Promise<void> {
+    const accounts = await ipc.listAccounts();
+    this.#byId.clear();
+    for (const account of accounts) this.#byId.set(account.id, account);
+    this.loaded = true;
+  }
+
+  upsert(account: AccountView): void {
+    this.#byId.set(account.id, account);
+  }
+
+  /**
+   * Applies a `linnet://account-state` event. Returns false when the account is unknown
+   * (the caller should reload the list).
+   */
+  applyState(accountId: number, state: ConnectionState): boolean {
+    const account = this.#byId.get(accountId);
+    if (!account) return false;
+    this.#byId.set(accountId, { ...account, state });
+    return true;
+  }
+
+  async add(request: AddAccountRequest): Promise<AccountView> {
+    const account = await ipc.addAccount(request);
+    // An account-state event may have overtaken the command's answer: keep the newer state.
+    const known = this.#byId.get(account.id);
+    this.#byId.set(account.id, known ? { ...account, state: known.state } : account);
+    return account;
+  }
+
+  async remove(accountId: number): Promise<void> {
+    await ipc.removeAccount(accountId);
+    this.#byId.delete(accountId);
+  }
+
+  async setEnabled(accountId: number, enabled: boolean): Promise<void> {
+    await ipc.setAccountEnabled(accountId, enabled);
+    const account = this.#byId.get(accountId);
+    if (account) this.#byId.set(accountId, { ...account, enabled });
+  }
+
+  async trustCertificate(accountId: number, sha256: string): Promise<void> {
+    await ipc.trustCertificate(accountId, sha256);
+  }
+}

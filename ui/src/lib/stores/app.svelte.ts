@@ -1,0 +1,128 @@
+// The whole UI state: one store per domain plus the open chat, wired to backend events.
+// Created once per mounted App (tests mount a fresh one each time) and shared via context.
+
+import { createContext } from 'svelte';
+import * as ipc from '../ipc';
+import type { Events, IpcError } from '../ipc';
+import { AccountsStore } from './accounts.svelte';
+import { ContactsStore } from './contacts.svelte';
+import { ConversationsStore } from './conversations.svelte';
+import { MessagesStore } from './messages.svelte';
+
+/** The chat shown on the right. */
+export interface ChatRef {
+  accountId: number;
+  peer: string;
+}
+
+export class AppState {
+  readonly accounts = new AccountsStore();
+  readonly contacts = new ContactsStore();
+  readonly conversations = new ConversationsStore();
+  readonly messages = new MessagesStore();
+
+  /** The open chat, if any. */
+  chat: ChatRef | null = $state(null);
+
+  /** A failure not tied to one form (initial load, mark-read...), shown in a banner. */
+  problem: IpcError | null = $state(null);
+
+  /** Unix ms, refreshed by `tick()` (App calls it every minute) for "Today"/"Yesterday". */
+  now: number = $state(0);
+
+  /** Whether the window has focus; incoming messages in the open chat count as read then. */
+  readonly #isAttended: () => boolean;
+  readonly #clock: () => number;
+
+  constructor(options: { isAttended?: () => boolean; clock?: () => number } = {}) {
+    this.#isAttended = options.isAttended ?? (() => document.hasFocus());
+    this.#clock = options.clock ?? Date.now;
+    this.now = this.#clock();
+  }
+
+  tick(): void {
+    this.now = this.#clock();
+  }
+
+  /**
+   * Subscribes to backend events, then loads accounts, conversations and rosters. Events are
+   * subscribed first so none is lost between the load and the subscription. Resolves to the
+   * function that unsubscribes.
+   */
+  async start(): Promise<() => void> {
+    const stop = await ipc.subscribeAll([
+      ipc.subscribe('linnet://account-state', (p) => this.#onAccountState(p)),
+      ipc.subscribe('linnet://messages', (p) => this.#onMessages(p)),
+      ipc.subscribe('linnet://roster', (p) => this.#report(this.contacts.load(p.account_id))),
+      ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
+    ]);
+    await this.reload();
+    return stop;
+  }
+
+  /** Loads accounts, conversations and every roster; a failure goes to `problem`. */
+  async reload(): Promise<void> {
+    this.problem = null;
+    try {
+      await Promise.all([this.accounts.load(), this.conversations.load()]);
+      await Promise.all(this.accounts.list.map((a) => this.contacts.load(a.id)));
+    } catch (error) {
+      this.problem = ipc.toIpcError(error);
+    }
+  }
+
+  /** Opens a chat: loads its newest messages and marks it read. */
+  openChat(accountId: number, peer: string): void {
+    this.chat = { accountId, peer };
+    this.#report(this.messages.open(accountId, peer));
+    this.markOpenChatRead();
+  }
+
+  /** Marks the open chat read if it has unread messages (e.g. when the window regains focus). */
+  markOpenChatRead(): void {
+    const open = this.chat;
+    if (open && (this.conversations.find(open.accountId, open.peer)?.unread ?? 0) > 0) {
+      this.#report(this.conversations.markRead(open.accountId, open.peer));
+    }
+  }
+
+  /** Removes an account and everything the UI holds for it. */
+  async removeAccount(accountId: number): Promise<void> {
+    await this.accounts.remove(accountId);
+    this.contacts.forget(accountId);
+    this.messages.forget(accountId);
+    this.conversations.forget(accountId);
+    if (this.chat?.accountId === accountId) this.chat = null;
+  }
+
+  #onAccountState({ account_id, state }: Events['linnet://account-state']): void {
+    const previous = this.accounts.get(account_id)?.state.kind;
+    if (!this.accounts.applyState(account_id, state)) {
+      this.#report(this.accounts.load());
+      return;
+    }
+    if (state.kind === 'online' && previous !== 'online') {
+      this.#report(this.contacts.load(account_id));
+    }
+  }
+
+  #onMessages({ account_id, peer, messages }: Events['linnet://messages']): void {
+    this.messages.merge(account_id, peer, messages);
+    const open = this.chat;
+    const isOpen = open !== null && open.accountId === account_id && open.peer === peer;
+    if (isOpen && messages.some((m) => !m.outgoing) && this.#isAttended()) {
+      this.#report(this.conversations.markRead(account_id, peer));
+    }
+  }
+
+  /** Runs a background task; a failure shows in the banner instead of vanishing. */
+  #report(task: Promise<unknown>): void {
+    task.catch((error: unknown) => {
+      this.problem = ipc.toIpcError(error);
+    });
+  }
+}
+
+const [getAppState, setAppState] = createContext<AppState>();
+
+export { getAppState, setAppState };

@@ -1,0 +1,50 @@
+// Roster contacts with presence, keyed by account id.
+
+import { SvelteMap } from 'svelte/reactivity';
+import * as ipc from '../ipc';
+import type { ContactView } from '../ipc';
+
+export class ContactsStore {
+  readonly #byAccount = new SvelteMap<number, ContactView[]>();
+
+  forAccount(accountId: number): ContactView[] {
+    return this.#byAccount.get(accountId) ?? [];
+  }
+
+  find(accountId: number, jid: string): ContactView | undefined {
+    return this.forAccount(accountId).find((c) => c.jid === jid);
+  }
+
+  /** Reloads one account's roster (after `linnet://roster` or when the account comes online). */
+  async load(accountId: number): Promise<void> {
+    const contacts = await ipc.listContacts(accountId);
+    this.#byAccount.set(accountId, contacts);
+  }
+
+  forget(accountId: number): void {
+    this.#byAccount.delete(accountId);
+  }
+}
+
+/** What to call a contact: roster name if set, otherwise the JID. */
+export function displayName(contact: ContactView | undefined, jid: string): string {
+  const name = contact?.name?.trim();
+  return name ? name : jid;
+}
+
+/** Sort order for the contact list: online first, then by display name. */
+export function compareContacts(a: ContactView, b: ContactView): number {
+  const aOnline = a.presence.show !== 'offline';
+  const bOnline = b.presence.show !== 'offline';
+  if (aOnline !== bOnline) return aOnline ? -1 : 1;
+  return displayName(a, a.jid).localeCompare(displayName(b, b.jid));
+}
+
+/** Case-insensitive match of `query` against name, JID and groups. */
+export function matchesFilter(contact: ContactView, query: string): boolean {
+  const q = query.trim().toLocaleLowerCase();
+  if (!q) return true;
+  return [contact.jid, contact.name ?? '', ...contact.groups].some((s) =>
+    s.toLocaleLowerCase().includes(q),
+  );
+}

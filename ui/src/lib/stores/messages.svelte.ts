@@ -1,0 +1,124 @@
+// Message timelines, one per (account id, peer).
+
+import { SvelteMap } from 'svelte/reactivity';
+import * as ipc from '../ipc';
+import type { MessageState, MessageView } from '../ipc';
+
+/** Messages per page requested from `load_messages`. */
+export const PAGE_SIZE = 50;
+
+export interface Timeline {
+  /** Oldest first, ordered by `at` then `id`. */
+  messages: MessageView[];
+  /** True once a page came back shorter than `PAGE_SIZE`: nothing older exists. */
+  reachedStart: boolean;
+  loading: boolean;
+}
+
+const EMPTY: Timeline = { messages: [], reachedStart: false, loading: false };
+
+export function chatKey(accountId: number, peer: string): string {
+  return `${accountId}\u0000${peer}`;
+}
+
+function byTime(a: MessageView, b: MessageView): number {
+  return a.at - b.at || a.id - b.id;
+}
+
+/** How far an outgoing message got; a stale update never moves a message backwards. */
+const PROGRESS: Partial<Record<MessageState, number>> = {
+  pending: 0,
+  sent: 1,
+  delivered: 2,
+  displayed: 3,
+};
+
+function isStale(known: MessageView, update: MessageView): boolean {
+  const before = PROGRESS[known.state];
+  const after = PROGRESS[update.state];
+  return before !== undefined && after !== undefined && after < before;
+}
+
+/**
+ * Adds new messages and replaces known ones (same id), oldest first. A late update along
+ * pending -> sent -> delivered -> displayed (say the `send_message` answer arriving after the
+ * `sent` event) does not undo progress; `failed` always applies, and a retry may go back to
+ * `pending` from `failed`.
+ */
+export function mergeMessages(
+  existing: readonly MessageView[],
+  incoming: readonly MessageView[],
+): MessageView[] {
+  const byId = new Map<number, MessageView>();
+  for (const m of existing) byId.set(m.id, m);
+  for (const m of incoming) {
+    const known = byId.get(m.id);
+    if (known && isStale(known, m)) continue;
+    byId.set(m.id, m);
+  }
+  return [...byId.values()].sort(byTime);
+}
+
+export class MessagesStore {
+  readonly #timelines = new SvelteMap<string, Timeline>();
+
+  timeline(accountId: number, peer: string): Timeline {
+    return this.#timelines.get(chatKey(accountId, peer)) ?? EMPTY;
+  }
+
+  /** Loads the newest page the first time a chat is opened; later calls do nothing. */
+  async open(accountId: number, peer: string): Promise<void> {
+    if (this.#timelines.has(chatKey(accountId, peer))) return;
+    await this.#loadPage(accountId, peer, null);
+  }
+
+  /** Loads the page before the oldest message shown. */
+  async loadEarlier(accountId: number, peer: string): Promise<void> {
+    const current = this.timeline(accountId, peer);
+    if (current.loading || current.reachedStart) return;
+    await this.#loadPage(accountId, peer, current.messages[0]?.id ?? null);
+  }
+
+  async #loadPage(accountId: number, peer: string, before: number | null): Promise<void> {
+    const key = chatKey(accountId, peer);
+    this.#timelines.set(key, { ...(this.#timelines.get(key) ?? EMPTY), loading: true });
+    try {
+      const page = await ipc.loadMessages(accountId, peer, before, PAGE_SIZE);
+      const now = this.#timelines.get(key) ?? EMPTY;
+      this.#timelines.set(key, {
+        messages: mergeMessages(now.messages, page),
+        reachedStart: page.length < PAGE_SIZE,
+        loading: false,
+      });
+    } catch (error) {
+      const now = this.#timelines.get(key) ?? EMPTY;
+      this.#timelines.set(key, { ...now, loading: false });
+      throw error;
+    }
+  }
+
+  /**
+   * Applies a `linnet://messages` batch. A chat never opened is left alone: opening it loads
+   * the newest page, these messages included.
+   */
+  merge(accountId: number, peer: string, batch: readonly MessageView[]): void {
+    const key = chatKey(accountId, peer);
+    const now = this.#timelines.get(key);
+    if (!now) return;
+    this.#timelines.set(key, { ...now, messages: mergeMessages(now.messages, batch) });
+  }
+
+  /** Sends a message and shows the backend's local echo (state `pending`) at once. */
+  async send(accountId: number, to: string, body: string): Promise<MessageView> {
+    const message = await ipc.sendMessage(accountId, to, body);
+    this.merge(accountId, to, [message]);
+    return message;
+  }
+
+  forget(accountId: number): void {
+    const prefix = chatKey(accountId, '');
+    for (const key of [...this.#timelines.keys()]) {
+      if (key.startsWith(prefix)) this.#timelines.delete(key);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+// A fake Linnet backend for component tests: answers the IPC commands from in-memory data
+// through `mockIPC`, records every call, and emits backend events.
+
+import { emit } from '@tauri-apps/api/event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type { InvokeArgs } from '@tauri-apps/api/core';
+import type {
+  AccountView,
+  CommandName,
+  ContactView,
+  ConversationView,
+  EventName,
+  Events,
+  MessageView,
+} from '../lib/ipc';
+
+export interface Call {
+  command: string;
+  args: InvokeArgs | undefined;
+}
+
+/** Overrides one command; return a value or throw (e.g. an `IpcError`) to reject. */
+export type Override = (args: Record<string, unknown>) => unknown;
+
+export class FakeBackend {
+  accounts: AccountView[] = [];
+  contacts: ContactView[] = [];
+  conversations: ConversationView[] = [];
+  messages: MessageView[] = [];
+  readonly calls: Call[] = [];
+  readonly overrides = new Map<CommandName, Override>();
+  #nextId = 1000;
+
+  constructor() {
+    mockIPC((command, args) => this.#handle(command, args), { shouldMockEvents: true });
+  }
+
+  /** Calls of one command, arguments only. */
+  callsOf(command: CommandName): Array<Record<string, unknown>> {
+    return this.calls
+      .filter((c) => c.command === command)
+      .map((c) => (c.args ?? {}) as Record<string, unknown>);
+  }
+
+  on(command: CommandName, override: Override): void {
+    this.overrides.set(command, override);
+  }
+
+  emit<E extends EventName>(name: E, payload: Events[E]): Promise<void> {
+    return emit(name, payload);
+  }
+
+  #handle(command: string, args: InvokeArgs | undefined): unknown {
+    this.calls.push({ command, args });
+    const a = (args ?? {}) as Record<string, unknown>;
+    const override = this.overrides.get(command as CommandName);
+    if (override) return override(a);
+    switch (command as CommandName) {
+      case 'list_accounts':
+        return this.accounts;
+      case 'add_account': {
+        const request = a['request'] as { jid: string };
+        const account: AccountView = {
+          id: this.#nextId++,
+          jid: request.jid,
+          enabled: true,
+          state: { kind: 'connecting' },
+        };
+        this.accounts.push(account);
+        return account;
+      }
+      case 'remove_account':
+        this.accounts = this.accounts.filter((x) => x.id !== a['accountId']);
+        return null;
+      case 'list_contacts':
+        return this.contacts.filter((c) => c.account_id === a['accountId']);
+      case 'list_conversations':
+        return this.conversations;
+      case 'load_messages':
+        return this.messages.filter((m) => m.account_id === a['accountId'] && m.peer === a['peer']);
+      case 'send_message': {
+        const message: MessageView = {
+          id: this.#nextId++,
+          account_id: a['accountId'] as number,
+          peer: a['to'] as string,
+          outgoing: true,
+          body: a['body'] as string,
+          at: Date.now(),
+          state: 'pending',
+          error: null,
+        };
+        this.messages.push(message);
+        return message;
+      }
+      case 'set_account_enabled':
+      case 'trust_certificate':
+      case 'mark_read':
+        return null;
+    }
+    throw new Error(`fake backend: unknown command ${command}`);
+  }
+}
+
+export const ALICE: AccountView = {
+  id: 1,
+  jid: 'alice@example.org',
+  enabled: true,
+  state: { kind: 'online' },
+};
+
+export function contact(jid: string, overrides: Partial<ContactView> = {}): ContactView {
+  return {
+    account_id: ALICE.id,
+    jid,
+    name: null,
+    groups: [],
+    subscription: 'both',
+    presence: { show: 'available', status: null },
+    ...overrides,
+  };
+}
+
+export function conversation(peer: string, overrides: Partial<ConversationView> = {}): ConversationView {
+  return {
+    account_id: ALICE.id,
+    peer,
+    last_body: null,
+    last_at: Date.UTC(2026, 10, 20, 12, 0),
+    unread: 0,
+    ...overrides,
+  };
+}
+
+export function message(id: number, overrides: Partial<MessageView> = {}): MessageView {
+  return {
+    id,
+    account_id: ALICE.id,
+    peer: 'bob@example.org',
+    outgoing: false,
+    body: `message ${id}`,
+    at: Date.UTC(2026, 10, 20, 12, 0) + id * 60_000,
+    state: 'received',
+    error: null,
+    ...overrides,
+  };
+}
