@@ -1,0 +1,25 @@
+//! Tauri build script: embeds the app manifest, capabilities and icons. Listing our commands
+//! here makes Tauri generate one `allow-<command>` permission each, so the capability file
+//! can grant the UI exactly the commands it uses and nothing else.
+
+const COMMANDS: &[&str] = &[
+    "list_accounts",
+    "add_account",
+    "remove_account",
+    "set_account_enabled",
+    "trust_certificate",
+    "list_contacts",
+    "list_conversations",
+    "load_messages",
+    "send_message",
+    "mark_read",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        eprintln!("tauri build script failed: {error:#}");
+        std::process::exit(1);
+    }
+}

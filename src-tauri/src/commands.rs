@@ -1,0 +1,76 @@
+//! Commands the UI calls. Each parses, calls one engine method and returns a view.
+
+use linnet_engine::{AccountView, Contact, Engine, NewAccount};
+use tauri::State;
+
+use crate::credentials::Keyring;
+use crate::error::IpcError;
+use crate::views::{AddAccountRequest, ConversationView, MessageView};
+
+type Result<T> = std::result::Result<T, IpcError>;
+
+/// Accounts with their connection state.
+#[tauri::command]
+pub async fn list_accounts(engine: State<'_, Engine>) -> Result<Vec<AccountView>> {
+    Ok(engine.accounts().await?)
+}
+
+/// Stores the password in the keyring, then adds and connects the account.
+#[tauri::command]
+pub async fn add_account(engine: State<'_, Engine>, keyring: State<'_, Keyring>, request: AddAccountRequest) -> Result<AccountView> {
+    let jid = linnet_engine::parse_jid(&request.jid)?;
+    keyring.store(&jid.to_bare().to_string(), &request.password)?;
+    drop(request.password);
+    Ok(engine.add_account(NewAccount { jid: request.jid, host: request.host, port: request.port, direct_tls: request.direct_tls }).await?)
+}
+
+/// Removes an account, its data and its keyring entry.
+#[tauri::command]
+pub async fn remove_account(engine: State<'_, Engine>, keyring: State<'_, Keyring>, account_id: i64) -> Result<()> {
+    let jid = engine.store().account(account_id).await?.jid;
+    engine.remove_account(account_id).await?;
+    keyring.delete(&jid)?;
+    Ok(())
+}
+
+/// Enables or disables an account.
+#[tauri::command]
+pub async fn set_account_enabled(engine: State<'_, Engine>, account_id: i64, enabled: bool) -> Result<()> {
+    Ok(engine.set_account_enabled(account_id, enabled).await?)
+}
+
+/// Trusts a server certificate for one account and reconnects.
+#[tauri::command]
+pub async fn trust_certificate(engine: State<'_, Engine>, account_id: i64, sha256: String) -> Result<()> {
+    Ok(engine.trust_certificate(account_id, &sha256, None).await?)
+}
+
+/// Roster with presence.
+#[tauri::command]
+pub async fn list_contacts(engine: State<'_, Engine>, account_id: i64) -> Result<Vec<Contact>> {
+    Ok(engine.contacts(account_id).await?)
+}
+
+/// Conversations by last activity.
+#[tauri::command]
+pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<ConversationView>> {
+    Ok(engine.conversations().await?.into_iter().map(Into::into).collect())
+}
+
+/// A page of history older than `before`.
+#[tauri::command]
+pub async fn load_messages(engine: State<'_, Engine>, account_id: i64, peer: String, before: Option<i64>, limit: u32) -> Result<Vec<MessageView>> {
+    Ok(engine.messages(account_id, &peer, before, limit).await?.into_iter().map(Into::into).collect())
+}
+
+/// Stores and sends a message.
+#[tauri::command]
+pub async fn send_message(engine: State<'_, Engine>, account_id: i64, to: String, body: String) -> Result<MessageView> {
+    Ok(engine.send_message(account_id, &to, &body).await?.into())
+}
+
+/// Marks a conversation read.
+#[tauri::command]
+pub async fn mark_read(engine: State<'_, Engine>, account_id: i64, peer: String) -> Result<()> {
+    Ok(engine.mark_read(account_id, &peer).await?)
+}

@@ -1,0 +1,88 @@
+//! Forwards engine events to the UI, coalesced: events arriving within one short window are
+//! merged, so a burst of 10,000 messages becomes a few emits, not 10,000 re-renders.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::time::Duration;
+
+use linnet_engine::{Engine, EngineEvent};
+use serde_json::json;
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::notifications;
+use crate::views::MessageView;
+
+/// How long to gather events before emitting.
+const WINDOW: Duration = Duration::from_millis(50);
+
+/// Runs until the engine's channel closes.
+pub async fn forward(app: AppHandle, engine: Engine) {
+    let mut rx = engine.subscribe();
+    loop {
+        let first = match rx.recv().await {
+            Ok(ev) => ev,
+            Err(RecvError::Lagged(_)) => {
+                // Too far behind: tell the UI to reload everything.
+                let _ = app.emit("linnet://conversations", json!({}));
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + WINDOW;
+        while let Ok(Ok(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            batch.push(ev);
+        }
+        emit_batch(&app, &engine, batch).await;
+    }
+}
+
+async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
+    let mut messages: BTreeMap<(i64, String), BTreeSet<i64>> = BTreeMap::new();
+    let mut rosters: HashSet<i64> = HashSet::new();
+    let mut conversations = false;
+    for ev in batch {
+        match ev {
+            EngineEvent::AccountState { account_id, state } => {
+                let _ = app.emit("linnet://account-state", json!({ "account_id": account_id, "state": state }));
+            }
+            EngineEvent::AccountsChanged => {
+                let _ = app.emit("linnet://accounts", json!({}));
+            }
+            EngineEvent::MessagesChanged { account_id, peer, ids } => {
+                messages.entry((account_id, peer)).or_default().extend(ids);
+                conversations = true;
+            }
+            EngineEvent::RosterChanged { account_id } | EngineEvent::PresenceChanged { account_id, .. } | EngineEvent::SubscriptionRequest { account_id, .. } => {
+                rosters.insert(account_id);
+            }
+        }
+    }
+    for ((account_id, peer), ids) in messages {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Ok(Some(row)) = engine.store().message(id).await {
+                rows.push(MessageView::from(row));
+            }
+        }
+        notify_incoming(app, &rows);
+        let _ = app.emit("linnet://messages", json!({ "account_id": account_id, "peer": peer, "messages": rows }));
+    }
+    for account_id in rosters {
+        let _ = app.emit("linnet://roster", json!({ "account_id": account_id }));
+    }
+    if conversations {
+        let _ = app.emit("linnet://conversations", json!({}));
+    }
+}
+
+/// A desktop notification for new incoming messages when the window is not focused.
+fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
+    let incoming: Vec<&MessageView> = rows.iter().filter(|m| !m.outgoing && m.state == "received").collect();
+    let Some(last) = incoming.last() else { return };
+    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    if focused {
+        return;
+    }
+    notifications::message(&last.peer, &last.body, incoming.len());
+}

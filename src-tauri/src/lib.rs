@@ -1,0 +1,72 @@
+//! Linnet's Tauri shell: thin commands over the engine, event forwarding, keyring, notifications.
+
+mod commands;
+mod credentials;
+mod error;
+mod events;
+mod notifications;
+mod views;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use linnet_engine::{Engine, EngineConfig, StoreOptions, TrustRoots};
+use tauri::Manager;
+
+/// Extra trusted CA (PEM file), e.g. a company CA or the test harness's CA.
+const EXTRA_CA_ENV: &str = "LINNET_EXTRA_CA";
+/// Overrides where the database lives (tests use a temporary folder).
+const DATA_DIR_ENV: &str = "LINNET_DATA_DIR";
+
+fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
+        return Ok(PathBuf::from(dir));
+    }
+    app.path().app_data_dir().map_err(|e| format!("no data folder: {e}"))
+}
+
+fn trust_roots() -> TrustRoots {
+    match std::env::var_os(EXTRA_CA_ENV) {
+        Some(path) => TrustRoots::from_pem_file(std::path::Path::new(&path)).unwrap_or_else(|e| {
+            tracing::error!("{EXTRA_CA_ENV} unusable: {e}");
+            TrustRoots::default()
+        }),
+        None => TrustRoots::default(),
+    }
+}
+
+/// Builds and runs the app until the last window closes.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .try_init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let dir = data_dir(app)?;
+            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let config = EngineConfig { store: StoreOptions { path: Some(dir.join("linnet.sqlite")), key: None }, trust: trust_roots() };
+            let engine = tauri::async_runtime::block_on(Engine::start(config, Arc::new(credentials::Keyring)))
+                .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
+            app.manage(engine.clone());
+            app.manage(credentials::Keyring);
+            tauri::async_runtime::spawn(events::forward(app.handle().clone(), engine));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_accounts,
+            commands::add_account,
+            commands::remove_account,
+            commands::set_account_enabled,
+            commands::trust_certificate,
+            commands::list_contacts,
+            commands::list_conversations,
+            commands::load_messages,
+            commands::send_message,
+            commands::mark_read,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Linnet could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,99 @@
+"""End-to-end fixtures: a throwaway Prosody, tauri-driver, and a WebDriver session on the real
+Linnet binary with a fresh data folder. Run through tests/e2e/run.sh (D-Bus, keyring, Xvfb)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "harness"))
+
+from linnet_harness.server import ProsodyServer  # noqa: E402
+from linnet_harness.peer import Peer  # noqa: E402
+
+ARTIFACTS = Path(os.environ.get("LINNET_ARTIFACTS", ROOT / "tests" / "artifacts"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"tauri-driver did not listen on {port} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def prosody():
+    with ProsodyServer() as server:
+        yield server
+
+
+@pytest.fixture
+def app_binary() -> str:
+    path = os.environ.get("LINNET_APP")
+    if not path or not Path(path).is_file():
+        pytest.fail(f"Linnet binary not found at {path!r}: build it with `tauri build --debug --no-bundle`")
+    return path
+
+
+@pytest.fixture
+def linnet(prosody, app_binary, request):
+    """Starts tauri-driver (which launches Linnet) with its own data folder; yields the driver."""
+    data = Path(tempfile.mkdtemp(prefix="linnet-e2e-data-"))
+    port = _free_port()
+    native_port = _free_port()
+    env = dict(os.environ, LINNET_DATA_DIR=str(data), LINNET_EXTRA_CA=str(prosody.ca_cert))
+    driver_proc = subprocess.Popen(
+        ["tauri-driver", "--port", str(port), "--native-port", str(native_port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    driver = None
+    try:
+        _wait_port(port, 20)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": app_binary})
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        driver.implicitly_wait(0)
+        yield driver
+    finally:
+        if driver is not None:
+            try:
+                screenshot(driver, f"{request.node.name}-final")
+            finally:
+                driver.quit()
+        driver_proc.terminate()
+        try:
+            driver_proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            driver_proc.kill()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def screenshot(driver, name: str) -> Path:
+    """Saves a PNG of the window after two animation frames (so fresh text is painted)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_async_script(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+    )
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path

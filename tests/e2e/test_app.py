@@ -1,0 +1,59 @@
+"""The real Linnet window, driven through WebDriver, against a real Prosody and a slixmpp peer."""
+
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import Peer, screenshot
+
+
+def by_testid(tid: str):
+    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
+
+
+def test_first_screen_is_add_account(linnet):
+    form = WebDriverWait(linnet, 20).until(EC.visibility_of_element_located(by_testid("add-account-form")))
+    assert "Add an XMPP account" in linnet.find_element(By.TAG_NAME, "body").text
+    assert form.find_element(*by_testid("jid-input")).is_displayed()
+    assert form.find_element(*by_testid("password-input")).get_attribute("type") == "password"
+    path = screenshot(linnet, "add-account")
+    assert path.stat().st_size > 1000, "the screenshot holds a rendered window"
+
+
+def test_sign_in_receive_and_reply(linnet, prosody):
+    prosody.register("anna", "anna-pw")
+    prosody.register("ben", "ben-pw")
+    wait = WebDriverWait(linnet, 30)
+    wait.until(EC.visibility_of_element_located(by_testid("add-account-form")))
+    linnet.find_element(*by_testid("jid-input")).send_keys("anna@localhost")
+    linnet.find_element(*by_testid("password-input")).send_keys("anna-pw")
+    # Advanced: the harness's Prosody listens on a loopback port of its own.
+    for summary in linnet.find_elements(By.TAG_NAME, "summary"):
+        summary.click()
+    linnet.find_element(*by_testid("host-input")).send_keys("127.0.0.1")
+    linnet.find_element(*by_testid("port-input")).send_keys(str(prosody.ports.c2s))
+    linnet.find_element(*by_testid("sign-in")).click()
+    wait.until(EC.visibility_of_element_located(by_testid("account-list")))
+    wait.until(lambda d: d.find_element(*by_testid("connection-state")).get_attribute("data-state") == "online")
+    screenshot(linnet, "main-online")
+
+    peer = Peer.for_server(prosody, "ben", "ben-pw", auto_accept=True)
+    try:
+        peer.send("anna@localhost", "Hello Anna <img src=x onerror=alert(1)>")
+        conv = wait.until(EC.element_to_be_clickable(by_testid("conversation-ben@localhost")))
+        conv.click()
+        msg = wait.until(EC.visibility_of_element_located(by_testid("message")))
+        assert "Hello Anna <img src=x onerror=alert(1)>" in msg.text, "remote text is shown as text"
+        composer = linnet.find_element(*by_testid("composer"))
+        composer.send_keys("Hi Ben")
+        composer.send_keys(Keys.ENTER)
+        got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("body") == "Hi Ben", timeout=20)
+        assert got["origin_id"], "our reply carries an origin-id (XEP-0359)"
+        wait.until(lambda d: any(m.get_attribute("data-outgoing") == "true" for m in d.find_elements(*by_testid("message"))))
+        time.sleep(0.3)
+        screenshot(linnet, "chat")
+    finally:
+        peer.close()
