@@ -17,16 +17,31 @@ pub async fn list_accounts(engine: State<'_, Engine>) -> Result<Vec<AccountView>
 
 /// Stores the password in the keyring, then adds and connects the account.
 #[tauri::command]
-pub async fn add_account(engine: State<'_, Engine>, keyring: State<'_, Keyring>, request: AddAccountRequest) -> Result<AccountView> {
+pub async fn add_account(
+    engine: State<'_, Engine>,
+    keyring: State<'_, Keyring>,
+    request: AddAccountRequest,
+) -> Result<AccountView> {
     let jid = linnet_engine::parse_jid(&request.jid)?;
     keyring.store(&jid.to_bare().to_string(), &request.password)?;
     drop(request.password);
-    Ok(engine.add_account(NewAccount { jid: request.jid, host: request.host, port: request.port, direct_tls: request.direct_tls }).await?)
+    Ok(engine
+        .add_account(NewAccount {
+            jid: request.jid,
+            host: request.host,
+            port: request.port,
+            direct_tls: request.direct_tls,
+        })
+        .await?)
 }
 
 /// Removes an account, its data and its keyring entry.
 #[tauri::command]
-pub async fn remove_account(engine: State<'_, Engine>, keyring: State<'_, Keyring>, account_id: i64) -> Result<()> {
+pub async fn remove_account(
+    engine: State<'_, Engine>,
+    keyring: State<'_, Keyring>,
+    account_id: i64,
+) -> Result<()> {
     let jid = engine.store().account(account_id).await?.jid;
     engine.remove_account(account_id).await?;
     keyring.delete(&jid)?;
@@ -35,13 +50,21 @@ pub async fn remove_account(engine: State<'_, Engine>, keyring: State<'_, Keyrin
 
 /// Enables or disables an account.
 #[tauri::command]
-pub async fn set_account_enabled(engine: State<'_, Engine>, account_id: i64, enabled: bool) -> Result<()> {
+pub async fn set_account_enabled(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    enabled: bool,
+) -> Result<()> {
     Ok(engine.set_account_enabled(account_id, enabled).await?)
 }
 
 /// Trusts a server certificate for one account and reconnects.
 #[tauri::command]
-pub async fn trust_certificate(engine: State<'_, Engine>, account_id: i64, sha256: String) -> Result<()> {
+pub async fn trust_certificate(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    sha256: String,
+) -> Result<()> {
     Ok(engine.trust_certificate(account_id, &sha256, None).await?)
 }
 
@@ -54,18 +77,39 @@ pub async fn list_contacts(engine: State<'_, Engine>, account_id: i64) -> Result
 /// Conversations by last activity.
 #[tauri::command]
 pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<ConversationView>> {
-    Ok(engine.conversations().await?.into_iter().map(Into::into).collect())
+    Ok(engine
+        .conversations()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// A page of history older than `before`.
 #[tauri::command]
-pub async fn load_messages(engine: State<'_, Engine>, account_id: i64, peer: String, before: Option<i64>, limit: u32) -> Result<Vec<MessageView>> {
-    Ok(engine.messages(account_id, &peer, before, limit).await?.into_iter().map(Into::into).collect())
+pub async fn load_messages(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<MessageView>> {
+    Ok(engine
+        .messages(account_id, &peer, before, limit)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// Stores and sends a message.
 #[tauri::command]
-pub async fn send_message(engine: State<'_, Engine>, account_id: i64, to: String, body: String) -> Result<MessageView> {
+pub async fn send_message(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    to: String,
+    body: String,
+) -> Result<MessageView> {
     Ok(engine.send_message(account_id, &to, &body).await?.into())
 }
 

@@ -15,10 +15,17 @@ pub struct IpcError {
 impl From<EngineError> for IpcError {
     fn from(e: EngineError) -> Self {
         let message = match &e {
-            EngineError::InvalidJid { .. } => format!("{e}. A Jabber ID looks like you@example.org."),
-            EngineError::Store(_) | EngineError::Migrate(_) => format!("Linnet could not read or write its database: {e}"),
+            EngineError::InvalidJid { .. } => {
+                format!("{e}. A Jabber ID looks like you@example.org.")
+            }
+            EngineError::Store(_) | EngineError::Migrate(_) => {
+                format!("Linnet could not read or write its database: {e}")
+            }
             _ => e.to_string(),
         };
-        Self { code: e.code(), message }
+        Self {
+            code: e.code(),
+            message,
+        }
     }
 }

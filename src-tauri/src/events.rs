@@ -44,16 +44,25 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     for ev in batch {
         match ev {
             EngineEvent::AccountState { account_id, state } => {
-                let _ = app.emit("linnet://account-state", json!({ "account_id": account_id, "state": state }));
+                let _ = app.emit(
+                    "linnet://account-state",
+                    json!({ "account_id": account_id, "state": state }),
+                );
             }
             EngineEvent::AccountsChanged => {
                 let _ = app.emit("linnet://accounts", json!({}));
             }
-            EngineEvent::MessagesChanged { account_id, peer, ids } => {
+            EngineEvent::MessagesChanged {
+                account_id,
+                peer,
+                ids,
+            } => {
                 messages.entry((account_id, peer)).or_default().extend(ids);
                 conversations = true;
             }
-            EngineEvent::RosterChanged { account_id } | EngineEvent::PresenceChanged { account_id, .. } | EngineEvent::SubscriptionRequest { account_id, .. } => {
+            EngineEvent::RosterChanged { account_id }
+            | EngineEvent::PresenceChanged { account_id, .. }
+            | EngineEvent::SubscriptionRequest { account_id, .. } => {
                 rosters.insert(account_id);
             }
         }
@@ -66,7 +75,10 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
             }
         }
         notify_incoming(app, &rows);
-        let _ = app.emit("linnet://messages", json!({ "account_id": account_id, "peer": peer, "messages": rows }));
+        let _ = app.emit(
+            "linnet://messages",
+            json!({ "account_id": account_id, "peer": peer, "messages": rows }),
+        );
     }
     for account_id in rosters {
         let _ = app.emit("linnet://roster", json!({ "account_id": account_id }));
@@ -78,9 +90,15 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
 
 /// A desktop notification for new incoming messages when the window is not focused.
 fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
-    let incoming: Vec<&MessageView> = rows.iter().filter(|m| !m.outgoing && m.state == "received").collect();
+    let incoming: Vec<&MessageView> = rows
+        .iter()
+        .filter(|m| !m.outgoing && m.state == "received")
+        .collect();
     let Some(last) = incoming.last() else { return };
-    let focused = app.get_webview_window("main").and_then(|w| w.is_focused().ok()).unwrap_or(false);
+    let focused = app
+        .get_webview_window("main")
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false);
     if focused {
         return;
     }

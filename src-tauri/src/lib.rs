@@ -22,7 +22,9 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
         return Ok(PathBuf::from(dir));
     }
-    app.path().app_data_dir().map_err(|e| format!("no data folder: {e}"))
+    app.path()
+        .app_data_dir()
+        .map_err(|e| format!("no data folder: {e}"))
 }
 
 fn trust_roots() -> TrustRoots {
@@ -38,15 +40,27 @@ fn trust_roots() -> TrustRoots {
 /// Builds and runs the app until the last window closes.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .try_init();
     let result = tauri::Builder::default()
         .setup(|app| {
             let dir = data_dir(app)?;
-            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            let config = EngineConfig { store: StoreOptions { path: Some(dir.join("linnet.sqlite")), key: None }, trust: trust_roots() };
-            let engine = tauri::async_runtime::block_on(Engine::start(config, Arc::new(credentials::Keyring)))
-                .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let config = EngineConfig {
+                store: StoreOptions {
+                    path: Some(dir.join("linnet.sqlite")),
+                    key: None,
+                },
+                trust: trust_roots(),
+            };
+            let engine = tauri::async_runtime::block_on(Engine::start(
+                config,
+                Arc::new(credentials::Keyring),
+            ))
+            .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
             app.manage(engine.clone());
             app.manage(credentials::Keyring);
             tauri::async_runtime::spawn(events::forward(app.handle().clone(), engine));

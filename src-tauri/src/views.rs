@@ -42,7 +42,16 @@ pub struct MessageView {
 
 impl From<MessageRow> for MessageView {
     fn from(r: MessageRow) -> Self {
-        Self { id: r.id, account_id: r.account_id, peer: r.peer, outgoing: r.outgoing, body: r.body, at: r.at, state: r.state, error: r.error }
+        Self {
+            id: r.id,
+            account_id: r.account_id,
+            peer: r.peer,
+            outgoing: r.outgoing,
+            body: r.body,
+            at: r.at,
+            state: r.state,
+            error: r.error,
+        }
     }
 }
 
@@ -63,6 +72,12 @@ pub struct ConversationView {
 
 impl From<ConversationRow> for ConversationView {
     fn from(r: ConversationRow) -> Self {
-        Self { account_id: r.account_id, peer: r.peer, last_body: r.last_body, last_at: r.last_at, unread: r.unread }
+        Self {
+            account_id: r.account_id,
+            peer: r.peer,
+            last_body: r.last_body,
+            last_at: r.last_at,
+            unread: r.unread,
+        }
     }
 }

@@ -67,11 +67,21 @@ def linnet(prosody, app_binary, request):
     )
     driver = None
     try:
+        # tauri-driver listens at once but proxies to WebKitWebDriver, which starts a moment
+        # later: wait for both before asking for a session.
         _wait_port(port, 20)
+        _wait_port(native_port, 20)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": app_binary})
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        for attempt in range(3):
+            try:
+                driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+                break
+            except Exception:  # the native driver dropped the first request: try again
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         driver.implicitly_wait(0)
         yield driver
     finally:

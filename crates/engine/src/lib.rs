@@ -22,7 +22,9 @@ pub use account::connector::{fingerprint, TrustRoots};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ConnectionState, EngineEvent};
 pub use features::presence::{PresenceInfo, Show};
-pub use store::{ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow};
+pub use store::{
+    ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow,
+};
 pub use view::{AccountView, Contact};
 
 use account::connector::ConnectTarget;
@@ -84,23 +86,35 @@ pub struct Engine {
 /// Errors: [`EngineError::InvalidJid`] naming what is wrong.
 pub fn parse_jid(input: &str) -> Result<Jid, EngineError> {
     let trimmed = input.trim();
-    let jid = Jid::new(trimmed).map_err(|e| EngineError::InvalidJid { input: input.to_owned(), reason: e.to_string() })?;
+    let jid = Jid::new(trimmed).map_err(|e| EngineError::InvalidJid {
+        input: input.to_owned(),
+        reason: e.to_string(),
+    })?;
     if jid.node().is_none() {
-        return Err(EngineError::InvalidJid { input: input.to_owned(), reason: "it needs a user part, as in user@example.org".into() });
+        return Err(EngineError::InvalidJid {
+            input: input.to_owned(),
+            reason: "it needs a user part, as in user@example.org".into(),
+        });
     }
     Ok(jid)
 }
 
 /// Parses a contact's bare JID. Errors: [`EngineError::InvalidJid`].
 pub fn parse_bare_jid(input: &str) -> Result<BareJid, EngineError> {
-    BareJid::new(input.trim()).map_err(|e| EngineError::InvalidJid { input: input.to_owned(), reason: e.to_string() })
+    BareJid::new(input.trim()).map_err(|e| EngineError::InvalidJid {
+        input: input.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 impl Engine {
     /// Opens the store and connects every enabled account.
     ///
     /// Errors: [`EngineError::Store`] / [`EngineError::Migrate`] when the database cannot be opened.
-    pub async fn start(config: EngineConfig, credentials: Arc<dyn CredentialProvider>) -> Result<Self, EngineError> {
+    pub async fn start(
+        config: EngineConfig,
+        credentials: Arc<dyn CredentialProvider>,
+    ) -> Result<Self, EngineError> {
         let store = Store::open(&config.store).await?;
         let (events, _) = broadcast::channel(4096);
         let engine = Self {
@@ -145,7 +159,11 @@ impl Engine {
         let bare = jid.to_bare().to_string();
         let resource = jid.resource().map(|r| r.to_string());
         let host = new.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
-        let row = self.inner.store.insert_account(&bare, resource.as_deref(), host, new.port, new.direct_tls).await?;
+        let row = self
+            .inner
+            .store
+            .insert_account(&bare, resource.as_deref(), host, new.port, new.direct_tls)
+            .await?;
         self.emit(EngineEvent::AccountsChanged);
         self.connect(row.id).await?;
         self.account_view(row.id).await
@@ -163,9 +181,16 @@ impl Engine {
     }
 
     /// Enables (connects) or disables (disconnects) an account; remembered across restarts.
-    pub async fn set_account_enabled(&self, account_id: i64, enabled: bool) -> Result<(), EngineError> {
+    pub async fn set_account_enabled(
+        &self,
+        account_id: i64,
+        enabled: bool,
+    ) -> Result<(), EngineError> {
         self.inner.store.account(account_id).await?;
-        self.inner.store.set_account_enabled(account_id, enabled).await?;
+        self.inner
+            .store
+            .set_account_enabled(account_id, enabled)
+            .await?;
         if enabled {
             self.connect(account_id).await?;
         } else {
@@ -181,12 +206,22 @@ impl Engine {
     }
 
     /// Trusts a certificate for one account (SHA-256 of its DER, hex) and reconnects.
-    pub async fn trust_certificate(&self, account_id: i64, sha256: &str, subject: Option<&str>) -> Result<(), EngineError> {
+    pub async fn trust_certificate(
+        &self,
+        account_id: i64,
+        sha256: &str,
+        subject: Option<&str>,
+    ) -> Result<(), EngineError> {
         let clean: String = sha256.chars().filter(|c| c.is_ascii_hexdigit()).collect();
         if clean.len() != 64 {
-            return Err(EngineError::Server("a SHA-256 fingerprint has 64 hex digits".into()));
+            return Err(EngineError::Server(
+                "a SHA-256 fingerprint has 64 hex digits".into(),
+            ));
         }
-        self.inner.store.pin_certificate(account_id, &clean, subject).await?;
+        self.inner
+            .store
+            .pin_certificate(account_id, &clean, subject)
+            .await?;
         self.connect(account_id).await
     }
 
@@ -197,17 +232,32 @@ impl Engine {
         let password = match self.inner.credentials.password(account_id, &account.jid) {
             Ok(Some(p)) => p,
             Ok(None) => {
-                self.set_offline_state(account_id, ConnectionState::Error { code: ErrorCode::PasswordMissing, message: "No password is stored for this account. Enter it again.".into(), cert: None });
+                self.set_offline_state(
+                    account_id,
+                    ConnectionState::Error {
+                        code: ErrorCode::PasswordMissing,
+                        message: "No password is stored for this account. Enter it again.".into(),
+                        cert: None,
+                    },
+                );
                 return Ok(());
             }
             Err(e) => {
-                self.set_offline_state(account_id, ConnectionState::Error { code: e.code(), message: e.to_string(), cert: None });
+                self.set_offline_state(
+                    account_id,
+                    ConnectionState::Error {
+                        code: e.code(),
+                        message: e.to_string(),
+                        cert: None,
+                    },
+                );
                 return Ok(());
             }
         };
         let bare = parse_bare_jid(&account.jid)?;
         let jid = match &account.resource {
-            Some(r) => Jid::new(&format!("{}/{}", account.jid, r)).unwrap_or_else(|_| Jid::from(bare.clone())),
+            Some(r) => Jid::new(&format!("{}/{}", account.jid, r))
+                .unwrap_or_else(|_| Jid::from(bare.clone())),
             None => Jid::from(bare.clone()),
         };
         let target = ConnectTarget {
@@ -268,13 +318,21 @@ impl Engine {
                 return state.clone();
             }
         }
-        self.inner.states.lock().ok().and_then(|s| s.get(&account_id).cloned()).unwrap_or(ConnectionState::Offline)
+        self.inner
+            .states
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&account_id).cloned())
+            .unwrap_or(ConnectionState::Offline)
     }
 
     async fn send_command(&self, account_id: i64, command: Command) -> Result<(), EngineError> {
         let accounts = self.inner.accounts.lock().await;
         let handle = accounts.get(&account_id).ok_or(EngineError::NotConnected)?;
-        handle.commands.send(command).map_err(|_| EngineError::NotConnected)
+        handle
+            .commands
+            .send(command)
+            .map_err(|_| EngineError::NotConnected)
     }
 
     /// Stores a chat message as pending, then sends it when the account is online (now or
@@ -282,7 +340,12 @@ impl Engine {
     ///
     /// Errors: [`EngineError::InvalidJid`] for a bad recipient, store errors. Never fails
     /// because the account is offline: the message waits in the outbox.
-    pub async fn send_message(&self, account_id: i64, to: &str, body: &str) -> Result<MessageRow, EngineError> {
+    pub async fn send_message(
+        &self,
+        account_id: i64,
+        to: &str,
+        body: &str,
+    ) -> Result<MessageRow, EngineError> {
         let peer = parse_bare_jid(to)?.to_string();
         self.inner.store.account(account_id).await?;
         let origin_id = features::new_id();
@@ -298,17 +361,37 @@ impl Engine {
             state: "pending",
             read: true,
         };
-        let row = self.inner.store.insert_message(&new).await?.ok_or_else(|| EngineError::Server("duplicate origin-id".into()))?;
-        self.emit(EngineEvent::MessagesChanged { account_id, peer, ids: vec![row.id] });
+        let row = self
+            .inner
+            .store
+            .insert_message(&new)
+            .await?
+            .ok_or_else(|| EngineError::Server("duplicate origin-id".into()))?;
+        self.emit(EngineEvent::MessagesChanged {
+            account_id,
+            peer,
+            ids: vec![row.id],
+        });
         // Offline is fine: the outbox is sent on the next session start.
-        let _ = self.send_command(account_id, Command::SendMessage(row.id)).await;
+        let _ = self
+            .send_command(account_id, Command::SendMessage(row.id))
+            .await;
         Ok(row)
     }
 
     /// A page of a conversation, oldest first; see [`Store::messages`].
-    pub async fn messages(&self, account_id: i64, peer: &str, before: Option<i64>, limit: u32) -> Result<Vec<MessageRow>, EngineError> {
+    pub async fn messages(
+        &self,
+        account_id: i64,
+        peer: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<MessageRow>, EngineError> {
         let peer = parse_bare_jid(peer)?.to_string();
-        self.inner.store.messages(account_id, &peer, before, limit.min(500)).await
+        self.inner
+            .store
+            .messages(account_id, &peer, before, limit.min(500))
+            .await
     }
 
     /// Conversations by last activity.
@@ -324,25 +407,46 @@ impl Engine {
 
     /// Adds or updates a contact (roster set, RFC 6121 §2.3) and asks for their presence
     /// (RFC 6121 §3.1.1). Requires the account to be online.
-    pub async fn add_contact(&self, account_id: i64, jid: &str, name: Option<String>, groups: Vec<String>) -> Result<(), EngineError> {
+    pub async fn add_contact(
+        &self,
+        account_id: i64,
+        jid: &str,
+        name: Option<String>,
+        groups: Vec<String>,
+    ) -> Result<(), EngineError> {
         let bare = parse_bare_jid(jid)?;
-        self.roster_set(account_id, roster_set(bare.clone(), name, groups)).await?;
-        self.presence_to(account_id, bare, Presence::subscribe()).await
+        self.roster_set(account_id, roster_set(bare.clone(), name, groups))
+            .await?;
+        self.presence_to(account_id, bare, Presence::subscribe())
+            .await
     }
 
     /// Renames or regroups a contact (roster set).
-    pub async fn update_contact(&self, account_id: i64, jid: &str, name: Option<String>, groups: Vec<String>) -> Result<(), EngineError> {
-        self.roster_set(account_id, roster_set(parse_bare_jid(jid)?, name, groups)).await
+    pub async fn update_contact(
+        &self,
+        account_id: i64,
+        jid: &str,
+        name: Option<String>,
+        groups: Vec<String>,
+    ) -> Result<(), EngineError> {
+        self.roster_set(account_id, roster_set(parse_bare_jid(jid)?, name, groups))
+            .await
     }
 
     /// Removes a contact (RFC 6121 §2.5; the server cancels subscriptions both ways).
     pub async fn remove_contact(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
-        self.roster_set(account_id, roster_remove(parse_bare_jid(jid)?)).await
+        self.roster_set(account_id, roster_remove(parse_bare_jid(jid)?))
+            .await
     }
 
-    async fn roster_set(&self, account_id: i64, roster: tokio_xmpp::parsers::roster::Roster) -> Result<(), EngineError> {
+    async fn roster_set(
+        &self,
+        account_id: i64,
+        roster: tokio_xmpp::parsers::roster::Roster,
+    ) -> Result<(), EngineError> {
         let (done, wait) = oneshot::channel();
-        self.send_command(account_id, Command::RosterSet(roster, done)).await?;
+        self.send_command(account_id, Command::RosterSet(roster, done))
+            .await?;
         match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(EngineError::NotConnected),
@@ -350,45 +454,82 @@ impl Engine {
         }
     }
 
-    async fn presence_to(&self, account_id: i64, to: BareJid, presence: Presence) -> Result<(), EngineError> {
+    async fn presence_to(
+        &self,
+        account_id: i64,
+        to: BareJid,
+        presence: Presence,
+    ) -> Result<(), EngineError> {
         let presence = presence.with_to(Jid::from(to));
-        self.send_command(account_id, Command::Send(Box::new(presence.into()))).await
+        self.send_command(account_id, Command::Send(Box::new(presence.into())))
+            .await
     }
 
     /// Asks to see a contact's presence (RFC 6121 §3.1.1).
-    pub async fn request_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
-        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::subscribe()).await
+    pub async fn request_subscription(
+        &self,
+        account_id: i64,
+        jid: &str,
+    ) -> Result<(), EngineError> {
+        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::subscribe())
+            .await
     }
 
     /// Approves an inbound subscription request (RFC 6121 §3.1.4).
-    pub async fn approve_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+    pub async fn approve_subscription(
+        &self,
+        account_id: i64,
+        jid: &str,
+    ) -> Result<(), EngineError> {
         let bare = parse_bare_jid(jid)?;
-        self.presence_to(account_id, bare.clone(), Presence::subscribed()).await?;
-        self.inner.store.remove_subscription_request(account_id, bare.as_str()).await?;
+        self.presence_to(account_id, bare.clone(), Presence::subscribed())
+            .await?;
+        self.inner
+            .store
+            .remove_subscription_request(account_id, bare.as_str())
+            .await?;
         Ok(())
     }
 
     /// Denies an inbound request, or cancels a subscription we granted (RFC 6121 §3.2).
     pub async fn deny_subscription(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
         let bare = parse_bare_jid(jid)?;
-        self.presence_to(account_id, bare.clone(), Presence::new(tokio_xmpp::parsers::presence::Type::Unsubscribed)).await?;
-        self.inner.store.remove_subscription_request(account_id, bare.as_str()).await?;
+        self.presence_to(
+            account_id,
+            bare.clone(),
+            Presence::new(tokio_xmpp::parsers::presence::Type::Unsubscribed),
+        )
+        .await?;
+        self.inner
+            .store
+            .remove_subscription_request(account_id, bare.as_str())
+            .await?;
         Ok(())
     }
 
     /// Stops seeing a contact's presence (RFC 6121 §3.3).
     pub async fn unsubscribe(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
-        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::unsubscribe()).await
+        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::unsubscribe())
+            .await
     }
 
     /// Pending inbound subscription requests.
-    pub async fn subscription_requests(&self, account_id: i64) -> Result<Vec<SubscriptionRequestRow>, EngineError> {
+    pub async fn subscription_requests(
+        &self,
+        account_id: i64,
+    ) -> Result<Vec<SubscriptionRequestRow>, EngineError> {
         self.inner.store.subscription_requests(account_id).await
     }
 
     /// Sets our own presence on an account (sent now if online, and at every connect).
-    pub async fn set_presence(&self, account_id: i64, show: Show, status: Option<String>) -> Result<(), EngineError> {
-        self.send_command(account_id, Command::SetPresence { show, status }).await
+    pub async fn set_presence(
+        &self,
+        account_id: i64,
+        show: Show,
+        status: Option<String>,
+    ) -> Result<(), EngineError> {
+        self.send_command(account_id, Command::SetPresence { show, status })
+            .await
     }
 
     /// Roster of an account with each contact's best presence, from the store (so it shows
@@ -415,7 +556,12 @@ impl Engine {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let state = self.state(row.id).await;
-            out.push(AccountView { id: row.id, jid: row.jid, enabled: row.enabled, state });
+            out.push(AccountView {
+                id: row.id,
+                jid: row.jid,
+                enabled: row.enabled,
+                state,
+            });
         }
         Ok(out)
     }
@@ -423,6 +569,11 @@ impl Engine {
     async fn account_view(&self, account_id: i64) -> Result<AccountView, EngineError> {
         let row = self.inner.store.account(account_id).await?;
         let state = self.state(account_id).await;
-        Ok(AccountView { id: row.id, jid: row.jid, enabled: row.enabled, state })
+        Ok(AccountView {
+            id: row.id,
+            jid: row.jid,
+            enabled: row.enabled,
+            state,
+        })
     }
 }

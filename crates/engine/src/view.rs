@@ -41,6 +41,14 @@ pub struct Contact {
 impl Contact {
     pub(crate) fn from_row(row: RosterRow, presence: PresenceInfo) -> Self {
         let groups = row.group_names();
-        Self { account_id: row.account_id, jid: row.jid, name: row.name, groups, subscription: row.subscription, ask: row.ask, presence }
+        Self {
+            account_id: row.account_id,
+            jid: row.jid,
+            name: row.name,
+            groups,
+            subscription: row.subscription,
+            ask: row.ask,
+            presence,
+        }
     }
 }

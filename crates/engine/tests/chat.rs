@@ -25,31 +25,95 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
     wait_online(&engine, &mut rx, account.id).await;
 
     let mut peer = server.peer("bob", "bob-pw", true).await.unwrap();
-    peer.send(&alice, "hello from slixmpp <b>&amp;</b>").await.unwrap();
-    let ev = wait_event(&mut rx, Duration::from_secs(10), "bob's message to be stored", |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == &bob)).await;
-    let EngineEvent::MessagesChanged { ids, .. } = ev else { unreachable!() };
-    let stored = engine.store().message(ids[0]).await.unwrap().expect("the announced row exists");
-    assert_eq!(stored.body, "hello from slixmpp <b>&amp;</b>", "the body is stored as the text bob sent");
+    peer.send(&alice, "hello from slixmpp <b>&amp;</b>")
+        .await
+        .unwrap();
+    let ev = wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "bob's message to be stored",
+        |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == &bob),
+    )
+    .await;
+    let EngineEvent::MessagesChanged { ids, .. } = ev else {
+        unreachable!()
+    };
+    let stored = engine
+        .store()
+        .message(ids[0])
+        .await
+        .unwrap()
+        .expect("the announced row exists");
+    assert_eq!(
+        stored.body, "hello from slixmpp <b>&amp;</b>",
+        "the body is stored as the text bob sent"
+    );
     assert!(!stored.outgoing);
-    assert!(stored.stanza_id.is_some(), "Prosody's mod_mam stamps a stanza-id by our bare JID");
+    assert!(
+        stored.stanza_id.is_some(),
+        "Prosody's mod_mam stamps a stanza-id by our bare JID"
+    );
 
-    let sent = engine.send_message(account.id, &bob, "hi bob").await.unwrap();
-    assert_eq!(sent.state, "pending", "a message is stored before it is sent");
-    let got = peer.wait_for(Duration::from_secs(10), "alice's reply", |e| e["event"] == "message" && e["body"] == "hi bob").await.unwrap();
-    assert_eq!(got["origin_id"], json!(sent.origin_id.clone().unwrap()), "the origin-id we stored is the one bob sees");
+    let sent = engine
+        .send_message(account.id, &bob, "hi bob")
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.state, "pending",
+        "a message is stored before it is sent"
+    );
+    let got = peer
+        .wait_for(Duration::from_secs(10), "alice's reply", |e| {
+            e["event"] == "message" && e["body"] == "hi bob"
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        got["origin_id"],
+        json!(sent.origin_id.clone().unwrap()),
+        "the origin-id we stored is the one bob sees"
+    );
     assert_eq!(got["receipt_request"], json!(true));
     // XEP-0198 ack from the server turns pending into sent.
-    wait_event(&mut rx, Duration::from_secs(10), "the reply to be acked", |e| matches!(e, EngineEvent::MessagesChanged { ids, .. } if ids == &vec![sent.id])).await;
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "the reply to be acked",
+        |e| matches!(e, EngineEvent::MessagesChanged { ids, .. } if ids == &vec![sent.id]),
+    )
+    .await;
     for _ in 0..50 {
-        if engine.store().message(sent.id).await.unwrap().unwrap().state == "sent" { break; }
+        if engine
+            .store()
+            .message(sent.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == "sent"
+        {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(engine.store().message(sent.id).await.unwrap().unwrap().state, "sent");
+    assert_eq!(
+        engine
+            .store()
+            .message(sent.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "sent"
+    );
 
     let conversations = engine.conversations().await.unwrap();
     assert_eq!(conversations.len(), 1);
     assert_eq!(conversations[0].last_body.as_deref(), Some("hi bob"));
-    assert_eq!(conversations[0].unread, 1, "bob's message is unread until marked");
+    assert_eq!(
+        conversations[0].unread, 1,
+        "bob's message is unread until marked"
+    );
     engine.mark_read(account.id, &bob).await.unwrap();
     assert_eq!(engine.conversations().await.unwrap()[0].unread, 0);
 
@@ -57,7 +121,10 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
     engine.shutdown().await;
     let pid = server.pid();
     server.shutdown().await;
-    assert!(!process_alive(pid), "stopping the harness leaves no Prosody behind");
+    assert!(
+        !process_alive(pid),
+        "stopping the harness leaves no Prosody behind"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,14 +137,22 @@ async fn a_message_written_offline_is_sent_after_connecting() {
     let engine = engine(&server, Some(db.clone()), true, passwords.clone()).await;
     // No password yet: the account cannot connect, the message waits in the outbox.
     let account = engine.add_account(account(&server, &alice)).await.unwrap();
-    let row = engine.send_message(account.id, &bob, "written while offline").await.unwrap();
+    let row = engine
+        .send_message(account.id, &bob, "written while offline")
+        .await
+        .unwrap();
     assert_eq!(row.state, "pending");
     engine.shutdown().await;
 
     let mut peer = server.peer("dave", "dave-pw", true).await.unwrap();
     passwords.set(&alice, "carol-pw");
     let engine = common::engine(&server, Some(db), true, passwords).await;
-    let got = peer.wait_for(Duration::from_secs(20), "the outbox message", |e| e["event"] == "message" && e["body"] == "written while offline").await.unwrap();
+    let got = peer
+        .wait_for(Duration::from_secs(20), "the outbox message", |e| {
+            e["event"] == "message" && e["body"] == "written while offline"
+        })
+        .await
+        .unwrap();
     assert_eq!(got["origin_id"], json!(row.origin_id.unwrap()));
     peer.close().await;
     engine.shutdown().await;

@@ -27,44 +27,96 @@ async fn alice_adds_bob_both_see_presence_and_a_restart_keeps_everything() {
 
     // bob approves subscription requests and asks back (slixmpp --auto-accept).
     let mut peer = server.peer("bob", "pw-b", true).await.unwrap();
-    engine.add_contact(account.id, &bob, Some("Bob".into()), vec!["Friends".into()]).await.unwrap();
+    engine
+        .add_contact(account.id, &bob, Some("Bob".into()), vec!["Friends".into()])
+        .await
+        .unwrap();
     // bob's request back arrives as a subscription request; alice approves it.
-    wait_event(&mut rx, Duration::from_secs(10), "bob's subscription request", |e| matches!(e, EngineEvent::SubscriptionRequest { jid, .. } if jid == &bob)).await;
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "bob's subscription request",
+        |e| matches!(e, EngineEvent::SubscriptionRequest { jid, .. } if jid == &bob),
+    )
+    .await;
     engine.approve_subscription(account.id, &bob).await.unwrap();
     // alice sees bob online.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        if engine.presence(account.id, &bob).show == Show::Available { break; }
-        assert!(tokio::time::Instant::now() < deadline, "bob's presence never reached alice");
+        if engine.presence(account.id, &bob).show == Show::Available {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bob's presence never reached alice"
+        );
         let _ = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
     }
     // bob sees alice's presence.
-    peer.wait_for(Duration::from_secs(10), "alice's presence", |e| e["event"] == "presence" && e["type"] == "available" && e["from"].as_str().unwrap_or("").starts_with(&alice)).await.unwrap();
+    peer.wait_for(Duration::from_secs(10), "alice's presence", |e| {
+        e["event"] == "presence"
+            && e["type"] == "available"
+            && e["from"].as_str().unwrap_or("").starts_with(&alice)
+    })
+    .await
+    .unwrap();
     // alice's own presence change reaches bob.
-    engine.set_presence(account.id, Show::Dnd, Some("in a meeting".into())).await.unwrap();
-    peer.wait_for(Duration::from_secs(10), "alice's dnd", |e| e["event"] == "presence" && e["show"] == "dnd" && e["status"] == "in a meeting").await.unwrap();
+    engine
+        .set_presence(account.id, Show::Dnd, Some("in a meeting".into()))
+        .await
+        .unwrap();
+    peer.wait_for(Duration::from_secs(10), "alice's dnd", |e| {
+        e["event"] == "presence" && e["show"] == "dnd" && e["status"] == "in a meeting"
+    })
+    .await
+    .unwrap();
     // bob's status reaches alice.
-    peer.command(json!({"cmd": "presence", "show": "away", "status": "lunch"})).await.unwrap();
+    peer.command(json!({"cmd": "presence", "show": "away", "status": "lunch"}))
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let p = engine.presence(account.id, &bob);
-        if p.show == Show::Away && p.status.as_deref() == Some("lunch") { break; }
-        assert!(tokio::time::Instant::now() < deadline, "bob's away never reached alice");
+        if p.show == Show::Away && p.status.as_deref() == Some("lunch") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bob's away never reached alice"
+        );
         let _ = tokio::time::timeout(Duration::from_millis(500), rx.recv()).await;
     }
     let contacts = engine.contacts(account.id).await.unwrap();
-    let bob_contact = contacts.iter().find(|c| c.jid == bob).expect("bob is in alice's roster");
+    let bob_contact = contacts
+        .iter()
+        .find(|c| c.jid == bob)
+        .expect("bob is in alice's roster");
     assert_eq!(bob_contact.subscription, "both");
     assert_eq!(bob_contact.name.as_deref(), Some("Bob"));
     assert_eq!(bob_contact.groups, vec!["Friends".to_owned()]);
 
     peer.send(&alice, "see you later").await.unwrap();
-    wait_event(&mut rx, Duration::from_secs(10), "bob's message", |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == &bob)).await;
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "bob's message",
+        |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == &bob),
+    )
+    .await;
     // carol asks while alice is still online but alice does not answer.
     let carol_peer = server.peer("carol", "pw-c", false).await.unwrap();
     let mut carol_peer = carol_peer;
-    carol_peer.command(json!({"cmd": "subscribe", "to": alice})).await.unwrap();
-    wait_event(&mut rx, Duration::from_secs(10), "carol's request", |e| matches!(e, EngineEvent::SubscriptionRequest { jid, .. } if jid == &carol)).await;
+    carol_peer
+        .command(json!({"cmd": "subscribe", "to": alice}))
+        .await
+        .unwrap();
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "carol's request",
+        |e| matches!(e, EngineEvent::SubscriptionRequest { jid, .. } if jid == &carol),
+    )
+    .await;
     engine.shutdown().await;
     carol_peer.close().await;
     peer.close().await;
@@ -73,11 +125,23 @@ async fn alice_adds_bob_both_see_presence_and_a_restart_keeps_everything() {
     server.stop().await.unwrap();
     let engine = common::engine(&server, Some(db), true, passwords).await;
     let contacts = engine.contacts(account.id).await.unwrap();
-    assert!(contacts.iter().any(|c| c.jid == bob && c.subscription == "both"), "roster comes from the store");
+    assert!(
+        contacts
+            .iter()
+            .any(|c| c.jid == bob && c.subscription == "both"),
+        "roster comes from the store"
+    );
     let history = engine.messages(account.id, &bob, None, 50).await.unwrap();
-    assert_eq!(history.last().map(|m| m.body.as_str()), Some("see you later"), "history comes from the store");
+    assert_eq!(
+        history.last().map(|m| m.body.as_str()),
+        Some("see you later"),
+        "history comes from the store"
+    );
     let requests = engine.subscription_requests(account.id).await.unwrap();
-    assert!(requests.iter().any(|r| r.jid == carol), "carol's unanswered request is kept");
+    assert!(
+        requests.iter().any(|r| r.jid == carol),
+        "carol's unanswered request is kept"
+    );
     engine.shutdown().await;
     server.shutdown().await;
 }
@@ -100,16 +164,33 @@ async fn two_accounts_in_one_engine_keep_their_data_apart() {
     let mut peer = server.peer("peer", "pwp", true).await.unwrap();
     peer.send(&a1, "to one").await.unwrap();
     peer.send(&a2, "to two").await.unwrap();
-    engine.send_message(acc1.id, &peer_jid, "from one").await.unwrap();
-    engine.send_message(acc2.id, &peer_jid, "from two").await.unwrap();
+    engine
+        .send_message(acc1.id, &peer_jid, "from one")
+        .await
+        .unwrap();
+    engine
+        .send_message(acc2.id, &peer_jid, "from two")
+        .await
+        .unwrap();
     // Each reply comes from its own account (in either order).
     let mut seen = std::collections::HashSet::new();
     while seen.len() < 2 {
-        let ev = peer.wait_for(Duration::from_secs(10), "both replies", |e| e["event"] == "message").await.unwrap();
+        let ev = peer
+            .wait_for(Duration::from_secs(10), "both replies", |e| {
+                e["event"] == "message"
+            })
+            .await
+            .unwrap();
         let from = ev["from"].as_str().unwrap_or("").to_owned();
         match ev["body"].as_str() {
-            Some("from one") => assert!(from.starts_with(&a1), "'from one' comes from {a1}, not {from}"),
-            Some("from two") => assert!(from.starts_with(&a2), "'from two' comes from {a2}, not {from}"),
+            Some("from one") => assert!(
+                from.starts_with(&a1),
+                "'from one' comes from {a1}, not {from}"
+            ),
+            Some("from two") => assert!(
+                from.starts_with(&a2),
+                "'from two' comes from {a2}, not {from}"
+            ),
             other => panic!("unexpected message {other:?}"),
         }
         seen.insert(ev["body"].as_str().unwrap_or("").to_owned());
@@ -119,17 +200,30 @@ async fn two_accounts_in_one_engine_keep_their_data_apart() {
         let h1 = engine.messages(acc1.id, &peer_jid, None, 10).await.unwrap();
         let h2 = engine.messages(acc2.id, &peer_jid, None, 10).await.unwrap();
         if h1.len() == 2 && h2.len() == 2 {
-            assert!(h1.iter().all(|m| m.account_id == acc1.id && !m.body.contains("two")));
-            assert!(h2.iter().all(|m| m.account_id == acc2.id && !m.body.contains("one")));
+            assert!(h1
+                .iter()
+                .all(|m| m.account_id == acc1.id && !m.body.contains("two")));
+            assert!(h2
+                .iter()
+                .all(|m| m.account_id == acc2.id && !m.body.contains("one")));
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "each account gets its own two messages: {h1:?} {h2:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "each account gets its own two messages: {h1:?} {h2:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Disabling one account leaves the other online.
     engine.set_account_enabled(acc1.id, false).await.unwrap();
-    assert_eq!(serde_json::to_value(engine.state(acc1.id).await).unwrap()["kind"], "offline");
-    assert_eq!(serde_json::to_value(engine.state(acc2.id).await).unwrap()["kind"], "online");
+    assert_eq!(
+        serde_json::to_value(engine.state(acc1.id).await).unwrap()["kind"],
+        "offline"
+    );
+    assert_eq!(
+        serde_json::to_value(engine.state(acc2.id).await).unwrap()["kind"],
+        "online"
+    );
     peer.close().await;
     engine.shutdown().await;
     server.shutdown().await;

@@ -33,7 +33,9 @@ pub enum HarnessError {
 }
 
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..")
 }
 
 fn python() -> PathBuf {
@@ -68,23 +70,44 @@ impl JsonChild {
             .spawn()
             .map_err(|e| HarnessError::Spawn(format!("{}: {e}", py.display())))?;
         let stdin = child.stdin.take();
-        let stdout = child.stdout.take().ok_or_else(|| HarnessError::Spawn("no stdout".into()))?;
-        Ok(Self { child, stdin, lines: BufReader::new(stdout).lines(), next_id: 1, backlog: Default::default(), what: what.to_owned() })
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| HarnessError::Spawn("no stdout".into()))?;
+        Ok(Self {
+            child,
+            stdin,
+            lines: BufReader::new(stdout).lines(),
+            next_id: 1,
+            backlog: Default::default(),
+            what: what.to_owned(),
+        })
     }
 
     async fn read(&mut self, timeout: Duration, waiting_for: &str) -> Result<Value, HarnessError> {
         let line = tokio::time::timeout(timeout, self.lines.next_line())
             .await
-            .map_err(|_| HarnessError::Timeout(timeout, format!("{waiting_for} from {}", self.what)))??
-            .ok_or_else(|| HarnessError::Harness(format!("{} exited while we waited for {waiting_for}", self.what)))?;
-        serde_json::from_str(&line).map_err(|e| HarnessError::Harness(format!("bad line from {}: {e}: {line}", self.what)))
+            .map_err(|_| {
+                HarnessError::Timeout(timeout, format!("{waiting_for} from {}", self.what))
+            })??
+            .ok_or_else(|| {
+                HarnessError::Harness(format!(
+                    "{} exited while we waited for {waiting_for}",
+                    self.what
+                ))
+            })?;
+        serde_json::from_str(&line)
+            .map_err(|e| HarnessError::Harness(format!("bad line from {}: {e}: {line}", self.what)))
     }
 
     async fn request(&mut self, mut cmd: Value, timeout: Duration) -> Result<Value, HarnessError> {
         let id = self.next_id;
         self.next_id += 1;
         cmd["id"] = json!(id);
-        let stdin = self.stdin.as_mut().ok_or_else(|| HarnessError::Harness("stdin closed".into()))?;
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| HarnessError::Harness("stdin closed".into()))?;
         stdin.write_all(format!("{cmd}\n").as_bytes()).await?;
         stdin.flush().await?;
         let deadline = tokio::time::Instant::now() + timeout;
@@ -95,7 +118,12 @@ impl JsonChild {
                 return if value["ok"] == json!(true) {
                     Ok(value)
                 } else {
-                    Err(HarnessError::Harness(value["error"].as_str().unwrap_or("unknown error").to_owned()))
+                    Err(HarnessError::Harness(
+                        value["error"]
+                            .as_str()
+                            .unwrap_or("unknown error")
+                            .to_owned(),
+                    ))
                 };
             }
             self.backlog.push_back(value);
@@ -111,7 +139,10 @@ impl JsonChild {
 
     async fn close(&mut self) {
         drop(self.stdin.take());
-        if tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .is_err()
+        {
             let _ = self.child.kill().await;
         }
     }
@@ -134,16 +165,23 @@ impl Server {
     pub async fn start_with(flags: &[&str]) -> Result<Self, HarnessError> {
         let args: Vec<String> = flags.iter().map(|s| (*s).to_owned()).collect();
         let mut proc = JsonChild::spawn("linnet_harness.server", &args, "the Prosody harness")?;
-        let info = proc.read(Duration::from_secs(40), "Prosody to start").await?;
+        let info = proc
+            .read(Duration::from_secs(40), "Prosody to start")
+            .await?;
         if info["event"] != json!("ready") {
-            return Err(HarnessError::Harness(format!("Prosody did not start: {info}")));
+            return Err(HarnessError::Harness(format!(
+                "Prosody did not start: {info}"
+            )));
         }
         Ok(Self { proc, info })
     }
 
     /// XMPP domain (`localhost`).
     pub fn domain(&self) -> String {
-        self.info["domain"].as_str().unwrap_or("localhost").to_owned()
+        self.info["domain"]
+            .as_str()
+            .unwrap_or("localhost")
+            .to_owned()
     }
     /// Loopback address Prosody listens on.
     pub fn host(&self) -> String {
@@ -151,11 +189,17 @@ impl Server {
     }
     /// STARTTLS client port.
     pub fn c2s_port(&self) -> u16 {
-        self.info["c2s_port"].as_u64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0)
+        self.info["c2s_port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0)
     }
     /// Direct TLS (XEP-0368) client port.
     pub fn tls_port(&self) -> u16 {
-        self.info["tls_port"].as_u64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0)
+        self.info["tls_port"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0)
     }
     /// Path of the test CA certificate (PEM).
     pub fn ca_cert(&self) -> PathBuf {
@@ -163,48 +207,85 @@ impl Server {
     }
     /// SHA-256 of the served leaf certificate (hex).
     pub fn cert_sha256(&self) -> String {
-        self.info["cert_sha256"].as_str().unwrap_or_default().to_owned()
+        self.info["cert_sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
     /// Prosody's process id.
     pub fn pid(&self) -> u32 {
-        self.info["pid"].as_u64().and_then(|p| u32::try_from(p).ok()).unwrap_or(0)
+        self.info["pid"]
+            .as_u64()
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0)
     }
 
     /// Creates an account `user@domain`.
     pub async fn register(&mut self, user: &str, password: &str) -> Result<String, HarnessError> {
-        self.proc.request(json!({"cmd": "register", "user": user, "password": password}), Duration::from_secs(20)).await?;
+        self.proc
+            .request(
+                json!({"cmd": "register", "user": user, "password": password}),
+                Duration::from_secs(20),
+            )
+            .await?;
         Ok(format!("{user}@{}", self.domain()))
     }
 
     /// Stops Prosody, keeping its data and ports.
     pub async fn stop(&mut self) -> Result<(), HarnessError> {
-        self.proc.request(json!({"cmd": "stop"}), Duration::from_secs(20)).await.map(drop)
+        self.proc
+            .request(json!({"cmd": "stop"}), Duration::from_secs(20))
+            .await
+            .map(drop)
     }
 
     /// Starts Prosody again after [`Self::stop`].
     pub async fn restart(&mut self) -> Result<(), HarnessError> {
-        self.proc.request(json!({"cmd": "start"}), Duration::from_secs(40)).await.map(drop)
+        self.proc
+            .request(json!({"cmd": "start"}), Duration::from_secs(40))
+            .await
+            .map(drop)
     }
 
     /// Stops Prosody and deletes its files; waits for the harness to exit.
     pub async fn shutdown(mut self) {
-        let _ = self.proc.request(json!({"cmd": "shutdown"}), Duration::from_secs(20)).await;
+        let _ = self
+            .proc
+            .request(json!({"cmd": "shutdown"}), Duration::from_secs(20))
+            .await;
         self.proc.close().await;
     }
 
     /// Starts a scripted slixmpp peer logged in as `user@domain`.
-    pub async fn peer(&self, user: &str, password: &str, auto_accept: bool) -> Result<Peer, HarnessError> {
-        self.peer_with_resource(user, password, auto_accept, None).await
+    pub async fn peer(
+        &self,
+        user: &str,
+        password: &str,
+        auto_accept: bool,
+    ) -> Result<Peer, HarnessError> {
+        self.peer_with_resource(user, password, auto_accept, None)
+            .await
     }
 
     /// Like [`Self::peer`], binding the given resource.
-    pub async fn peer_with_resource(&self, user: &str, password: &str, auto_accept: bool, resource: Option<&str>) -> Result<Peer, HarnessError> {
+    pub async fn peer_with_resource(
+        &self,
+        user: &str,
+        password: &str,
+        auto_accept: bool,
+        resource: Option<&str>,
+    ) -> Result<Peer, HarnessError> {
         let mut args = vec![
-            "--jid".to_owned(), format!("{user}@{}", self.domain()),
-            "--password".to_owned(), password.to_owned(),
-            "--host".to_owned(), self.host(),
-            "--port".to_owned(), self.c2s_port().to_string(),
-            "--ca".to_owned(), self.ca_cert().display().to_string(),
+            "--jid".to_owned(),
+            format!("{user}@{}", self.domain()),
+            "--password".to_owned(),
+            password.to_owned(),
+            "--host".to_owned(),
+            self.host(),
+            "--port".to_owned(),
+            self.c2s_port().to_string(),
+            "--ca".to_owned(),
+            self.ca_cert().display().to_string(),
         ];
         if auto_accept {
             args.push("--auto-accept".to_owned());
@@ -214,9 +295,13 @@ impl Server {
             args.push(r.to_owned());
         }
         let mut proc = JsonChild::spawn("linnet_harness.peer", &args, &format!("peer {user}"))?;
-        let online = proc.read(Duration::from_secs(30), "the peer to log in").await?;
+        let online = proc
+            .read(Duration::from_secs(30), "the peer to log in")
+            .await?;
         if online["event"] != json!("online") {
-            return Err(HarnessError::Harness(format!("peer {user} did not log in: {online}")));
+            return Err(HarnessError::Harness(format!(
+                "peer {user} did not log in: {online}"
+            )));
         }
         let jid = online["jid"].as_str().unwrap_or_default().to_owned();
         Ok(Peer { proc, jid })
@@ -244,7 +329,13 @@ impl Peer {
 
     /// Sends `count` messages `{prefix}{i}` as fast as possible.
     pub async fn burst(&mut self, to: &str, count: u32, prefix: &str) -> Result<(), HarnessError> {
-        self.proc.request(json!({"cmd": "burst", "to": to, "count": count, "prefix": prefix}), Duration::from_secs(600)).await.map(drop)
+        self.proc
+            .request(
+                json!({"cmd": "burst", "to": to, "count": count, "prefix": prefix}),
+                Duration::from_secs(600),
+            )
+            .await
+            .map(drop)
     }
 
     /// Any other command (`subscribe`, `approve`, `deny`, `unsubscribe`, `presence`, `roster`).
@@ -253,7 +344,12 @@ impl Peer {
     }
 
     /// Waits for the first event matching `pred`, discarding others.
-    pub async fn wait_for(&mut self, timeout: Duration, what: &str, pred: impl Fn(&Value) -> bool) -> Result<Value, HarnessError> {
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Result<Value, HarnessError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -263,7 +359,9 @@ impl Peer {
             match self.proc.next_event(left).await {
                 Ok(ev) if pred(&ev) => return Ok(ev),
                 Ok(_) => continue,
-                Err(HarnessError::Timeout(..)) => return Err(HarnessError::Timeout(timeout, what.to_owned())),
+                Err(HarnessError::Timeout(..)) => {
+                    return Err(HarnessError::Timeout(timeout, what.to_owned()))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -278,5 +376,7 @@ impl Peer {
 /// Whether a process with this pid still exists (Linux `/proc`).
 pub fn process_alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
-        && std::fs::read_to_string(format!("/proc/{pid}/stat")).map(|s| !s.contains(") Z ")).unwrap_or(false)
+        && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false)
 }

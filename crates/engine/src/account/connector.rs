@@ -113,7 +113,11 @@ struct Tapped<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = result {
@@ -125,7 +129,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tapped<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -170,22 +178,42 @@ impl ServerCertVerifier for PinningVerifier {
         if self.pins.iter().any(|p| p.eq_ignore_ascii_case(&sha256)) {
             return Ok(ServerCertVerified::assertion());
         }
-        match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
             Ok(ok) => Ok(ok),
             Err(e) => {
                 if let Ok(mut slot) = self.refused.lock() {
-                    *slot = Some(CertificateInfo { sha256, subject: subject_of(end_entity), reason: e.to_string() });
+                    *slot = Some(CertificateInfo {
+                        sha256,
+                        subject: subject_of(end_entity),
+                        reason: e.to_string(),
+                    });
                 }
                 Err(e)
             }
         }
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
@@ -212,7 +240,10 @@ impl TrustRoots {
             extra.push(cert.to_vec());
         }
         if extra.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "no certificate in PEM file"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "no certificate in PEM file",
+            ));
         }
         Ok(Self { extra })
     }
@@ -225,12 +256,21 @@ impl TrustRoots {
     }
 }
 
-fn tls_config(roots: &TrustRoots, pins: &[String], refused: Arc<Mutex<Option<CertificateInfo>>>) -> Result<ClientConfig, ConnectError> {
+fn tls_config(
+    roots: &TrustRoots,
+    pins: &[String],
+    refused: Arc<Mutex<Option<CertificateInfo>>>,
+) -> Result<ClientConfig, ConnectError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots.root_store()), provider.clone())
-        .build()
-        .map_err(|e| ConnectError::Policy(format!("no usable trust roots: {e}")))?;
-    let verifier = PinningVerifier { webpki, pins: pins.to_vec(), refused };
+    let webpki =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots.root_store()), provider.clone())
+            .build()
+            .map_err(|e| ConnectError::Policy(format!("no usable trust roots: {e}")))?;
+    let verifier = PinningVerifier {
+        webpki,
+        pins: pins.to_vec(),
+        refused,
+    };
     Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ConnectError::Policy(e.to_string()))?
@@ -258,7 +298,10 @@ pub async fn connect_and_login(
 ) -> Result<Connection, ConnectError> {
     let domain = target.jid.domain().as_str().to_owned();
     let dns = match (&target.host, target.direct_tls) {
-        (Some(host), direct) => DnsConfig::no_srv(host, target.port.unwrap_or(if direct { 5223 } else { 5222 })),
+        (Some(host), direct) => DnsConfig::no_srv(
+            host,
+            target.port.unwrap_or(if direct { 5223 } else { 5222 }),
+        ),
         (None, false) => DnsConfig::srv_default_client(&domain),
         (None, true) => DnsConfig::srv_xmpps(&domain),
     };
@@ -271,8 +314,12 @@ pub async fn connect_and_login(
 
     let refused = Arc::new(Mutex::new(None));
     let config = tls_config(roots, pins, refused.clone())?;
-    let server_name = ServerName::try_from(domain.clone()).map_err(|e| ConnectError::Policy(format!("bad server name {domain}: {e}")))?;
-    let tls = match TlsConnector::from(Arc::new(config)).connect(server_name, tcp).await {
+    let server_name = ServerName::try_from(domain.clone())
+        .map_err(|e| ConnectError::Policy(format!("bad server name {domain}: {e}")))?;
+    let tls = match TlsConnector::from(Arc::new(config))
+        .connect(server_name, tcp)
+        .await
+    {
         Ok(tls) => tls,
         Err(e) => {
             let info = refused.lock().ok().and_then(|mut s| s.take());
@@ -282,42 +329,104 @@ pub async fn connect_and_login(
             });
         }
     };
-    let io: Transport = BufStream::new(Tapped { inner: tls, tap: tap.clone() });
-    let header = StreamHeader { to: Some(Cow::Owned(domain.clone())), from: None, id: None };
-    let stream = initiate_stream(io, ns::JABBER_CLIENT, header, timeouts).await.map_err(net)?;
-    let (features, stream) = stream.recv_features::<FallibleStreamElement>().await.map_err(|e| ConnectError::Stream(e.to_string()))?;
-    let username = target.jid.node().map(|n| n.as_str().to_owned()).ok_or_else(|| ConnectError::Policy("the JID has no user part".into()))?;
+    let io: Transport = BufStream::new(Tapped {
+        inner: tls,
+        tap: tap.clone(),
+    });
+    let header = StreamHeader {
+        to: Some(Cow::Owned(domain.clone())),
+        from: None,
+        id: None,
+    };
+    let stream = initiate_stream(io, ns::JABBER_CLIENT, header, timeouts)
+        .await
+        .map_err(net)?;
+    let (features, stream) = stream
+        .recv_features::<FallibleStreamElement>()
+        .await
+        .map_err(|e| ConnectError::Stream(e.to_string()))?;
+    let username = target
+        .jid
+        .node()
+        .map(|n| n.as_str().to_owned())
+        .ok_or_else(|| ConnectError::Policy("the JID has no user part".into()))?;
     // No channel binding: Prosody 0.12 offers no SCRAM-*-PLUS, and asking for it with
     // tls-exporter makes the library fall back to PLAIN (see notes/tokio-xmpp.md).
-    let creds = Credentials::default().with_username(username).with_password(password.to_owned()).with_channel_binding(ChannelBinding::None);
-    let stream = tokio_xmpp::client_login(stream, features.sasl_mechanisms, creds).await.map_err(|e| match e {
-        tokio_xmpp::Error::Auth(tokio_xmpp::error::AuthError::Fail(c)) => ConnectError::Auth(format!("{c:?}")),
-        tokio_xmpp::Error::Auth(other) => ConnectError::Policy(other.to_string()),
-        other => net(other),
-    })?;
-    let header = StreamHeader { to: Some(Cow::Owned(domain)), from: None, id: None };
+    let creds = Credentials::default()
+        .with_username(username)
+        .with_password(password.to_owned())
+        .with_channel_binding(ChannelBinding::None);
+    let stream = tokio_xmpp::client_login(stream, features.sasl_mechanisms, creds)
+        .await
+        .map_err(|e| match e {
+            tokio_xmpp::Error::Auth(tokio_xmpp::error::AuthError::Fail(c)) => {
+                ConnectError::Auth(format!("{c:?}"))
+            }
+            tokio_xmpp::Error::Auth(other) => ConnectError::Policy(other.to_string()),
+            other => net(other),
+        })?;
+    let header = StreamHeader {
+        to: Some(Cow::Owned(domain)),
+        from: None,
+        id: None,
+    };
     let stream = stream.send_header(header).await.map_err(net)?;
-    let (features, stream) = stream.recv_features().await.map_err(|e| ConnectError::Stream(e.to_string()))?;
-    Ok(Connection { stream: stream.box_stream(), features, identity: target.jid.clone() })
+    let (features, stream) = stream
+        .recv_features()
+        .await
+        .map_err(|e| ConnectError::Stream(e.to_string()))?;
+    Ok(Connection {
+        stream: stream.box_stream(),
+        features,
+        identity: target.jid.clone(),
+    })
 }
 
 /// RFC 6120 §5.4: plain stream header, `<starttls/>`, wait for `<proceed/>`, return the TCP
 /// stream ready for the TLS handshake. Refuses servers that do not offer STARTTLS.
-async fn starttls_handshake(tcp: TcpStream, domain: &str, timeouts: Timeouts) -> Result<TcpStream, ConnectError> {
-    let header = StreamHeader { to: Some(Cow::Owned(domain.to_owned())), from: None, id: None };
-    let stream = initiate_stream(BufStream::new(tcp), ns::JABBER_CLIENT, header, timeouts).await.map_err(net)?;
-    let (features, mut stream) = stream.recv_features::<FallibleStreamElement>().await.map_err(|e| ConnectError::Stream(e.to_string()))?;
+async fn starttls_handshake(
+    tcp: TcpStream,
+    domain: &str,
+    timeouts: Timeouts,
+) -> Result<TcpStream, ConnectError> {
+    let header = StreamHeader {
+        to: Some(Cow::Owned(domain.to_owned())),
+        from: None,
+        id: None,
+    };
+    let stream = initiate_stream(BufStream::new(tcp), ns::JABBER_CLIENT, header, timeouts)
+        .await
+        .map_err(net)?;
+    let (features, mut stream) = stream
+        .recv_features::<FallibleStreamElement>()
+        .await
+        .map_err(|e| ConnectError::Stream(e.to_string()))?;
     if !features.can_starttls() {
-        return Err(ConnectError::Policy("the server does not offer TLS (STARTTLS); Linnet never logs in without it".into()));
+        return Err(ConnectError::Policy(
+            "the server does not offer TLS (STARTTLS); Linnet never logs in without it".into(),
+        ));
     }
-    stream.send(&XmppStreamElement::Starttls(starttls::Nonza::Request(starttls::Request))).await.map_err(net)?;
+    stream
+        .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(
+            starttls::Request,
+        )))
+        .await
+        .map_err(net)?;
     loop {
-        match stream.next().await.map(|v| v.and_then(|v| v.into_read_error())) {
+        match stream
+            .next()
+            .await
+            .map(|v| v.and_then(|v| v.into_read_error()))
+        {
             Some(Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_)))) => break,
             Some(Ok(_)) | Some(Err(ReadError::SoftTimeout)) => (),
             Some(Err(ReadError::HardError(e))) => return Err(net(e)),
             Some(Err(ReadError::ParseError(e))) => return Err(net(e)),
-            None | Some(Err(ReadError::StreamFooterReceived)) => return Err(ConnectError::Network("the server closed the stream during STARTTLS".into())),
+            None | Some(Err(ReadError::StreamFooterReceived)) => {
+                return Err(ConnectError::Network(
+                    "the server closed the stream during STARTTLS".into(),
+                ))
+            }
         }
     }
     Ok(stream.into_inner().into_inner())

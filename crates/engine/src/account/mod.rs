@@ -15,7 +15,9 @@ use tokio_xmpp::parsers::caps::{compute_disco, hash_caps, Caps};
 use tokio_xmpp::parsers::hashes::Algo;
 use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::Presence;
-use tokio_xmpp::stanzastream::{Event as StreamEvent, StanzaStage, StanzaState, StanzaStream, StreamEvent as Lifecycle};
+use tokio_xmpp::stanzastream::{
+    Event as StreamEvent, StanzaStage, StanzaState, StanzaStream, StreamEvent as Lifecycle,
+};
 use tokio_xmpp::Stanza;
 
 use crate::error::{EngineError, ErrorCode};
@@ -35,7 +37,10 @@ pub(crate) enum Command {
     /// Send a stanza as is.
     Send(Box<Stanza>),
     /// Send a roster set and report the server's answer.
-    RosterSet(tokio_xmpp::parsers::roster::Roster, oneshot::Sender<Result<(), EngineError>>),
+    RosterSet(
+        tokio_xmpp::parsers::roster::Roster,
+        oneshot::Sender<Result<(), EngineError>>,
+    ),
     /// Change our own presence.
     SetPresence { show: Show, status: Option<String> },
     /// Close the stream and stop.
@@ -103,7 +108,15 @@ impl Actor {
             out: Vec::new(),
             pending_iq: HashMap::new(),
         };
-        Self { session, state, reconnector, attempts, online: false, tracked: Vec::new(), own_presence: (Show::Available, None) }
+        Self {
+            session,
+            state,
+            reconnector,
+            attempts,
+            online: false,
+            tracked: Vec::new(),
+            own_presence: (Show::Available, None),
+        }
     }
 
     fn set_state(&self, state: ConnectionState) {
@@ -113,8 +126,15 @@ impl Actor {
             }
             *s = state.clone();
         }
-        tracing::info!(account = self.session.account_id, ?state, "connection state");
-        self.session.emit(EngineEvent::AccountState { account_id: self.session.account_id, state });
+        tracing::info!(
+            account = self.session.account_id,
+            ?state,
+            "connection state"
+        );
+        self.session.emit(EngineEvent::AccountState {
+            account_id: self.session.account_id,
+            state,
+        });
     }
 
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
@@ -183,7 +203,11 @@ impl Actor {
             tokio::spawn(async move {
                 if let Some(StanzaState::Acked { .. }) = token.wait_for(StanzaStage::Acked).await {
                     if store.set_message_state(row_id, "sent", None).await.is_ok() {
-                        let _ = events.send(EngineEvent::MessagesChanged { account_id, peer, ids: vec![row_id] });
+                        let _ = events.send(EngineEvent::MessagesChanged {
+                            account_id,
+                            peer,
+                            ids: vec![row_id],
+                        });
                     }
                 }
             });
@@ -195,9 +219,19 @@ impl Actor {
         match attempt {
             Attempt::Started(1) => self.set_state(ConnectionState::Connecting),
             Attempt::Started(_) => {}
-            Attempt::Retrying { attempt, retry_in, reason } => {
-                tracing::info!(account = self.session.account_id, "attempt {attempt} failed: {reason}");
-                self.set_state(ConnectionState::Reconnecting { attempt, retry_in_secs: retry_in.as_secs().max(1) });
+            Attempt::Retrying {
+                attempt,
+                retry_in,
+                reason,
+            } => {
+                tracing::info!(
+                    account = self.session.account_id,
+                    "attempt {attempt} failed: {reason}"
+                );
+                self.set_state(ConnectionState::Reconnecting {
+                    attempt,
+                    retry_in_secs: retry_in.as_secs().max(1),
+                });
             }
             Attempt::Fatal(error) => {
                 self.set_state(error_state(error));
@@ -222,7 +256,10 @@ impl Actor {
             }
             StreamEvent::Stream(Lifecycle::Suspended) => {
                 self.online = false;
-                self.set_state(ConnectionState::Reconnecting { attempt: 0, retry_in_secs: 0 });
+                self.set_state(ConnectionState::Reconnecting {
+                    attempt: 0,
+                    retry_in_secs: 0,
+                });
             }
         }
     }
@@ -233,17 +270,33 @@ impl Actor {
         self.session.presence.clear_account(self.session.account_id);
         self.session.request_roster().await;
         self.session.out.push(self.presence_stanza().into());
-        match self.session.store.pending_messages(self.session.account_id).await {
+        match self
+            .session
+            .store
+            .pending_messages(self.session.account_id)
+            .await
+        {
             Ok(rows) => {
                 for row in rows {
                     self.queue_message_send(row.id).await;
                 }
             }
-            Err(e) => tracing::warn!(account = self.session.account_id, "reading the outbox failed: {e}"),
+            Err(e) => tracing::warn!(
+                account = self.session.account_id,
+                "reading the outbox failed: {e}"
+            ),
         }
-        if let Ok(requests) = self.session.store.subscription_requests(self.session.account_id).await {
+        if let Ok(requests) = self
+            .session
+            .store
+            .subscription_requests(self.session.account_id)
+            .await
+        {
             for r in requests {
-                self.session.emit(EngineEvent::SubscriptionRequest { account_id: self.session.account_id, jid: r.jid });
+                self.session.emit(EngineEvent::SubscriptionRequest {
+                    account_id: self.session.account_id,
+                    jid: r.jid,
+                });
             }
         }
     }
@@ -280,8 +333,12 @@ impl Actor {
                     return;
                 }
                 let id = crate::features::new_id();
-                self.session.pending_iq.insert(id.clone(), IqPurpose::RosterSet(done));
-                self.session.out.push(tokio_xmpp::parsers::iq::Iq::from_set(id, roster).into());
+                self.session
+                    .pending_iq
+                    .insert(id.clone(), IqPurpose::RosterSet(done));
+                self.session
+                    .out
+                    .push(tokio_xmpp::parsers::iq::Iq::from_set(id, roster).into());
             }
             Command::SetPresence { show, status } => {
                 self.own_presence = (show, status);
@@ -298,16 +355,25 @@ impl Actor {
     /// with the same origin-id, when the next session starts.
     async fn queue_message_send(&mut self, row_id: i64) {
         let store = &self.session.store;
-        let Ok(Some(row)) = store.message(row_id).await else { return };
+        let Ok(Some(row)) = store.message(row_id).await else {
+            return;
+        };
         if row.state != "pending" {
             return;
         }
         let Ok(to) = Jid::new(&row.peer) else {
-            let _ = store.set_message_state(row_id, "failed", Some("invalid recipient address")).await;
-            self.session.emit(EngineEvent::MessagesChanged { account_id: self.session.account_id, peer: row.peer, ids: vec![row_id] });
+            let _ = store
+                .set_message_state(row_id, "failed", Some("invalid recipient address"))
+                .await;
+            self.session.emit(EngineEvent::MessagesChanged {
+                account_id: self.session.account_id,
+                peer: row.peer,
+                ids: vec![row_id],
+            });
             return;
         };
-        self.tracked.push((chat::outgoing_stanza(&row, to).into(), row_id, row.peer));
+        self.tracked
+            .push((chat::outgoing_stanza(&row, to).into(), row_id, row.peer));
     }
 }
 
@@ -327,5 +393,9 @@ fn error_state(error: ConnectError) -> ConnectionState {
         ConnectError::Policy(reason) => (ErrorCode::Network, reason, None),
         ConnectError::Network(reason) => (ErrorCode::Network, format!("Can't reach the server: {reason}"), None),
     };
-    ConnectionState::Error { code, message, cert }
+    ConnectionState::Error {
+        code,
+        message,
+        cert,
+    }
 }

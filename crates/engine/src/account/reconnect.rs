@@ -19,7 +19,11 @@ pub(crate) enum Attempt {
     /// Attempt number `n` (from 1) has started.
     Started(u32),
     /// Attempt `n` failed on something that may pass; the next one starts in `retry_in`.
-    Retrying { attempt: u32, retry_in: Duration, reason: String },
+    Retrying {
+        attempt: u32,
+        retry_in: Duration,
+        reason: String,
+    },
     /// Stopped for good until the user changes something.
     Fatal(ConnectError),
 }
@@ -47,8 +51,15 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 fn is_fatal_stream_error(condition: &str) -> bool {
     matches!(
         condition,
-        "conflict" | "not-authorized" | "policy-violation" | "host-unknown" | "improper-addressing"
-            | "invalid-from" | "not-well-formed" | "unsupported-version" | "bad-format"
+        "conflict"
+            | "not-authorized"
+            | "policy-violation"
+            | "host-unknown"
+            | "improper-addressing"
+            | "invalid-from"
+            | "not-well-formed"
+            | "unsupported-version"
+            | "bad-format"
     )
 }
 
@@ -60,7 +71,9 @@ impl Reconnector {
     pub async fn run(self, mut slot: oneshot::Sender<Connection>) {
         if let Some(condition) = self.tap.take_stream_error() {
             if is_fatal_stream_error(&condition) {
-                let _ = self.report.send(Attempt::Fatal(ConnectError::Stream(condition)));
+                let _ = self
+                    .report
+                    .send(Attempt::Fatal(ConnectError::Stream(condition)));
                 slot.closed().await;
                 return;
             }
@@ -80,16 +93,25 @@ impl Reconnector {
                     return;
                 }
                 Ok(Err(ConnectError::Network(reason))) => reason,
-                Ok(Err(ConnectError::Stream(condition))) if !is_fatal_stream_error(&condition) => condition,
+                Ok(Err(ConnectError::Stream(condition))) if !is_fatal_stream_error(&condition) => {
+                    condition
+                }
                 Ok(Err(fatal)) => {
                     let _ = self.report.send(Attempt::Fatal(fatal));
                     slot.closed().await;
                     return;
                 }
-                Err(_) => format!("no answer from the server within {} s", ATTEMPT_TIMEOUT.as_secs()),
+                Err(_) => format!(
+                    "no answer from the server within {} s",
+                    ATTEMPT_TIMEOUT.as_secs()
+                ),
             };
             let retry_in = backoff(attempt);
-            let _ = self.report.send(Attempt::Retrying { attempt, retry_in, reason });
+            let _ = self.report.send(Attempt::Retrying {
+                attempt,
+                retry_in,
+                reason,
+            });
             tokio::select! {
                 _ = tokio::time::sleep(retry_in) => (),
                 _ = slot.closed() => return,

@@ -35,11 +35,19 @@ impl Session {
             return; // groupchat and headline belong to other modules
         }
         let peer = from.to_bare().to_string();
-        let receipt_requested = message.extract_payload::<Request>().ok().flatten().is_some();
+        let receipt_requested = message
+            .extract_payload::<Request>()
+            .ok()
+            .flatten()
+            .is_some();
         let Some((_, body)) = message.get_best_body_cloned(vec![]) else {
             return; // chat states, markers and other body-less messages
         };
-        let origin_id = message.extract_payload::<OriginId>().ok().flatten().map(|o| o.id);
+        let origin_id = message
+            .extract_payload::<OriginId>()
+            .ok()
+            .flatten()
+            .map(|o| o.id);
         // A stanza-id counts only when our own server put it there (XEP-0359 §5).
         let mut stanza_id = None;
         while let Ok(Some(sid)) = message.extract_payload::<StanzaId>() {
@@ -67,7 +75,11 @@ impl Session {
             read: false,
         };
         match self.store.insert_message(&new).await {
-            Ok(Some(row)) => self.emit(EngineEvent::MessagesChanged { account_id: self.account_id, peer, ids: vec![row.id] }),
+            Ok(Some(row)) => self.emit(EngineEvent::MessagesChanged {
+                account_id: self.account_id,
+                peer,
+                ids: vec![row.id],
+            }),
             Ok(None) => tracing::debug!(account = self.account_id, "duplicate message skipped"),
             Err(e) => tracing::error!(account = self.account_id, "storing a message failed: {e}"),
         }
@@ -80,22 +92,40 @@ impl Session {
     }
 
     async fn on_message_error(&mut self, message: &Message) {
-        let Some(id) = message.id.as_ref() else { return };
+        let Some(id) = message.id.as_ref() else {
+            return;
+        };
         let reason = message
             .payloads
             .iter()
             .find(|p| p.name() == "error")
             .and_then(|e| e.children().next().map(|c| c.name().replace('-', " ")))
             .unwrap_or_else(|| "the server could not deliver it".into());
-        match self.store.outgoing_by_message_id(self.account_id, &id.0).await {
+        match self
+            .store
+            .outgoing_by_message_id(self.account_id, &id.0)
+            .await
+        {
             Ok(Some(row_id)) => {
-                if self.store.set_message_state(row_id, "failed", Some(&reason)).await.is_ok() {
+                if self
+                    .store
+                    .set_message_state(row_id, "failed", Some(&reason))
+                    .await
+                    .is_ok()
+                {
                     if let Ok(Some(row)) = self.store.message(row_id).await {
-                        self.emit(EngineEvent::MessagesChanged { account_id: self.account_id, peer: row.peer, ids: vec![row_id] });
+                        self.emit(EngineEvent::MessagesChanged {
+                            account_id: self.account_id,
+                            peer: row.peer,
+                            ids: vec![row_id],
+                        });
                     }
                 }
             }
-            Ok(None) => tracing::debug!(account = self.account_id, "error for a message we do not know"),
+            Ok(None) => tracing::debug!(
+                account = self.account_id,
+                "error for a message we do not know"
+            ),
             Err(e) => tracing::warn!(account = self.account_id, "looking up failed message: {e}"),
         }
     }

@@ -41,8 +41,12 @@ pub fn disco_info(node: Option<String>) -> DiscoInfoResult {
 impl Session {
     pub(crate) async fn on_iq(&mut self, iq: Iq) {
         match iq {
-            Iq::Get { from, id, payload, .. } => self.on_iq_get(from, id, payload),
-            Iq::Set { from, id, payload, .. } => self.on_iq_set(from, id, payload).await,
+            Iq::Get {
+                from, id, payload, ..
+            } => self.on_iq_get(from, id, payload),
+            Iq::Set {
+                from, id, payload, ..
+            } => self.on_iq_set(from, id, payload).await,
             Iq::Result { id, payload, .. } => match self.pending_iq.remove(&id) {
                 Some(IqPurpose::RosterGet) => self.on_roster_result(payload).await,
                 Some(IqPurpose::RosterSet(done)) => {
@@ -52,9 +56,16 @@ impl Session {
             },
             Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
                 Some(IqPurpose::RosterSet(done)) => {
-                    let _ = done.send(Err(EngineError::Server(format!("{:?}", error.defined_condition))));
+                    let _ = done.send(Err(EngineError::Server(format!(
+                        "{:?}",
+                        error.defined_condition
+                    ))));
                 }
-                Some(IqPurpose::RosterGet) => tracing::warn!(account = self.account_id, "roster get failed: {:?}", error.defined_condition),
+                Some(IqPurpose::RosterGet) => tracing::warn!(
+                    account = self.account_id,
+                    "roster get failed: {:?}",
+                    error.defined_condition
+                ),
                 None => tracing::debug!(account = self.account_id, "error for unknown iq {id}"),
             },
         }
@@ -70,7 +81,11 @@ impl Session {
                 Err(_) => error_reply(to, id, DefinedCondition::BadRequest),
             }
         } else if payload.is("query", ns::VERSION) {
-            let version = VersionResult { name: "Linnet".into(), version: env!("CARGO_PKG_VERSION").into(), os: None };
+            let version = VersionResult {
+                name: "Linnet".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                os: None,
+            };
             Iq::from_result(id, Some(version)).with_to(to)
         } else {
             error_reply(to, id, DefinedCondition::ServiceUnavailable)
@@ -85,7 +100,8 @@ impl Session {
             let trusted = from.as_ref().is_none_or(|f| f.to_bare() == self.jid);
             if !trusted {
                 tracing::warn!(account = self.account_id, "roster push from {to} ignored");
-                self.out.push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
+                self.out
+                    .push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
                 return;
             }
             match Roster::try_from(payload) {
@@ -94,12 +110,17 @@ impl Session {
                     self.out.push(Iq::empty_result(to, id).into());
                 }
                 Err(e) => {
-                    tracing::warn!(account = self.account_id, "malformed roster push skipped: {e}");
-                    self.out.push(error_reply(to, id, DefinedCondition::BadRequest).into());
+                    tracing::warn!(
+                        account = self.account_id,
+                        "malformed roster push skipped: {e}"
+                    );
+                    self.out
+                        .push(error_reply(to, id, DefinedCondition::BadRequest).into());
                 }
             }
         } else {
-            self.out.push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
+            self.out
+                .push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
         }
     }
 }

@@ -11,7 +11,9 @@ use super::Session;
 use crate::event::EngineEvent;
 
 /// How available a contact (or we) are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Show {
     /// Unavailable (no resource online).
@@ -64,21 +66,35 @@ pub struct PresenceInfo {
 impl PresenceInfo {
     /// A contact with no resource online.
     pub fn offline() -> Self {
-        Self { show: Show::Offline, status: None, priority: 0 }
+        Self {
+            show: Show::Offline,
+            status: None,
+            priority: 0,
+        }
     }
 }
 
+/// Presence of one contact's resources, by resource.
+type Resources = HashMap<String, PresenceInfo>;
+
 /// In-memory presence of every contact of every account: account id -> bare JID -> resource.
 #[derive(Debug, Default)]
-pub struct PresenceBook(Mutex<HashMap<i64, HashMap<String, HashMap<String, PresenceInfo>>>>);
+pub struct PresenceBook(Mutex<HashMap<i64, HashMap<String, Resources>>>);
 
 impl PresenceBook {
     /// Best presence of a contact: highest priority, then most available (RFC 6121 §4.7.2.3).
     pub fn best(&self, account_id: i64, jid: &str) -> PresenceInfo {
-        let Ok(book) = self.0.lock() else { return PresenceInfo::offline() };
+        let Ok(book) = self.0.lock() else {
+            return PresenceInfo::offline();
+        };
         book.get(&account_id)
             .and_then(|a| a.get(jid))
-            .and_then(|resources| resources.values().max_by_key(|p| (p.priority, p.show)).cloned())
+            .and_then(|resources| {
+                resources
+                    .values()
+                    .max_by_key(|p| (p.priority, p.show))
+                    .cloned()
+            })
             .unwrap_or_else(PresenceInfo::offline)
     }
 
@@ -87,7 +103,10 @@ impl PresenceBook {
         let contacts = book.entry(account_id).or_default();
         match info {
             Some(info) => {
-                contacts.entry(jid.to_owned()).or_default().insert(resource.to_owned(), info);
+                contacts
+                    .entry(jid.to_owned())
+                    .or_default()
+                    .insert(resource.to_owned(), info);
             }
             None => {
                 if let Some(resources) = contacts.get_mut(jid) {
@@ -120,23 +139,47 @@ impl Session {
         let status = presence.statuses.values().next().cloned();
         match presence.type_ {
             PresenceType::None => {
-                let info = PresenceInfo { show: Show::from_xmpp(presence.show.as_ref()), status, priority: presence.priority.0 };
-                self.presence.set(self.account_id, &bare, &resource, Some(info));
-                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+                let info = PresenceInfo {
+                    show: Show::from_xmpp(presence.show.as_ref()),
+                    status,
+                    priority: presence.priority.0,
+                };
+                self.presence
+                    .set(self.account_id, &bare, &resource, Some(info));
+                self.emit(EngineEvent::PresenceChanged {
+                    account_id: self.account_id,
+                    jid: bare,
+                });
             }
             PresenceType::Unavailable => {
                 self.presence.set(self.account_id, &bare, &resource, None);
-                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+                self.emit(EngineEvent::PresenceChanged {
+                    account_id: self.account_id,
+                    jid: bare,
+                });
             }
             PresenceType::Subscribe => {
-                if let Err(e) = self.store.add_subscription_request(self.account_id, &bare, status.as_deref()).await {
-                    tracing::warn!(account = self.account_id, "storing subscription request failed: {e}");
+                if let Err(e) = self
+                    .store
+                    .add_subscription_request(self.account_id, &bare, status.as_deref())
+                    .await
+                {
+                    tracing::warn!(
+                        account = self.account_id,
+                        "storing subscription request failed: {e}"
+                    );
                 }
-                self.emit(EngineEvent::SubscriptionRequest { account_id: self.account_id, jid: bare });
+                self.emit(EngineEvent::SubscriptionRequest {
+                    account_id: self.account_id,
+                    jid: bare,
+                });
             }
             PresenceType::Unsubscribe => {
                 // A withdrawn request (RFC 6121 §3.2.3) is no longer pending.
-                let _ = self.store.remove_subscription_request(self.account_id, &bare).await;
+                let _ = self
+                    .store
+                    .remove_subscription_request(self.account_id, &bare)
+                    .await;
             }
             PresenceType::Subscribed | PresenceType::Unsubscribed => {
                 // The roster push that follows carries the new subscription state.
@@ -144,7 +187,10 @@ impl Session {
             PresenceType::Error => {
                 tracing::info!(account = self.account_id, "presence error from {bare}");
                 self.presence.set(self.account_id, &bare, &resource, None);
-                self.emit(EngineEvent::PresenceChanged { account_id: self.account_id, jid: bare });
+                self.emit(EngineEvent::PresenceChanged {
+                    account_id: self.account_id,
+                    jid: bare,
+                });
             }
             PresenceType::Probe => {}
         }

@@ -51,7 +51,14 @@ pub fn roster_set(jid: BareJid, name: Option<String>, groups: Vec<String>) -> Ro
 pub fn roster_remove(jid: BareJid) -> Roster {
     Roster {
         ver: None,
-        items: vec![Item { jid, name: None, subscription: Subscription::Remove, ask: Ask::None, groups: vec![], approved: None }],
+        items: vec![Item {
+            jid,
+            name: None,
+            subscription: Subscription::Remove,
+            ask: Ask::None,
+            groups: vec![],
+            approved: None,
+        }],
     }
 }
 
@@ -64,38 +71,64 @@ impl Session {
         };
         let id = new_id();
         self.pending_iq.insert(id.clone(), IqPurpose::RosterGet);
-        self.out.push(Iq::from_get(id, Roster { ver, items: vec![] }).into());
+        self.out
+            .push(Iq::from_get(id, Roster { ver, items: vec![] }).into());
     }
 
     /// A roster result: full roster, or empty when our version is current (XEP-0237 §2.3).
     pub(crate) async fn on_roster_result(&mut self, payload: Option<Element>) {
         let Some(payload) = payload else {
-            tracing::debug!(account = self.account_id, "roster unchanged since our version");
+            tracing::debug!(
+                account = self.account_id,
+                "roster unchanged since our version"
+            );
             return;
         };
         match Roster::try_from(payload) {
             Ok(roster) => {
-                let rows: Vec<RosterRow> = roster.items.iter().map(|i| row(self.account_id, i)).collect();
-                if let Err(e) = self.store.replace_roster(self.account_id, &rows, roster.ver.as_deref()).await {
+                let rows: Vec<RosterRow> = roster
+                    .items
+                    .iter()
+                    .map(|i| row(self.account_id, i))
+                    .collect();
+                if let Err(e) = self
+                    .store
+                    .replace_roster(self.account_id, &rows, roster.ver.as_deref())
+                    .await
+                {
                     tracing::warn!(account = self.account_id, "storing roster failed: {e}");
                 }
-                self.emit(EngineEvent::RosterChanged { account_id: self.account_id });
+                self.emit(EngineEvent::RosterChanged {
+                    account_id: self.account_id,
+                });
             }
-            Err(e) => tracing::warn!(account = self.account_id, "malformed roster result skipped: {e}"),
+            Err(e) => tracing::warn!(
+                account = self.account_id,
+                "malformed roster result skipped: {e}"
+            ),
         }
     }
 
     pub(crate) async fn on_roster_push(&mut self, roster: Roster) {
         for item in &roster.items {
             let r = row(self.account_id, item);
-            if let Err(e) = self.store.apply_roster_push(self.account_id, &r, roster.ver.as_deref()).await {
+            if let Err(e) = self
+                .store
+                .apply_roster_push(self.account_id, &r, roster.ver.as_deref())
+                .await
+            {
                 tracing::warn!(account = self.account_id, "storing roster push failed: {e}");
             }
             // Once we share presence both ways, a stored inbound request is answered.
             if matches!(item.subscription, Subscription::From | Subscription::Both) {
-                let _ = self.store.remove_subscription_request(self.account_id, &r.jid).await;
+                let _ = self
+                    .store
+                    .remove_subscription_request(self.account_id, &r.jid)
+                    .await;
             }
         }
-        self.emit(EngineEvent::RosterChanged { account_id: self.account_id });
+        self.emit(EngineEvent::RosterChanged {
+            account_id: self.account_id,
+        });
     }
 }

@@ -89,7 +89,10 @@ impl Store {
 
     /// Deletes an account and, through foreign keys, every row that belongs to it.
     pub async fn delete_account(&self, id: i64) -> Result<(), EngineError> {
-        sqlx::query("DELETE FROM accounts WHERE id = ?").bind(id).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM accounts WHERE id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -125,9 +128,11 @@ impl Store {
 
     /// Fingerprints pinned for an account.
     pub async fn pinned_certificates(&self, account_id: i64) -> Result<Vec<String>, EngineError> {
-        Ok(sqlx::query_scalar("SELECT sha256 FROM pinned_certs WHERE account_id = ?")
-            .bind(account_id)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT sha256 FROM pinned_certs WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 }

@@ -80,7 +80,10 @@ pub struct ConversationRow {
 impl Store {
     /// Inserts a message unless one with the same stanza-id or origin-id is already stored for
     /// this conversation. Returns the new row, or `None` for a duplicate.
-    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Option<MessageRow>, EngineError> {
+    pub async fn insert_message(
+        &self,
+        m: &NewMessage<'_>,
+    ) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!(
             "INSERT INTO messages (account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -105,7 +108,10 @@ impl Store {
     /// One message by row id.
     pub async fn message(&self, id: i64) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
     }
 
     /// A page of a conversation: up to `limit` messages older than row id `before` (newest when
@@ -168,7 +174,10 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM messages WHERE account_id = ? AND state = 'pending' ORDER BY id"
         );
-        Ok(sqlx::query_as(&sql).bind(account_id).fetch_all(self.pool()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(account_id)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Marks every message of a conversation read.

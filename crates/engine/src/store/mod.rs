@@ -44,7 +44,9 @@ impl Store {
     /// Errors: [`EngineError::Store`] when the file cannot be opened or a migration fails.
     pub async fn open(options: &StoreOptions) -> Result<Self, EngineError> {
         let mut connect = match &options.path {
-            Some(path) => SqliteConnectOptions::new().filename(path).create_if_missing(true),
+            Some(path) => SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true),
             None => SqliteConnectOptions::from_str("sqlite::memory:")?,
         };
         if let Some(key) = &options.key {

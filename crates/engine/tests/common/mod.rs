@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use linnet_engine::{CredentialProvider, Engine, EngineConfig, EngineError, EngineEvent, NewAccount, StoreOptions, TrustRoots};
+use linnet_engine::{
+    CredentialProvider, Engine, EngineConfig, EngineError, EngineEvent, NewAccount, StoreOptions,
+    TrustRoots,
+};
 use linnet_testkit::Server;
 use tokio::sync::broadcast;
 
@@ -28,12 +31,17 @@ impl CredentialProvider for Passwords {
 }
 
 pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
 }
 
 pub async fn server() -> Server {
     init_tracing();
-    Server::start().await.expect("the Prosody harness must start (tests never skip silently)")
+    Server::start()
+        .await
+        .expect("the Prosody harness must start (tests never skip silently)")
 }
 
 pub fn temp_db(name: &str) -> PathBuf {
@@ -43,21 +51,52 @@ pub fn temp_db(name: &str) -> PathBuf {
 }
 
 fn uuid() -> String {
-    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
 }
 
-pub async fn engine(server: &Server, db: Option<PathBuf>, trust_ca: bool, passwords: Arc<Passwords>) -> Engine {
-    let trust = if trust_ca { TrustRoots::from_pem_file(&server.ca_cert()).unwrap() } else { TrustRoots::default() };
-    let config = EngineConfig { store: StoreOptions { path: db, key: None }, trust };
+pub async fn engine(
+    server: &Server,
+    db: Option<PathBuf>,
+    trust_ca: bool,
+    passwords: Arc<Passwords>,
+) -> Engine {
+    let trust = if trust_ca {
+        TrustRoots::from_pem_file(&server.ca_cert()).unwrap()
+    } else {
+        TrustRoots::default()
+    };
+    let config = EngineConfig {
+        store: StoreOptions {
+            path: db,
+            key: None,
+        },
+        trust,
+    };
     Engine::start(config, passwords).await.unwrap()
 }
 
 pub fn account(server: &Server, jid: &str) -> NewAccount {
-    NewAccount { jid: jid.to_owned(), host: Some(server.host()), port: Some(server.c2s_port()), direct_tls: false }
+    NewAccount {
+        jid: jid.to_owned(),
+        host: Some(server.host()),
+        port: Some(server.c2s_port()),
+        direct_tls: false,
+    }
 }
 
 /// Waits for the first event matching `pred`.
-pub async fn wait_event(rx: &mut broadcast::Receiver<EngineEvent>, timeout: Duration, what: &str, pred: impl Fn(&EngineEvent) -> bool) -> EngineEvent {
+pub async fn wait_event(
+    rx: &mut broadcast::Receiver<EngineEvent>,
+    timeout: Duration,
+    what: &str,
+    pred: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -83,5 +122,11 @@ pub async fn wait_online(engine: &Engine, rx: &mut broadcast::Receiver<EngineEve
     if serde_json::to_value(engine.state(id).await).unwrap()["kind"] == "online" {
         return;
     }
-    wait_event(rx, Duration::from_secs(20), "the account to come online", |e| is_state(e, id, "online")).await;
+    wait_event(
+        rx,
+        Duration::from_secs(20),
+        "the account to come online",
+        |e| is_state(e, id, "online"),
+    )
+    .await;
 }
