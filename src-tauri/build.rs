@@ -13,6 +13,14 @@ const COMMANDS: &[&str] = &[
     "load_messages",
     "send_message",
     "mark_read",
+    "set_presence",
+    "add_contact",
+    "remove_contact",
+    "list_subscription_requests",
+    "approve_subscription",
+    "deny_subscription",
+    "set_password",
+    "set_active_conversation",
 ];
 
 fn main() {

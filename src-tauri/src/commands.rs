@@ -1,11 +1,12 @@
 //! Commands the UI calls. Each parses, calls one engine method and returns a view.
 
-use linnet_engine::{AccountView, Contact, Engine, NewAccount};
+use linnet_engine::{AccountView, Contact, Engine, NewAccount, Show};
 use tauri::State;
 
 use crate::credentials::Keyring;
 use crate::error::IpcError;
-use crate::views::{AddAccountRequest, ConversationView, MessageView};
+use crate::events::ActiveConversation;
+use crate::views::{AddAccountRequest, ConversationView, MessageView, SubscriptionRequestView};
 
 type Result<T> = std::result::Result<T, IpcError>;
 
@@ -117,4 +118,102 @@ pub async fn send_message(
 #[tauri::command]
 pub async fn mark_read(engine: State<'_, Engine>, account_id: i64, peer: String) -> Result<()> {
     Ok(engine.mark_read(account_id, &peer).await?)
+}
+
+/// Sets our own presence on an account (RFC 6121 §4.2).
+#[tauri::command]
+pub async fn set_presence(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    show: Show,
+    status: Option<String>,
+) -> Result<()> {
+    let status = status.filter(|s| !s.trim().is_empty());
+    Ok(engine.set_presence(account_id, show, status).await?)
+}
+
+/// Adds a contact and asks for their presence.
+#[tauri::command]
+pub async fn add_contact(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    jid: String,
+    name: Option<String>,
+    groups: Vec<String>,
+) -> Result<()> {
+    let name = name.filter(|n| !n.trim().is_empty());
+    let groups = groups
+        .into_iter()
+        .map(|g| g.trim().to_owned())
+        .filter(|g| !g.is_empty())
+        .collect();
+    Ok(engine.add_contact(account_id, &jid, name, groups).await?)
+}
+
+/// Removes a contact from the roster.
+#[tauri::command]
+pub async fn remove_contact(engine: State<'_, Engine>, account_id: i64, jid: String) -> Result<()> {
+    Ok(engine.remove_contact(account_id, &jid).await?)
+}
+
+/// Inbound subscription requests not answered yet.
+#[tauri::command]
+pub async fn list_subscription_requests(
+    engine: State<'_, Engine>,
+    account_id: i64,
+) -> Result<Vec<SubscriptionRequestView>> {
+    Ok(engine
+        .subscription_requests(account_id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Approves a request (and asks back, so both see each other).
+#[tauri::command]
+pub async fn approve_subscription(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    jid: String,
+) -> Result<()> {
+    Ok(engine.approve_subscription(account_id, &jid).await?)
+}
+
+/// Denies a request.
+#[tauri::command]
+pub async fn deny_subscription(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    jid: String,
+) -> Result<()> {
+    Ok(engine.deny_subscription(account_id, &jid).await?)
+}
+
+/// Replaces the stored password and reconnects.
+#[tauri::command]
+pub async fn set_password(
+    engine: State<'_, Engine>,
+    keyring: State<'_, Keyring>,
+    account_id: i64,
+    password: String,
+) -> Result<()> {
+    let jid = engine.store().account(account_id).await?.jid;
+    keyring.store(&jid, &password)?;
+    drop(password);
+    Ok(engine.reconnect(account_id).await?)
+}
+
+/// Tells the shell which conversation is on screen (`None` for none), so it does not notify
+/// about messages the user is looking at.
+#[tauri::command]
+pub fn set_active_conversation(
+    active: State<'_, ActiveConversation>,
+    account_id: Option<i64>,
+    peer: Option<String>,
+) -> Result<()> {
+    if let Ok(mut slot) = active.inner().0.lock() {
+        *slot = account_id.zip(peer);
+    }
+    Ok(())
 }

@@ -88,7 +88,12 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     }
 }
 
-/// A desktop notification for new incoming messages when the window is not focused.
+/// The conversation the UI shows, set by the `set_active_conversation` command.
+#[derive(Debug, Default)]
+pub struct ActiveConversation(pub std::sync::Mutex<Option<(i64, String)>>);
+
+/// A desktop notification for new incoming messages, unless the window is focused and shows
+/// that very conversation. Our own messages never notify.
 fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     let incoming: Vec<&MessageView> = rows
         .iter()
@@ -99,7 +104,15 @@ fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
         .get_webview_window("main")
         .and_then(|w| w.is_focused().ok())
         .unwrap_or(false);
-    if focused {
+    let showing = app
+        .try_state::<ActiveConversation>()
+        .and_then(|a| {
+            a.0.lock()
+                .ok()
+                .map(|g| g.as_ref() == Some(&(last.account_id, last.peer.clone())))
+        })
+        .unwrap_or(false);
+    if focused && showing {
         return;
     }
     notifications::message(&last.peer, &last.body, incoming.len());

@@ -63,6 +63,7 @@ pub fn run() {
             .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
             app.manage(engine.clone());
             app.manage(credentials::Keyring);
+            app.manage(events::ActiveConversation::default());
             tauri::async_runtime::spawn(events::forward(app.handle().clone(), engine));
             Ok(())
         })
@@ -77,6 +78,14 @@ pub fn run() {
             commands::load_messages,
             commands::send_message,
             commands::mark_read,
+            commands::set_presence,
+            commands::add_contact,
+            commands::remove_contact,
+            commands::list_subscription_requests,
+            commands::approve_subscription,
+            commands::deny_subscription,
+            commands::set_password,
+            commands::set_active_conversation,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,6 +1,6 @@
 //! View types sent to the UI (mirrored in ui/src/lib/ipc/bindings.ts).
 
-use linnet_engine::{ConversationRow, MessageRow};
+use linnet_engine::{ConversationRow, MessageRow, SubscriptionRequestRow};
 use serde::{Deserialize, Serialize};
 
 /// The add-account form.
@@ -78,6 +78,30 @@ impl From<ConversationRow> for ConversationView {
             last_body: r.last_body,
             last_at: r.last_at,
             unread: r.unread,
+        }
+    }
+}
+
+/// An inbound subscription request (RFC 6121 §3.1.3).
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionRequestView {
+    /// Account id.
+    pub account_id: i64,
+    /// Who asks, bare JID.
+    pub jid: String,
+    /// Text sent with the request.
+    pub status: Option<String>,
+    /// Unix ms.
+    pub received_at: i64,
+}
+
+impl From<SubscriptionRequestRow> for SubscriptionRequestView {
+    fn from(r: SubscriptionRequestRow) -> Self {
+        Self {
+            account_id: r.account_id,
+            jid: r.jid,
+            status: r.status,
+            received_at: r.received_at,
         }
     }
 }

@@ -41,6 +41,15 @@ def _wait_port(port: int, timeout: float) -> None:
 
 
 @pytest.fixture(scope="session")
+def notifications(tmp_path_factory):
+    """A fake org.freedesktop.Notifications on the session bus, recording every Notify call."""
+    from fake_notifications import FakeNotifications
+
+    with FakeNotifications(tmp_path_factory.mktemp("notify") / "calls.jsonl") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
 def prosody():
     with ProsodyServer() as server:
         yield server
@@ -55,7 +64,7 @@ def app_binary() -> str:
 
 
 @pytest.fixture
-def linnet(prosody, app_binary, request):
+def linnet(prosody, app_binary, notifications, request):
     """Starts tauri-driver (which launches Linnet) with its own data folder; yields the driver."""
     data = Path(tempfile.mkdtemp(prefix="linnet-e2e-data-"))
     port = _free_port()

@@ -23,7 +23,7 @@ def test_first_screen_is_add_account(linnet):
     assert path.stat().st_size > 1000, "the screenshot holds a rendered window"
 
 
-def test_sign_in_receive_and_reply(linnet, prosody):
+def test_sign_in_receive_and_reply(linnet, prosody, notifications):
     prosody.register("anna", "anna-pw")
     prosody.register("ben", "ben-pw")
     wait = WebDriverWait(linnet, 30)
@@ -44,6 +44,10 @@ def test_sign_in_receive_and_reply(linnet, prosody):
     try:
         peer.send("anna@localhost", "Hello Anna <img src=x onerror=alert(1)>")
         conv = wait.until(EC.element_to_be_clickable(by_testid("conversation-ben@localhost")))
+        # The chat was not on screen: a desktop notification was shown (fake service records it).
+        call = notifications.wait_for_call(lambda c: "ben@localhost" in c["summary"], timeout=10)
+        assert "Hello Anna" in call["body"]
+        before = len(notifications.calls())
         conv.click()
         msg = wait.until(EC.visibility_of_element_located(by_testid("message")))
         assert "Hello Anna <img src=x onerror=alert(1)>" in msg.text, "remote text is shown as text"
@@ -53,7 +57,8 @@ def test_sign_in_receive_and_reply(linnet, prosody):
         got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("body") == "Hi Ben", timeout=20)
         assert got["origin_id"], "our reply carries an origin-id (XEP-0359)"
         wait.until(lambda d: any(m.get_attribute("data-outgoing") == "true" for m in d.find_elements(*by_testid("message"))))
-        time.sleep(0.3)
+        time.sleep(0.5)
+        assert len(notifications.calls()) == before, "our own message never notifies"
         screenshot(linnet, "chat")
     finally:
         peer.close()

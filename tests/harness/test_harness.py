@@ -16,9 +16,11 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
+DISCO_INFO = "http://jabber.org/protocol/disco#info"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -58,13 +60,13 @@ class JsonProc:
                 return obj
             self.seen.append(obj)
 
-    def cmd(self, name, timeout=15.0, **fields):
-        """Send a command and return its reply; fail the test if ok is false."""
+    def cmd(self, name, timeout=15.0, ok=True, **fields):
+        """Send a command and return its reply; fail the test unless its ok is ``ok``."""
         self._next_id += 1
         self.proc.stdin.write(json.dumps({"id": self._next_id, "cmd": name, **fields}) + "\n")
         self.proc.stdin.flush()
         rep = self.expect({"id": self._next_id}, timeout)
-        assert rep["ok"], rep
+        assert rep["ok"] is ok, rep
         return rep
 
     def close_stdin(self):
@@ -148,6 +150,25 @@ def test_cli_roundtrip(procs):
     assert bob.cmd("burst", to="alice@localhost", count=50, prefix="b")["count"] == 50
     alice.expect({"event": "message", "body": "b49"})
 
+    # IQs: ping and disco#info to the server, an error answer, a malformed payload.
+    rep = bob.cmd("iq", to="localhost", xml="<ping xmlns='urn:xmpp:ping'/>")
+    assert rep["type"] == "result" and rep["error"] is None, rep
+    iq = ET.fromstring(rep["xml"])
+    assert iq.tag == "{jabber:client}iq" and iq.get("type") == "result"
+    assert iq.get("from") == "localhost" and iq.get("to").startswith("bob@localhost/")
+    rep = bob.cmd("iq", type="get", to="localhost",
+                  xml=f"<query xmlns='{DISCO_INFO}'/>")
+    assert rep["type"] == "result" and rep["error"] is None, rep
+    query = ET.fromstring(rep["xml"]).find(f"{{{DISCO_INFO}}}query")
+    features = {f.get("var") for f in query.iter(f"{{{DISCO_INFO}}}feature")}
+    assert {"urn:xmpp:ping", DISCO_INFO} <= features, features
+    rep = bob.cmd("iq", type="set", to="localhost", xml="<nonsense xmlns='urn:linnet:none'/>")
+    assert rep["type"] == "error" and rep["error"] == "service-unavailable", rep
+    assert ET.fromstring(rep["xml"]).find("{jabber:client}error") is not None
+    assert "well-formed" in bob.cmd("iq", to="localhost", xml="<oops", ok=False)["error"]
+    assert "type" in bob.cmd("iq", type="result", to="localhost",
+                             xml="<ping xmlns='urn:xmpp:ping'/>", ok=False)["error"]
+
     # Server restart: peers see the stream end; a new login works afterwards.
     server.cmd("stop")
     assert not pid_alive(ready["pid"])
@@ -199,6 +220,26 @@ def request_upload_slot(peer, size):
     return peer.run(go())
 
 
+def check_iq_api(peer):
+    """Peer.iq: disco#info of the server, and a timeout when nobody answers."""
+    from slixmpp.xmlstream.handler import Callback
+    from slixmpp.xmlstream.matcher import MatchXPath
+
+    from linnet_harness import PeerError
+
+    res = peer.iq("localhost", f"<query xmlns='{DISCO_INFO}'/>")
+    assert res["type"] == "result" and res["error"] is None
+    identity = ET.fromstring(res["xml"]).find(f"{{{DISCO_INFO}}}query/{{{DISCO_INFO}}}identity")
+    assert identity.get("category") == "server", res["xml"]
+    # An IQ to our own full JID that our client swallows: no answer ever comes.
+    peer.client.register_handler(Callback(
+        "silent", MatchXPath("{jabber:client}iq/{urn:linnet:silent}q"), lambda _iq: None))
+    started = time.monotonic()
+    with pytest.raises(PeerError, match="no answer"):
+        peer.iq(str(peer.client.boundjid), "<q xmlns='urn:linnet:silent'/>", timeout=1)
+    assert time.monotonic() - started < 4
+
+
 def test_python_api_direct_tls_upload_and_auth_failure():
     import ssl
     import urllib.request
@@ -217,6 +258,7 @@ def test_python_api_direct_tls_upload_and_auth_failure():
             ctx = ssl.create_default_context(cafile=srv.ca_cert)
             assert urllib.request.urlopen(req, timeout=10, context=ctx).status == 201
             assert urllib.request.urlopen(get, timeout=10).read() == b"hello"
+            check_iq_api(dave)
         with pytest.raises(PeerError, match="authentication"):
             Peer.for_server(srv, "dave", "wrong")
         pid, folder = srv.pid, srv.dir

@@ -72,6 +72,7 @@ describe('main screen', () => {
         name: null,
         groups: [],
         subscription: 'both',
+        ask: false,
         presence: { show: 'away', status: null },
       },
     ];

@@ -158,3 +158,55 @@ async fn a_message_written_offline_is_sent_after_connecting() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_missing_account_is_marked_failed_with_the_reason() {
+    let mut server = server().await;
+    let alice = server.register("ivan", "pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "pw");
+    let engine = engine(&server, None, true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let row = engine
+        .send_message(account.id, "nobody@localhost", "anyone there?")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = engine.store().message(row.id).await.unwrap().unwrap();
+        if now.state == "failed" {
+            assert!(now.error.is_some(), "a failed message says why");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server's message error marks it failed (state {})",
+            now.state
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+    }
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_tls_login_works() {
+    let mut server = server().await;
+    let jid = server.register("judy", "pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&jid, "pw");
+    let engine = engine(&server, None, true, passwords).await;
+    let mut rx = engine.subscribe();
+    let new = linnet_engine::NewAccount {
+        jid: jid.clone(),
+        host: Some(server.host()),
+        port: Some(server.tls_port()),
+        direct_tls: true,
+    };
+    let account = engine.add_account(new).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

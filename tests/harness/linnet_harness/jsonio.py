@@ -20,11 +20,20 @@ def emit(obj):
         sys.stdout.flush()
 
 
-def reply(cmd_id, ok=True, error=None, **fields):
-    """Answer a command: {"id":..,"ok":true,...} or {"id":..,"ok":false,"error":..}."""
+_UNSET = object()
+
+
+def reply(cmd_id, ok=True, error=_UNSET, **fields):
+    """Answer a command: {"id":..,"ok":true,...} or {"id":..,"ok":false,"error":..}.
+
+    A successful reply carries "error" only when passed explicitly (the iq
+    command reports an IQ error condition, or null, that way).
+    """
     out = {"id": cmd_id, "ok": ok}
     if not ok:
-        out["error"] = error or "failed"
+        out["error"] = (error if error is not _UNSET else None) or "failed"
+    elif error is not _UNSET:
+        out["error"] = error
     out.update(fields)
     emit(out)
 

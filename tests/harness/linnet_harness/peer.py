@@ -29,6 +29,12 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   presence {show?, status?, type?}
   raw {xml}                                                  send raw XML
   roster                                                     -> {.., "items":[...]}
+  iq {to, xml, type="get"|"set", timeout?=10}  send <iq type to> with the payload
+        element xml, e.g. "<query xmlns='http://jabber.org/protocol/disco#info'/>"
+        -> {.., "type":"result"|"error", "xml":"<iq xmlns='jabber:client' ...>...</iq>",
+            "error":CONDITION|null}   (xml is the whole answer stanza; an error
+        answer is still ok:true; no answer within timeout s, bad type or
+        malformed xml -> ok:false)
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -72,6 +78,9 @@ def _handle(peer, cmd):
         return {}
     if name == "roster":
         return {"items": peer.roster()}
+    if name == "iq":
+        return peer.iq(cmd["to"], cmd["xml"], type=cmd.get("type", "get"),
+                       timeout=float(cmd.get("timeout", 10.0)))
     raise ValueError(f"unknown command {name!r}")
 
 

@@ -20,6 +20,8 @@ import threading
 import time
 
 import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream import ET, tostring
 
 from .peer_events import (describe_failure, message_event, presence_event,
                           receipt_event, roster_items)
@@ -240,6 +242,36 @@ class Peer:
             self.client.send_raw(xml)
             await self._flush()
         self.run(go())
+
+    def iq(self, to, xml, type="get", timeout=10.0):
+        """Send an IQ get/set with payload ``xml`` to ``to``; wait for the answer.
+
+        Returns {"type": "result"|"error", "xml": the whole answer stanza as
+        an XML string (with xmlns='jabber:client'), "error": the error
+        condition or None}. An error answer is a normal return, not an
+        exception. Raises PeerError if ``type`` or ``xml`` is invalid or no
+        answer arrives within ``timeout`` seconds.
+        """
+        if type not in ("get", "set"):
+            raise PeerError(f"iq type must be 'get' or 'set', not {type!r}")
+        try:
+            payload = ET.fromstring(xml)
+        except ET.ParseError as exc:
+            raise PeerError(f"iq payload is not well-formed XML: {exc}") from exc
+
+        async def go():
+            iq = self.client.make_iq(ito=to, itype=type)
+            iq.append(payload)
+            try:
+                answer = await iq.send(timeout=timeout)
+            except IqError as exc:
+                answer = exc.iq
+            except IqTimeout:
+                raise PeerError(f"no answer to iq {type} to {to} within {timeout:g} s") from None
+            error = (answer["error"]["condition"] or None) if answer["type"] == "error" else None
+            return {"type": answer["type"], "xml": tostring(answer.xml, top_level=True),
+                    "error": error}
+        return self.run(go(), timeout + 5)
 
     def roster(self):
         """Fetch the roster from the server; return a list of item dicts."""

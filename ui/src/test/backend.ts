@@ -12,6 +12,7 @@ import type {
   EventName,
   Events,
   MessageView,
+  SubscriptionRequestView,
 } from '../lib/ipc';
 
 export interface Call {
@@ -27,6 +28,7 @@ export class FakeBackend {
   contacts: ContactView[] = [];
   conversations: ConversationView[] = [];
   messages: MessageView[] = [];
+  requests: SubscriptionRequestView[] = [];
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -92,9 +94,41 @@ export class FakeBackend {
         this.messages.push(message);
         return message;
       }
+      case 'add_contact': {
+        const accountId = a['accountId'] as number;
+        const jid = a['jid'] as string;
+        this.contacts = this.contacts.filter((c) => !(c.account_id === accountId && c.jid === jid));
+        this.contacts.push(
+          contact(jid, {
+            account_id: accountId,
+            name: a['name'] as string | null,
+            groups: a['groups'] as string[],
+            subscription: 'none',
+            ask: true,
+            presence: { show: 'offline', status: null },
+          }),
+        );
+        return null;
+      }
+      case 'remove_contact':
+        this.contacts = this.contacts.filter(
+          (c) => !(c.account_id === a['accountId'] && c.jid === a['jid']),
+        );
+        return null;
+      case 'list_subscription_requests':
+        return this.requests.filter((r) => r.account_id === a['accountId']);
+      case 'approve_subscription':
+      case 'deny_subscription':
+        this.requests = this.requests.filter(
+          (r) => !(r.account_id === a['accountId'] && r.jid === a['jid']),
+        );
+        return null;
       case 'set_account_enabled':
       case 'trust_certificate':
       case 'mark_read':
+      case 'set_presence':
+      case 'set_password':
+      case 'set_active_conversation':
         return null;
     }
     throw new Error(`fake backend: unknown command ${command}`);
@@ -115,7 +149,21 @@ export function contact(jid: string, overrides: Partial<ContactView> = {}): Cont
     name: null,
     groups: [],
     subscription: 'both',
+    ask: false,
     presence: { show: 'available', status: null },
+    ...overrides,
+  };
+}
+
+export function subscriptionRequest(
+  jid: string,
+  overrides: Partial<SubscriptionRequestView> = {},
+): SubscriptionRequestView {
+  return {
+    account_id: ALICE.id,
+    jid,
+    status: null,
+    received_at: Date.UTC(2026, 10, 20, 14, 0),
     ...overrides,
   };
 }

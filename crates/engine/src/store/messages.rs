@@ -180,6 +180,17 @@ impl Store {
             .await?)
     }
 
+    /// Number of messages stored in one conversation.
+    pub async fn count_messages(&self, account_id: i64, peer: &str) -> Result<i64, EngineError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE account_id = ? AND peer = ?")
+                .bind(account_id)
+                .bind(peer)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// Marks every message of a conversation read.
     pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
         sqlx::query("UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND read = 0")

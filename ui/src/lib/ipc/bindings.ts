@@ -92,6 +92,9 @@ export interface AddAccountRequest {
 
 export type PresenceShow = 'available' | 'away' | 'xa' | 'dnd' | 'chat' | 'offline';
 
+/** What the user can set as their own presence (`set_presence`); "offline" is Disable instead. */
+export type OwnShow = Exclude<PresenceShow, 'offline'>;
+
 export interface Presence {
   show: PresenceShow;
   status: string | null;
@@ -106,7 +109,20 @@ export interface ContactView {
   groups: string[];
   /** Roster subscription: "none" | "to" | "from" | "both" | "remove" (RFC 6121 §2.1.2.5). */
   subscription: string;
+  /** Our own subscription request to this contact is pending (RFC 6121 §3.1.2, `ask`). */
+  ask: boolean;
   presence: Presence;
+}
+
+/** An inbound subscription request not answered yet (RFC 6121 §3.1.3). */
+export interface SubscriptionRequestView {
+  account_id: number;
+  /** Bare JID of whoever asks to see our presence. */
+  jid: string;
+  /** The optional text sent with the request: a peer's words, render as text. */
+  status: string | null;
+  /** Unix ms. */
+  received_at: number;
 }
 
 export interface ConversationView {
@@ -158,6 +174,24 @@ export interface Commands {
   };
   send_message: { args: { accountId: number; to: string; body: string }; result: MessageView };
   mark_read: { args: { accountId: number; peer: string }; result: null };
+  /** Which conversation is on screen (both null for none); the shell skips its notifications. */
+  set_active_conversation: { args: { accountId: number | null; peer: string | null }; result: null };
+  set_presence: {
+    args: { accountId: number; show: OwnShow; status: string | null };
+    result: null;
+  };
+  /** Adds a roster item and sends a subscription request. */
+  add_contact: {
+    args: { accountId: number; jid: string; name: string | null; groups: string[] };
+    result: null;
+  };
+  remove_contact: { args: { accountId: number; jid: string }; result: null };
+  list_subscription_requests: { args: { accountId: number }; result: SubscriptionRequestView[] };
+  /** Approves a request and subscribes back, so both see each other. */
+  approve_subscription: { args: { accountId: number; jid: string }; result: null };
+  deny_subscription: { args: { accountId: number; jid: string }; result: null };
+  /** Stores a new password in the keyring and reconnects. */
+  set_password: { args: { accountId: number; password: string }; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -167,7 +201,10 @@ export interface Events {
   'linnet://account-state': { account_id: number; state: ConnectionState };
   /** A batch of new or updated messages (an update carries an id the UI already has). */
   'linnet://messages': { account_id: number; peer: string; messages: MessageView[] };
-  /** Invalidation: the roster of `account_id` changed; reload it with `list_contacts`. */
+  /**
+   * Invalidation for one account's roster, contact presence or subscription requests: reload
+   * `list_contacts` and `list_subscription_requests`.
+   */
   'linnet://roster': { account_id: number };
   /** Invalidation: reload `list_conversations`. */
   'linnet://conversations': Record<string, never>;

@@ -10,6 +10,8 @@ import type {
   ContactView,
   ConversationView,
   MessageView,
+  OwnShow,
+  SubscriptionRequestView,
 } from './bindings';
 import { toIpcError } from './errors';
 
@@ -69,4 +71,46 @@ export function sendMessage(accountId: number, to: string, body: string): Promis
 
 export async function markRead(accountId: number, peer: string): Promise<void> {
   await call('mark_read', { accountId, peer });
+}
+
+/** Tells the shell which chat is on screen (null for none), so it does not notify about it. */
+export async function setActiveConversation(accountId: number | null, peer: string | null): Promise<void> {
+  await call('set_active_conversation', { accountId, peer });
+}
+
+/** Sets our own presence on one account (RFC 6121 §4.2); `status` null means no status text. */
+export async function setPresence(accountId: number, show: OwnShow, status: string | null): Promise<void> {
+  await call('set_presence', { accountId, show, status });
+}
+
+/** Adds `jid` to the roster and asks to see their presence. */
+export async function addContact(
+  accountId: number,
+  jid: string,
+  name: string | null,
+  groups: string[],
+): Promise<void> {
+  await call('add_contact', { accountId, jid, name, groups });
+}
+
+export async function removeContact(accountId: number, jid: string): Promise<void> {
+  await call('remove_contact', { accountId, jid });
+}
+
+export function listSubscriptionRequests(accountId: number): Promise<SubscriptionRequestView[]> {
+  return call('list_subscription_requests', { accountId });
+}
+
+/** Lets `jid` see our presence, and asks to see theirs. */
+export async function approveSubscription(accountId: number, jid: string): Promise<void> {
+  await call('approve_subscription', { accountId, jid });
+}
+
+export async function denySubscription(accountId: number, jid: string): Promise<void> {
+  await call('deny_subscription', { accountId, jid });
+}
+
+/** Replaces the stored password of an account and reconnects it. */
+export async function setPassword(accountId: number, password: string): Promise<void> {
+  await call('set_password', { accountId, password });
 }

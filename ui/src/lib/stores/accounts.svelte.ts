@@ -2,10 +2,22 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
-import type { AccountView, AddAccountRequest, ConnectionState } from '../ipc';
+import type { AccountView, AddAccountRequest, ConnectionState, OwnShow } from '../ipc';
+
+/** The presence the user chose for one of their accounts. */
+export interface OwnPresence {
+  show: OwnShow;
+  /** Status text; null for none. */
+  status: string | null;
+}
+
+/** What an account announces until the user picks something else. */
+export const DEFAULT_PRESENCE: OwnPresence = { show: 'available', status: null };
 
 export class AccountsStore {
   readonly #byId = new SvelteMap<number, AccountView>();
+  /** Own presence per account, as last set from this UI (the backend does not report it). */
+  readonly #presence = new SvelteMap<number, OwnPresence>();
 
   /** True once the first `list_accounts` answered. */
   loaded = $state(false);
@@ -51,6 +63,7 @@ export class AccountsStore {
   async remove(accountId: number): Promise<void> {
     await ipc.removeAccount(accountId);
     this.#byId.delete(accountId);
+    this.#presence.delete(accountId);
   }
 
   async setEnabled(accountId: number, enabled: boolean): Promise<void> {
@@ -61,5 +74,27 @@ export class AccountsStore {
 
   async trustCertificate(accountId: number, sha256: string): Promise<void> {
     await ipc.trustCertificate(accountId, sha256);
+  }
+
+  /** Stores a new password (after `auth_failed` or `password_missing`); the backend reconnects. */
+  async setPassword(accountId: number, password: string): Promise<void> {
+    await ipc.setPassword(accountId, password);
+  }
+
+  presenceOf(accountId: number): OwnPresence {
+    return this.#presence.get(accountId) ?? DEFAULT_PRESENCE;
+  }
+
+  /** Shows the new presence at once; puts the old one back if the backend refuses it. */
+  async setPresence(accountId: number, presence: OwnPresence): Promise<void> {
+    const previous = this.#presence.get(accountId);
+    this.#presence.set(accountId, presence);
+    try {
+      await ipc.setPresence(accountId, presence.show, presence.status);
+    } catch (error) {
+      if (previous) this.#presence.set(accountId, previous);
+      else this.#presence.delete(accountId);
+      throw error;
+    }
   }
 }

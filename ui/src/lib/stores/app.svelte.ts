@@ -8,6 +8,7 @@ import { AccountsStore } from './accounts.svelte';
 import { ContactsStore } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { MessagesStore } from './messages.svelte';
+import { SubscriptionRequestsStore } from './subscriptions.svelte';
 
 /** The chat shown on the right. */
 export interface ChatRef {
@@ -20,6 +21,7 @@ export class AppState {
   readonly contacts = new ContactsStore();
   readonly conversations = new ConversationsStore();
   readonly messages = new MessagesStore();
+  readonly subscriptionRequests = new SubscriptionRequestsStore();
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
@@ -53,7 +55,7 @@ export class AppState {
     const stop = await ipc.subscribeAll([
       ipc.subscribe('linnet://account-state', (p) => this.#onAccountState(p)),
       ipc.subscribe('linnet://messages', (p) => this.#onMessages(p)),
-      ipc.subscribe('linnet://roster', (p) => this.#report(this.contacts.load(p.account_id))),
+      ipc.subscribe('linnet://roster', (p) => this.#report(this.loadRoster(p.account_id))),
       ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
     ]);
     await this.reload();
@@ -65,15 +67,21 @@ export class AppState {
     this.problem = null;
     try {
       await Promise.all([this.accounts.load(), this.conversations.load()]);
-      await Promise.all(this.accounts.list.map((a) => this.contacts.load(a.id)));
+      await Promise.all(this.accounts.list.map((a) => this.loadRoster(a.id)));
     } catch (error) {
       this.problem = ipc.toIpcError(error);
     }
   }
 
+  /** Reloads one account's contacts and pending subscription requests. */
+  async loadRoster(accountId: number): Promise<void> {
+    await Promise.all([this.contacts.load(accountId), this.subscriptionRequests.load(accountId)]);
+  }
+
   /** Opens a chat: loads its newest messages and marks it read. */
   openChat(accountId: number, peer: string): void {
     this.chat = { accountId, peer };
+    this.#report(ipc.setActiveConversation(accountId, peer));
     this.#report(this.messages.open(accountId, peer));
     this.markOpenChatRead();
   }
@@ -90,9 +98,13 @@ export class AppState {
   async removeAccount(accountId: number): Promise<void> {
     await this.accounts.remove(accountId);
     this.contacts.forget(accountId);
+    this.subscriptionRequests.forget(accountId);
     this.messages.forget(accountId);
     this.conversations.forget(accountId);
-    if (this.chat?.accountId === accountId) this.chat = null;
+    if (this.chat?.accountId === accountId) {
+      this.chat = null;
+      this.#report(ipc.setActiveConversation(null, null));
+    }
   }
 
   #onAccountState({ account_id, state }: Events['linnet://account-state']): void {
@@ -102,7 +114,7 @@ export class AppState {
       return;
     }
     if (state.kind === 'online' && previous !== 'online') {
-      this.#report(this.contacts.load(account_id));
+      this.#report(this.loadRoster(account_id));
     }
   }
 

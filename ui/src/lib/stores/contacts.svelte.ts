@@ -3,9 +3,11 @@
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
 import type { ContactView } from '../ipc';
+import { LatestLoad } from './latest';
 
 export class ContactsStore {
   readonly #byAccount = new SvelteMap<number, ContactView[]>();
+  readonly #loads = new LatestLoad();
 
   forAccount(accountId: number): ContactView[] {
     return this.#byAccount.get(accountId) ?? [];
@@ -17,8 +19,24 @@ export class ContactsStore {
 
   /** Reloads one account's roster (after `linnet://roster` or when the account comes online). */
   async load(accountId: number): Promise<void> {
+    const ticket = this.#loads.begin(accountId);
     const contacts = await ipc.listContacts(accountId);
-    this.#byAccount.set(accountId, contacts);
+    if (this.#loads.isLatest(accountId, ticket)) this.#byAccount.set(accountId, contacts);
+  }
+
+  /** Adds a contact and asks for their presence; the roster event brings it into the list. */
+  async add(accountId: number, jid: string, name: string | null, groups: string[]): Promise<void> {
+    await ipc.addContact(accountId, jid, name, groups);
+  }
+
+  /** Removes a contact from the roster; it leaves the list at once. */
+  async remove(accountId: number, jid: string): Promise<void> {
+    await ipc.removeContact(accountId, jid);
+    this.#loads.begin(accountId);
+    this.#byAccount.set(
+      accountId,
+      this.forAccount(accountId).filter((c) => c.jid !== jid),
+    );
   }
 
   forget(accountId: number): void {

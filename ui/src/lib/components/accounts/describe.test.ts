@@ -33,3 +33,11 @@ describe('formatFingerprint', () => {
     expect(formatFingerprint('not a hash')).toBe('not a hash');
   });
 });
+
+describe('checkJid for a contact', () => {
+  test('speaks of the contact, not of the user', () => {
+    expect(checkJid('', 'contact')).toContain("contact's Jabber ID");
+    expect(checkJid('bob', 'contact')).toContain('friend@example.org');
+    expect(checkJid('bob@example.org', 'contact')).toBeNull();
+  });
+});

@@ -83,15 +83,21 @@ function errorLabel(code: ErrorCode): string {
 
 /**
  * Client-side sanity check of a bare JID: exactly one "@" with something on both sides and no
- * whitespace. The server has the last word (the backend answers `invalid_jid`). Returns an
+ * whitespace. The server has the last word (the backend answers `invalid_jid`). `whose` picks
+ * the wording: the user's own JID (add account) or a contact's (add contact). Returns an
  * error message, or null when the JID looks fine.
  */
-export function checkJid(jid: string): string | null {
+export function checkJid(jid: string, whose: 'own' | 'contact' = 'own'): string | null {
+  const example = whose === 'own' ? 'you@example.org' : 'friend@example.org';
   const trimmed = jid.trim();
-  if (!trimmed) return 'Enter your Jabber ID, like you@example.org.';
+  if (!trimmed) {
+    return whose === 'own'
+      ? `Enter your Jabber ID, like ${example}.`
+      : `Enter the contact's Jabber ID, like ${example}.`;
+  }
   const parts = trimmed.split('@');
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
-    return 'A Jabber ID has exactly one @ with a name before it and a server after it, like you@example.org.';
+    return `A Jabber ID has exactly one @ with a name before it and a server after it, like ${example}.`;
   }
   if (/\s/.test(trimmed)) return 'A Jabber ID cannot contain spaces.';
   return null;

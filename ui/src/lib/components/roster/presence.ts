@@ -6,7 +6,7 @@ export function presenceLabel(show: PresenceShow): string {
     case 'available':
       return 'Available';
     case 'chat':
-      return 'Free to chat';
+      return 'Free for chat';
     case 'away':
       return 'Away';
     case 'xa':
