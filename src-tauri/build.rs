@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "deny_subscription",
     "set_password",
     "set_active_conversation",
+    "update_account",
+    "set_muted",
+    "open_link",
 ];
 
 fn main() {

@@ -1,9 +1,12 @@
 //! Commands the UI calls. Each parses, calls one engine method and returns a view.
 
-use linnet_engine::{AccountView, Contact, Engine, NewAccount, Show};
-use tauri::State;
+use linnet_engine::{
+    AccountView, ConnectionSettings, Contact, Engine, ErrorCode, NewAccount, Show,
+};
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
 
-use crate::credentials::Keyring;
+use crate::credentials::Credentials;
 use crate::error::IpcError;
 use crate::events::ActiveConversation;
 use crate::views::{AddAccountRequest, ConversationView, MessageView, SubscriptionRequestView};
@@ -16,15 +19,21 @@ pub async fn list_accounts(engine: State<'_, Engine>) -> Result<Vec<AccountView>
     Ok(engine.accounts().await?)
 }
 
-/// Stores the password in the keyring, then adds and connects the account.
+/// Stores the password in the keyring (or, with `session_only`, in memory for this run), then
+/// adds and connects the account. Rejects with `keyring_unavailable` when the keyring cannot
+/// be used, so the UI can offer the session-only choice.
 #[tauri::command]
 pub async fn add_account(
     engine: State<'_, Engine>,
-    keyring: State<'_, Keyring>,
+    credentials: State<'_, std::sync::Arc<Credentials>>,
     request: AddAccountRequest,
 ) -> Result<AccountView> {
     let jid = linnet_engine::parse_jid(&request.jid)?;
-    keyring.store(&jid.to_bare().to_string(), &request.password)?;
+    credentials.store(
+        &jid.to_bare().to_string(),
+        &request.password,
+        request.session_only,
+    )?;
     drop(request.password);
     Ok(engine
         .add_account(NewAccount {
@@ -40,13 +49,34 @@ pub async fn add_account(
 #[tauri::command]
 pub async fn remove_account(
     engine: State<'_, Engine>,
-    keyring: State<'_, Keyring>,
+    credentials: State<'_, std::sync::Arc<Credentials>>,
     account_id: i64,
 ) -> Result<()> {
     let jid = engine.store().account(account_id).await?.jid;
     engine.remove_account(account_id).await?;
-    keyring.delete(&jid)?;
+    credentials.delete(&jid);
     Ok(())
+}
+
+/// Changes an account's host/port override and direct TLS, then reconnects it.
+#[tauri::command]
+pub async fn update_account(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    host: Option<String>,
+    port: Option<u16>,
+    direct_tls: bool,
+) -> Result<AccountView> {
+    Ok(engine
+        .update_account(
+            account_id,
+            ConnectionSettings {
+                host,
+                port,
+                direct_tls,
+            },
+        )
+        .await?)
 }
 
 /// Enables or disables an account.
@@ -112,6 +142,39 @@ pub async fn send_message(
     body: String,
 ) -> Result<MessageView> {
     Ok(engine.send_message(account_id, &to, &body).await?.into())
+}
+
+/// Mutes or unmutes notifications for one conversation.
+#[tauri::command]
+pub async fn set_muted(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+    muted: bool,
+) -> Result<()> {
+    Ok(engine.set_muted(account_id, &peer, muted).await?)
+}
+
+/// Opens a link from a message in the system browser (or mail / XMPP client). Only `http`,
+/// `https`, `mailto` and `xmpp` URLs are opened; anything else is refused with `invalid_url`.
+#[tauri::command]
+pub fn open_link(app: AppHandle, url: String) -> Result<()> {
+    let parsed = url::Url::parse(url.trim())
+        .map_err(|e| IpcError::new(ErrorCode::InvalidUrl, format!("'{url}' is not a link: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https" | "mailto" | "xmpp") {
+        return Err(IpcError::new(
+            ErrorCode::InvalidUrl,
+            format!("Linnet does not open {}: links", parsed.scheme()),
+        ));
+    }
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Internal,
+                format!("Could not open the link in your browser: {e}"),
+            )
+        })
 }
 
 /// Marks a conversation read.
@@ -190,16 +253,17 @@ pub async fn deny_subscription(
     Ok(engine.deny_subscription(account_id, &jid).await?)
 }
 
-/// Replaces the stored password and reconnects.
+/// Replaces the stored password (keyring, or memory with `session_only`) and reconnects.
 #[tauri::command]
 pub async fn set_password(
     engine: State<'_, Engine>,
-    keyring: State<'_, Keyring>,
+    credentials: State<'_, std::sync::Arc<Credentials>>,
     account_id: i64,
     password: String,
+    session_only: bool,
 ) -> Result<()> {
     let jid = engine.store().account(account_id).await?.jid;
-    keyring.store(&jid, &password)?;
+    credentials.store(&jid, &password, session_only)?;
     drop(password);
     Ok(engine.reconnect(account_id).await?)
 }

@@ -1,11 +1,25 @@
 //! Passwords in the OS keyring (`keyring`: Secret Service on Linux, Keychain on macOS,
-//! Credential Manager on Windows). Nothing else in Linnet holds a password.
+//! Credential Manager on Windows), or, when the user chose so because no keyring is usable,
+//! in this process's memory until it exits. Nothing else in Linnet holds a password.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use linnet_engine::{CredentialProvider, EngineError};
 
 const SERVICE: &str = "im.linnet.desktop";
 
-/// Reads and writes account passwords in the OS keyring, one entry per bare JID.
+/// Where passwords persist across runs. [`Keyring`] in the app; tests substitute their own.
+pub trait SecretStore: Send + Sync + 'static {
+    /// Stores (or replaces) the password for `jid`.
+    fn set(&self, jid: &str, password: &str) -> Result<(), EngineError>;
+    /// The password for `jid`, `None` when there is no entry.
+    fn get(&self, jid: &str) -> Result<Option<String>, EngineError>;
+    /// Deletes the entry for `jid`; a missing entry is not an error.
+    fn delete(&self, jid: &str) -> Result<(), EngineError>;
+}
+
+/// The OS keyring, one entry per bare JID under the service `im.linnet.desktop`.
 #[derive(Debug, Default)]
 pub struct Keyring;
 
@@ -15,18 +29,24 @@ fn entry(jid: &str) -> Result<keyring::Entry, EngineError> {
 
 fn unavailable(e: keyring::Error) -> EngineError {
     EngineError::Credentials(format!(
-        "No usable system keyring ({e}). Linnet keeps passwords only in the system keyring; start or unlock it (for example GNOME Keyring or KWallet) and try again."
+        "No usable system keyring ({e}). Start or unlock one (for example GNOME Keyring or KWallet) and try again, or keep the password for this session only."
     ))
 }
 
-impl Keyring {
-    /// Stores (or replaces) the password for `jid`.
-    pub fn store(&self, jid: &str, password: &str) -> Result<(), EngineError> {
+impl SecretStore for Keyring {
+    fn set(&self, jid: &str, password: &str) -> Result<(), EngineError> {
         entry(jid)?.set_password(password).map_err(unavailable)
     }
 
-    /// Deletes the password for `jid`; a missing entry is not an error.
-    pub fn delete(&self, jid: &str) -> Result<(), EngineError> {
+    fn get(&self, jid: &str) -> Result<Option<String>, EngineError> {
+        match entry(jid)?.get_password() {
+            Ok(p) => Ok(Some(p)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn delete(&self, jid: &str) -> Result<(), EngineError> {
         match entry(jid)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(unavailable(e)),
@@ -34,12 +54,138 @@ impl Keyring {
     }
 }
 
-impl CredentialProvider for Keyring {
-    fn password(&self, _account_id: i64, jid: &str) -> Result<Option<String>, EngineError> {
-        match entry(jid)?.get_password() {
-            Ok(p) => Ok(Some(p)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(unavailable(e)),
+/// The app's credential provider: session-only passwords first, then the persistent store.
+pub struct Credentials {
+    persistent: Box<dyn SecretStore>,
+    session: Mutex<HashMap<String, String>>,
+}
+
+impl Credentials {
+    /// Credentials backed by `persistent` (the OS keyring in the app).
+    pub fn new(persistent: impl SecretStore) -> Self {
+        Self {
+            persistent: Box::new(persistent),
+            session: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Stores the password for `jid`: in the persistent store, or with `session_only` in memory
+    /// until the app exits (the user is asked again next time).
+    ///
+    /// Errors: [`EngineError::Credentials`] (code `keyring_unavailable`) when the keyring
+    /// cannot be used; nothing is stored then.
+    pub fn store(&self, jid: &str, password: &str, session_only: bool) -> Result<(), EngineError> {
+        if session_only {
+            self.session_map()?
+                .insert(jid.to_owned(), password.to_owned());
+            return Ok(());
+        }
+        self.persistent.set(jid, password)?;
+        self.session_map()?.remove(jid);
+        Ok(())
+    }
+
+    /// Forgets the password for `jid` everywhere. A keyring that cannot be reached is logged,
+    /// not an error: removing an account must not fail because of it.
+    pub fn delete(&self, jid: &str) {
+        if let Ok(mut map) = self.session.lock() {
+            map.remove(jid);
+        }
+        if let Err(e) = self.persistent.delete(jid) {
+            tracing::warn!("keyring entry for {jid} not removed: {e}");
+        }
+    }
+
+    fn session_map(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, HashMap<String, String>>, EngineError> {
+        self.session
+            .lock()
+            .map_err(|_| EngineError::Credentials("session password store poisoned".into()))
+    }
+}
+
+impl CredentialProvider for Credentials {
+    fn password(&self, _account_id: i64, jid: &str) -> Result<Option<String>, EngineError> {
+        if let Some(p) = self.session_map()?.get(jid) {
+            return Ok(Some(p.clone()));
+        }
+        self.persistent.get(jid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use linnet_engine::ErrorCode;
+
+    /// A keyring that is not there (no Secret Service on the bus).
+    struct NoKeyring;
+
+    impl SecretStore for NoKeyring {
+        fn set(&self, _: &str, _: &str) -> Result<(), EngineError> {
+            Err(EngineError::Credentials("no keyring".into()))
+        }
+        fn get(&self, _: &str) -> Result<Option<String>, EngineError> {
+            Err(EngineError::Credentials("no keyring".into()))
+        }
+        fn delete(&self, _: &str) -> Result<(), EngineError> {
+            Err(EngineError::Credentials("no keyring".into()))
+        }
+    }
+
+    /// A keyring held in memory.
+    #[derive(Default)]
+    struct MemoryKeyring(Mutex<HashMap<String, String>>);
+
+    impl SecretStore for MemoryKeyring {
+        fn set(&self, jid: &str, password: &str) -> Result<(), EngineError> {
+            self.0.lock().unwrap().insert(jid.into(), password.into());
+            Ok(())
+        }
+        fn get(&self, jid: &str) -> Result<Option<String>, EngineError> {
+            Ok(self.0.lock().unwrap().get(jid).cloned())
+        }
+        fn delete(&self, jid: &str) -> Result<(), EngineError> {
+            self.0.lock().unwrap().remove(jid);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn without_keyring_the_error_says_so_and_session_only_works() {
+        let c = Credentials::new(NoKeyring);
+        let err = c.store("a@example.org", "pw", false).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::KeyringUnavailable);
+        assert!(c.password(1, "a@example.org").is_err(), "nothing stored");
+
+        c.store("a@example.org", "pw", true).unwrap();
+        assert_eq!(
+            c.password(1, "a@example.org").unwrap().as_deref(),
+            Some("pw")
+        );
+        c.delete("a@example.org");
+        assert!(
+            c.password(1, "a@example.org").is_err(),
+            "session entry gone"
+        );
+    }
+
+    #[test]
+    fn keyring_password_replaces_a_session_one() {
+        let c = Credentials::new(MemoryKeyring::default());
+        c.store("a@example.org", "session", true).unwrap();
+        assert_eq!(
+            c.password(1, "a@example.org").unwrap().as_deref(),
+            Some("session")
+        );
+        c.store("a@example.org", "kept", false).unwrap();
+        assert_eq!(
+            c.password(1, "a@example.org").unwrap().as_deref(),
+            Some("kept")
+        );
+        c.delete("a@example.org");
+        assert_eq!(c.password(1, "a@example.org").unwrap(), None);
     }
 }

@@ -2,9 +2,10 @@
 
 use linnet_engine::{EngineError, ErrorCode};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// An error returned by a command.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct IpcError {
     /// Stable code.
     pub code: ErrorCode,
@@ -26,6 +27,16 @@ impl From<EngineError> for IpcError {
         Self {
             code: e.code(),
             message,
+        }
+    }
+}
+
+impl IpcError {
+    /// An error with a code and a sentence.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
         }
     }
 }

@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
 use linnet_engine::{Engine, EngineEvent};
-use serde_json::json;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::notifications;
-use crate::views::MessageView;
+use crate::views::{
+    AccountStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent, RosterEvent,
+};
 
 /// How long to gather events before emitting.
 const WINDOW: Duration = Duration::from_millis(50);
@@ -23,7 +24,7 @@ pub async fn forward(app: AppHandle, engine: Engine) {
             Ok(ev) => ev,
             Err(RecvError::Lagged(_)) => {
                 // Too far behind: tell the UI to reload everything.
-                let _ = app.emit("linnet://conversations", json!({}));
+                let _ = app.emit("linnet://conversations", ReloadEvent::default());
                 continue;
             }
             Err(RecvError::Closed) => return,
@@ -46,12 +47,13 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
             EngineEvent::AccountState { account_id, state } => {
                 let _ = app.emit(
                     "linnet://account-state",
-                    json!({ "account_id": account_id, "state": state }),
+                    AccountStateEvent { account_id, state },
                 );
             }
             EngineEvent::AccountsChanged => {
-                let _ = app.emit("linnet://accounts", json!({}));
+                let _ = app.emit("linnet://accounts", ReloadEvent::default());
             }
+            EngineEvent::ConversationsChanged => conversations = true,
             EngineEvent::MessagesChanged {
                 account_id,
                 peer,
@@ -74,17 +76,28 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 rows.push(MessageView::from(row));
             }
         }
-        notify_incoming(app, &rows);
+        let muted = engine
+            .store()
+            .is_muted(account_id, &peer)
+            .await
+            .unwrap_or(false);
+        if !muted {
+            notify_incoming(app, &rows);
+        }
         let _ = app.emit(
             "linnet://messages",
-            json!({ "account_id": account_id, "peer": peer, "messages": rows }),
+            MessagesEvent {
+                account_id,
+                peer,
+                messages: rows,
+            },
         );
     }
     for account_id in rosters {
-        let _ = app.emit("linnet://roster", json!({ "account_id": account_id }));
+        let _ = app.emit("linnet://roster", RosterEvent { account_id });
     }
     if conversations {
-        let _ = app.emit("linnet://conversations", json!({}));
+        let _ = app.emit("linnet://conversations", ReloadEvent::default());
     }
 }
 
@@ -93,11 +106,12 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
 pub struct ActiveConversation(pub std::sync::Mutex<Option<(i64, String)>>);
 
 /// A desktop notification for new incoming messages, unless the window is focused and shows
-/// that very conversation. Our own messages never notify.
+/// that very conversation (or the conversation is muted, checked by the caller). Our own
+/// messages never notify.
 fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     let incoming: Vec<&MessageView> = rows
         .iter()
-        .filter(|m| !m.outgoing && m.state == "received")
+        .filter(|m| !m.outgoing && m.state == MessageState::Received)
         .collect();
     let Some(last) = incoming.last() else { return };
     let focused = app
@@ -115,5 +129,5 @@ fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     if focused && showing {
         return;
     }
-    notifications::message(&last.peer, &last.body, incoming.len());
+    notifications::message(app, last.account_id, &last.peer, &last.body, incoming.len());
 }

@@ -1,5 +1,6 @@
 //! Linnet's Tauri shell: thin commands over the engine, event forwarding, keyring, notifications.
 
+mod bindings;
 mod commands;
 mod credentials;
 mod error;
@@ -37,6 +38,24 @@ fn trust_roots() -> TrustRoots {
     }
 }
 
+/// Keeps the webview on Linnet's own UI: any other navigation (a link that escaped the UI's
+/// click handler, a redirect) is refused; links open in the system browser via `open_link`.
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("linnet-navigation")
+        .on_navigation(|_, url| {
+            let own = match url.scheme() {
+                "tauri" => true,
+                "http" | "https" => matches!(url.host_str(), Some("tauri.localhost" | "localhost")),
+                _ => false,
+            };
+            if !own {
+                tracing::warn!("blocked navigation to {url}");
+            }
+            own
+        })
+        .build()
+}
+
 /// Builds and runs the app until the last window closes.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
@@ -45,10 +64,13 @@ pub fn run() {
         )
         .try_init();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .plugin(navigation_guard())
         .setup(|app| {
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let credentials = Arc::new(credentials::Credentials::new(credentials::Keyring));
             let config = EngineConfig {
                 store: StoreOptions {
                     path: Some(dir.join("linnet.sqlite")),
@@ -56,13 +78,10 @@ pub fn run() {
                 },
                 trust: trust_roots(),
             };
-            let engine = tauri::async_runtime::block_on(Engine::start(
-                config,
-                Arc::new(credentials::Keyring),
-            ))
-            .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
+            let engine = tauri::async_runtime::block_on(Engine::start(config, credentials.clone()))
+                .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
             app.manage(engine.clone());
-            app.manage(credentials::Keyring);
+            app.manage(credentials);
             app.manage(events::ActiveConversation::default());
             tauri::async_runtime::spawn(events::forward(app.handle().clone(), engine));
             Ok(())
@@ -72,12 +91,15 @@ pub fn run() {
             commands::add_account,
             commands::remove_account,
             commands::set_account_enabled,
+            commands::update_account,
             commands::trust_certificate,
             commands::list_contacts,
             commands::list_conversations,
             commands::load_messages,
             commands::send_message,
             commands::mark_read,
+            commands::set_muted,
+            commands::open_link,
             commands::set_presence,
             commands::add_contact,
             commands::remove_contact,

@@ -1,10 +1,12 @@
-//! View types sent to the UI (mirrored in ui/src/lib/ipc/bindings.ts).
+//! View types and event payloads that cross IPC. Their TypeScript twins in
+//! `ui/src/lib/ipc/generated.ts` are generated from these (see `bindings.rs`).
 
-use linnet_engine::{ConversationRow, MessageRow, SubscriptionRequestRow};
+use linnet_engine::{ConnectionState, ConversationRow, MessageRow, SubscriptionRequestRow};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The add-account form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 pub struct AddAccountRequest {
     /// JID as typed.
     pub jid: String,
@@ -17,10 +19,48 @@ pub struct AddAccountRequest {
     /// XEP-0368 direct TLS.
     #[serde(default)]
     pub direct_tls: bool,
+    /// Keep the password in memory for this run only (when no OS keyring is usable).
+    #[serde(default)]
+    pub session_only: bool,
+}
+
+/// Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// Stored, not yet acknowledged by our server.
+    Pending,
+    /// Acknowledged by our server (XEP-0198).
+    Sent,
+    /// The recipient's client confirmed receipt (XEP-0184).
+    Delivered,
+    /// The recipient displayed it (XEP-0333).
+    Displayed,
+    /// Could not be sent; see `error`.
+    Failed,
+    /// An incoming message.
+    Received,
+}
+
+impl MessageState {
+    /// Maps the store's state text; an unknown value (a newer database) reads as the neutral
+    /// state for its direction.
+    pub fn parse(state: &str, outgoing: bool) -> Self {
+        match state {
+            "pending" => Self::Pending,
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "displayed" => Self::Displayed,
+            "failed" => Self::Failed,
+            "received" => Self::Received,
+            _ if outgoing => Self::Sent,
+            _ => Self::Received,
+        }
+    }
 }
 
 /// One message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct MessageView {
     /// Row id.
     pub id: i64,
@@ -35,7 +75,7 @@ pub struct MessageView {
     /// Unix ms.
     pub at: i64,
     /// Send state.
-    pub state: String,
+    pub state: MessageState,
     /// Failure reason.
     pub error: Option<String>,
 }
@@ -49,14 +89,14 @@ impl From<MessageRow> for MessageView {
             outgoing: r.outgoing,
             body: r.body,
             at: r.at,
-            state: r.state,
+            state: MessageState::parse(&r.state, r.outgoing),
             error: r.error,
         }
     }
 }
 
 /// One conversation summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ConversationView {
     /// Account id.
     pub account_id: i64,
@@ -68,6 +108,8 @@ pub struct ConversationView {
     pub last_at: i64,
     /// Unread count.
     pub unread: i64,
+    /// No desktop notifications for this conversation.
+    pub muted: bool,
 }
 
 impl From<ConversationRow> for ConversationView {
@@ -78,12 +120,13 @@ impl From<ConversationRow> for ConversationView {
             last_body: r.last_body,
             last_at: r.last_at,
             unread: r.unread,
+            muted: r.muted,
         }
     }
 }
 
 /// An inbound subscription request (RFC 6121 §3.1.3).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct SubscriptionRequestView {
     /// Account id.
     pub account_id: i64,
@@ -105,3 +148,43 @@ impl From<SubscriptionRequestRow> for SubscriptionRequestView {
         }
     }
 }
+
+/// Payload of `linnet://account-state`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AccountStateEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// New state.
+    pub state: ConnectionState,
+}
+
+/// Payload of `linnet://messages`: new or updated messages of one conversation, coalesced.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessagesEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// Partner bare JID.
+    pub peer: String,
+    /// The messages, oldest first; an update carries an id the UI already has.
+    pub messages: Vec<MessageView>,
+}
+
+/// Payload of `linnet://roster`: reload one account's contacts and subscription requests.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RosterEvent {
+    /// Account id.
+    pub account_id: i64,
+}
+
+/// Payload of `linnet://open-conversation`: the user clicked a notification for this chat.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OpenConversationEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// Partner bare JID.
+    pub peer: String,
+}
+
+/// Payload of events that only say "reload" (`linnet://conversations`, `linnet://accounts`).
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct ReloadEvent {}

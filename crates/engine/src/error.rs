@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Stable, machine-readable error codes shared with the UI (never branch on English text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The server rejected the credentials (SASL failure).
@@ -30,6 +30,8 @@ pub enum ErrorCode {
     NotConnected,
     /// The server answered a request with an error.
     ServerError,
+    /// A link was not a URL Linnet opens (only http, https, mailto and xmpp).
+    InvalidUrl,
     /// A bug or a store failure.
     Internal,
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::error::ErrorCode;
 
 /// A certificate the engine refused, for the "trust this certificate" screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CertificateInfo {
     /// SHA-256 of the leaf certificate's DER, lowercase hex without separators.
     pub sha256: String,
@@ -17,7 +17,7 @@ pub struct CertificateInfo {
 }
 
 /// Connection state of one account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectionState {
     /// Not connected, not trying (disabled or not started).
@@ -66,6 +66,8 @@ pub enum EngineEvent {
         /// Row ids of the new or changed messages.
         ids: Vec<i64>,
     },
+    /// Conversation settings changed (e.g. muted); reload the conversation list.
+    ConversationsChanged,
     /// The roster of an account changed (reload it).
     RosterChanged {
         /// Account id.

@@ -64,6 +64,18 @@ pub struct NewAccount {
     pub direct_tls: bool,
 }
 
+/// Connection settings of an existing account, for [`Engine::update_account`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ConnectionSettings {
+    /// Host override (skips SRV lookup); `None` or blank looks up SRV records.
+    pub host: Option<String>,
+    /// Port override.
+    pub port: Option<u16>,
+    /// XEP-0368 direct TLS.
+    #[serde(default)]
+    pub direct_tls: bool,
+}
+
 struct Inner {
     store: Store,
     events: broadcast::Sender<EngineEvent>,
@@ -198,6 +210,31 @@ impl Engine {
         }
         self.emit(EngineEvent::AccountsChanged);
         Ok(())
+    }
+
+    /// Changes an account's connection settings (host/port override, XEP-0368 direct TLS) and
+    /// reconnects it when enabled. An empty host means "look up SRV records".
+    ///
+    /// Errors: [`EngineError::UnknownAccount`].
+    pub async fn update_account(
+        &self,
+        account_id: i64,
+        settings: ConnectionSettings,
+    ) -> Result<AccountView, EngineError> {
+        let host = settings
+            .host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        self.inner
+            .store
+            .set_account_connection(account_id, host, settings.port, settings.direct_tls)
+            .await?;
+        if self.inner.store.account(account_id).await?.enabled {
+            self.connect(account_id).await?;
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        self.account_view(account_id).await
     }
 
     /// Reconnects an enabled account (after a password change or a fatal error).
@@ -399,6 +436,22 @@ impl Engine {
         self.inner.store.conversations().await
     }
 
+    /// Mutes or unmutes desktop notifications for one conversation; remembered across restarts.
+    ///
+    /// Errors: [`EngineError::InvalidJid`] for a bad `peer`.
+    pub async fn set_muted(
+        &self,
+        account_id: i64,
+        peer: &str,
+        muted: bool,
+    ) -> Result<(), EngineError> {
+        let peer = parse_bare_jid(peer)?.to_string();
+        self.inner.store.account(account_id).await?;
+        self.inner.store.set_muted(account_id, &peer, muted).await?;
+        self.emit(EngineEvent::ConversationsChanged);
+        Ok(())
+    }
+
     /// Marks a conversation read.
     pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
         let peer = parse_bare_jid(peer)?.to_string();
@@ -556,12 +609,7 @@ impl Engine {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let state = self.state(row.id).await;
-            out.push(AccountView {
-                id: row.id,
-                jid: row.jid,
-                enabled: row.enabled,
-                state,
-            });
+            out.push(AccountView::new(row, state));
         }
         Ok(out)
     }
@@ -569,11 +617,6 @@ impl Engine {
     async fn account_view(&self, account_id: i64) -> Result<AccountView, EngineError> {
         let row = self.inner.store.account(account_id).await?;
         let state = self.state(account_id).await;
-        Ok(AccountView {
-            id: row.id,
-            jid: row.jid,
-            enabled: row.enabled,
-            state,
-        })
+        Ok(AccountView::new(row, state))
     }
 }

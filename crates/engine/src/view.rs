@@ -4,10 +4,10 @@ use serde::Serialize;
 
 use crate::event::ConnectionState;
 use crate::features::presence::PresenceInfo;
-use crate::store::RosterRow;
+use crate::store::{AccountRow, RosterRow};
 
 /// An account with its connection state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AccountView {
     /// Account id.
     pub id: i64,
@@ -17,10 +17,30 @@ pub struct AccountView {
     pub enabled: bool,
     /// Current connection state.
     pub state: ConnectionState,
+    /// Host override; `None` looks up SRV records.
+    pub host: Option<String>,
+    /// Port override.
+    pub port: Option<u16>,
+    /// XEP-0368 direct TLS instead of STARTTLS.
+    pub direct_tls: bool,
+}
+
+impl AccountView {
+    pub(crate) fn new(row: AccountRow, state: ConnectionState) -> Self {
+        Self {
+            id: row.id,
+            jid: row.jid,
+            enabled: row.enabled,
+            state,
+            host: row.host,
+            port: row.port.and_then(|p| u16::try_from(p).ok()),
+            direct_tls: row.direct_tls,
+        }
+    }
 }
 
 /// A roster contact with its best presence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Contact {
     /// Owning account.
     pub account_id: i64,

@@ -12,7 +12,17 @@ use crate::event::EngineEvent;
 
 /// How available a contact (or we) are.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Show {
@@ -53,7 +63,7 @@ impl Show {
 }
 
 /// Presence of one resource, or the aggregate of a contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PresenceInfo {
     /// Availability.
     pub show: Show,

@@ -87,6 +87,28 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the connection settings (host and port override, XEP-0368 direct TLS).
+    pub async fn set_account_connection(
+        &self,
+        id: i64,
+        host: Option<&str>,
+        port: Option<u16>,
+        direct_tls: bool,
+    ) -> Result<(), EngineError> {
+        let done =
+            sqlx::query("UPDATE accounts SET host = ?, port = ?, direct_tls = ? WHERE id = ?")
+                .bind(host)
+                .bind(port.map(i64::from))
+                .bind(direct_tls)
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(EngineError::UnknownAccount(id));
+        }
+        Ok(())
+    }
+
     /// Deletes an account and, through foreign keys, every row that belongs to it.
     pub async fn delete_account(&self, id: i64) -> Result<(), EngineError> {
         sqlx::query("DELETE FROM accounts WHERE id = ?")

@@ -75,6 +75,8 @@ pub struct ConversationRow {
     pub last_at: i64,
     /// Messages from the partner not read yet.
     pub unread: i64,
+    /// The user muted notifications for this conversation.
+    pub muted: bool,
 }
 
 impl Store {
@@ -206,13 +208,46 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT m.account_id, m.peer, m.body AS last_body, m.at AS last_at,
                     (SELECT COUNT(*) FROM messages u
-                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread
+                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread,
+                    COALESCE(s.muted, 0) AS muted
              FROM messages m
              JOIN (SELECT account_id, peer, MAX(id) AS last_id FROM messages GROUP BY account_id, peer) l
                ON l.last_id = m.id
+             LEFT JOIN conversation_settings s ON s.account_id = m.account_id AND s.peer = m.peer
              ORDER BY m.at DESC, m.id DESC",
         )
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// Mutes or unmutes desktop notifications for one conversation.
+    pub async fn set_muted(
+        &self,
+        account_id: i64,
+        peer: &str,
+        muted: bool,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO conversation_settings (account_id, peer, muted) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, peer) DO UPDATE SET muted = excluded.muted",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(muted)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether notifications are muted for one conversation (false when never set).
+    pub async fn is_muted(&self, account_id: i64, peer: &str) -> Result<bool, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT muted FROM conversation_settings WHERE account_id = ? AND peer = ?",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .fetch_optional(self.pool())
+        .await?
+        .unwrap_or(false))
     }
 }

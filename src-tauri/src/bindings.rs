@@ -1,0 +1,84 @@
+//! TypeScript bindings for every type that crosses IPC, generated from the Rust types with
+//! `ts-rs` into `ui/src/lib/ipc/generated.ts` (committed). The test below fails when that file
+//! is stale; run `LINNET_WRITE_BINDINGS=1 cargo test -p linnet bindings` to regenerate.
+
+#![cfg_attr(not(test), allow(dead_code))]
+
+use ts_rs::{Config, TS};
+
+use crate::error::IpcError;
+use crate::views::{
+    AccountStateEvent, AddAccountRequest, ConversationView, MessageState, MessageView,
+    MessagesEvent, OpenConversationEvent, ReloadEvent, RosterEvent, SubscriptionRequestView,
+};
+use linnet_engine::{
+    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, PresenceInfo, Show,
+};
+
+/// Path of the generated file, relative to the workspace root.
+pub const GENERATED_PATH: &str = "ui/src/lib/ipc/generated.ts";
+
+fn declare<T: TS>(cfg: &Config, out: &mut String) {
+    if let Some(docs) = T::docs() {
+        out.push_str(&docs);
+    }
+    out.push_str("export ");
+    out.push_str(&T::decl(cfg));
+    out.push_str("\n\n");
+}
+
+/// The whole generated file: one exported declaration per type, integers as `number`
+/// (ids and unix-ms times stay far below 2^53).
+pub fn typescript() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:\n\
+         // run `LINNET_WRITE_BINDINGS=1 cargo test -p linnet bindings` after changing them.\n\n",
+    );
+    declare::<ErrorCode>(&cfg, &mut out);
+    declare::<IpcError>(&cfg, &mut out);
+    declare::<CertificateInfo>(&cfg, &mut out);
+    declare::<ConnectionState>(&cfg, &mut out);
+    declare::<AccountView>(&cfg, &mut out);
+    declare::<AddAccountRequest>(&cfg, &mut out);
+    declare::<Show>(&cfg, &mut out);
+    declare::<PresenceInfo>(&cfg, &mut out);
+    declare::<Contact>(&cfg, &mut out);
+    declare::<SubscriptionRequestView>(&cfg, &mut out);
+    declare::<ConversationView>(&cfg, &mut out);
+    declare::<MessageState>(&cfg, &mut out);
+    declare::<MessageView>(&cfg, &mut out);
+    declare::<AccountStateEvent>(&cfg, &mut out);
+    declare::<MessagesEvent>(&cfg, &mut out);
+    declare::<RosterEvent>(&cfg, &mut out);
+    declare::<OpenConversationEvent>(&cfg, &mut out);
+    declare::<ReloadEvent>(&cfg, &mut out);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(super::GENERATED_PATH);
+        let fresh = super::typescript();
+        if std::env::var_os("LINNET_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `LINNET_WRITE_BINDINGS=1 cargo test -p linnet bindings` and commit it",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,328 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:
+// run `LINNET_WRITE_BINDINGS=1 cargo test -p linnet bindings` after changing them.
+
+/**
+ * Stable, machine-readable error codes shared with the UI (never branch on English text).
+ */
+export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "internal";
+
+/**
+ * An error returned by a command.
+ */
+export type IpcError = { 
+/**
+ * Stable code.
+ */
+code: ErrorCode, 
+/**
+ * A sentence for the user.
+ */
+message: string, };
+
+/**
+ * A certificate the engine refused, for the "trust this certificate" screen.
+ */
+export type CertificateInfo = { 
+/**
+ * SHA-256 of the leaf certificate's DER, lowercase hex without separators.
+ */
+sha256: string, 
+/**
+ * The certificate's subject, RFC 4514 string.
+ */
+subject: string, 
+/**
+ * Why the verifier refused it.
+ */
+reason: string, };
+
+/**
+ * Connection state of one account.
+ */
+export type ConnectionState = { "kind": "offline" } | { "kind": "connecting" } | { "kind": "online" } | { "kind": "reconnecting", 
+/**
+ * Attempt number, from 1.
+ */
+attempt: number, 
+/**
+ * Seconds until the next attempt.
+ */
+retry_in_secs: number, } | { "kind": "error", 
+/**
+ * Stable code.
+ */
+code: ErrorCode, 
+/**
+ * A sentence the user can act on.
+ */
+message: string, 
+/**
+ * The refused certificate, for `certificate_untrusted`.
+ */
+cert: CertificateInfo | null, };
+
+/**
+ * An account with its connection state.
+ */
+export type AccountView = { 
+/**
+ * Account id.
+ */
+id: number, 
+/**
+ * Bare JID.
+ */
+jid: string, 
+/**
+ * Kept connected.
+ */
+enabled: boolean, 
+/**
+ * Current connection state.
+ */
+state: ConnectionState, 
+/**
+ * Host override; `None` looks up SRV records.
+ */
+host: string | null, 
+/**
+ * Port override.
+ */
+port: number | null, 
+/**
+ * XEP-0368 direct TLS instead of STARTTLS.
+ */
+direct_tls: boolean, };
+
+/**
+ * The add-account form.
+ */
+export type AddAccountRequest = { 
+/**
+ * JID as typed.
+ */
+jid: string, 
+/**
+ * Password; goes straight to the keyring.
+ */
+password: string, 
+/**
+ * Host override.
+ */
+host: string | null, 
+/**
+ * Port override.
+ */
+port: number | null, 
+/**
+ * XEP-0368 direct TLS.
+ */
+direct_tls: boolean, 
+/**
+ * Keep the password in memory for this run only (when no OS keyring is usable).
+ */
+session_only: boolean, };
+
+/**
+ * How available a contact (or we) are.
+ */
+export type Show = "offline" | "xa" | "away" | "dnd" | "available" | "chat";
+
+/**
+ * Presence of one resource, or the aggregate of a contact.
+ */
+export type PresenceInfo = { 
+/**
+ * Availability.
+ */
+show: Show, 
+/**
+ * Status text.
+ */
+status: string | null, 
+/**
+ * Priority (RFC 6121 §4.7.2.3), -128..=127.
+ */
+priority: number, };
+
+/**
+ * A roster contact with its best presence.
+ */
+export type Contact = { 
+/**
+ * Owning account.
+ */
+account_id: number, 
+/**
+ * Bare JID.
+ */
+jid: string, 
+/**
+ * Name the user gave.
+ */
+name: string | null, 
+/**
+ * Groups.
+ */
+groups: Array<string>, 
+/**
+ * `none`, `to`, `from`, `both` (RFC 6121 §2.1.2.5).
+ */
+subscription: string, 
+/**
+ * Our subscription request is pending.
+ */
+ask: boolean, 
+/**
+ * Best presence over the contact's resources.
+ */
+presence: PresenceInfo, };
+
+/**
+ * An inbound subscription request (RFC 6121 §3.1.3).
+ */
+export type SubscriptionRequestView = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Who asks, bare JID.
+ */
+jid: string, 
+/**
+ * Text sent with the request.
+ */
+status: string | null, 
+/**
+ * Unix ms.
+ */
+received_at: number, };
+
+/**
+ * One conversation summary.
+ */
+export type ConversationView = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Partner bare JID.
+ */
+peer: string, 
+/**
+ * Newest body.
+ */
+last_body: string | null, 
+/**
+ * Unix ms of the newest message.
+ */
+last_at: number, 
+/**
+ * Unread count.
+ */
+unread: number, 
+/**
+ * No desktop notifications for this conversation.
+ */
+muted: boolean, };
+
+/**
+ * Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker).
+ */
+export type MessageState = "pending" | "sent" | "delivered" | "displayed" | "failed" | "received";
+
+/**
+ * One message.
+ */
+export type MessageView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Partner bare JID.
+ */
+peer: string, 
+/**
+ * Sent by us.
+ */
+outgoing: boolean, 
+/**
+ * Plain text.
+ */
+body: string, 
+/**
+ * Unix ms.
+ */
+at: number, 
+/**
+ * Send state.
+ */
+state: MessageState, 
+/**
+ * Failure reason.
+ */
+error: string | null, };
+
+/**
+ * Payload of `linnet://account-state`.
+ */
+export type AccountStateEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * New state.
+ */
+state: ConnectionState, };
+
+/**
+ * Payload of `linnet://messages`: new or updated messages of one conversation, coalesced.
+ */
+export type MessagesEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Partner bare JID.
+ */
+peer: string, 
+/**
+ * The messages, oldest first; an update carries an id the UI already has.
+ */
+messages: Array<MessageView>, };
+
+/**
+ * Payload of `linnet://roster`: reload one account's contacts and subscription requests.
+ */
+export type RosterEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, };
+
+/**
+ * Payload of `linnet://open-conversation`: the user clicked a notification for this chat.
+ */
+export type OpenConversationEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Partner bare JID.
+ */
+peer: string, };
+
+/**
+ * Payload of events that only say "reload" (`linnet://conversations`, `linnet://accounts`).
+ */
+export type ReloadEvent = Record<symbol, never>;
