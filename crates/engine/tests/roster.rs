@@ -228,3 +228,142 @@ async fn two_accounts_in_one_engine_keep_their_data_apart() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_versioning_keeps_the_cache_and_picks_up_changes_made_elsewhere() {
+    let mut server = server().await;
+    let alice = server.register("alice", "pw-a").await.unwrap();
+    let bob = server.register("bob", "pw-b").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "pw-a");
+    let engine = engine(&server, Some(temp_db("rosterver")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine
+        .add_contact(account.id, &bob, Some("Bob".into()), vec![])
+        .await
+        .unwrap();
+    let ver_with_bob = wait_for_ver(&engine, account.id, None).await;
+
+    // Offline, another client of alice's adds dave (XEP-0237: the server holds the new version).
+    engine.set_account_enabled(account.id, false).await.unwrap();
+    let mut other = server.peer("alice", "pw-a", false).await.unwrap();
+    let answer = other
+        .command(json!({"cmd": "iq", "type": "set", "to": alice,
+            "xml": "<query xmlns='jabber:iq:roster'><item jid='dave@localhost' name='Dave'/></query>"}))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "result", "{answer}");
+    other.close().await;
+
+    // Back online we send our version and get what changed since: dave appears, bob stays.
+    engine.set_account_enabled(account.id, true).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let ver_with_dave = wait_for_ver(&engine, account.id, Some(&ver_with_bob)).await;
+    let jids = contact_jids(&engine, account.id).await;
+    assert_eq!(jids, vec![bob.clone(), "dave@localhost".to_owned()]);
+
+    // Nothing changed: same version, same contacts, nothing lost from the cache.
+    engine.set_account_enabled(account.id, false).await.unwrap();
+    engine.set_account_enabled(account.id, true).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ver_again = engine
+        .store()
+        .account(account.id)
+        .await
+        .unwrap()
+        .roster_ver
+        .unwrap();
+    assert_eq!(ver_again, ver_with_dave);
+    assert_eq!(
+        contact_jids(&engine, account.id).await,
+        vec![bob, "dave@localhost".to_owned()]
+    );
+    engine.shutdown().await;
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presence_error_is_surfaced_on_the_contact() {
+    let mut server = server().await;
+    let alice = server.register("alice", "pw-a").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "pw-a");
+    let engine = engine(&server, None, true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    // The harness server has no federation, so a remote domain bounces with an error.
+    let ghost = "ghost@elsewhere.example";
+    engine
+        .add_contact(account.id, ghost, None, vec![])
+        .await
+        .unwrap();
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "the presence error",
+        |e| matches!(e, EngineEvent::PresenceChanged { jid, .. } if jid == ghost),
+    )
+    .await;
+    let presence = engine.presence(account.id, ghost);
+    assert_eq!(presence.show, Show::Offline);
+    let error = presence.error.expect("the error is kept on the contact");
+    // Prosody 0.12 without s2s: "not-allowed: Communication with remote domains is not enabled".
+    let condition = error.split(':').next().unwrap();
+    assert!(
+        [
+            "not-allowed",
+            "remote-server-not-found",
+            "service-unavailable"
+        ]
+        .contains(&condition),
+        "{error}"
+    );
+    let contact = engine
+        .contacts(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.jid == ghost)
+        .unwrap();
+    assert_eq!(contact.presence.error.as_deref(), Some(error.as_str()));
+    engine.shutdown().await;
+    server.stop().await.unwrap();
+}
+
+async fn contact_jids(engine: &linnet_engine::Engine, account_id: i64) -> Vec<String> {
+    let mut jids: Vec<String> = engine
+        .contacts(account_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.jid)
+        .collect();
+    jids.sort();
+    jids
+}
+
+/// Waits until the stored roster version is set and differs from `previous`.
+async fn wait_for_ver(
+    engine: &linnet_engine::Engine,
+    account_id: i64,
+    previous: Option<&str>,
+) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ver = engine.store().account(account_id).await.unwrap().roster_ver;
+        if let Some(ver) = ver {
+            if Some(ver.as_str()) != previous {
+                return ver;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "roster version never changed from {previous:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -71,6 +71,10 @@ pub struct PresenceInfo {
     pub status: Option<String>,
     /// Priority (RFC 6121 §4.7.2.3), -128..=127.
     pub priority: i8,
+    /// The contact's server answered our presence with an error (RFC 6121 §4.3.3): the
+    /// condition (RFC 6120 §8.3.3), then the server's text if any, e.g.
+    /// `remote-server-not-found: no such domain`. `None` otherwise.
+    pub error: Option<String>,
 }
 
 impl PresenceInfo {
@@ -80,7 +84,32 @@ impl PresenceInfo {
             show: Show::Offline,
             status: None,
             priority: 0,
+            error: None,
         }
+    }
+}
+
+/// Resource key under which a presence error is kept; never a real resource (RFC 7622 forbids
+/// NUL in resourceparts).
+const ERROR_KEY: &str = "\u{0}error";
+
+/// `condition: text` from a presence error's `<error/>` child (RFC 6120 §8.3).
+fn error_text(presence: &Presence) -> String {
+    let Some(error) = presence.payloads.iter().find(|p| p.name() == "error") else {
+        return "undefined-condition".to_owned();
+    };
+    let condition = error
+        .children()
+        .find(|c| c.name() != "text")
+        .map(|c| c.name().to_owned())
+        .unwrap_or_else(|| "undefined-condition".to_owned());
+    match error
+        .children()
+        .find(|c| c.name() == "text")
+        .map(|t| t.text())
+    {
+        Some(text) if !text.trim().is_empty() => format!("{condition}: {}", text.trim()),
+        _ => condition,
     }
 }
 
@@ -153,7 +182,9 @@ impl Session {
                     show: Show::from_xmpp(presence.show.as_ref()),
                     status,
                     priority: presence.priority.0,
+                    error: None,
                 };
+                self.presence.set(self.account_id, &bare, ERROR_KEY, None);
                 self.presence
                     .set(self.account_id, &bare, &resource, Some(info));
                 self.emit(EngineEvent::PresenceChanged {
@@ -162,6 +193,7 @@ impl Session {
                 });
             }
             PresenceType::Unavailable => {
+                self.presence.set(self.account_id, &bare, ERROR_KEY, None);
                 self.presence.set(self.account_id, &bare, &resource, None);
                 self.emit(EngineEvent::PresenceChanged {
                     account_id: self.account_id,
@@ -195,8 +227,20 @@ impl Session {
                 // The roster push that follows carries the new subscription state.
             }
             PresenceType::Error => {
-                tracing::info!(account = self.account_id, "presence error from {bare}");
+                let text = error_text(&presence);
+                tracing::info!(
+                    account = self.account_id,
+                    "presence error from {bare}: {text}"
+                );
                 self.presence.set(self.account_id, &bare, &resource, None);
+                let info = PresenceInfo {
+                    show: Show::Offline,
+                    status: None,
+                    priority: i8::MIN,
+                    error: Some(text),
+                };
+                self.presence
+                    .set(self.account_id, &bare, ERROR_KEY, Some(info));
                 self.emit(EngineEvent::PresenceChanged {
                     account_id: self.account_id,
                     jid: bare,

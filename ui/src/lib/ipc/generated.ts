@@ -143,7 +143,13 @@ status: string | null,
 /**
  * Priority (RFC 6121 §4.7.2.3), -128..=127.
  */
-priority: number, };
+priority: number, 
+/**
+ * The contact's server answered our presence with an error (RFC 6121 §4.3.3): the
+ * condition (RFC 6120 §8.3.3), then the server's text if any, e.g.
+ * `remote-server-not-found: no such domain`. `None` otherwise.
+ */
+error: string | null, };
 
 /**
  * A roster contact with its best presence.
