@@ -63,48 +63,104 @@ def app_binary() -> str:
     return path
 
 
-@pytest.fixture
-def linnet(prosody, app_binary, notifications, request):
-    """Starts tauri-driver (which launches Linnet) with its own data folder; yields the driver."""
-    data = Path(tempfile.mkdtemp(prefix="linnet-e2e-data-"))
-    port = _free_port()
-    native_port = _free_port()
-    env = dict(os.environ, LINNET_DATA_DIR=str(data), LINNET_EXTRA_CA=str(prosody.ca_cert))
-    driver_proc = subprocess.Popen(
-        ["tauri-driver", "--port", str(port), "--native-port", str(native_port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    driver = None
-    try:
-        # tauri-driver listens at once but proxies to WebKitWebDriver, which starts a moment
-        # later: wait for both before asking for a session.
-        _wait_port(port, 20)
-        _wait_port(native_port, 20)
-        options = ArgOptions()
-        options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": app_binary})
-        for attempt in range(3):
-            try:
-                driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
-                break
-            except Exception:  # the native driver dropped the first request: try again
-                if attempt == 2:
-                    raise
-                time.sleep(1)
-        driver.implicitly_wait(0)
-        yield driver
-    finally:
-        if driver is not None:
-            try:
-                screenshot(driver, f"{request.node.name}-final")
-            finally:
-                driver.quit()
-        driver_proc.terminate()
+class Launcher:
+    """Starts Linnet through tauri-driver, possibly several times on the same data folder (to
+    test a restart). Each launch gets its own tauri-driver on free ports."""
+
+    def __init__(self, prosody, app_binary, request):
+        self.prosody = prosody
+        self.app_binary = app_binary
+        self.request = request
+        self.running = []  # (driver, driver_proc)
+        self.folders = []
+
+    def new_data_dir(self) -> Path:
+        data = Path(tempfile.mkdtemp(prefix="linnet-e2e-data-"))
+        self.folders.append(data)
+        return data
+
+    def start(self, data: Path | None = None, trust_ca: bool = True):
+        """Launches the app with `data` as its data folder (a fresh one when None). With
+        `trust_ca=False` the app does not know the harness CA, as with a self-signed server."""
+        data = data or self.new_data_dir()
+        port = _free_port()
+        native_port = _free_port()
+        env = dict(os.environ, LINNET_DATA_DIR=str(data))
+        env.pop("LINNET_EXTRA_CA", None)
+        if trust_ca:
+            env["LINNET_EXTRA_CA"] = str(self.prosody.ca_cert)
+        driver_proc = subprocess.Popen(
+            ["tauri-driver", "--port", str(port), "--native-port", str(native_port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        driver = None
         try:
-            driver_proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            driver_proc.kill()
-        shutil.rmtree(data, ignore_errors=True)
+            # tauri-driver listens at once but proxies to WebKitWebDriver, which starts a moment
+            # later: wait for both before asking for a session.
+            _wait_port(port, 20)
+            _wait_port(native_port, 20)
+            options = ArgOptions()
+            options.set_capability("browserName", "wry")
+            options.set_capability("tauri:options", {"application": self.app_binary})
+            for attempt in range(3):
+                try:
+                    driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+                    break
+                except Exception:  # the native driver dropped the first request: try again
+                    if attempt == 2:
+                        raise
+                    time.sleep(1)
+            driver.implicitly_wait(0)
+        except BaseException:
+            _terminate(driver_proc)
+            raise
+        self.running.append((driver, driver_proc))
+        return driver
+
+    def stop(self, driver, shot: str | None = None) -> None:
+        """Quits one launched app (its window closes, the process exits)."""
+        for i, (d, proc) in enumerate(self.running):
+            if d is driver:
+                del self.running[i]
+                try:
+                    if shot:
+                        screenshot(d, shot)
+                finally:
+                    try:
+                        d.quit()
+                    finally:
+                        _terminate(proc)
+                return
+
+    def close(self) -> None:
+        name = self.request.node.name
+        for n, (driver, _) in enumerate(list(self.running)):
+            self.stop(driver, shot=f"{name}-final" + (f"-{n}" if n else ""))
+        for data in self.folders:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def _terminate(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def launcher(prosody, app_binary, notifications, request):
+    launcher = Launcher(prosody, app_binary, request)
+    try:
+        yield launcher
+    finally:
+        launcher.close()
+
+
+@pytest.fixture
+def linnet(launcher):
+    """One launch of Linnet on a fresh data folder; yields the WebDriver."""
+    yield launcher.start()
 
 
 def screenshot(driver, name: str) -> Path:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the end-to-end tests in a private D-Bus session with an unlocked GNOME Keyring (where
 # the app stores passwords) and a virtual X display. HOME and XDG folders point into a temp
-# folder so nothing touches the user's own keyring.
+# folder so nothing touches the user's own keyring. LINNET_E2E_PATHS picks other test files
+# (scripts/bench-app.sh runs the app-level benchmark through it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/linnet-target}
@@ -20,5 +21,5 @@ exec dbus-run-session -- bash -c '
   set -euo pipefail
   eval "$(printf linnet-test | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
-  exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" -m pytest -q -p no:cacheprovider tests/e2e "$@"
+  exec xvfb-run -a -s "-screen 0 1280x800x24" "$0" -m pytest -q -p no:cacheprovider ${LINNET_E2E_PATHS:-tests/e2e} "$@"
 ' "$py" "$@"

@@ -8,10 +8,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
+from flows import by_testid
 
 
 def test_first_screen_is_add_account(linnet):
@@ -43,12 +40,15 @@ def test_sign_in_receive_and_reply(linnet, prosody, notifications):
     peer = Peer.for_server(prosody, "ben", "ben-pw", auto_accept=True)
     try:
         peer.send("anna@localhost", "Hello Anna <img src=x onerror=alert(1)>")
-        conv = wait.until(EC.element_to_be_clickable(by_testid("conversation-ben@localhost")))
+        wait.until(EC.element_to_be_clickable(by_testid("conversation-ben@localhost")))
         # The chat was not on screen: a desktop notification was shown (fake service records it).
         call = notifications.wait_for_call(lambda c: "ben@localhost" in c["summary"], timeout=10)
         assert "Hello Anna" in call["body"]
+        assert "default" in call["actions"], "the notification can be clicked"
         before = len(notifications.calls())
-        conv.click()
+        # Clicking the notification opens that conversation.
+        notifications.invoke_action(call["id"], "default")
+        wait.until(lambda d: d.find_element(*by_testid("chat-view")).get_attribute("data-peer") == "ben@localhost")
         msg = wait.until(EC.visibility_of_element_located(by_testid("message")))
         assert "Hello Anna <img src=x onerror=alert(1)>" in msg.text, "remote text is shown as text"
         composer = linnet.find_element(*by_testid("composer"))

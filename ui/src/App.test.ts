@@ -1,6 +1,6 @@
-import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, test } from 'vitest';
-import { ALICE, FakeBackend, conversation } from './test/backend';
+import { ALICE, FakeBackend, account, conversation } from './test/backend';
 import { renderApp } from './test/render';
 
 describe('window title', () => {
@@ -45,6 +45,50 @@ describe('main screen', () => {
     expect(screen.getByTestId('unread-badge').textContent?.trim()).toBe('4');
   });
 
+  test('a muted conversation is marked in the list and still counts unread messages', async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [ALICE];
+    backend.conversations = [
+      conversation('quiet@example.org', { muted: true, unread: 2 }),
+      conversation('loud@example.org'),
+    ];
+    renderApp();
+    const quiet = await screen.findByTestId('conversation-quiet@example.org');
+    expect(within(quiet).getByRole('img', { name: 'Notifications muted' })).toBeTruthy();
+    expect(within(quiet).getByTestId('unread-badge').textContent?.trim()).toBe('2');
+    const loud = screen.getByTestId('conversation-loud@example.org');
+    expect(within(loud).queryByTestId('muted-indicator')).toBeNull();
+  });
+
+  test('clicking a desktop notification opens its chat', async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [ALICE];
+    backend.conversations = [conversation('bob@example.org', { unread: 1 })];
+    renderApp();
+    await screen.findByTestId('conversation-list');
+    expect(screen.queryByTestId('chat-view')).toBeNull();
+
+    await backend.emit('linnet://open-conversation', { account_id: ALICE.id, peer: 'bob@example.org' });
+    const chat = await screen.findByTestId('chat-view');
+    expect(chat.dataset['peer']).toBe('bob@example.org');
+    await waitFor(() =>
+      expect(backend.callsOf('set_active_conversation')).toEqual([
+        { accountId: ALICE.id, peer: 'bob@example.org' },
+      ]),
+    );
+    expect(backend.callsOf('mark_read')).toEqual([{ accountId: ALICE.id, peer: 'bob@example.org' }]);
+  });
+
+  test('an accounts invalidation reloads the account list', async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [ALICE];
+    renderApp();
+    await screen.findByTestId(`account-${ALICE.id}`);
+    backend.accounts = [ALICE, account(2, 'alice@work.example')];
+    await backend.emit('linnet://accounts', {});
+    expect(await screen.findByTestId('account-2')).toBeTruthy();
+  });
+
   test('account state events update the account list', async () => {
     const backend = new FakeBackend();
     backend.accounts = [{ ...ALICE, state: { kind: 'connecting' } }];
@@ -73,7 +117,7 @@ describe('main screen', () => {
         groups: [],
         subscription: 'both',
         ask: false,
-        presence: { show: 'away', status: null },
+        presence: { show: 'away', status: null, priority: 0, error: null },
       },
     ];
     await backend.emit('linnet://roster', { account_id: ALICE.id });

@@ -6,6 +6,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import type { InvokeArgs } from '@tauri-apps/api/core';
 import type {
   AccountView,
+  AddAccountRequest,
   CommandName,
   ContactView,
   ConversationView,
@@ -29,6 +30,8 @@ export class FakeBackend {
   conversations: ConversationView[] = [];
   messages: MessageView[] = [];
   requests: SubscriptionRequestView[] = [];
+  /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
+  paged = false;
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -61,15 +64,31 @@ export class FakeBackend {
       case 'list_accounts':
         return this.accounts;
       case 'add_account': {
-        const request = a['request'] as { jid: string };
+        const request = a['request'] as AddAccountRequest;
         const account: AccountView = {
           id: this.#nextId++,
           jid: request.jid,
           enabled: true,
           state: { kind: 'connecting' },
+          host: request.host ?? null,
+          port: request.port ?? null,
+          direct_tls: request.direct_tls,
         };
         this.accounts.push(account);
         return account;
+      }
+      case 'update_account': {
+        const known = this.accounts.find((x) => x.id === a['accountId']);
+        if (!known) throw { code: 'unknown_account', message: 'no such account' };
+        const updated: AccountView = {
+          ...known,
+          host: a['host'] as string | null,
+          port: a['port'] as number | null,
+          direct_tls: a['directTls'] as boolean,
+          state: { kind: 'connecting' },
+        };
+        this.accounts = this.accounts.map((x) => (x.id === updated.id ? updated : x));
+        return updated;
       }
       case 'remove_account':
         this.accounts = this.accounts.filter((x) => x.id !== a['accountId']);
@@ -79,7 +98,7 @@ export class FakeBackend {
       case 'list_conversations':
         return this.conversations;
       case 'load_messages':
-        return this.messages.filter((m) => m.account_id === a['accountId'] && m.peer === a['peer']);
+        return this.#page(a);
       case 'send_message': {
         const message: MessageView = {
           id: this.#nextId++,
@@ -105,7 +124,7 @@ export class FakeBackend {
             groups: a['groups'] as string[],
             subscription: 'none',
             ask: true,
-            presence: { show: 'offline', status: null },
+            presence: { show: 'offline', status: null, priority: 0, error: null },
           }),
         );
         return null;
@@ -123,6 +142,14 @@ export class FakeBackend {
           (r) => !(r.account_id === a['accountId'] && r.jid === a['jid']),
         );
         return null;
+      case 'set_muted':
+        this.conversations = this.conversations.map((c) =>
+          c.account_id === a['accountId'] && c.peer === a['peer']
+            ? { ...c, muted: a['muted'] as boolean }
+            : c,
+        );
+        return null;
+      case 'open_link':
       case 'set_account_enabled':
       case 'trust_certificate':
       case 'mark_read':
@@ -133,6 +160,20 @@ export class FakeBackend {
     }
     throw new Error(`fake backend: unknown command ${command}`);
   }
+
+  /**
+   * `load_messages`: every message of the chat older than `before`, or, with `paged`, the newest
+   * `limit` of them, as the real backend answers.
+   */
+  #page(a: Record<string, unknown>): MessageView[] {
+    const all = this.messages
+      .filter((m) => m.account_id === a['accountId'] && m.peer === a['peer'])
+      .sort((x, y) => x.at - y.at || x.id - y.id);
+    const before = a['before'] as number | null;
+    const end = before === null ? all.length : all.findIndex((m) => m.id === before);
+    const older = all.slice(0, end < 0 ? all.length : end);
+    return this.paged ? older.slice(-(a['limit'] as number)) : older;
+  }
 }
 
 export const ALICE: AccountView = {
@@ -140,7 +181,24 @@ export const ALICE: AccountView = {
   jid: 'alice@example.org',
   enabled: true,
   state: { kind: 'online' },
+  host: null,
+  port: null,
+  direct_tls: false,
 };
+
+/** An account view with the defaults of a fresh account (no connection overrides). */
+export function account(id: number, jid: string, overrides: Partial<AccountView> = {}): AccountView {
+  return {
+    id,
+    jid,
+    enabled: true,
+    state: { kind: 'online' },
+    host: null,
+    port: null,
+    direct_tls: false,
+    ...overrides,
+  };
+}
 
 export function contact(jid: string, overrides: Partial<ContactView> = {}): ContactView {
   return {
@@ -150,7 +208,7 @@ export function contact(jid: string, overrides: Partial<ContactView> = {}): Cont
     groups: [],
     subscription: 'both',
     ask: false,
-    presence: { show: 'available', status: null },
+    presence: { show: 'available', status: null, priority: 0, error: null },
     ...overrides,
   };
 }
@@ -175,6 +233,7 @@ export function conversation(peer: string, overrides: Partial<ConversationView> 
     last_body: null,
     last_at: Date.UTC(2026, 10, 20, 12, 0),
     unread: 0,
+    muted: false,
     ...overrides,
   };
 }

@@ -3,6 +3,9 @@
 import { cleanup } from '@testing-library/svelte';
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { afterEach } from 'vitest';
+import { installFixedLayout } from './layout';
+
+installFixedLayout();
 
 // jsdom has HTMLDialogElement but neither showModal() nor close(): enough of both for tests
 // (no top layer, no focus trap, no Escape handling).

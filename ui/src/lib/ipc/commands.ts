@@ -39,6 +39,16 @@ export async function removeAccount(accountId: number): Promise<void> {
   await call('remove_account', { accountId });
 }
 
+/** Changes an account's host/port override and direct TLS, then reconnects it. */
+export function updateAccount(
+  accountId: number,
+  host: string | null,
+  port: number | null,
+  directTls: boolean,
+): Promise<AccountView> {
+  return call('update_account', { accountId, host, port, directTls });
+}
+
 export async function setAccountEnabled(accountId: number, enabled: boolean): Promise<void> {
   await call('set_account_enabled', { accountId, enabled });
 }
@@ -71,6 +81,16 @@ export function sendMessage(accountId: number, to: string, body: string): Promis
 
 export async function markRead(accountId: number, peer: string): Promise<void> {
   await call('mark_read', { accountId, peer });
+}
+
+/** Turns desktop notifications for one conversation off (`muted`) or back on. */
+export async function setMuted(accountId: number, peer: string, muted: boolean): Promise<void> {
+  await call('set_muted', { accountId, peer, muted });
+}
+
+/** Opens a link outside the app (system browser, mail client...). */
+export async function openLink(url: string): Promise<void> {
+  await call('open_link', { url });
 }
 
 /** Tells the shell which chat is on screen (null for none), so it does not notify about it. */
@@ -110,7 +130,14 @@ export async function denySubscription(accountId: number, jid: string): Promise<
   await call('deny_subscription', { accountId, jid });
 }
 
-/** Replaces the stored password of an account and reconnects it. */
-export async function setPassword(accountId: number, password: string): Promise<void> {
-  await call('set_password', { accountId, password });
+/**
+ * Replaces the stored password of an account and reconnects it. `sessionOnly` keeps it in memory
+ * until the app quits instead of the keyring (the fallback after `keyring_unavailable`).
+ */
+export async function setPassword(
+  accountId: number,
+  password: string,
+  sessionOnly: boolean,
+): Promise<void> {
+  await call('set_password', { accountId, password, sessionOnly });
 }

@@ -19,6 +19,9 @@ export class AccountsStore {
   /** Own presence per account, as last set from this UI (the backend does not report it). */
   readonly #presence = new SvelteMap<number, OwnPresence>();
 
+  /** Tickets of `load` calls, so an older answer resolving last does not win. */
+  #loads = 0;
+
   /** True once the first `list_accounts` answered. */
   loaded = $state(false);
 
@@ -31,7 +34,9 @@ export class AccountsStore {
 
   /** Replaces every account with the backend's list. */
   async load(): Promise<void> {
+    const ticket = ++this.#loads;
     const accounts = await ipc.listAccounts();
+    if (ticket !== this.#loads) return;
     this.#byId.clear();
     for (const account of accounts) this.#byId.set(account.id, account);
     this.loaded = true;
@@ -66,6 +71,28 @@ export class AccountsStore {
     this.#presence.delete(accountId);
   }
 
+  /**
+   * Changes the connection settings (host/port override, direct TLS); the backend reconnects.
+   * A state event that arrived while the command ran is newer than the answer's state: kept.
+   */
+  async update(
+    accountId: number,
+    settings: { host: string | null; port: number | null; directTls: boolean },
+  ): Promise<AccountView> {
+    const stateBefore = this.#byId.get(accountId)?.state;
+    const account = await ipc.updateAccount(
+      accountId,
+      settings.host,
+      settings.port,
+      settings.directTls,
+    );
+    const known = this.#byId.get(accountId);
+    if (!known) return account; // Removed meanwhile: don't bring it back.
+    const state = known.state !== stateBefore ? known.state : account.state;
+    this.#byId.set(accountId, { ...account, state });
+    return account;
+  }
+
   async setEnabled(accountId: number, enabled: boolean): Promise<void> {
     await ipc.setAccountEnabled(accountId, enabled);
     const account = this.#byId.get(accountId);
@@ -76,9 +103,12 @@ export class AccountsStore {
     await ipc.trustCertificate(accountId, sha256);
   }
 
-  /** Stores a new password (after `auth_failed` or `password_missing`); the backend reconnects. */
-  async setPassword(accountId: number, password: string): Promise<void> {
-    await ipc.setPassword(accountId, password);
+  /**
+   * Stores a new password (after `auth_failed`, `password_missing`...); the backend reconnects.
+   * `sessionOnly`: kept in memory until the app quits instead of the keyring.
+   */
+  async setPassword(accountId: number, password: string, sessionOnly: boolean): Promise<void> {
+    await ipc.setPassword(accountId, password, sessionOnly);
   }
 
   presenceOf(accountId: number): OwnPresence {

@@ -57,6 +57,9 @@ export class AppState {
       ipc.subscribe('linnet://messages', (p) => this.#onMessages(p)),
       ipc.subscribe('linnet://roster', (p) => this.#report(this.loadRoster(p.account_id))),
       ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
+      ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
+      // The user clicked a desktop notification; the shell has raised the window.
+      ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
     ]);
     await this.reload();
     return stop;

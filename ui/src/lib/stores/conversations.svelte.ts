@@ -1,10 +1,17 @@
 // Conversations (one per account and peer), ordered by last activity.
 
+import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
 import type { ConversationView } from '../ipc';
+import { chatKey } from './messages.svelte';
 
 export class ConversationsStore {
   #items: ConversationView[] = $state([]);
+  /**
+   * Mute choices made here for chats not in the list yet (no message exchanged): the list only
+   * holds conversations with messages, so this is where their setting shows until then.
+   */
+  readonly #mutedWithoutMessages = new SvelteMap<string, boolean>();
 
   /** Newest activity first. */
   readonly sorted: ConversationView[] = $derived(
@@ -30,8 +37,46 @@ export class ConversationsStore {
     await ipc.markRead(accountId, peer);
   }
 
+  /** Whether notifications are muted for a chat (false when never set). */
+  isMuted(accountId: number, peer: string): boolean {
+    return (
+      this.find(accountId, peer)?.muted ??
+      this.#mutedWithoutMessages.get(chatKey(accountId, peer)) ??
+      false
+    );
+  }
+
+  /**
+   * Mutes or unmutes a chat's notifications. Shows the choice at once and puts the old one back
+   * if the backend refuses; the backend confirms with a `linnet://conversations`.
+   */
+  async setMuted(accountId: number, peer: string, muted: boolean): Promise<void> {
+    const key = chatKey(accountId, peer);
+    const previous = this.isMuted(accountId, peer);
+    const apply = (value: boolean): void => {
+      if (this.find(accountId, peer)) {
+        this.#items = this.#items.map((c) =>
+          c.account_id === accountId && c.peer === peer ? { ...c, muted: value } : c,
+        );
+      } else {
+        this.#mutedWithoutMessages.set(key, value);
+      }
+    };
+    apply(muted);
+    try {
+      await ipc.setMuted(accountId, peer, muted);
+    } catch (error) {
+      apply(previous);
+      throw error;
+    }
+  }
+
   forget(accountId: number): void {
     this.#items = this.#items.filter((c) => c.account_id !== accountId);
+    const prefix = chatKey(accountId, '');
+    for (const key of [...this.#mutedWithoutMessages.keys()]) {
+      if (key.startsWith(prefix)) this.#mutedWithoutMessages.delete(key);
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, test } from 'vitest';
 import type { AccountView } from '../../ipc';
-import { ALICE, FakeBackend } from '../../../test/backend';
+import { ALICE, FakeBackend, account } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
 
-const WORK: AccountView = { id: 2, jid: 'alice@work.example', enabled: true, state: { kind: 'online' } };
+const WORK: AccountView = account(2, 'alice@work.example');
 
 function backendWith(...accounts: AccountView[]): FakeBackend {
   const backend = new FakeBackend();
@@ -139,7 +139,7 @@ describe('entering the password again', () => {
     async (code) => {
       const backend = backendWith({
         ...ALICE,
-        state: { kind: 'error', code, message: 'not-authorized' },
+        state: { kind: 'error', code, message: 'not-authorized', cert: null },
       });
       renderApp();
       const form = await screen.findByTestId(`password-retry-${ALICE.id}`);
@@ -153,7 +153,7 @@ describe('entering the password again', () => {
       await fireEvent.click(screen.getByTestId(`password-retry-submit-${ALICE.id}`));
       await waitFor(() =>
         expect(backend.callsOf('set_password')).toEqual([
-          { accountId: ALICE.id, password: 'n3w secret' },
+          { accountId: ALICE.id, password: 'n3w secret', sessionOnly: false },
         ]),
       );
 
@@ -173,7 +173,7 @@ describe('entering the password again', () => {
   test('a keyring failure while storing it is explained', async () => {
     const backend = backendWith({
       ...ALICE,
-      state: { kind: 'error', code: 'auth_failed', message: 'not-authorized' },
+      state: { kind: 'error', code: 'auth_failed', message: 'not-authorized', cert: null },
     });
     backend.on('set_password', () => {
       throw { code: 'keyring_unavailable', message: 'no secret service' };
@@ -187,9 +187,158 @@ describe('entering the password again', () => {
   });
 
   test('is not offered for errors a password cannot fix', async () => {
-    backendWith({ ...ALICE, state: { kind: 'error', code: 'network', message: 'refused' } });
+    backendWith({ ...ALICE, state: { kind: 'error', code: 'network', message: 'refused', cert: null } });
     renderApp();
     await screen.findByTestId(`account-error-${ALICE.id}`);
     expect(screen.queryByTestId(`password-retry-${ALICE.id}`)).toBeNull();
+  });
+
+  test('without a usable keyring, the new password can be kept for this session only', async () => {
+    const backend = backendWith({
+      ...ALICE,
+      state: { kind: 'error', code: 'auth_failed', message: 'not-authorized', cert: null },
+    });
+    const keyringError = 'No usable system keyring (locked collection).';
+    backend.on('set_password', (args) => {
+      if (!args['sessionOnly']) throw { code: 'keyring_unavailable', message: keyringError };
+      return null;
+    });
+    renderApp();
+    const input = await screen.findByTestId<HTMLInputElement>(`password-retry-input-${ALICE.id}`);
+    await fireEvent.input(input, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByTestId(`password-retry-submit-${ALICE.id}`));
+
+    const offer = await screen.findByTestId(`session-only-${ALICE.id}`);
+    expect(offer.textContent, "the backend's explanation is shown").toContain(keyringError);
+    await fireEvent.click(within(offer).getByRole('button', { name: 'Keep the password for this session only' }));
+    await waitFor(() =>
+      expect(backend.callsOf('set_password')).toEqual([
+        { accountId: ALICE.id, password: 'pw', sessionOnly: false },
+        { accountId: ALICE.id, password: 'pw', sessionOnly: true },
+      ]),
+    );
+    await waitFor(() => expect(input.value, 'the password leaves the form once stored').toBe(''));
+    expect(screen.queryByTestId(`session-only-${ALICE.id}`)).toBeNull();
+  });
+
+  test('after a restart, a session-only password is asked for again', async () => {
+    const backend = backendWith({
+      ...ALICE,
+      state: {
+        kind: 'error',
+        code: 'password_missing',
+        message: 'No password is stored for this account. Enter it again.',
+        cert: null,
+      },
+    });
+    renderApp();
+    const notice = await screen.findByTestId(`account-error-${ALICE.id}`);
+    expect(notice.textContent).toContain('kept for one session only is forgotten');
+    const input = screen.getByLabelText(`Password for ${ALICE.jid}`);
+    await fireEvent.input(input, { target: { value: 'pw' } });
+    await fireEvent.submit(screen.getByTestId(`password-retry-${ALICE.id}`));
+    await waitFor(() =>
+      expect(backend.callsOf('set_password')).toEqual([
+        { accountId: ALICE.id, password: 'pw', sessionOnly: false },
+      ]),
+    );
+  });
+
+  test('when the keyring cannot be read, the password form offers a session-only password at once', async () => {
+    const backend = backendWith({
+      ...ALICE,
+      state: { kind: 'error', code: 'keyring_unavailable', message: 'No usable system keyring.', cert: null },
+    });
+    renderApp();
+    const offer = await screen.findByTestId(`session-only-${ALICE.id}`);
+    const keep = within(offer).getByRole('button', { name: 'Keep the password for this session only' });
+    await fireEvent.click(keep);
+    expect(backend.callsOf('set_password'), 'an empty password is not sent').toEqual([]);
+    expect(screen.getByTestId(`password-retry-${ALICE.id}`).textContent).toContain('Enter the password.');
+
+    await fireEvent.input(screen.getByTestId(`password-retry-input-${ALICE.id}`), {
+      target: { value: 'pw' },
+    });
+    await fireEvent.click(keep);
+    await waitFor(() =>
+      expect(backend.callsOf('set_password')).toEqual([
+        { accountId: ALICE.id, password: 'pw', sessionOnly: true },
+      ]),
+    );
+  });
+});
+
+describe('editing an account', () => {
+  const CUSTOM = account(3, 'carol@example.net', { host: 'xmpp.example.net', port: 5223, direct_tls: true });
+
+  test('opens a form with the current settings; saving sends them and reconnects', async () => {
+    const backend = backendWith(CUSTOM);
+    renderApp();
+    const edit = await screen.findByRole('button', { name: 'Edit connection settings of carol@example.net' });
+    expect(edit.getAttribute('aria-expanded')).toBe('false');
+    await fireEvent.click(edit);
+    expect(edit.getAttribute('aria-expanded')).toBe('true');
+
+    const form = screen.getByTestId(`edit-account-form-${CUSTOM.id}`);
+    const host = within(form).getByLabelText<HTMLInputElement>('Host');
+    const port = within(form).getByLabelText<HTMLInputElement>('Port');
+    const tls = within(form).getByLabelText<HTMLInputElement>('Direct TLS (XEP-0368)');
+    expect([host.value, port.value, tls.checked]).toEqual(['xmpp.example.net', '5223', true]);
+    expect(document.activeElement, 'focus starts in the form').toBe(host);
+
+    await fireEvent.input(host, { target: { value: '  ' } });
+    await fireEvent.input(port, { target: { value: '' } });
+    await fireEvent.click(tls);
+    await fireEvent.click(within(form).getByRole('button', { name: 'Save and reconnect' }));
+    await waitFor(() =>
+      expect(backend.callsOf('update_account')).toEqual([
+        { accountId: CUSTOM.id, host: null, port: null, directTls: false },
+      ]),
+    );
+    await waitFor(() => expect(screen.queryByTestId(`edit-account-form-${CUSTOM.id}`)).toBeNull());
+    expect(document.activeElement, 'focus goes back to Edit').toBe(edit);
+    expect(screen.getByTestId('connection-state').dataset['state'], "the answer's state shows").toBe(
+      'connecting',
+    );
+
+    await fireEvent.click(edit);
+    const reopened = screen.getByTestId(`edit-account-form-${CUSTOM.id}`);
+    expect(within(reopened).getByLabelText<HTMLInputElement>('Host').value, 'the saved settings').toBe('');
+  });
+
+  test('Escape cancels without saving', async () => {
+    const backend = backendWith(CUSTOM);
+    renderApp();
+    await fireEvent.click(await screen.findByTestId(`edit-account-${CUSTOM.id}`));
+    const form = screen.getByTestId(`edit-account-form-${CUSTOM.id}`);
+    await fireEvent.input(within(form).getByLabelText('Port'), { target: { value: '1' } });
+    await fireEvent.keyDown(within(form).getByLabelText('Port'), { key: 'Escape' });
+    expect(screen.queryByTestId(`edit-account-form-${CUSTOM.id}`)).toBeNull();
+    expect(backend.callsOf('update_account')).toEqual([]);
+    expect(document.activeElement).toBe(screen.getByTestId(`edit-account-${CUSTOM.id}`));
+  });
+
+  test('a bad port is refused before asking the backend; a backend refusal is explained', async () => {
+    const backend = backendWith(CUSTOM);
+    backend.on('update_account', () => {
+      throw { code: 'unknown_account', message: 'gone' };
+    });
+    renderApp();
+    await fireEvent.click(await screen.findByTestId(`edit-account-${CUSTOM.id}`));
+    const form = screen.getByTestId(`edit-account-form-${CUSTOM.id}`);
+    const port = within(form).getByLabelText('Port');
+    await fireEvent.input(port, { target: { value: '70000' } });
+    await fireEvent.submit(form);
+    expect(port.getAttribute('aria-invalid')).toBe('true');
+    expect(form.textContent).toContain('between 1 and 65535');
+    expect(backend.callsOf('update_account')).toEqual([]);
+
+    await fireEvent.input(port, { target: { value: ' 5222 ' } });
+    await fireEvent.submit(form);
+    await waitFor(() => expect(within(form).getByRole('alert').dataset['code']).toBe('unknown_account'));
+    expect(backend.callsOf('update_account')).toEqual([
+      { accountId: CUSTOM.id, host: 'xmpp.example.net', port: 5222, directTls: true },
+    ]);
+    expect(screen.getByTestId(`edit-account-form-${CUSTOM.id}`), 'the form stays up').toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, test } from 'vitest';
-import { FakeBackend } from '../../../test/backend';
+import type { AddAccountRequest } from '../../ipc';
+import { FakeBackend, account } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
 
 async function fillAndSubmit(jid: string, password = 'secret'): Promise<void> {
@@ -48,6 +49,7 @@ describe('add-account screen', () => {
         host: 'xmpp.example.org',
         port: 5223,
         direct_tls: true,
+        session_only: false,
       },
     });
   });
@@ -58,14 +60,20 @@ describe('add-account screen', () => {
     await fillAndSubmit('alice@example.org', 'pw');
     await waitFor(() => expect(backend.callsOf('add_account')).toHaveLength(1));
     expect(backend.callsOf('add_account')[0]).toEqual({
-      request: { jid: 'alice@example.org', password: 'pw', host: null, port: null, direct_tls: false },
+      request: {
+        jid: 'alice@example.org',
+        password: 'pw',
+        host: null,
+        port: null,
+        direct_tls: false,
+        session_only: false,
+      },
     });
   });
 
   test.each([
     ['auth_failed', 'The server rejected this password. Check it and try again.'],
     ['network', "Can't reach the server"],
-    ['keyring_unavailable', 'keyring'],
     ['invalid_jid', 'you@example.org'],
   ])('explains a %s rejection from add_account in words', async (code, words) => {
     const backend = new FakeBackend();
@@ -90,7 +98,7 @@ describe('add-account screen', () => {
 
     await backend.emit('linnet://account-state', {
       account_id: id,
-      state: { kind: 'error', code: 'auth_failed', message: 'not-authorized' },
+      state: { kind: 'error', code: 'auth_failed', message: 'not-authorized', cert: null },
     });
     const error = await screen.findByTestId('account-error');
     expect(error.textContent).toContain('The server rejected this password. Check it and try again.');
@@ -117,7 +125,7 @@ describe('add-account screen', () => {
         kind: 'error',
         code: 'certificate_untrusted',
         message: 'unknown issuer',
-        cert: { sha256, subject: 'CN=example.org' },
+        cert: { sha256, subject: 'CN=example.org', reason: 'unknown issuer' },
       },
     });
     await screen.findByTestId('account-error');
@@ -144,5 +152,60 @@ describe('add-account screen', () => {
     expect(list.textContent).toContain('alice@example.org');
     expect(screen.getByTestId('connection-state').dataset['state']).toBe('online');
     expect(screen.queryByTestId('add-account-form')).toBeNull();
+  });
+
+  test('without a usable keyring, the password can be kept for this session only', async () => {
+    const backend = new FakeBackend();
+    const keyringError = 'No usable system keyring (no Secret Service on the bus).';
+    backend.on('add_account', (args) => {
+      const request = args['request'] as AddAccountRequest;
+      if (!request.session_only) throw { code: 'keyring_unavailable', message: keyringError };
+      const created = account(7, request.jid, { state: { kind: 'connecting' } });
+      backend.accounts.push(created);
+      return created;
+    });
+    renderApp();
+    await fillAndSubmit('alice@example.org', 'pw');
+
+    const notice = await screen.findByTestId('account-error');
+    expect(notice.dataset['code']).toBe('keyring_unavailable');
+    expect(notice.textContent).toContain('keyring');
+    expect(screen.getByTestId('session-only-message').textContent, "the backend's words").toBe(
+      keyringError,
+    );
+    const keep = screen.getByRole('button', { name: 'Keep the password for this session only' });
+    expect(screen.getByTestId<HTMLInputElement>('password-input').value, 'kept for the retry').toBe('pw');
+
+    await fireEvent.click(keep);
+    await waitFor(() => expect(backend.callsOf('add_account')).toHaveLength(2));
+    expect(backend.callsOf('add_account')[1]).toEqual({
+      request: {
+        jid: 'alice@example.org',
+        password: 'pw',
+        host: null,
+        port: null,
+        direct_tls: false,
+        session_only: true,
+      },
+    });
+    await waitFor(() =>
+      expect(
+        screen.getByTestId<HTMLInputElement>('password-input').value,
+        'the password leaves the form once the backend has it',
+      ).toBe(''),
+    );
+    expect(screen.queryByTestId('account-error')).toBeNull();
+    expect(screen.getByTestId('session-only-note').textContent).toContain('session only');
+
+    await backend.emit('linnet://account-state', { account_id: 7, state: { kind: 'online' } });
+    expect(await screen.findByTestId('account-list')).toBeTruthy();
+  });
+
+  test('the password leaves the form as soon as add_account took it', async () => {
+    const backend = new FakeBackend();
+    renderApp();
+    await fillAndSubmit('alice@example.org', 'secret');
+    await waitFor(() => expect(backend.callsOf('add_account')).toHaveLength(1));
+    await waitFor(() => expect(screen.getByTestId<HTMLInputElement>('password-input').value).toBe(''));
   });
 });

@@ -18,9 +18,9 @@ export function errorAdvice(code: ErrorCode): string {
     case 'invalid_jid':
       return 'That is not a valid Jabber ID. It should look like you@example.org.';
     case 'keyring_unavailable':
-      return "Linnet can't store the password because the system keyring is unavailable. Unlock or start your keyring (for example GNOME Keyring or KWallet) and try again.";
+      return "Linnet can't use the system keyring to keep the password. Unlock or start your keyring (for example GNOME Keyring or KWallet) and try again, or keep the password for this session only.";
     case 'password_missing':
-      return 'No password is stored for this account. Enter it again.';
+      return 'No password is stored for this account (a password kept for one session only is forgotten when Linnet quits). Enter it again.';
     case 'account_exists':
       return 'This account is already added.';
     case 'unknown_account':
@@ -29,6 +29,8 @@ export function errorAdvice(code: ErrorCode): string {
       return 'The account is not connected. Wait until it is online and try again.';
     case 'server_error':
       return 'The server refused the request.';
+    case 'invalid_url':
+      return 'Linnet opens only web (http, https), mail (mailto) and XMPP links.';
     case 'internal':
       return 'Something went wrong inside Linnet. Try again; if it keeps happening, please report it.';
   }
@@ -76,6 +78,8 @@ function errorLabel(code: ErrorCode): string {
       return 'Not connected';
     case 'server_error':
       return 'Server refused';
+    case 'invalid_url':
+      return 'Invalid link';
     case 'internal':
       return 'Internal error';
   }

@@ -127,7 +127,7 @@ describe('chat view', () => {
     backend.accounts = [ALICE];
     backend.contacts = [
       contact('bob@example.org', { name: 'Bob' }),
-      contact('carol@example.net', { presence: { show: 'dnd', status: 'In a meeting' } }),
+      contact('carol@example.net', { presence: { show: 'dnd', status: 'In a meeting', priority: 0, error: null } }),
     ];
     renderApp();
     await screen.findByTestId('contact-carol@example.net');
@@ -136,5 +136,115 @@ describe('chat view', () => {
     await fireEvent.input(screen.getByTestId('contact-filter'), { target: { value: 'BOB' } });
     expect(screen.queryByTestId('contact-carol@example.net')).toBeNull();
     expect(screen.getByTestId('contact-bob@example.org')).toBeTruthy();
+  });
+});
+
+describe('links in messages', () => {
+  test('become links whose click opens them outside the app', async () => {
+    const backend = backendWithBob();
+    backend.messages = [message(1, { body: `look: https://example.org/a?b=1 ${XSS}` })];
+    renderApp();
+    const chat = await openBob();
+    const link = await within(chat).findByRole('link', { name: 'https://example.org/a?b=1' });
+    expect(link.getAttribute('href')).toBe('https://example.org/a?b=1');
+    const body = within(chat).getByTestId('message').querySelector('.body');
+    expect(body?.textContent, 'the rest stays the characters bob typed').toBe(
+      `look: https://example.org/a?b=1 ${XSS}`,
+    );
+    expect(document.querySelector('img')).toBeNull();
+
+    const followed = await fireEvent.click(link);
+    expect(followed, 'the webview does not navigate').toBe(false);
+    await waitFor(() =>
+      expect(backend.callsOf('open_link')).toEqual([{ url: 'https://example.org/a?b=1' }]),
+    );
+  });
+
+  test('a middle click opens the link outside as well', async () => {
+    const backend = backendWithBob();
+    backend.messages = [message(1, { body: 'xmpp:room@muc.example.org?join' })];
+    renderApp();
+    const chat = await openBob();
+    const link = await within(chat).findByRole('link', { name: 'xmpp:room@muc.example.org?join' });
+    expect(await fireEvent(link, new MouseEvent('auxclick', { button: 1, bubbles: true, cancelable: true }))).toBe(
+      false,
+    );
+    await waitFor(() =>
+      expect(backend.callsOf('open_link')).toEqual([{ url: 'xmpp:room@muc.example.org?join' }]),
+    );
+  });
+
+  test('a link the backend refuses to open shows why in the banner', async () => {
+    const backend = backendWithBob();
+    backend.messages = [message(1, { body: 'mailto:carol@example.org' })];
+    backend.on('open_link', () => {
+      throw { code: 'invalid_url', message: 'no mail client' };
+    });
+    renderApp();
+    const chat = await openBob();
+    await fireEvent.click(await within(chat).findByRole('link', { name: 'mailto:carol@example.org' }));
+    const banner = await screen.findByTestId('problem-banner');
+    expect(banner.dataset['code']).toBe('invalid_url');
+    expect(banner.textContent).toContain('no mail client');
+  });
+
+  test('anything but http, https, mailto and xmpp stays text', async () => {
+    const backend = backendWithBob();
+    backend.messages = [message(1, { body: 'javascript:alert(1) file:///etc/passwd ftp://example.org' })];
+    renderApp();
+    const chat = await openBob();
+    await within(chat).findByTestId('message');
+    expect(within(chat).queryAllByRole('link')).toEqual([]);
+  });
+});
+
+describe('muting a chat', () => {
+  test('the header toggle mutes and unmutes its notifications', async () => {
+    const backend = backendWithBob();
+    renderApp();
+    const chat = await openBob();
+    const toggle = within(chat).getByRole('button', { name: 'Mute notifications' });
+    expect(toggle.getAttribute('aria-pressed')).toBe('false');
+
+    await fireEvent.click(toggle);
+    await waitFor(() =>
+      expect(backend.callsOf('set_muted')).toEqual([
+        { accountId: ALICE.id, peer: 'bob@example.org', muted: true },
+      ]),
+    );
+    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(toggle.getAttribute('aria-label')).toBe('Unmute notifications');
+
+    await backend.emit('linnet://conversations', {});
+    const row = screen.getByTestId('conversation-bob@example.org');
+    await waitFor(() => expect(within(row).getByRole('img', { name: 'Notifications muted' })).toBeTruthy());
+    expect(row.dataset['muted']).toBe('true');
+
+    await fireEvent.click(within(chat).getByRole('button', { name: 'Unmute notifications' }));
+    await waitFor(() => expect(backend.callsOf('set_muted')[1]?.['muted']).toBe(false));
+    await backend.emit('linnet://conversations', {});
+    await waitFor(() => expect(within(row).queryByTestId('muted-indicator')).toBeNull());
+  });
+
+  test('a refused change goes back and shows why', async () => {
+    const backend = backendWithBob();
+    backend.on('set_muted', () => {
+      throw { code: 'internal', message: 'database is locked' };
+    });
+    renderApp();
+    const chat = await openBob();
+    await fireEvent.click(within(chat).getByRole('button', { name: 'Mute notifications' }));
+    expect((await screen.findByTestId('problem-banner')).textContent).toContain('database is locked');
+    expect(within(chat).getByTestId('mute-toggle').getAttribute('aria-pressed')).toBe('false');
+  });
+
+  test('a chat without messages yet can be muted too', async () => {
+    const backend = backendWithBob();
+    backend.conversations = [];
+    renderApp();
+    const chat = await openBob();
+    await fireEvent.click(within(chat).getByRole('button', { name: 'Mute notifications' }));
+    await waitFor(() => expect(backend.callsOf('set_muted')).toHaveLength(1));
+    expect(within(chat).getByTestId('mute-toggle').getAttribute('aria-pressed')).toBe('true');
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { AccountView } from '../../ipc';
 import {
   ALICE,
+  account,
   FakeBackend,
   contact,
   conversation,
@@ -10,7 +11,7 @@ import {
 } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
 
-const WORK: AccountView = { id: 2, jid: 'alice@work.example', enabled: true, state: { kind: 'online' } };
+const WORK: AccountView = account(2, 'alice@work.example');
 const XSS = '<img src=x onerror=alert(1)>';
 
 function backendWithAlice(): FakeBackend {
@@ -224,7 +225,7 @@ describe('contact list', () => {
   test('groups contacts by roster group, those in none under "Contacts"', async () => {
     const backend = backendWithAlice();
     backend.contacts = [
-      contact('bob@example.org', { groups: ['Friends'], presence: { show: 'away', status: 'Lunch' } }),
+      contact('bob@example.org', { groups: ['Friends'], presence: { show: 'away', status: 'Lunch', priority: 0, error: null } }),
       contact('carol@example.org'),
       contact('dave@example.org', { groups: ['Family'] }),
     ];

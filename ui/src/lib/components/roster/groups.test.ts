@@ -7,7 +7,7 @@ describe('groupContacts', () => {
     const groups = groupContacts([
       contact('zoe@example.org'),
       contact('bob@example.org', { groups: ['Work', 'Friends'] }),
-      contact('carol@example.org', { groups: ['Work'], presence: { show: 'offline', status: null } }),
+      contact('carol@example.org', { groups: ['Work'], presence: { show: 'offline', status: null, priority: 0, error: null } }),
       contact('dave@example.org', { groups: ['Work'] }),
     ]);
     expect(groups.map((g) => g.name)).toEqual(['Friends', 'Work', UNGROUPED]);
