@@ -1,6 +1,6 @@
-// jsdom lays nothing out. The virtual message list (virtua) measures its viewport and rows
-// with ResizeObserver and scrolls with Element.scrollTo; these stand-ins give it a fixed
-// geometry: every scroll viewport is VIEWPORT_HEIGHT tall and every row ROW_HEIGHT, so it
+// jsdom lays nothing out. The virtual lists (virtua: messages, contacts) measure their viewport
+// and rows with ResizeObserver and scroll with Element.scrollTo; these stand-ins give them a fixed
+// geometry: every scroll viewport is VIEWPORT_HEIGHT tall and every row ROW_HEIGHT, so virtua
 // renders the rows of one screen (plus its buffer) as a browser would.
 
 /** Height of a scroll viewport (an element styled `overflow-y: auto`), px. */

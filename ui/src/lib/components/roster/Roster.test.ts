@@ -231,14 +231,24 @@ describe('contact list', () => {
     ];
     renderApp();
     const list = await screen.findByTestId('contact-list');
-    await waitFor(() => expect(list.querySelectorAll('summary')).toHaveLength(3));
-    const headings = [...list.querySelectorAll('summary .group-name')].map((s) => s.textContent);
+    // The list is virtual and flat: each group heading is a row, followed by its contacts' rows.
+    await waitFor(() =>
+      expect(
+        [...list.querySelectorAll('[data-testid^="contact-"]')].map((row) => row.getAttribute('data-testid')),
+      ).toEqual([
+        'contact-group-Family',
+        'contact-dave@example.org',
+        'contact-group-Friends',
+        'contact-bob@example.org',
+        'contact-group-Contacts',
+        'contact-carol@example.org',
+      ]),
+    );
+    const headings = [...list.querySelectorAll('.group-name')].map((s) => s.textContent);
     expect(headings).toEqual(['Family', 'Friends', 'Contacts']);
-    const friends = screen.getByTestId('contact-group-Friends');
-    const bob = within(friends).getByTestId('contact-bob@example.org');
+    const bob = screen.getByTestId('contact-bob@example.org');
     expect(bob.textContent).toContain('Lunch');
     expect(bob.querySelector('[data-presence]')?.getAttribute('data-presence')).toBe('away');
-    expect(within(screen.getByTestId('contact-group-Contacts')).getByTestId('contact-carol@example.org')).toBeTruthy();
   });
 
   test('without roster groups, there are no group headings', async () => {
@@ -246,7 +256,7 @@ describe('contact list', () => {
     backend.contacts = [contact('bob@example.org'), contact('carol@example.org')];
     renderApp();
     await screen.findByTestId('contact-bob@example.org');
-    expect(screen.getByTestId('contact-list').querySelector('summary')).toBeNull();
+    expect(screen.getByTestId('contact-list').querySelector('[data-testid^="contact-group-"]')).toBeNull();
   });
 
   test('with several accounts, contacts and conversations say which account they belong to', async () => {

@@ -47,6 +47,47 @@ export function groupContacts(contacts: readonly ContactView[]): RosterGroup[] {
     });
 }
 
+/** Whether the list shows group headings: not when nobody uses roster groups. */
+export function showsGroupHeadings(groups: readonly RosterGroup[]): boolean {
+  return !(groups.length === 1 && groups[0]?.name === UNGROUPED);
+}
+
+/**
+ * One row of the virtual contact list: a group heading, or a contact under it. `key` is unique
+ * in the list (a contact in two groups has a row in each).
+ */
+export type ContactListRow =
+  | { kind: 'group'; key: string; group: RosterGroup; collapsed: boolean }
+  | { kind: 'contact'; key: string; contact: ContactView };
+
+/**
+ * The rows of the contact list, in order: each group's heading followed by its contacts, those
+ * of a collapsed group left out. Without headings (see `showsGroupHeadings`), the contacts
+ * alone, and nothing can be collapsed.
+ */
+export function contactRows(
+  groups: readonly RosterGroup[],
+  collapsed: ReadonlySet<string>,
+): ContactListRow[] {
+  const headings = showsGroupHeadings(groups);
+  const rows: ContactListRow[] = [];
+  for (const group of groups) {
+    const isCollapsed = headings && collapsed.has(group.name);
+    if (headings) {
+      rows.push({ kind: 'group', key: `group\u0000${group.name}`, group, collapsed: isCollapsed });
+    }
+    if (isCollapsed) continue;
+    for (const contact of group.contacts) {
+      rows.push({
+        kind: 'contact',
+        key: `contact\u0000${group.name}\u0000${contact.account_id}\u0000${contact.jid}`,
+        contact,
+      });
+    }
+  }
+  return rows;
+}
+
 /** Splits the comma-separated groups field: trimmed, no empty names, no duplicates. */
 export function parseGroups(input: string): string[] {
   const names = input
