@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "load_messages",
     "send_message",
     "mark_read",
+    "retry_message",
     "set_presence",
     "add_contact",
     "remove_contact",

@@ -183,6 +183,14 @@ pub async fn mark_read(engine: State<'_, Engine>, account_id: i64, peer: String)
     Ok(engine.mark_read(account_id, &peer).await?)
 }
 
+/// Sends one of our failed messages again (it returns to the outbox as pending).
+///
+/// Errors: `not_found` when `id` is not a failed message of ours on this account.
+#[tauri::command]
+pub async fn retry_message(engine: State<'_, Engine>, account_id: i64, id: i64) -> Result<()> {
+    Ok(engine.retry_message(account_id, id).await?)
+}
+
 /// Sets our own presence on an account (RFC 6121 §4.2).
 #[tauri::command]
 pub async fn set_presence(

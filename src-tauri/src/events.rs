@@ -40,6 +40,8 @@ pub async fn forward(app: AppHandle, engine: Engine) {
 
 async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     let mut messages: BTreeMap<(i64, String), BTreeSet<i64>> = BTreeMap::new();
+    // Ids that arrived live from someone else: only these may notify (not history or carbons).
+    let mut live_ids: HashSet<i64> = HashSet::new();
     let mut rosters: HashSet<i64> = HashSet::new();
     let mut conversations = false;
     for ev in batch {
@@ -58,7 +60,11 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 account_id,
                 peer,
                 ids,
+                live,
             } => {
+                if live {
+                    live_ids.extend(ids.iter().copied());
+                }
                 messages.entry((account_id, peer)).or_default().extend(ids);
                 conversations = true;
             }
@@ -82,7 +88,12 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
             .await
             .unwrap_or(false);
         if !muted {
-            notify_incoming(app, &rows);
+            let live: Vec<MessageView> = rows
+                .iter()
+                .filter(|m| live_ids.contains(&m.id))
+                .cloned()
+                .collect();
+            notify_incoming(app, &live);
         }
         let _ = app.emit(
             "linnet://messages",

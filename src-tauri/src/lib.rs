@@ -98,6 +98,7 @@ pub fn run() {
             commands::load_messages,
             commands::send_message,
             commands::mark_read,
+            commands::retry_message,
             commands::set_muted,
             commands::open_link,
             commands::set_presence,

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     ServerError,
     /// A link was not a URL Linnet opens (only http, https, mailto and xmpp).
     InvalidUrl,
+    /// The message (or other item) named does not exist or is not in the state asked for.
+    NotFound,
     /// A bug or a store failure.
     Internal,
 }
@@ -68,6 +70,9 @@ pub enum EngineError {
     /// Migration failure.
     #[error("store migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The item named does not exist or is not in the state the call needs.
+    #[error("not found: {0}")]
+    NotFound(String),
     /// Credential storage failure (keyring).
     #[error("credential store: {0}")]
     Credentials(String),
@@ -83,6 +88,7 @@ impl EngineError {
             Self::PasswordMissing(_) => ErrorCode::PasswordMissing,
             Self::NotConnected => ErrorCode::NotConnected,
             Self::Server(_) => ErrorCode::ServerError,
+            Self::NotFound(_) => ErrorCode::NotFound,
             Self::Store(_) | Self::Migrate(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,
         }

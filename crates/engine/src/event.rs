@@ -65,6 +65,9 @@ pub enum EngineEvent {
         peer: String,
         /// Row ids of the new or changed messages.
         ids: Vec<i64>,
+        /// New messages that just arrived live from someone else (may notify); false for
+        /// history (XEP-0313), carbons (XEP-0280), our own messages and state changes.
+        live: bool,
     },
     /// Conversation settings changed (e.g. muted); reload the conversation list.
     ConversationsChanged,

@@ -397,6 +397,7 @@ impl Engine {
             at: now_ms(),
             state: "pending",
             read: true,
+            markable: false,
         };
         let row = self
             .inner
@@ -408,6 +409,7 @@ impl Engine {
             account_id,
             peer,
             ids: vec![row.id],
+            live: false,
         });
         // Offline is fine: the outbox is sent on the next session start.
         let _ = self
@@ -452,10 +454,52 @@ impl Engine {
         Ok(())
     }
 
-    /// Marks a conversation read.
+    /// Marks a conversation read: the user has it on screen. When something was unread and
+    /// the partner asked for chat markers, a `<displayed/>` for their newest markable message
+    /// is sent (XEP-0333 §3) if the account is online.
+    ///
+    /// Errors: [`EngineError::InvalidJid`] for a bad `peer`, store errors.
     pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
-        let peer = parse_bare_jid(peer)?.to_string();
-        self.inner.store.mark_read(account_id, &peer).await
+        let bare = parse_bare_jid(peer)?;
+        let peer = bare.to_string();
+        if self.inner.store.mark_read(account_id, &peer).await? == 0 {
+            return Ok(());
+        }
+        if let Some(id) = self.inner.store.last_markable(account_id, &peer).await? {
+            let marker = features::chat::displayed_marker(Jid::from(bare), id);
+            // Offline: the marker is simply not sent (it is not worth an outbox entry).
+            let _ = self
+                .send_command(account_id, Command::Send(Box::new(marker.into())))
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Sends one of our failed messages again: it goes back to the outbox as `pending` (same
+    /// origin-id, XEP-0359) and out when the account is online.
+    ///
+    /// Errors: [`EngineError::NotFound`] when `message_id` is not a failed message of ours on
+    /// this account; store errors.
+    pub async fn retry_message(&self, account_id: i64, message_id: i64) -> Result<(), EngineError> {
+        let row = match self.inner.store.message(message_id).await? {
+            Some(row) if row.account_id == account_id => row,
+            _ => return Err(EngineError::NotFound(format!("message {message_id}"))),
+        };
+        let Some(row) = self.inner.store.requeue_failed(row.id).await? else {
+            return Err(EngineError::NotFound(format!(
+                "failed message {message_id}"
+            )));
+        };
+        self.emit(EngineEvent::MessagesChanged {
+            account_id,
+            peer: row.peer.clone(),
+            ids: vec![row.id],
+            live: false,
+        });
+        let _ = self
+            .send_command(account_id, Command::SendMessage(row.id))
+            .await;
+        Ok(())
     }
 
     /// Adds or updates a contact (roster set, RFC 6121 §2.3) and asks for their presence

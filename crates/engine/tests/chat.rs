@@ -90,7 +90,7 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
             .unwrap()
             .unwrap()
             .state
-            == "sent"
+            == "delivered"
         {
             break;
         }
@@ -104,7 +104,8 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
             .unwrap()
             .unwrap()
             .state,
-        "sent"
+        "delivered",
+        "acked by the server (sent), then bob's client sent a receipt (XEP-0184)"
     );
 
     let conversations = engine.conversations().await.unwrap();

@@ -7,6 +7,10 @@
 //! `scripts/test.sh`). When it is missing, [`Server::start`] fails with that reason: tests that
 //! need the server never skip silently.
 
+pub mod proxy;
+
+pub use proxy::FaultProxy;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -363,6 +367,23 @@ impl Peer {
                     return Err(HarnessError::Timeout(timeout, what.to_owned()))
                 }
                 Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Every event matching `pred` that arrives within `window` (for counting: "exactly once").
+    pub async fn collect(&mut self, window: Duration, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return seen;
+            }
+            match self.proc.next_event(left).await {
+                Ok(ev) if pred(&ev) => seen.push(ev),
+                Ok(_) => {}
+                Err(_) => return seen,
             }
         }
     }

@@ -22,9 +22,11 @@ import time
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream import ET, tostring
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
-from .peer_events import (describe_failure, message_event, presence_event,
-                          receipt_event, roster_items)
+from .peer_events import (describe_failure, marker_event, message_event,
+                          presence_event, receipt_event, roster_items)
 
 log = logging.getLogger("linnet_harness.peer")
 
@@ -126,6 +128,11 @@ class Peer:
         on("presence", self._on_presence)
         on("roster_update", self._on_roster_update)
         on("receipt_received", lambda m: self._emit(receipt_event(m)))
+        # slixmpp's "message" event needs a <body/>; chat markers (XEP-0333) come without.
+        c.register_handler(Callback(
+            "LinnetMarker",
+            MatchXPath("{jabber:client}message/{urn:xmpp:chat-markers:0}displayed"),
+            lambda m: self._emit(marker_event(m))))
         return c
 
     # -- slixmpp event handlers (run on the peer's loop) -----------------------

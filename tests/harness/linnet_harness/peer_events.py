@@ -8,6 +8,7 @@ import ssl
 
 RECEIPTS_NS = "urn:xmpp:receipts"
 SID_NS = "urn:xmpp:sid:0"
+MARKERS_NS = "urn:xmpp:chat-markers:0"
 
 
 def _child_attr(stanza, tag, ns, attr="id"):
@@ -24,10 +25,17 @@ def message_event(msg):
         "origin_id": _child_attr(msg, "origin-id", SID_NS),
         "stanza_id": _child_attr(msg, "stanza-id", SID_NS),
         "receipt_request": msg.xml.find(f"{{{RECEIPTS_NS}}}request") is not None,
+        "markable": msg.xml.find(f"{{{MARKERS_NS}}}markable") is not None,
     }
     if msg["type"] == "error":
         ev["error"] = msg["error"]["condition"] or None
     return ev
+
+
+def marker_event(msg):
+    """{"event":"marker","from","displayed":ID} for an XEP-0333 <displayed/>."""
+    return {"event": "marker", "from": str(msg["from"]),
+            "displayed": _child_attr(msg, "displayed", MARKERS_NS)}
 
 
 def presence_event(pres):

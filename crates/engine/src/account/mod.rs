@@ -5,7 +5,7 @@
 pub mod connector;
 mod reconnect;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -84,6 +84,9 @@ struct Actor {
     online: bool,
     /// Outgoing messages to send with ack tracking: (stanza, row id, peer).
     tracked: Vec<(Stanza, i64, String)>,
+    /// Row ids of outbox messages handed to the stream and not yet acknowledged or dropped by
+    /// it; the stream retransmits those itself after a resumption (XEP-0198 §5).
+    in_flight: Arc<Mutex<HashSet<i64>>>,
     own_presence: (Show, Option<String>),
 }
 
@@ -107,6 +110,8 @@ impl Actor {
             presence: setup.presence,
             out: Vec::new(),
             pending_iq: HashMap::new(),
+            archive: None,
+            catch_up_done: false,
         };
         Self {
             session,
@@ -115,6 +120,7 @@ impl Actor {
             attempts,
             online: false,
             tracked: Vec::new(),
+            in_flight: Arc::default(),
             own_presence: (Show::Available, None),
         }
     }
@@ -173,6 +179,9 @@ impl Actor {
                     }
                 },
             }
+            if std::mem::take(&mut self.session.catch_up_done) && self.online {
+                self.queue_outbox().await;
+            }
             if let Some(s) = stream.as_ref() {
                 self.flush(s).await;
             } else {
@@ -196,19 +205,29 @@ impl Actor {
             let _token = stream.send(Box::new(stanza)).await;
         }
         for (stanza, row_id, peer) in std::mem::take(&mut self.tracked) {
+            if let Ok(mut in_flight) = self.in_flight.lock() {
+                in_flight.insert(row_id);
+            }
             let mut token = stream.send(Box::new(stanza)).await;
             let store = self.session.store.clone();
             let events = self.session.events.clone();
             let account_id = self.session.account_id;
+            let in_flight = self.in_flight.clone();
             tokio::spawn(async move {
-                if let Some(StanzaState::Acked { .. }) = token.wait_for(StanzaStage::Acked).await {
-                    if store.set_message_state(row_id, "sent", None).await.is_ok() {
-                        let _ = events.send(EngineEvent::MessagesChanged {
-                            account_id,
-                            peer,
-                            ids: vec![row_id],
-                        });
-                    }
+                let acked = matches!(
+                    token.wait_for(StanzaStage::Acked).await,
+                    Some(StanzaState::Acked { .. })
+                );
+                if acked && store.mark_sent(row_id).await.unwrap_or(false) {
+                    let _ = events.send(EngineEvent::MessagesChanged {
+                        account_id,
+                        peer,
+                        ids: vec![row_id],
+                        live: false,
+                    });
+                }
+                if let Ok(mut in_flight) = in_flight.lock() {
+                    in_flight.remove(&row_id);
                 }
             });
         }
@@ -253,6 +272,9 @@ impl Actor {
             StreamEvent::Stream(Lifecycle::Resumed) => {
                 self.online = true;
                 self.set_state(ConnectionState::Online);
+                // The stream retransmits what it had in flight; what was written while we
+                // were suspended goes now.
+                self.queue_outbox().await;
             }
             StreamEvent::Stream(Lifecycle::Suspended) => {
                 self.online = false;
@@ -264,28 +286,23 @@ impl Actor {
         }
     }
 
-    /// A new session (not a resumption): announce presence, fetch the roster, resend the
-    /// outbox, surface stored subscription requests.
+    /// A new session (not a resumption): fetch the roster, enable carbons (XEP-0280),
+    /// announce presence, catch up from the archive (XEP-0313) and then send the outbox,
+    /// surface stored subscription requests.
     async fn on_session_start(&mut self) {
         self.session.presence.clear_account(self.session.account_id);
         self.session.request_roster().await;
+        self.session.out.push(
+            tokio_xmpp::parsers::iq::Iq::from_set(
+                crate::features::new_id(),
+                tokio_xmpp::parsers::carbons::Enable,
+            )
+            .into(),
+        );
         self.session.out.push(self.presence_stanza().into());
-        match self
-            .session
-            .store
-            .pending_messages(self.session.account_id)
-            .await
-        {
-            Ok(rows) => {
-                for row in rows {
-                    self.queue_message_send(row.id).await;
-                }
-            }
-            Err(e) => tracing::warn!(
-                account = self.session.account_id,
-                "reading the outbox failed: {e}"
-            ),
-        }
+        // The outbox follows when the catch-up ends (`catch_up_done`), so a message the
+        // server already archived before a crash is recognised and not sent twice.
+        self.session.start_catch_up().await;
         if let Ok(requests) = self
             .session
             .store
@@ -298,6 +315,29 @@ impl Actor {
                     jid: r.jid,
                 });
             }
+        }
+    }
+
+    /// Queues every outbox message the stream does not already carry.
+    async fn queue_outbox(&mut self) {
+        match self
+            .session
+            .store
+            .pending_messages(self.session.account_id)
+            .await
+        {
+            Ok(rows) => {
+                let in_flight = self.in_flight.lock().map(|s| s.clone()).unwrap_or_default();
+                for row in rows {
+                    if !in_flight.contains(&row.id) {
+                        self.queue_message_send(row.id).await;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(
+                account = self.session.account_id,
+                "reading the outbox failed: {e}"
+            ),
         }
     }
 
@@ -318,7 +358,8 @@ impl Actor {
     async fn on_command(&mut self, command: Command) {
         match command {
             Command::SendMessage(id) => {
-                if self.online {
+                let in_flight = self.in_flight.lock().is_ok_and(|s| s.contains(&id));
+                if self.online && !in_flight && !self.session.catching_up() {
                     self.queue_message_send(id).await;
                 }
             }
@@ -369,6 +410,7 @@ impl Actor {
                 account_id: self.session.account_id,
                 peer: row.peer,
                 ids: vec![row_id],
+                live: false,
             });
             return;
         };

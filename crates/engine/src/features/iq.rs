@@ -22,6 +22,9 @@ pub const FEATURES: &[&str] = &[
     ns::VERSION,
     ns::CAPS,
     ns::RECEIPTS,
+    ns::CARBONS,
+    ns::DISPLAYED_MARKERS,
+    ns::MAM,
     "urn:xmpp:sid:0",
 ];
 
@@ -52,6 +55,7 @@ impl Session {
                 Some(IqPurpose::RosterSet(done)) => {
                     let _ = done.send(Ok(()));
                 }
+                Some(IqPurpose::ArchivePage) => self.on_archive_fin(payload).await,
                 None => tracing::debug!(account = self.account_id, "result for unknown iq {id}"),
             },
             Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
@@ -60,6 +64,9 @@ impl Session {
                         "{:?}",
                         error.defined_condition
                     ))));
+                }
+                Some(IqPurpose::ArchivePage) => {
+                    self.on_archive_error(&format!("{:?}", error.defined_condition))
                 }
                 Some(IqPurpose::RosterGet) => tracing::warn!(
                     account = self.account_id,

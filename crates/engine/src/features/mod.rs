@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod iq;
+pub mod mam;
 pub mod presence;
 pub mod roster;
 
@@ -26,6 +27,8 @@ pub(crate) enum IqPurpose {
     RosterGet,
     /// A roster set on the user's behalf; the caller waits for the outcome.
     RosterSet(oneshot::Sender<Result<(), EngineError>>),
+    /// A page of our archive catch-up (XEP-0313).
+    ArchivePage,
 }
 
 /// Per-account protocol state shared by the feature modules while a session runs.
@@ -42,12 +45,22 @@ pub(crate) struct Session {
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.
     pub pending_iq: HashMap<String, IqPurpose>,
+    /// The archive catch-up query in flight (XEP-0313), see [`mam`].
+    pub archive: Option<mam::ArchiveQuery>,
+    /// Set when the catch-up has ended; the account actor then sends the outbox and clears it.
+    pub catch_up_done: bool,
 }
 
 impl Session {
     pub(crate) fn emit(&self, event: EngineEvent) {
         // No receiver is not an error: the shell may not listen yet.
         let _ = self.events.send(event);
+    }
+
+    /// Whether `jid` is our own bare JID (no resource): the sender the server uses for what
+    /// it says on our account's behalf (carbons, XEP-0280 §11; our archive, XEP-0313 §4.2).
+    pub(crate) fn is_own_bare(&self, jid: &tokio_xmpp::parsers::jid::Jid) -> bool {
+        jid.resource().is_none() && jid.to_bare() == self.jid
     }
 
     /// Dispatches one inbound stanza to its feature module.

@@ -32,6 +32,8 @@ pub struct MessageRow {
     pub error: Option<String>,
     /// The user has seen it.
     pub read: bool,
+    /// The sender asked for chat markers (XEP-0333 `<markable/>`).
+    pub markable: bool,
 }
 
 /// A message to insert.
@@ -57,10 +59,12 @@ pub struct NewMessage<'a> {
     pub state: &'a str,
     /// Counts as already read (our own messages).
     pub read: bool,
+    /// The sender asked for chat markers (XEP-0333 `<markable/>`).
+    pub markable: bool,
 }
 
 const COLUMNS: &str =
-    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read";
+    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable";
 
 /// A conversation summary: partner, last message, unread count.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -86,9 +90,176 @@ impl Store {
         &self,
         m: &NewMessage<'_>,
     ) -> Result<Option<MessageRow>, EngineError> {
+        insert_one(self.pool(), m).await
+    }
+
+    /// Stores one page of archived or forwarded messages (XEP-0313 / XEP-0280) in one
+    /// transaction: each is inserted unless a copy with the same stanza-id or origin-id is
+    /// stored; an archived copy of one of our own messages still in the outbox marks it `sent`
+    /// (the server has it, so it must not be sent again) and records its stanza-id. When
+    /// `archive` is given as `(name, last_id)`, the catch-up position is saved in the same
+    /// transaction. Returns `(peer, row id)` of every new or changed row, in page order.
+    pub async fn store_page(
+        &self,
+        account_id: i64,
+        page: &[NewMessage<'_>],
+        archive: Option<(&str, &str)>,
+    ) -> Result<Vec<(String, i64)>, EngineError> {
+        let mut tx = self.pool().begin().await?;
+        let mut changed = Vec::new();
+        for m in page {
+            if let Some(row) = insert_one(&mut *tx, m).await? {
+                changed.push((row.peer, row.id));
+                continue;
+            }
+            if let (true, Some(origin_id)) = (m.outgoing, m.origin_id) {
+                let reconciled: Option<i64> = sqlx::query_scalar(
+                    "UPDATE messages SET state = 'sent', error = NULL,
+                            stanza_id = COALESCE(stanza_id, ?)
+                     WHERE account_id = ? AND peer = ? AND outgoing = 1 AND origin_id = ?
+                       AND state IN ('pending', 'failed')
+                     RETURNING id",
+                )
+                .bind(m.stanza_id)
+                .bind(m.account_id)
+                .bind(m.peer)
+                .bind(origin_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = reconciled {
+                    changed.push((m.peer.to_owned(), id));
+                }
+            }
+        }
+        if let Some((archive, last_id)) = archive {
+            sqlx::query(
+                "INSERT INTO archive_sync (account_id, archive, last_id) VALUES (?, ?, ?)
+                 ON CONFLICT (account_id, archive) DO UPDATE SET last_id = excluded.last_id",
+            )
+            .bind(account_id)
+            .bind(archive)
+            .bind(last_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// The newest archive id (XEP-0313 stanza-id) stored from `archive` (`""` = the account's
+    /// own archive), or `None` before the first catch-up.
+    pub async fn archive_last_id(
+        &self,
+        account_id: i64,
+        archive: &str,
+    ) -> Result<Option<String>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT last_id FROM archive_sync WHERE account_id = ? AND archive = ?",
+        )
+        .bind(account_id)
+        .bind(archive)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// A receipt (XEP-0184) for our message with stanza id `message_id` sent to `peer`:
+    /// `pending`/`sent` become `delivered` (a later `displayed` is kept). Returns the row id
+    /// when the state changed.
+    pub async fn mark_delivered(
+        &self,
+        account_id: i64,
+        peer: &str,
+        message_id: &str,
+    ) -> Result<Option<i64>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE messages SET state = 'delivered', error = NULL
+             WHERE account_id = ? AND peer = ? AND outgoing = 1 AND message_id = ?
+               AND state IN ('pending', 'sent', 'failed')
+             RETURNING id",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(message_id)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .next())
+    }
+
+    /// A displayed marker (XEP-0333 §3) for our message `message_id` to `peer`: that message
+    /// and our earlier ones in the conversation that reached the server become `displayed`.
+    /// Returns the changed row ids.
+    pub async fn mark_displayed(
+        &self,
+        account_id: i64,
+        peer: &str,
+        message_id: &str,
+    ) -> Result<Vec<i64>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "UPDATE messages SET state = 'displayed', error = NULL
+             WHERE account_id = ? AND peer = ? AND outgoing = 1
+               AND id <= (SELECT MAX(id) FROM messages
+                          WHERE account_id = ? AND peer = ? AND outgoing = 1 AND message_id = ?)
+               AND (state IN ('sent', 'delivered') OR message_id = ?)
+               AND state <> 'displayed'
+             RETURNING id",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(account_id)
+        .bind(peer)
+        .bind(message_id)
+        .bind(message_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The stanza id of the newest message from `peer` that asked for chat markers
+    /// (XEP-0333), the one a `<displayed/>` names.
+    pub async fn last_markable(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Option<String>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT message_id FROM messages
+             WHERE account_id = ? AND peer = ? AND outgoing = 0 AND markable = 1
+               AND message_id IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Puts one of our failed messages back in the outbox (`pending`, error cleared). Returns
+    /// the row when it was failed; `None` when it is not ours or not failed.
+    pub async fn requeue_failed(&self, id: i64) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!(
-            "INSERT INTO messages (account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "UPDATE messages SET state = 'pending', error = NULL
+             WHERE id = ? AND outgoing = 1 AND state = 'failed'
+             RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` of one message on a pool or inside a transaction.
+async fn insert_one<'e, E>(
+    executor: E,
+    m: &NewMessage<'_>,
+) -> Result<Option<MessageRow>, EngineError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    {
+        let sql = format!(
+            "INSERT INTO messages (account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO NOTHING
              RETURNING {COLUMNS}"
         );
@@ -103,10 +274,13 @@ impl Store {
             .bind(m.at)
             .bind(m.state)
             .bind(m.read)
-            .fetch_optional(self.pool())
+            .bind(m.markable)
+            .fetch_optional(executor)
             .await?)
     }
+}
 
+impl Store {
     /// One message by row id.
     pub async fn message(&self, id: i64) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = ?");
@@ -155,6 +329,17 @@ impl Store {
         Ok(())
     }
 
+    /// Our server acknowledged the message (XEP-0198): `pending` becomes `sent`; a receipt or
+    /// marker that arrived first is kept. Returns whether the state changed.
+    pub async fn mark_sent(&self, id: i64) -> Result<bool, EngineError> {
+        let done =
+            sqlx::query("UPDATE messages SET state = 'sent' WHERE id = ? AND state = 'pending'")
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Finds our outgoing message by the stanza `id` we sent it with (for error stanzas and
     /// receipts). Returns its row id.
     pub async fn outgoing_by_message_id(
@@ -193,14 +378,16 @@ impl Store {
         )
     }
 
-    /// Marks every message of a conversation read.
-    pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
-        sqlx::query("UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND read = 0")
-            .bind(account_id)
-            .bind(peer)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Marks every message of a conversation read. Returns how many were unread.
+    pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<u64, EngineError> {
+        let done = sqlx::query(
+            "UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND read = 0",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Conversations of every account, most recent activity first.

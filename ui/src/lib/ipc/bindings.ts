@@ -59,6 +59,7 @@ export const ERROR_CODES = [
   'not_connected',
   'server_error',
   'invalid_url',
+  'not_found',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -103,6 +104,11 @@ export interface Commands {
     result: MessageView[];
   };
   send_message: { args: { accountId: number; to: string; body: string }; result: MessageView };
+  /**
+   * Sends a `failed` outgoing message again: the row goes back to `pending`, and
+   * `linnet://messages` carries that and every later state.
+   */
+  retry_message: { args: { accountId: number; id: number }; result: null };
   mark_read: { args: { accountId: number; peer: string }; result: null };
   /** Mutes or unmutes one conversation's notifications; then `linnet://conversations`. */
   set_muted: { args: { accountId: number; peer: string; muted: boolean }; result: null };

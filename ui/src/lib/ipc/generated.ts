@@ -4,7 +4,7 @@
 /**
  * Stable, machine-readable error codes shared with the UI (never branch on English text).
  */
-export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "internal";
+export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "internal";
 
 /**
  * An error returned by a command.

@@ -31,6 +31,8 @@ export function errorAdvice(code: ErrorCode): string {
       return 'The server refused the request.';
     case 'invalid_url':
       return 'Linnet opens only web (http, https), mail (mailto) and XMPP links.';
+    case 'not_found':
+      return 'That item no longer exists or has changed (for example, the message was already resent). Reload and try again.';
     case 'internal':
       return 'Something went wrong inside Linnet. Try again; if it keeps happening, please report it.';
   }
@@ -80,6 +82,8 @@ function errorLabel(code: ErrorCode): string {
       return 'Server refused';
     case 'invalid_url':
       return 'Invalid link';
+    case 'not_found':
+      return 'Not found';
     case 'internal':
       return 'Internal error';
   }
