@@ -113,6 +113,19 @@ export class FakeBackend {
         this.messages.push(message);
         return message;
       }
+      case 'retry_message': {
+        // Like the real backend: the row goes back to pending, reported as an event.
+        const known = this.messages.find((m) => m.account_id === a['accountId'] && m.id === a['id']);
+        if (!known) throw { code: 'internal', message: 'no such message' };
+        const pending: MessageView = { ...known, state: 'pending', error: null };
+        this.messages = this.messages.map((m) => (m === known ? pending : m));
+        void this.emit('linnet://messages', {
+          account_id: pending.account_id,
+          peer: pending.peer,
+          messages: [pending],
+        });
+        return null;
+      }
       case 'add_contact': {
         const accountId = a['accountId'] as number;
         const jid = a['jid'] as string;

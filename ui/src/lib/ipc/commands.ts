@@ -79,6 +79,11 @@ export function sendMessage(accountId: number, to: string, body: string): Promis
   return call('send_message', { accountId, to, body });
 }
 
+/** Sends the failed outgoing message `id` again; its new states arrive as `linnet://messages`. */
+export async function retryMessage(accountId: number, id: number): Promise<void> {
+  await call('retry_message', { accountId, id });
+}
+
 export async function markRead(accountId: number, peer: string): Promise<void> {
   await call('mark_read', { accountId, peer });
 }

@@ -115,6 +115,14 @@ export class MessagesStore {
     return message;
   }
 
+  /**
+   * Sends a failed outgoing message again. Nothing changes here: the backend moves the row back
+   * to `pending` and reports it, and what follows, as `linnet://messages` (see `merge`).
+   */
+  async retry(accountId: number, id: number): Promise<void> {
+    await ipc.retryMessage(accountId, id);
+  }
+
   forget(accountId: number): void {
     const prefix = chatKey(accountId, '');
     for (const key of [...this.#timelines.keys()]) {
