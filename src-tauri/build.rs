@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "send_message",
     "mark_read",
     "retry_message",
+    "fetch_history",
     "set_presence",
     "add_contact",
     "remove_contact",

@@ -8,8 +8,9 @@ use ts_rs::{Config, TS};
 
 use crate::error::IpcError;
 use crate::views::{
-    AccountStateEvent, AddAccountRequest, ConversationView, MessageState, MessageView,
-    MessagesEvent, OpenConversationEvent, ReloadEvent, RosterEvent, SubscriptionRequestView,
+    AccountStateEvent, AddAccountRequest, ConversationView, HistoryPageView, MessageState,
+    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RosterEvent,
+    SubscriptionRequestView,
 };
 use linnet_engine::{
     AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, PresenceInfo, Show,
@@ -48,6 +49,7 @@ pub fn typescript() -> String {
     declare::<ConversationView>(&cfg, &mut out);
     declare::<MessageState>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
+    declare::<HistoryPageView>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);
     declare::<MessagesEvent>(&cfg, &mut out);
     declare::<RosterEvent>(&cfg, &mut out);

@@ -9,7 +9,9 @@ use tauri_plugin_opener::OpenerExt;
 use crate::credentials::Credentials;
 use crate::error::IpcError;
 use crate::events::ActiveConversation;
-use crate::views::{AddAccountRequest, ConversationView, MessageView, SubscriptionRequestView};
+use crate::views::{
+    AddAccountRequest, ConversationView, HistoryPageView, MessageView, SubscriptionRequestView,
+};
 
 type Result<T> = std::result::Result<T, IpcError>;
 
@@ -114,6 +116,20 @@ pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<Convers
         .into_iter()
         .map(Into::into)
         .collect())
+}
+
+/// Fetches older messages of a conversation from the server's archive (XEP-0313) when the
+/// user scrolls past what is stored; they arrive as a `linnet://messages` event too.
+///
+/// Errors: `not_connected` when the account is offline, `server_error` when the server has
+/// no archive or refuses.
+#[tauri::command]
+pub async fn fetch_history(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+) -> Result<HistoryPageView> {
+    Ok(engine.fetch_history(account_id, &peer).await?.into())
 }
 
 /// A page of history older than `before`.

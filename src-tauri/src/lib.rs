@@ -99,6 +99,7 @@ pub fn run() {
             commands::send_message,
             commands::mark_read,
             commands::retry_message,
+            commands::fetch_history,
             commands::set_muted,
             commands::open_link,
             commands::set_presence,

@@ -59,6 +59,24 @@ impl MessageState {
     }
 }
 
+/// What `fetch_history` found in the server's archive (XEP-0313).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct HistoryPageView {
+    /// Older messages newly stored (they also arrive as a `linnet://messages` event).
+    pub stored: u32,
+    /// The archive holds nothing older: stop asking.
+    pub complete: bool,
+}
+
+impl From<linnet_engine::HistoryPage> for HistoryPageView {
+    fn from(p: linnet_engine::HistoryPage) -> Self {
+        Self {
+            stored: u32::try_from(p.stored).unwrap_or(u32::MAX),
+            complete: p.complete,
+        }
+    }
+}
+
 /// One message.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MessageView {

@@ -21,6 +21,7 @@ use tokio_xmpp::parsers::presence::Presence;
 pub use account::connector::{fingerprint, TrustRoots};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ConnectionState, EngineEvent};
+pub use features::mam::HistoryPage;
 pub use features::presence::{PresenceInfo, Show};
 pub use store::{
     ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow,
@@ -431,6 +432,32 @@ impl Engine {
             .store
             .messages(account_id, &peer, before, limit.min(500))
             .await
+    }
+
+    /// Fetches the page of older messages of one conversation from our archive (XEP-0313,
+    /// `with` = `peer`, before the oldest archived message we hold) and stores it; the rows
+    /// are announced as `MessagesChanged` like any others. Call it when the user scrolls past
+    /// what [`Self::messages`] returns.
+    ///
+    /// Errors: [`EngineError::InvalidJid`], [`EngineError::NotConnected`] when the account is
+    /// offline, [`EngineError::Server`] when the server refuses or has no archive (30 s timeout).
+    pub async fn fetch_history(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<HistoryPage, EngineError> {
+        let peer = parse_bare_jid(peer)?;
+        self.inner.store.account(account_id).await?;
+        let (reply, answer) = oneshot::channel();
+        self.send_command(account_id, Command::FetchHistory(Jid::from(peer), reply))
+            .await?;
+        match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(_)) => Err(EngineError::NotConnected),
+            Err(_) => Err(EngineError::Server(
+                "the server did not answer the history request within 30 s".into(),
+            )),
+        }
     }
 
     /// Conversations by last activity.

@@ -383,6 +383,8 @@ async fn our_other_clients_messages_appear_as_ours_live_and_after_catch_up() {
     assert!(row.outgoing, "shown as ours");
     engine1.shutdown().await;
     drop(engine1);
+    // Servers stamp archived messages in whole seconds; a person writes the next one later.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
 
     // While Linnet is closed the phone writes again; the archive (XEP-0313) has it.
     phone
@@ -633,6 +635,81 @@ async fn a_killed_app_delivers_its_last_message_exactly_once() {
         .await;
     assert!(again.is_empty(), "not delivered a second time: {again:?}");
 
+    peer.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_history_comes_from_the_archive_page_by_page_in_order() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    // Alice's phone is online, so bob's 120 messages are delivered there and archived; the
+    // new Linnet install has none of them.
+    let phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let mut peer = server.peer("bob", "bob-pw", false).await.unwrap();
+    peer.burst(&alice, 120, "archived ").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("history")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    // The first catch-up of an account brings only the newest page.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let first = loop {
+        let n = engine
+            .store()
+            .count_messages(account.id, &bob)
+            .await
+            .unwrap();
+        if n > 0 || tokio::time::Instant::now() > deadline {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            break engine
+                .store()
+                .count_messages(account.id, &bob)
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        first > 0 && first < 120,
+        "the newest page only, got {first} messages"
+    );
+
+    // Scrolling back: page after page until the archive says complete.
+    let mut pages = 0;
+    loop {
+        let page = engine.fetch_history(account.id, &bob).await.unwrap();
+        pages += 1;
+        assert!(pages < 20, "history paging never completes");
+        if page.complete || page.stored == 0 {
+            break;
+        }
+    }
+    let rows = engine.messages(account.id, &bob, None, 500).await.unwrap();
+    let bodies: Vec<String> = rows.iter().map(|r| r.body.clone()).collect();
+    eprintln!(
+        "DEBUG {:?}",
+        rows.iter()
+            .map(|r| (r.id, r.at, r.body.clone()))
+            .collect::<Vec<_>>()
+    );
+    let expected: Vec<String> = (0..120).map(|i| format!("archived {i}")).collect();
+    assert_eq!(bodies, expected, "all 120 once, oldest first");
+    assert!(rows.iter().all(|r| !r.outgoing && r.stanza_id.is_some()));
+    // Nothing older: asking again stores nothing.
+    let again = engine.fetch_history(account.id, &bob).await.unwrap();
+    assert_eq!(again.stored, 0);
+
+    phone.close().await;
     peer.close().await;
     engine.shutdown().await;
     server.shutdown().await;

@@ -12,6 +12,7 @@ import type {
   ConversationView,
   EventName,
   Events,
+  HistoryPageView,
   MessageView,
   SubscriptionRequestView,
 } from '../lib/ipc';
@@ -32,6 +33,12 @@ export class FakeBackend {
   requests: SubscriptionRequestView[] = [];
   /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
   paged = false;
+  /**
+   * Messages only in the server's archive (XEP-0313), older than the stored ones: `fetch_history`
+   * moves the newest `archivePage` of a chat into `messages` and reports them as an event.
+   */
+  archive: MessageView[] = [];
+  archivePage = 50;
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -99,6 +106,8 @@ export class FakeBackend {
         return this.conversations;
       case 'load_messages':
         return this.#page(a);
+      case 'fetch_history':
+        return this.fetchHistory(a);
       case 'send_message': {
         const message: MessageView = {
           id: this.#nextId++,
@@ -172,6 +181,25 @@ export class FakeBackend {
         return null;
     }
     throw new Error(`fake backend: unknown command ${command}`);
+  }
+
+  /**
+   * The `fetch_history` answer: stores the next archive page of the chat and emits it, as the
+   * real backend does (public for overrides that delay or fail it first).
+   */
+  fetchHistory(a: Record<string, unknown>): HistoryPageView {
+    const accountId = a['accountId'] as number;
+    const peer = a['peer'] as string;
+    const archived = this.archive
+      .filter((m) => m.account_id === accountId && m.peer === peer)
+      .sort((x, y) => x.at - y.at || x.id - y.id);
+    const fetched = archived.slice(-this.archivePage);
+    this.archive = this.archive.filter((m) => !fetched.includes(m));
+    this.messages.push(...fetched);
+    if (fetched.length > 0) {
+      void this.emit('linnet://messages', { account_id: accountId, peer, messages: fetched });
+    }
+    return { stored: fetched.length, complete: fetched.length === archived.length };
   }
 
   /**

@@ -41,6 +41,11 @@ pub(crate) enum Command {
         tokio_xmpp::parsers::roster::Roster,
         oneshot::Sender<Result<(), EngineError>>,
     ),
+    /// Fetch older history of one conversation from our archive (XEP-0313).
+    FetchHistory(
+        Jid,
+        oneshot::Sender<Result<crate::features::mam::HistoryPage, EngineError>>,
+    ),
     /// Change our own presence.
     SetPresence { show: Show, status: Option<String> },
     /// Close the stream and stop.
@@ -110,7 +115,8 @@ impl Actor {
             presence: setup.presence,
             out: Vec::new(),
             pending_iq: HashMap::new(),
-            archive: None,
+            archive: HashMap::new(),
+            page_writer: None,
             catch_up_done: false,
         };
         Self {
@@ -291,6 +297,9 @@ impl Actor {
     /// surface stored subscription requests.
     async fn on_session_start(&mut self) {
         self.session.presence.clear_account(self.session.account_id);
+        // A fresh page writer: one that stopped on a store error must not block this session.
+        self.session.page_writer = None;
+        self.session.archive.clear();
         self.session.request_roster().await;
         self.session.out.push(
             tokio_xmpp::parsers::iq::Iq::from_set(
@@ -380,6 +389,13 @@ impl Actor {
                 self.session
                     .out
                     .push(tokio_xmpp::parsers::iq::Iq::from_set(id, roster).into());
+            }
+            Command::FetchHistory(peer, reply) => {
+                if self.online {
+                    self.session.fetch_history(peer, reply).await;
+                } else {
+                    let _ = reply.send(Err(EngineError::NotConnected));
+                }
             }
             Command::SetPresence { show, status } => {
                 self.own_presence = (show, status);

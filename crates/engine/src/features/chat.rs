@@ -220,7 +220,12 @@ impl Session {
         };
         match self
             .store
-            .store_page(self.account_id, &[chat.as_new(self.account_id)], None)
+            .store_page(
+                self.account_id,
+                &[chat.as_new(self.account_id)],
+                None,
+                false,
+            )
             .await
         {
             Ok(changed) => {

@@ -55,7 +55,9 @@ impl Session {
                 Some(IqPurpose::RosterSet(done)) => {
                     let _ = done.send(Ok(()));
                 }
-                Some(IqPurpose::ArchivePage) => self.on_archive_fin(payload).await,
+                Some(IqPurpose::ArchivePage(query_id)) => {
+                    self.on_archive_fin(&query_id, payload).await
+                }
                 None => tracing::debug!(account = self.account_id, "result for unknown iq {id}"),
             },
             Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
@@ -65,8 +67,9 @@ impl Session {
                         error.defined_condition
                     ))));
                 }
-                Some(IqPurpose::ArchivePage) => {
-                    self.on_archive_error(&format!("{:?}", error.defined_condition))
+                Some(IqPurpose::ArchivePage(query_id)) => {
+                    self.on_archive_error(&query_id, &format!("{:?}", error.defined_condition))
+                        .await
                 }
                 Some(IqPurpose::RosterGet) => tracing::warn!(
                     account = self.account_id,

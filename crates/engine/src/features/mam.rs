@@ -1,73 +1,177 @@
-//! Catch-up from our own message archive (XEP-0313) on every new session.
+//! Our own message archive (XEP-0313): outbox reconciliation and catch-up on every new
+//! session, and older history on demand.
 //!
-//! From the newest archive id we hold (`archive_sync`), pages of [`PAGE`] results (RSM,
-//! XEP-0059) are requested one after another; each page is stored in one transaction together
-//! with the new position, deduplicated against live and offline copies by stanza-id / origin-id
-//! (XEP-0359), and announced as one event per conversation. The first catch-up of an account
-//! fetches only the newest page. A catch-up stops after [`MAX_PER_SESSION`] messages and
-//! continues from there at the next session, so a huge archive never stalls a connection.
-//! Results are accepted only from our own archive (no `from`, or our bare JID). When the
-//! catch-up ends (or the server has no archive), [`Session::catch_up_done`] asks the account
-//! actor to send the outbox: an outbox message the archive already holds has been marked
-//! `sent` by then and is not sent twice.
+//! - **Reconciliation** (only when the outbox is not empty): the archive since shortly before
+//!   the oldest pending message is read first. A pending message the server already archived
+//!   (the app died between sending and the server's XEP-0198 ack) is recognised by its
+//!   origin-id (XEP-0359) and marked `sent`; then [`Session::catch_up_done`] lets the account
+//!   actor send the rest of the outbox. Nothing is sent twice and nothing waits for a long
+//!   catch-up.
+//! - **Catch-up**: from the newest archive id we hold (`archive_sync`), pages of [`PAGE`]
+//!   results (RSM, XEP-0059) are requested one after another; each page is stored in one
+//!   transaction together with the new position, deduplicated against live and offline copies
+//!   by stanza-id / origin-id, and announced as one event per conversation. The first catch-up
+//!   of an account fetches only the newest page. A catch-up stops after [`MAX_PER_SESSION`]
+//!   messages and continues from there at the next session, so a huge archive never stalls.
+//! - **History**: [`Session::fetch_history`] asks for the page before the oldest archived
+//!   message of one conversation (`with` filter), for scrolling back past what is stored.
+//!
+//! Results are accepted only from our own archive (no `from`, or our bare JID, §4.2) and only
+//! for a query we sent (`queryid`).
 
 use std::collections::BTreeMap;
 
+use tokio::sync::{mpsc, oneshot};
 use tokio_xmpp::minidom::Element;
+use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field};
 use tokio_xmpp::parsers::forwarding::Forwarded;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::Jid;
 use tokio_xmpp::parsers::mam::{Fin, Query, QueryId, Result_};
+use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::rsm::SetQuery;
 
 use super::chat::ChatMessage;
 use super::{new_id, IqPurpose, Session};
+use crate::error::EngineError;
 use crate::event::EngineEvent;
 
-/// Results asked for per page. Servers may send fewer (Prosody's default cap is 50).
+/// Results asked for per catch-up page. Servers may send fewer (Prosody's default cap is 50).
 pub const PAGE: usize = 250;
+/// Results asked for per history page (scrolling back in one conversation).
+pub const HISTORY_PAGE: usize = 50;
 /// Most messages fetched in one session's catch-up; the rest follows next session.
 pub const MAX_PER_SESSION: usize = 100_000;
+/// How far before the oldest pending message reconciliation looks (clock skew margin), ms.
+const RECONCILE_MARGIN_MS: i64 = 5 * 60 * 1000;
 /// `archive_sync.archive` of the account's own archive.
 const OWN_ARCHIVE: &str = "";
 
-/// The archive query in flight.
+/// What one older-history request found, for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryPage {
+    /// Messages newly stored.
+    pub stored: usize,
+    /// The archive holds nothing older (XEP-0313 `complete`).
+    pub complete: bool,
+}
+
+/// Why a query was sent.
+#[derive(Debug)]
+pub(crate) enum QueryKind {
+    /// Outbox reconciliation after a restart or a new stream.
+    Reconcile { start_ms: i64 },
+    /// Catch-up from our stored position; `latest_only` on an account's first catch-up.
+    CatchUp { latest_only: bool },
+    /// Older history of one conversation, answered to the caller.
+    History {
+        reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
+    },
+}
+
+/// An archive query in flight.
 #[derive(Debug)]
 pub(crate) struct ArchiveQuery {
-    /// Our `queryid`, echoed in every result (XEP-0313 §4.2).
-    query_id: String,
+    kind: QueryKind,
     /// Results of the current page, in archive order.
     results: Vec<ChatMessage>,
-    /// Messages received in earlier pages of this catch-up.
+    /// Messages received in earlier pages of this run.
     received: usize,
-    /// Only the newest page is wanted (first catch-up of an account).
-    latest_only: bool,
+}
+
+fn form(fields: Vec<Field>) -> DataForm {
+    DataForm::new(DataFormType::Submit, ns::MAM, fields)
+}
+
+fn xep0082(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Session {
-    /// Starts the catch-up from the position stored for our own archive.
+    /// Starts a new session's archive work: reconciliation when the outbox holds messages,
+    /// else the catch-up straight away (and the outbox is free to go).
     pub(crate) async fn start_catch_up(&mut self) {
         self.catch_up_done = false;
+        let oldest_pending = match self.store.pending_messages(self.account_id).await {
+            Ok(rows) => rows.iter().map(|r| r.at).min(),
+            Err(e) => {
+                tracing::warn!(account = self.account_id, "outbox unreadable: {e}");
+                None
+            }
+        };
+        match oldest_pending {
+            Some(at) => {
+                let start_ms = at - RECONCILE_MARGIN_MS;
+                self.query(QueryKind::Reconcile { start_ms }, None, 0);
+            }
+            None => {
+                self.catch_up_done = true;
+                self.start_regular_catch_up().await;
+            }
+        }
+    }
+
+    async fn start_regular_catch_up(&mut self) {
         match self
             .store
             .archive_last_id(self.account_id, OWN_ARCHIVE)
             .await
         {
-            Ok(after) => self.query_archive(after, 0),
-            Err(e) => {
-                tracing::warn!(
-                    account = self.account_id,
-                    "archive position unreadable: {e}"
-                );
-                self.finish_catch_up();
+            // `""`: the archive was empty when we last looked; read it from the start.
+            Ok(Some(after)) => {
+                self.query(QueryKind::CatchUp { latest_only: false }, Some(after), 0)
             }
+            Ok(None) => self.query(QueryKind::CatchUp { latest_only: true }, None, 0),
+            Err(e) => tracing::warn!(
+                account = self.account_id,
+                "archive position unreadable: {e}"
+            ),
         }
     }
 
-    /// Asks for the page after `after`; from the start of the archive when `after` is `""`
-    /// (it was empty when we last looked); the newest page when `None` (first catch-up).
-    fn query_archive(&mut self, after: Option<String>, received: usize) {
-        let latest_only = after.is_none();
+    /// Asks for older messages of the conversation with `peer`, before the oldest archived
+    /// one we hold. The answer comes through `reply` once the page is stored.
+    pub(crate) async fn fetch_history(
+        &mut self,
+        peer: Jid,
+        reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
+    ) {
+        let before = match self
+            .store
+            .oldest_stanza_id(self.account_id, &peer.to_string())
+            .await
+        {
+            Ok(id) => id.unwrap_or_default(),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
+        let query_id = new_id();
+        let query = Query {
+            queryid: Some(QueryId(query_id.clone())),
+            node: None,
+            form: Some(form(vec![Field::text_single("with", &peer.to_string())])),
+            set: Some(SetQuery {
+                max: Some(HISTORY_PAGE),
+                before: Some(before),
+                after: None,
+                index: None,
+            }),
+            flip_page: false,
+        };
+        self.send_query(query_id, query, QueryKind::History { reply }, 0);
+    }
+
+    /// Sends a reconciliation or catch-up query for the page after `after`.
+    fn query(&mut self, kind: QueryKind, after: Option<String>, received: usize) {
+        let mut fields = Vec::new();
+        if let QueryKind::Reconcile { start_ms } = &kind {
+            fields.push(Field::text_single("start", &xep0082(*start_ms)));
+        }
+        let latest_only = matches!(kind, QueryKind::CatchUp { latest_only: true });
         let set = SetQuery {
             max: Some(PAGE),
             before: latest_only.then(String::new),
@@ -78,23 +182,29 @@ impl Session {
         let query = Query {
             queryid: Some(QueryId(query_id.clone())),
             node: None,
-            form: None,
+            form: (!fields.is_empty()).then(|| form(fields)),
             set: Some(set),
             flip_page: false,
         };
-        self.archive = Some(ArchiveQuery {
-            query_id,
-            results: Vec::new(),
-            received,
-            latest_only,
-        });
+        self.send_query(query_id, query, kind, received);
+    }
+
+    fn send_query(&mut self, query_id: String, query: Query, kind: QueryKind, received: usize) {
+        self.archive.insert(
+            query_id.clone(),
+            ArchiveQuery {
+                kind,
+                results: Vec::new(),
+                received,
+            },
+        );
         let iq_id = new_id();
         self.pending_iq
-            .insert(iq_id.clone(), IqPurpose::ArchivePage);
+            .insert(iq_id.clone(), IqPurpose::ArchivePage(query_id));
         self.out.push(Iq::from_set(iq_id, query).into());
     }
 
-    /// One `<result/>` of our query (XEP-0313 §4.2).
+    /// One `<result/>` of one of our queries (XEP-0313 §4.2).
     pub(crate) fn on_archive_result(&mut self, from: Option<&Jid>, result: Result_) {
         if from.is_some_and(|f| !self.is_own_bare(f)) {
             tracing::warn!(
@@ -103,59 +213,78 @@ impl Session {
             );
             return;
         }
-        let Some(query_id) = self.archive.as_ref().map(|q| q.query_id.clone()) else {
-            tracing::debug!(account = self.account_id, "archive result without a query");
-            return;
-        };
-        if result.queryid.as_ref().map(|q| &q.0) != Some(&query_id) {
+        let Some(query_id) = result.queryid.as_ref().map(|q| q.0.clone()) else {
             tracing::debug!(
                 account = self.account_id,
-                "archive result for another query"
+                "archive result without a queryid"
+            );
+            return;
+        };
+        if !self.archive.contains_key(&query_id) {
+            tracing::debug!(
+                account = self.account_id,
+                "archive result for no query of ours"
             );
             return;
         }
         let Forwarded { delay, mut message } = result.forwarded;
         let parsed = self.parse_chat(&mut message, Some(result.id), delay);
-        if let (Some(chat), Some(query)) = (parsed, self.archive.as_mut()) {
+        if let (Some(chat), Some(query)) = (parsed, self.archive.get_mut(&query_id)) {
             query.results.push(chat);
         }
     }
 
-    /// The `<fin/>` that ends a page (XEP-0313 §4.3): store the page, then ask for the next.
-    pub(crate) async fn on_archive_fin(&mut self, payload: Option<Element>) {
-        let Some(query) = self.archive.take() else {
+    /// The `<fin/>` that ends a page (XEP-0313 §4.3): store the page, then go on.
+    pub(crate) async fn on_archive_fin(&mut self, query_id: &str, payload: Option<Element>) {
+        let Some(query) = self.archive.remove(query_id) else {
             return;
         };
         let fin = match payload.map(Fin::try_from) {
             Some(Ok(fin)) => fin,
             other => {
-                tracing::warn!(
-                    account = self.account_id,
+                let why = format!(
                     "archive page without a usable <fin/>: {:?}",
                     other.map(|r| r.err())
                 );
-                self.finish_catch_up();
+                self.query_failed(query.kind, &why).await;
                 return;
             }
         };
         let last = fin.set.last.clone();
+        let received = query.received + query.results.len();
+        let more = !fin.complete && last.is_some();
+        if let QueryKind::CatchUp { latest_only } = query.kind {
+            // Ask for the next page first and store this one on the writer task, so the
+            // server prepares page n+1 while we store page n.
+            if !latest_only && more && received < MAX_PER_SESSION {
+                self.query(
+                    QueryKind::CatchUp { latest_only: false },
+                    last.clone(),
+                    received,
+                );
+            }
+            let position = match (&last, latest_only) {
+                (Some(l), _) => Some(l.clone()),
+                // An empty archive at the first catch-up: everything in it later is new.
+                (None, true) => Some(String::new()),
+                (None, false) => None,
+            };
+            self.write_catch_up_page(query.results, position);
+            return;
+        }
         let page: Vec<_> = query
             .results
             .iter()
             .map(|m| m.as_new(self.account_id))
             .collect();
-        // An empty archive at the first catch-up: next time, everything in it is new.
-        let position = match (&last, query.latest_only) {
-            (Some(l), _) => Some((OWN_ARCHIVE, l.as_str())),
-            (None, true) => Some((OWN_ARCHIVE, "")),
-            (None, false) => None,
-        };
-        match self
+        let older = matches!(query.kind, QueryKind::History { .. });
+        let stored = match self
             .store
-            .store_page(self.account_id, &page, position)
+            .store_page(self.account_id, &page, None, older)
             .await
         {
             Ok(changed) => {
+                let stored = changed.len();
                 let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
                 for (peer, id) in changed {
                     by_peer.entry(peer).or_default().push(id);
@@ -168,46 +297,115 @@ impl Session {
                         live: false,
                     });
                 }
+                stored
             }
             Err(e) => {
-                tracing::error!(
-                    account = self.account_id,
-                    "storing an archive page failed: {e}"
-                );
-                self.finish_catch_up();
+                let why = format!("storing an archive page failed: {e}");
+                self.query_failed(query.kind, &why).await;
                 return;
             }
-        }
-        let received = query.received + query.results.len();
+        };
         tracing::debug!(
             account = self.account_id,
             received,
+            stored,
             complete = fin.complete,
             "archive page stored"
         );
-        if fin.complete || query.latest_only || last.is_none() || received >= MAX_PER_SESSION {
-            self.finish_catch_up();
-        } else {
-            self.query_archive(last, received);
+        match query.kind {
+            QueryKind::Reconcile { start_ms } if more => {
+                self.query(QueryKind::Reconcile { start_ms }, last, received);
+            }
+            QueryKind::Reconcile { .. } => {
+                self.catch_up_done = true;
+                self.start_regular_catch_up().await;
+            }
+            QueryKind::CatchUp { .. } => {}
+            QueryKind::History { reply } => {
+                let _ = reply.send(Ok(HistoryPage {
+                    stored,
+                    complete: fin.complete,
+                }));
+            }
         }
     }
 
-    /// The archive query failed (no archive, or an error): the outbox goes out anyway.
-    pub(crate) fn on_archive_error(&mut self, condition: &str) {
-        tracing::info!(
-            account = self.account_id,
-            "archive query failed: {condition}"
-        );
-        self.archive = None;
-        self.finish_catch_up();
+    /// Hands one catch-up page to the writer task (started on first use), which stores pages
+    /// in order, each in one transaction with the new position, and announces them. After a
+    /// failed page it stores nothing more from this connection, so the position never skips
+    /// a page; the next session continues from the last stored one.
+    fn write_catch_up_page(&mut self, results: Vec<ChatMessage>, position: Option<String>) {
+        let writer = self.page_writer.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<ChatMessage>, Option<String>)>();
+            let store = self.store.clone();
+            let events = self.events.clone();
+            let account_id = self.account_id;
+            tokio::spawn(async move {
+                while let Some((results, position)) = rx.recv().await {
+                    let page: Vec<_> = results.iter().map(|m| m.as_new(account_id)).collect();
+                    let at = position.as_deref().map(|p| (OWN_ARCHIVE, p));
+                    match store.store_page(account_id, &page, at, false).await {
+                        Ok(changed) => {
+                            let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+                            for (peer, id) in changed {
+                                by_peer.entry(peer).or_default().push(id);
+                            }
+                            for (peer, ids) in by_peer {
+                                let _ = events.send(EngineEvent::MessagesChanged {
+                                    account_id,
+                                    peer,
+                                    ids,
+                                    live: false,
+                                });
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(
+                                account = account_id,
+                                "storing an archive page failed, catch-up stopped: {e}"
+                            );
+                            return;
+                        }
+                    }
+                }
+            });
+            tx
+        });
+        if writer.send((results, position)).is_err() {
+            tracing::warn!(
+                account = self.account_id,
+                "catch-up stopped after a store error"
+            );
+        }
     }
 
-    /// A catch-up is running; the outbox waits for it.
+    /// The server refused a query (no archive, or an error).
+    pub(crate) async fn on_archive_error(&mut self, query_id: &str, condition: &str) {
+        if let Some(query) = self.archive.remove(query_id) {
+            self.query_failed(query.kind, &format!("archive query refused: {condition}"))
+                .await;
+        }
+    }
+
+    /// A query ended without a usable page. The outbox never waits on a broken archive.
+    async fn query_failed(&mut self, kind: QueryKind, why: &str) {
+        tracing::warn!(account = self.account_id, "{why}");
+        match kind {
+            QueryKind::Reconcile { .. } => {
+                self.catch_up_done = true;
+                self.start_regular_catch_up().await;
+            }
+            QueryKind::CatchUp { .. } => {}
+            QueryKind::History { reply } => {
+                let _ = reply.send(Err(EngineError::Server(why.to_owned())));
+            }
+        }
+    }
+
+    /// Outbox reconciliation is running; the outbox waits for it.
     pub(crate) fn catching_up(&self) -> bool {
-        self.archive.is_some()
-    }
-
-    fn finish_catch_up(&mut self) {
-        self.catch_up_done = true;
+        self.archive
+            .values()
+            .any(|q| matches!(q.kind, QueryKind::Reconcile { .. }))
     }
 }

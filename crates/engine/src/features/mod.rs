@@ -27,8 +27,8 @@ pub(crate) enum IqPurpose {
     RosterGet,
     /// A roster set on the user's behalf; the caller waits for the outcome.
     RosterSet(oneshot::Sender<Result<(), EngineError>>),
-    /// A page of our archive catch-up (XEP-0313).
-    ArchivePage,
+    /// A page of one of our archive queries (XEP-0313), by `queryid`.
+    ArchivePage(String),
 }
 
 /// Per-account protocol state shared by the feature modules while a session runs.
@@ -45,9 +45,13 @@ pub(crate) struct Session {
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.
     pub pending_iq: HashMap<String, IqPurpose>,
-    /// The archive catch-up query in flight (XEP-0313), see [`mam`].
-    pub archive: Option<mam::ArchiveQuery>,
-    /// Set when the catch-up has ended; the account actor then sends the outbox and clears it.
+    /// Archive queries in flight (XEP-0313) by `queryid`, see [`mam`].
+    pub archive: HashMap<String, mam::ArchiveQuery>,
+    /// Stores catch-up pages in order off the actor (see [`mam`]); one per connection.
+    pub page_writer:
+        Option<tokio::sync::mpsc::UnboundedSender<(Vec<chat::ChatMessage>, Option<String>)>>,
+    /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
+    /// clears it.
     pub catch_up_done: bool,
 }
 

@@ -90,7 +90,7 @@ impl Store {
         &self,
         m: &NewMessage<'_>,
     ) -> Result<Option<MessageRow>, EngineError> {
-        insert_one(self.pool(), m).await
+        insert_one(self.pool(), m, None).await
     }
 
     /// Stores one page of archived or forwarded messages (XEP-0313 / XEP-0280) in one
@@ -98,17 +98,32 @@ impl Store {
     /// stored; an archived copy of one of our own messages still in the outbox marks it `sent`
     /// (the server has it, so it must not be sent again) and records its stanza-id. When
     /// `archive` is given as `(name, last_id)`, the catch-up position is saved in the same
-    /// transaction. Returns `(peer, row id)` of every new or changed row, in page order.
+    /// transaction. `older` marks a page of history older than everything stored (scrolling
+    /// back): its rows get ids below every existing one, so that messages with equal
+    /// timestamps (servers stamp whole seconds) still sort in archive order.
+    /// Returns `(peer, row id)` of every new or changed row, in page order.
     pub async fn store_page(
         &self,
         account_id: i64,
         page: &[NewMessage<'_>],
         archive: Option<(&str, &str)>,
+        older: bool,
     ) -> Result<Vec<(String, i64)>, EngineError> {
         let mut tx = self.pool().begin().await?;
         let mut changed = Vec::new();
+        let mut next_id = if older {
+            let min: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM messages")
+                .fetch_one(&mut *tx)
+                .await?;
+            let len = i64::try_from(page.len()).unwrap_or(i64::MAX / 2);
+            Some(min.unwrap_or(1).min(1) - len - 1)
+        } else {
+            None
+        };
         for m in page {
-            if let Some(row) = insert_one(&mut *tx, m).await? {
+            let id = next_id;
+            next_id = next_id.map(|n| n + 1);
+            if let Some(row) = insert_one(&mut *tx, m, id).await? {
                 changed.push((row.peer, row.id));
                 continue;
             }
@@ -248,22 +263,25 @@ impl Store {
     }
 }
 
-/// `INSERT … ON CONFLICT DO NOTHING` of one message on a pool or inside a transaction.
+/// `INSERT … ON CONFLICT DO NOTHING` of one message on a pool or inside a transaction; `id`
+/// `None` takes the next row id.
 async fn insert_one<'e, E>(
     executor: E,
     m: &NewMessage<'_>,
+    id: Option<i64>,
 ) -> Result<Option<MessageRow>, EngineError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
     {
         let sql = format!(
-            "INSERT INTO messages (account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO NOTHING
              RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
+            .bind(id)
             .bind(m.account_id)
             .bind(m.peer)
             .bind(m.outgoing)
@@ -290,8 +308,9 @@ impl Store {
             .await?)
     }
 
-    /// A page of a conversation: up to `limit` messages older than row id `before` (newest when
-    /// `None`), returned oldest first.
+    /// A page of a conversation in time order (`at`, then row id): up to `limit` messages
+    /// older than the message with row id `before` (the newest when `None`), returned oldest
+    /// first. History fetched later (XEP-0313) sorts by its timestamps, not by arrival.
     pub async fn messages(
         &self,
         account_id: i64,
@@ -301,16 +320,38 @@ impl Store {
     ) -> Result<Vec<MessageRow>, EngineError> {
         let sql = format!(
             "SELECT * FROM (SELECT {COLUMNS} FROM messages
-               WHERE account_id = ? AND peer = ? AND id < ? ORDER BY id DESC LIMIT ?)
-             ORDER BY id"
+               WHERE account_id = ?2 AND peer = ?3
+                 AND (at, id) < (COALESCE((SELECT at FROM messages WHERE id = ?1), {MAX}),
+                                 COALESCE((SELECT id FROM messages WHERE id = ?1), {MAX}))
+               ORDER BY at DESC, id DESC LIMIT ?4)
+             ORDER BY at, id",
+            MAX = i64::MAX
         );
         Ok(sqlx::query_as(&sql)
+            .bind(before)
             .bind(account_id)
             .bind(peer)
-            .bind(before.unwrap_or(i64::MAX))
             .bind(limit)
             .fetch_all(self.pool())
             .await?)
+    }
+
+    /// The oldest archive id (XEP-0313 stanza-id) stored in a conversation, where history
+    /// fetching continues backwards; `None` when no message there came with one.
+    pub async fn oldest_stanza_id(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Option<String>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT stanza_id FROM messages
+             WHERE account_id = ? AND peer = ? AND stanza_id IS NOT NULL
+             ORDER BY at, id LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     /// Sets the send state (and error text) of one of our messages.
@@ -390,16 +431,18 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Conversations of every account, most recent activity first.
+    /// Conversations of every account, most recent activity first; the last message is the
+    /// newest by time.
     pub async fn conversations(&self) -> Result<Vec<ConversationRow>, EngineError> {
         Ok(sqlx::query_as(
             "SELECT m.account_id, m.peer, m.body AS last_body, m.at AS last_at,
                     (SELECT COUNT(*) FROM messages u
                       WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread,
                     COALESCE(s.muted, 0) AS muted
-             FROM messages m
-             JOIN (SELECT account_id, peer, MAX(id) AS last_id FROM messages GROUP BY account_id, peer) l
-               ON l.last_id = m.id
+             FROM (SELECT account_id, peer FROM messages GROUP BY account_id, peer) c
+             JOIN messages m ON m.id = (SELECT x.id FROM messages x
+                                        WHERE x.account_id = c.account_id AND x.peer = c.peer
+                                        ORDER BY x.at DESC, x.id DESC LIMIT 1)
              LEFT JOIN conversation_settings s ON s.account_id = m.account_id AND s.peer = m.peer
              ORDER BY m.at DESC, m.id DESC",
         )

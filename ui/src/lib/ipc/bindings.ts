@@ -17,6 +17,7 @@ import type {
   Contact,
   ConversationView,
   ErrorCode,
+  HistoryPageView,
   MessagesEvent,
   MessageView,
   OpenConversationEvent,
@@ -35,6 +36,7 @@ export type {
   ConnectionState,
   ConversationView,
   ErrorCode,
+  HistoryPageView,
   IpcError,
   MessagesEvent,
   MessageState,
@@ -103,6 +105,12 @@ export interface Commands {
     args: { accountId: number; peer: string; before: number | null; limit: number };
     result: MessageView[];
   };
+  /**
+   * Asks the server's archive (XEP-0313) for messages older than the oldest one stored; they
+   * are stored and also arrive as `linnet://messages`. Rejects with `not_connected` when the
+   * account is offline, `server_error` when the server has no archive or refuses.
+   */
+  fetch_history: { args: { accountId: number; peer: string }; result: HistoryPageView };
   send_message: { args: { accountId: number; to: string; body: string }; result: MessageView };
   /**
    * Sends a `failed` outgoing message again: the row goes back to `pending`, and

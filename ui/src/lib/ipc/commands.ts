@@ -9,6 +9,7 @@ import type {
   Commands,
   ContactView,
   ConversationView,
+  HistoryPageView,
   MessageView,
   OwnShow,
   SubscriptionRequestView,
@@ -73,6 +74,14 @@ export function loadMessages(
   limit: number,
 ): Promise<MessageView[]> {
   return call('load_messages', { accountId, peer, before, limit });
+}
+
+/**
+ * Fetches older messages of a chat from the server's archive into the local store; they also
+ * arrive as `linnet://messages`. `complete`: the archive holds nothing older.
+ */
+export function fetchHistory(accountId: number, peer: string): Promise<HistoryPageView> {
+  return call('fetch_history', { accountId, peer });
 }
 
 export function sendMessage(accountId: number, to: string, body: string): Promise<MessageView> {

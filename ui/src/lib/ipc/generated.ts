@@ -277,6 +277,19 @@ state: MessageState,
 error: string | null, };
 
 /**
+ * What `fetch_history` found in the server's archive (XEP-0313).
+ */
+export type HistoryPageView = { 
+/**
+ * Older messages newly stored (they also arrive as a `linnet://messages` event).
+ */
+stored: number, 
+/**
+ * The archive holds nothing older: stop asking.
+ */
+complete: boolean, };
+
+/**
  * Payload of `linnet://account-state`.
  */
 export type AccountStateEvent = { 

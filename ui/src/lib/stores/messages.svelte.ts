@@ -10,12 +10,25 @@ export const PAGE_SIZE = 50;
 export interface Timeline {
   /** Oldest first, ordered by `at` then `id`. */
   messages: MessageView[];
-  /** True once a page came back shorter than `PAGE_SIZE`: nothing older exists. */
+  /** True once a local page came back shorter than `PAGE_SIZE`: nothing older is stored. */
+  localStart: boolean;
+  /** True once the server's archive answered `complete` or had nothing new: stop asking it. */
+  archiveComplete: boolean;
+  /** Nothing older locally nor on the server: the beginning of the conversation. */
   reachedStart: boolean;
   loading: boolean;
+  /** True while `loading` asks the server's archive (slower than a local page). */
+  fetchingArchive: boolean;
 }
 
-const EMPTY: Timeline = { messages: [], reachedStart: false, loading: false };
+const EMPTY: Timeline = {
+  messages: [],
+  localStart: false,
+  archiveComplete: false,
+  reachedStart: false,
+  loading: false,
+  fetchingArchive: false,
+};
 
 export function chatKey(accountId: number, peer: string): string {
   return `${accountId}\u0000${peer}`;
@@ -72,29 +85,61 @@ export class MessagesStore {
     await this.#loadPage(accountId, peer, null);
   }
 
-  /** Loads the page before the oldest message shown. */
+  /**
+   * Loads the page before the oldest message shown; once the local store has nothing older,
+   * asks the server's archive instead (until it has nothing older either).
+   */
   async loadEarlier(accountId: number, peer: string): Promise<void> {
     const current = this.timeline(accountId, peer);
     if (current.loading || current.reachedStart) return;
-    await this.#loadPage(accountId, peer, current.messages[0]?.id ?? null);
+    const oldest = current.messages[0]?.id ?? null;
+    if (current.localStart) await this.#fetchArchive(accountId, peer, oldest);
+    else await this.#loadPage(accountId, peer, oldest);
   }
 
   async #loadPage(accountId: number, peer: string, before: number | null): Promise<void> {
     const key = chatKey(accountId, peer);
-    this.#timelines.set(key, { ...(this.#timelines.get(key) ?? EMPTY), loading: true });
+    this.#update(key, { loading: true });
     try {
-      const page = await ipc.loadMessages(accountId, peer, before, PAGE_SIZE);
-      const now = this.#timelines.get(key) ?? EMPTY;
-      this.#timelines.set(key, {
-        messages: mergeMessages(now.messages, page),
-        reachedStart: page.length < PAGE_SIZE,
-        loading: false,
-      });
-    } catch (error) {
-      const now = this.#timelines.get(key) ?? EMPTY;
-      this.#timelines.set(key, { ...now, loading: false });
-      throw error;
+      await this.#readPage(accountId, peer, before);
+    } finally {
+      this.#update(key, { loading: false });
     }
+  }
+
+  /**
+   * Has the backend fetch older messages from the server's archive into the local store, then
+   * reads the local page before `before` again: that is where they landed (they sort first).
+   * A failure (say `not_connected`) leaves the archive to be asked again later.
+   */
+  async #fetchArchive(accountId: number, peer: string, before: number | null): Promise<void> {
+    const key = chatKey(accountId, peer);
+    this.#update(key, { loading: true, fetchingArchive: true });
+    try {
+      const { stored, complete } = await ipc.fetchHistory(accountId, peer);
+      // With something new stored, the local store has more again (read next time if this fails).
+      this.#update(key, { archiveComplete: complete || stored === 0, localStart: stored === 0 });
+      if (stored > 0) await this.#readPage(accountId, peer, before);
+    } finally {
+      this.#update(key, { loading: false, fetchingArchive: false });
+    }
+  }
+
+  /** Reads the local page before `before` (null: the newest) into the timeline. */
+  async #readPage(accountId: number, peer: string, before: number | null): Promise<void> {
+    const key = chatKey(accountId, peer);
+    const page = await ipc.loadMessages(accountId, peer, before, PAGE_SIZE);
+    const now = this.#timelines.get(key) ?? EMPTY;
+    this.#update(key, {
+      messages: mergeMessages(now.messages, page),
+      localStart: page.length < PAGE_SIZE,
+    });
+  }
+
+  /** Changes some fields of a timeline; `reachedStart` follows from the two others. */
+  #update(key: string, changes: Partial<Omit<Timeline, 'reachedStart'>>): void {
+    const next = { ...(this.#timelines.get(key) ?? EMPTY), ...changes };
+    this.#timelines.set(key, { ...next, reachedStart: next.localStart && next.archiveComplete });
   }
 
   /**
@@ -105,7 +150,7 @@ export class MessagesStore {
     const key = chatKey(accountId, peer);
     const now = this.#timelines.get(key);
     if (!now) return;
-    this.#timelines.set(key, { ...now, messages: mergeMessages(now.messages, batch) });
+    this.#update(key, { messages: mergeMessages(now.messages, batch) });
   }
 
   /** Sends a message and shows the backend's local echo (state `pending`) at once. */

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { ALICE, FakeBackend, contact, conversation, message } from '../../../test/backend';
 import { ROW_HEIGHT, VIEWPORT_HEIGHT } from '../../../test/layout';
 import { renderApp } from '../../../test/render';
+import type { MessageView } from '../../ipc';
 
 const BOB = 'bob@example.org';
 
@@ -28,6 +29,13 @@ function renderedIds(chat: HTMLElement): number[] {
   return within(chat)
     .queryAllByTestId('message')
     .map((row) => Number(row.dataset['id']));
+}
+
+/** Messages only in the server's archive: `message(i)` as stored later, with id 1000 + i. */
+function archived(from: number, to: number): MessageView[] {
+  return Array.from({ length: to - from + 1 }, (_, i) =>
+    message(1000 + from + i, { at: message(from + i).at }),
+  );
 }
 
 async function scrollListTo(list: HTMLElement, top: number): Promise<void> {
@@ -86,7 +94,13 @@ describe('message list', () => {
       const texts = within(list)
         .getAllByRole('listitem')
         .map((row) => row.textContent?.trim().split(/\s+/)[0]);
-      expect(texts).toEqual(['Yesterday', 'message', 'Today', 'message']);
+      expect(texts, 'the server has nothing older either: the beginning is shown').toEqual([
+        'Beginning',
+        'Yesterday',
+        'message',
+        'Today',
+        'message',
+      ]);
     });
   });
 
@@ -151,12 +165,17 @@ describe('message list', () => {
     await waitFor(() =>
       expect(backend.callsOf('load_messages').map((c) => c['before'])).toEqual([null, 21]),
     );
+    // A page shorter than 50 is the start of what is stored; the server's archive is next.
+    await waitFor(() => expect(button.getAttribute('aria-disabled')).toBe('false'));
+    expect(backend.callsOf('fetch_history')).toEqual([]);
+    await fireEvent.click(button);
     await waitFor(() =>
       expect(
         within(chat).queryByRole('button', { name: /earlier messages/ }),
-        'a page shorter than 50 is the start: nothing more to load',
+        'the archive has nothing older either: nothing more to load',
       ).toBeNull(),
     );
+    expect(backend.callsOf('fetch_history')).toEqual([{ accountId: ALICE.id, peer: BOB }]);
     await waitFor(() =>
       expect(document.activeElement, 'the focus stays in the chat, on the list').toBe(
         within(chat).getByRole('list', { name: 'Messages with Bob' }),
@@ -188,5 +207,74 @@ describe('message list', () => {
     await fireEvent.click(within(chat).getByRole('button', { name: 'Load earlier messages' }));
     await waitFor(() => expect(renderedIds(chat)).toContain(70));
     expect(backend.callsOf('load_messages')).toHaveLength(3);
+  });
+
+  test('past the stored history, scrolling up fetches from the server, older messages first', async () => {
+    const backend = backendWithHistory(0);
+    backend.messages = Array.from({ length: 30 }, (_, i) => message(61 + i));
+    backend.archive = archived(41, 60);
+    let release = (): void => undefined;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    backend.on('fetch_history', async (args) => {
+      await answered;
+      return backend.fetchHistory(args);
+    });
+    renderApp();
+    const { chat, list } = await openBobAt(90);
+    expect(backend.callsOf('fetch_history'), 'not while the user reads the newest').toEqual([]);
+
+    await scrollListTo(list, 0);
+    const button = await within(chat).findByRole('button', {
+      name: 'Loading older messages from the server…',
+    });
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    expect(list.getAttribute('aria-busy')).toBe('true');
+
+    release();
+    await waitFor(() =>
+      expect(within(chat).queryByRole('button', { name: /older messages|earlier messages/ })).toBeNull(),
+    );
+    await waitFor(() => expect(list.getAttribute('aria-busy')).toBe('false'));
+    expect(backend.callsOf('fetch_history')).toEqual([{ accountId: ALICE.id, peer: BOB }]);
+    expect(backend.callsOf('load_messages').map((c) => c['before'])).toEqual([null, 61]);
+
+    await scrollListTo(list, 0);
+    await waitFor(() => expect(renderedIds(chat)).toContain(1041));
+    expect(within(chat).getByTestId('conversation-start').textContent).toBe('Beginning of the conversation');
+    const ids = renderedIds(chat);
+    expect(ids.slice(0, 3), 'the archived messages come first, oldest first').toEqual([1041, 1042, 1043]);
+    expect(ids, 'in time order').toEqual([...ids].sort((a, b) => (a % 1000) - (b % 1000)));
+    await settle();
+    expect(backend.callsOf('fetch_history'), 'the archive is complete: not asked again').toHaveLength(1);
+  });
+
+  test('offline, the server fetch is reported once; the button retries once connected', async () => {
+    const backend = backendWithHistory(0);
+    backend.messages = Array.from({ length: 30 }, (_, i) => message(61 + i));
+    backend.archive = archived(41, 60);
+    let online = false;
+    backend.on('fetch_history', (args) => {
+      if (!online) throw { code: 'not_connected', message: 'account is offline' };
+      return backend.fetchHistory(args);
+    });
+    renderApp();
+    const { chat, list } = await openBobAt(90);
+
+    await scrollListTo(list, 0);
+    const banner = await screen.findByTestId('problem-banner');
+    expect(banner.dataset['code']).toBe('not_connected');
+    expect(banner.textContent).toContain('account is offline');
+    await scrollListTo(list, 10);
+    await scrollListTo(list, 0);
+    await settle();
+    expect(backend.callsOf('fetch_history'), 'no retry loop while scrolling').toHaveLength(1);
+    expect(within(chat).queryByTestId('conversation-start'), 'the server may still have more').toBeNull();
+
+    online = true;
+    await fireEvent.click(within(chat).getByRole('button', { name: 'Load earlier messages' }));
+    await waitFor(() => expect(renderedIds(chat)).toContain(1060));
+    expect(backend.callsOf('fetch_history')).toHaveLength(2);
+    await scrollListTo(list, 0);
+    expect(await within(chat).findByTestId('conversation-start')).toBeTruthy();
   });
 });
