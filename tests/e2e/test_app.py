@@ -57,6 +57,10 @@ def test_sign_in_receive_and_reply(linnet, prosody, notifications):
         got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("body") == "Hi Ben", timeout=20)
         assert got["origin_id"], "our reply carries an origin-id (XEP-0359)"
         wait.until(lambda d: any(m.get_attribute("data-outgoing") == "true" for m in d.find_elements(*by_testid("message"))))
+        # slixmpp answers the receipt request (XEP-0184): the window shows the reply delivered.
+        wait.until(lambda d: any(
+            m.get_attribute("data-outgoing") == "true" and m.get_attribute("data-state") == "delivered"
+            for m in d.find_elements(*by_testid("message"))))
         time.sleep(0.5)
         assert len(notifications.calls()) == before, "our own message never notifies"
         screenshot(linnet, "chat")
