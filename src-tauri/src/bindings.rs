@@ -9,11 +9,12 @@ use ts_rs::{Config, TS};
 use crate::error::IpcError;
 use crate::views::{
     AccountStateEvent, AddAccountRequest, ConversationView, HistoryPageView, MessageState,
-    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RosterEvent,
-    SubscriptionRequestView,
+    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RoomEvent, RoomView,
+    RosterEvent, SubscriptionRequestView,
 };
 use linnet_engine::{
-    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, PresenceInfo, Show,
+    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, Occupant, PresenceInfo,
+    RoomState, Show,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -50,6 +51,10 @@ pub fn typescript() -> String {
     declare::<MessageState>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<HistoryPageView>(&cfg, &mut out);
+    declare::<Occupant>(&cfg, &mut out);
+    declare::<RoomState>(&cfg, &mut out);
+    declare::<RoomView>(&cfg, &mut out);
+    declare::<RoomEvent>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);
     declare::<MessagesEvent>(&cfg, &mut out);
     declare::<RosterEvent>(&cfg, &mut out);

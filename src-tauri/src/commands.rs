@@ -10,7 +10,8 @@ use crate::credentials::Credentials;
 use crate::error::IpcError;
 use crate::events::ActiveConversation;
 use crate::views::{
-    AddAccountRequest, ConversationView, HistoryPageView, MessageView, SubscriptionRequestView,
+    AddAccountRequest, ConversationView, HistoryPageView, MessageView, RoomView,
+    SubscriptionRequestView,
 };
 
 type Result<T> = std::result::Result<T, IpcError>;
@@ -116,6 +117,50 @@ pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<Convers
         .into_iter()
         .map(Into::into)
         .collect())
+}
+
+/// Joins a group chat (XEP-0045) as `nick`; it is rejoined on every connect. Progress and
+/// errors (e.g. the nickname is taken) arrive as `linnet://room`.
+///
+/// Errors: `invalid_jid` for a bad room address or nickname, `unknown_account`.
+#[tauri::command]
+pub async fn join_room(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+    nick: String,
+) -> Result<()> {
+    Ok(engine.join_room(account_id, &room, &nick).await?)
+}
+
+/// Leaves a group chat and forgets it (its messages stay).
+#[tauri::command]
+pub async fn leave_room(engine: State<'_, Engine>, account_id: i64, room: String) -> Result<()> {
+    Ok(engine.leave_room(account_id, &room).await?)
+}
+
+/// The rooms of every account with their live state.
+#[tauri::command]
+pub async fn list_rooms(engine: State<'_, Engine>) -> Result<Vec<RoomView>> {
+    let mut out = Vec::new();
+    for account in engine.accounts().await? {
+        for room in engine.rooms(account.id).await? {
+            let mut state = engine.room(room.account_id, &room.jid);
+            if state.nick.is_empty() {
+                // Offline: the nickname we join with next time.
+                state.nick = room.nick;
+            }
+            if state.subject.is_none() {
+                state.subject = room.subject;
+            }
+            out.push(RoomView {
+                account_id: room.account_id,
+                state,
+                jid: room.jid,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Fetches older messages of a conversation from the server's archive (XEP-0313) when the

@@ -10,7 +10,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::notifications;
 use crate::views::{
-    AccountStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent, RosterEvent,
+    AccountStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent, RoomEvent,
+    RosterEvent,
 };
 
 /// How long to gather events before emitting.
@@ -43,6 +44,7 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     // Ids that arrived live from someone else: only these may notify (not history or carbons).
     let mut live_ids: HashSet<i64> = HashSet::new();
     let mut rosters: HashSet<i64> = HashSet::new();
+    let mut rooms: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut conversations = false;
     for ev in batch {
         match ev {
@@ -56,6 +58,9 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 let _ = app.emit("linnet://accounts", ReloadEvent::default());
             }
             EngineEvent::ConversationsChanged => conversations = true,
+            EngineEvent::RoomChanged { account_id, room } => {
+                rooms.insert((account_id, room));
+            }
             EngineEvent::MessagesChanged {
                 account_id,
                 peer,
@@ -103,6 +108,9 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 messages: rows,
             },
         );
+    }
+    for (account_id, room) in rooms {
+        let _ = app.emit("linnet://room", RoomEvent { account_id, room });
     }
     for account_id in rosters {
         let _ = app.emit("linnet://roster", RosterEvent { account_id });

@@ -96,6 +96,10 @@ pub struct MessageView {
     pub state: MessageState,
     /// Failure reason.
     pub error: Option<String>,
+    /// A group message (XEP-0045): `peer` is the room.
+    pub groupchat: bool,
+    /// For group messages from others: the occupant's nickname.
+    pub sender: Option<String>,
 }
 
 impl From<MessageRow> for MessageView {
@@ -109,8 +113,21 @@ impl From<MessageRow> for MessageView {
             at: r.at,
             state: MessageState::parse(&r.state, r.outgoing),
             error: r.error,
+            groupchat: r.groupchat,
+            sender: r.sender,
         }
     }
+}
+
+/// A room joined on an account (XEP-0045), with its live state.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoomView {
+    /// Account id.
+    pub account_id: i64,
+    /// Room bare JID.
+    pub jid: String,
+    /// Live state: joined, our nickname, subject, occupants, error.
+    pub state: linnet_engine::RoomState,
 }
 
 /// One conversation summary.
@@ -185,6 +202,15 @@ pub struct MessagesEvent {
     pub peer: String,
     /// The messages, oldest first; an update carries an id the UI already has.
     pub messages: Vec<MessageView>,
+}
+
+/// Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoomEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// Room bare JID.
+    pub room: String,
 }
 
 /// Payload of `linnet://roster`: reload one account's contacts and subscription requests.

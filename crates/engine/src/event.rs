@@ -69,6 +69,14 @@ pub enum EngineEvent {
         /// history (XEP-0313), carbons (XEP-0280), our own messages and state changes.
         live: bool,
     },
+    /// A room's live state changed: joined or left, occupants, subject, an error
+    /// (XEP-0045); read it with `Engine::room`.
+    RoomChanged {
+        /// Account id.
+        account_id: i64,
+        /// Room bare JID.
+        room: String,
+    },
     /// Conversation settings changed (e.g. muted); reload the conversation list.
     ConversationsChanged,
     /// The roster of an account changed (reload it).

@@ -22,7 +22,9 @@ pub use account::connector::{fingerprint, TrustRoots};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
+pub use features::muc::{Occupant, RoomState};
 pub use features::presence::{PresenceInfo, Show};
+pub use store::RoomRow;
 pub use store::{
     ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow,
 };
@@ -81,6 +83,7 @@ struct Inner {
     store: Store,
     events: broadcast::Sender<EngineEvent>,
     presence: Arc<PresenceBook>,
+    muc: Arc<features::muc::MucBook>,
     credentials: Arc<dyn CredentialProvider>,
     trust: TrustRoots,
     accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
@@ -135,6 +138,7 @@ impl Engine {
                 store,
                 events,
                 presence: Arc::new(PresenceBook::default()),
+                muc: Arc::default(),
                 credentials,
                 trust: config.trust,
                 accounts: tokio::sync::Mutex::new(HashMap::new()),
@@ -315,6 +319,7 @@ impl Engine {
             store: self.inner.store.clone(),
             events: self.inner.events.clone(),
             presence: self.inner.presence.clone(),
+            muc: self.inner.muc.clone(),
         });
         self.inner.accounts.lock().await.insert(account_id, handle);
         Ok(())
@@ -386,6 +391,8 @@ impl Engine {
     ) -> Result<MessageRow, EngineError> {
         let peer = parse_bare_jid(to)?.to_string();
         self.inner.store.account(account_id).await?;
+        // A joined room gets a group message (XEP-0045 §7.4).
+        let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
         let origin_id = features::new_id();
         let new = NewMessage {
             account_id,
@@ -399,6 +406,8 @@ impl Engine {
             state: "pending",
             read: true,
             markable: false,
+            groupchat,
+            sender: None,
         };
         let row = self
             .inner
@@ -458,6 +467,70 @@ impl Engine {
                 "the server did not answer the history request within 30 s".into(),
             )),
         }
+    }
+
+    /// Joins a room (XEP-0045 §7.2) as `nick` now if online, and on every connect; the room
+    /// is remembered. Progress, occupants and errors (e.g. the nickname is taken) arrive as
+    /// `RoomChanged`; its messages as `MessagesChanged` with `peer` = the room. Messages sent
+    /// to the room with [`Self::send_message`] go out as group messages.
+    ///
+    /// Errors: [`EngineError::InvalidJid`] for a bad room address or a nickname that is not a
+    /// valid resource (RFC 7622), unknown account, store errors.
+    pub async fn join_room(
+        &self,
+        account_id: i64,
+        room: &str,
+        nick: &str,
+    ) -> Result<(), EngineError> {
+        let room = parse_bare_jid(room)?;
+        let nick = nick.trim();
+        if nick.is_empty() || room.with_resource_str(nick).is_err() {
+            return Err(EngineError::InvalidJid {
+                input: nick.to_owned(),
+                reason: "not a usable nickname".into(),
+            });
+        }
+        self.inner.store.account(account_id).await?;
+        self.inner
+            .store
+            .upsert_room(account_id, room.as_str(), nick)
+            .await?;
+        let _ = self
+            .send_command(
+                account_id,
+                Command::JoinRoom {
+                    room,
+                    nick: nick.to_owned(),
+                },
+            )
+            .await;
+        self.emit(EngineEvent::ConversationsChanged);
+        Ok(())
+    }
+
+    /// Leaves a room (§7.14) and forgets it; its messages stay.
+    ///
+    /// Errors: [`EngineError::InvalidJid`], store errors.
+    pub async fn leave_room(&self, account_id: i64, room: &str) -> Result<(), EngineError> {
+        let room = parse_bare_jid(room)?;
+        self.inner
+            .store
+            .remove_room(account_id, room.as_str())
+            .await?;
+        let _ = self
+            .send_command(account_id, Command::LeaveRoom(room))
+            .await;
+        Ok(())
+    }
+
+    /// The rooms of an account (stored; rejoined on connect).
+    pub async fn rooms(&self, account_id: i64) -> Result<Vec<RoomRow>, EngineError> {
+        self.inner.store.rooms(account_id).await
+    }
+
+    /// Live state of a room: joined, our nickname, subject, occupants, error.
+    pub fn room(&self, account_id: i64, room: &str) -> RoomState {
+        self.inner.muc.state(account_id, room)
     }
 
     /// Conversations by last activity.

@@ -14,6 +14,9 @@ import type {
   Events,
   HistoryPageView,
   MessageView,
+  Occupant,
+  RoomState,
+  RoomView,
   SubscriptionRequestView,
 } from '../lib/ipc';
 
@@ -31,6 +34,8 @@ export class FakeBackend {
   conversations: ConversationView[] = [];
   messages: MessageView[] = [];
   requests: SubscriptionRequestView[] = [];
+  /** Group chats, as `list_rooms` answers them; `join_room` adds one not joined yet. */
+  rooms: RoomView[] = [];
   /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
   paged = false;
   /**
@@ -118,6 +123,8 @@ export class FakeBackend {
           at: Date.now(),
           state: 'pending',
           error: null,
+          groupchat: this.rooms.some((r) => r.account_id === a['accountId'] && r.jid === a['to']),
+          sender: null,
         };
         this.messages.push(message);
         return message;
@@ -169,6 +176,30 @@ export class FakeBackend {
           c.account_id === a['accountId'] && c.peer === a['peer']
             ? { ...c, muted: a['muted'] as boolean }
             : c,
+        );
+        return null;
+      case 'list_rooms':
+        return this.rooms;
+      case 'join_room': {
+        // Like the real backend: remembered at once, joined later (tests emit `linnet://room`).
+        const accountId = a['accountId'] as number;
+        const jid = a['room'] as string;
+        if (!this.accounts.some((x) => x.id === accountId)) {
+          throw { code: 'unknown_account', message: 'no such account' };
+        }
+        const known = this.rooms.find((r) => r.account_id === accountId && r.jid === jid);
+        const joining = room(jid, {
+          account_id: accountId,
+          state: roomState({ joined: false, nick: a['nick'] as string }),
+        });
+        this.rooms = known
+          ? this.rooms.map((r) => (r === known ? joining : r))
+          : [...this.rooms, joining];
+        return null;
+      }
+      case 'leave_room':
+        this.rooms = this.rooms.filter(
+          (r) => !(r.account_id === a['accountId'] && r.jid === a['room']),
         );
         return null;
       case 'open_link':
@@ -289,6 +320,33 @@ export function message(id: number, overrides: Partial<MessageView> = {}): Messa
     at: Date.UTC(2026, 10, 20, 12, 0) + id * 60_000,
     state: 'received',
     error: null,
+    groupchat: false,
+    sender: null,
     ...overrides,
   };
+}
+
+/** A group message from `sender` in `room` (outgoing: ours, reflected by the room). */
+export function groupMessage(
+  id: number,
+  room: string,
+  sender: string | null,
+  overrides: Partial<MessageView> = {},
+): MessageView {
+  return message(id, { peer: room, groupchat: true, sender, ...overrides });
+}
+
+/** A room's live state: joined as "alice" with nobody else in, no subject, no error. */
+export function roomState(overrides: Partial<RoomState> = {}): RoomState {
+  return { joined: true, nick: 'alice', subject: null, occupants: [], error: null, ...overrides };
+}
+
+/** A room of Alice's account, joined (see `roomState`). */
+export function room(jid: string, overrides: Partial<RoomView> = {}): RoomView {
+  return { account_id: ALICE.id, jid, state: roomState(), ...overrides };
+}
+
+/** An occupant: an available participant with no affiliation and a hidden real JID. */
+export function occupant(nick: string, overrides: Partial<Occupant> = {}): Occupant {
+  return { nick, role: 'participant', affiliation: 'none', jid: null, show: 'available', ...overrides };
 }

@@ -46,6 +46,10 @@ pub(crate) enum Command {
         Jid,
         oneshot::Sender<Result<crate::features::mam::HistoryPage, EngineError>>,
     ),
+    /// Enter a room (XEP-0045 §7.2) with this nickname.
+    JoinRoom { room: BareJid, nick: String },
+    /// Leave a room (§7.14).
+    LeaveRoom(BareJid),
     /// Change our own presence.
     SetPresence { show: Show, status: Option<String> },
     /// Close the stream and stop.
@@ -70,6 +74,7 @@ pub(crate) struct AccountSetup {
     pub store: Store,
     pub events: broadcast::Sender<EngineEvent>,
     pub presence: Arc<PresenceBook>,
+    pub muc: Arc<crate::features::muc::MucBook>,
 }
 
 /// Starts the actor; it connects at once.
@@ -113,6 +118,7 @@ impl Actor {
             store: setup.store,
             events: setup.events,
             presence: setup.presence,
+            muc: setup.muc,
             out: Vec::new(),
             pending_iq: HashMap::new(),
             archive: HashMap::new(),
@@ -202,6 +208,7 @@ impl Actor {
             let _ = tokio::time::timeout(Duration::from_secs(3), s.close()).await;
         }
         self.session.presence.clear_account(self.session.account_id);
+        self.session.muc.clear_account(self.session.account_id);
         self.set_state(ConnectionState::Offline);
     }
 
@@ -309,6 +316,22 @@ impl Actor {
             .into(),
         );
         self.session.out.push(self.presence_stanza().into());
+        // Bookmarks (XEP-0402) may add rooms; stored rooms are rejoined after our presence.
+        self.session.request_bookmarks();
+        self.session.muc.clear_account(self.session.account_id);
+        match self.session.store.rooms(self.session.account_id).await {
+            Ok(rooms) => {
+                for room in rooms.into_iter().filter(|r| r.autojoin) {
+                    match BareJid::new(&room.jid) {
+                        Ok(jid) => {
+                            self.session.join_room(&jid, &room.nick);
+                        }
+                        Err(e) => tracing::warn!("stored room {} unusable: {e}", room.jid),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(account = self.session.account_id, "rooms unreadable: {e}"),
+        }
         // The outbox follows when the catch-up ends (`catch_up_done`), so a message the
         // server already archived before a crash is recognised and not sent twice.
         self.session.start_catch_up().await;
@@ -395,6 +418,17 @@ impl Actor {
                     self.session.fetch_history(peer, reply).await;
                 } else {
                     let _ = reply.send(Err(EngineError::NotConnected));
+                }
+            }
+            Command::JoinRoom { room, nick } => {
+                if self.online && self.session.join_room(&room, &nick) {
+                    self.session.publish_bookmark(&room, &nick);
+                }
+            }
+            Command::LeaveRoom(room) => {
+                if self.online {
+                    self.session.leave_room(&room);
+                    self.session.retract_bookmark(&room);
                 }
             }
             Command::SetPresence { show, status } => {

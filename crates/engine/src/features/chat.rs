@@ -23,6 +23,12 @@ use crate::store::{now_ms, MessageRow, NewMessage};
 /// receipt request (XEP-0184) and `<markable/>` (XEP-0333). The stanza id equals the origin-id.
 pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
     let id = row.origin_id.clone().unwrap_or_default();
+    if row.groupchat {
+        // XEP-0045 §7.4: to the room's bare JID; the room reflects it back with our origin-id.
+        let mut m = Message::groupchat(Some(to)).with_body(Lang::default(), row.body.clone());
+        m.id = Some(Id(id.clone()));
+        return m.with_payload(OriginId { id });
+    }
     let mut m = Message::chat(Some(to)).with_body(Lang::default(), row.body.clone());
     m.id = Some(Id(id.clone()));
     m.with_payload(OriginId { id })
@@ -53,6 +59,9 @@ pub(crate) struct ChatMessage {
     /// Unix ms.
     pub at: i64,
     pub markable: bool,
+    /// From a room's archive (XEP-0045 + XEP-0313): `peer` is the room, `sender` the nick.
+    pub groupchat: bool,
+    pub sender: Option<String>,
 }
 
 impl ChatMessage {
@@ -69,6 +78,8 @@ impl ChatMessage {
             state: if self.outgoing { "sent" } else { "received" },
             read: self.outgoing,
             markable: self.markable,
+            groupchat: self.groupchat,
+            sender: self.sender.as_deref(),
         }
     }
 }
@@ -129,6 +140,8 @@ impl Session {
             message_id,
             at,
             markable,
+            groupchat: false,
+            sender: None,
         })
     }
 
@@ -136,6 +149,18 @@ impl Session {
         if message.type_ == MessageType::Error {
             self.on_message_error(&message).await;
             return;
+        }
+        if message.type_ == MessageType::Groupchat {
+            self.on_groupchat(message).await;
+            return;
+        }
+        // PEP notifications (XEP-0163), e.g. our bookmarks (XEP-0402).
+        if let Ok(Some(event)) =
+            message.extract_payload::<tokio_xmpp::parsers::pubsub::event::Event>()
+        {
+            if self.on_bookmarks_event(message.from.as_ref(), event).await {
+                return;
+            }
         }
         // XEP-0313 §4.2: a result of one of our archive queries.
         if let Ok(Some(result)) = message.extract_payload::<mam::Result_>() {

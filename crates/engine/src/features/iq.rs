@@ -26,6 +26,8 @@ pub const FEATURES: &[&str] = &[
     ns::DISPLAYED_MARKERS,
     ns::MAM,
     "urn:xmpp:sid:0",
+    ns::MUC,
+    "urn:xmpp:bookmarks:1+notify",
 ];
 
 /// Node URI in our entity capabilities.
@@ -52,6 +54,7 @@ impl Session {
             } => self.on_iq_set(from, id, payload).await,
             Iq::Result { id, payload, .. } => match self.pending_iq.remove(&id) {
                 Some(IqPurpose::RosterGet) => self.on_roster_result(payload).await,
+                Some(IqPurpose::Bookmarks) => self.on_bookmarks_result(payload).await,
                 Some(IqPurpose::RosterSet(done)) => {
                     let _ = done.send(Ok(()));
                 }
@@ -71,6 +74,11 @@ impl Session {
                     self.on_archive_error(&query_id, &format!("{:?}", error.defined_condition))
                         .await
                 }
+                Some(IqPurpose::Bookmarks) => tracing::info!(
+                    account = self.account_id,
+                    "no bookmarks: {:?}",
+                    error.defined_condition
+                ),
                 Some(IqPurpose::RosterGet) => tracing::warn!(
                     account = self.account_id,
                     "roster get failed: {:?}",

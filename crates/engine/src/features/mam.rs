@@ -26,7 +26,7 @@ use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field};
 use tokio_xmpp::parsers::forwarding::Forwarded;
 use tokio_xmpp::parsers::iq::Iq;
-use tokio_xmpp::parsers::jid::Jid;
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::mam::{Fin, Query, QueryId, Result_};
 use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::rsm::SetQuery;
@@ -77,6 +77,8 @@ pub(crate) struct ArchiveQuery {
     results: Vec<ChatMessage>,
     /// Messages received in earlier pages of this run.
     received: usize,
+    /// The room whose archive is queried; `None` for our own.
+    room: Option<BareJid>,
 }
 
 fn form(fields: Vec<Field>) -> DataForm {
@@ -138,22 +140,31 @@ impl Session {
         peer: Jid,
         reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
     ) {
-        let before = match self
-            .store
-            .oldest_stanza_id(self.account_id, &peer.to_string())
-            .await
-        {
-            Ok(id) => id.unwrap_or_default(),
-            Err(e) => {
+        let peer_str = peer.to_string();
+        let (before, room) = match (
+            self.store
+                .oldest_stanza_id(self.account_id, &peer_str)
+                .await,
+            self.store.room(self.account_id, &peer_str).await,
+        ) {
+            (Ok(id), Ok(room)) => (id.unwrap_or_default(), room.is_some()),
+            (Err(e), _) | (_, Err(e)) => {
                 let _ = reply.send(Err(e));
                 return;
             }
         };
         let query_id = new_id();
+        // A room's history comes from the room's own archive (XEP-0313 §5, MUC MAM), in the
+        // room's stanza-id space; a contact's from ours, filtered `with` them.
+        let form_fields = if room {
+            vec![]
+        } else {
+            vec![Field::text_single("with", &peer_str)]
+        };
         let query = Query {
             queryid: Some(QueryId(query_id.clone())),
             node: None,
-            form: Some(form(vec![Field::text_single("with", &peer.to_string())])),
+            form: (!form_fields.is_empty()).then(|| form(form_fields)),
             set: Some(SetQuery {
                 max: Some(HISTORY_PAGE),
                 before: Some(before),
@@ -162,7 +173,8 @@ impl Session {
             }),
             flip_page: false,
         };
-        self.send_query(query_id, query, QueryKind::History { reply }, 0);
+        let to = room.then(|| peer.to_bare());
+        self.send_query_to(to, query_id, query, QueryKind::History { reply }, 0);
     }
 
     /// Sends a reconciliation or catch-up query for the page after `after`.
@@ -190,29 +202,39 @@ impl Session {
     }
 
     fn send_query(&mut self, query_id: String, query: Query, kind: QueryKind, received: usize) {
+        self.send_query_to(None, query_id, query, kind, received);
+    }
+
+    /// Sends a query to our own archive (`room` None) or a room's.
+    fn send_query_to(
+        &mut self,
+        room: Option<BareJid>,
+        query_id: String,
+        query: Query,
+        kind: QueryKind,
+        received: usize,
+    ) {
         self.archive.insert(
             query_id.clone(),
             ArchiveQuery {
                 kind,
                 results: Vec::new(),
                 received,
+                room: room.clone(),
             },
         );
         let iq_id = new_id();
         self.pending_iq
             .insert(iq_id.clone(), IqPurpose::ArchivePage(query_id));
-        self.out.push(Iq::from_set(iq_id, query).into());
+        let mut iq = Iq::from_set(iq_id, query);
+        if let Some(room) = room {
+            iq = iq.with_to(Jid::from(room));
+        }
+        self.out.push(iq.into());
     }
 
     /// One `<result/>` of one of our queries (XEP-0313 §4.2).
     pub(crate) fn on_archive_result(&mut self, from: Option<&Jid>, result: Result_) {
-        if from.is_some_and(|f| !self.is_own_bare(f)) {
-            tracing::warn!(
-                account = self.account_id,
-                "archive result from {from:?} ignored: not our own archive"
-            );
-            return;
-        }
         let Some(query_id) = result.queryid.as_ref().map(|q| q.0.clone()) else {
             tracing::debug!(
                 account = self.account_id,
@@ -220,15 +242,31 @@ impl Session {
             );
             return;
         };
-        if !self.archive.contains_key(&query_id) {
+        let Some(room) = self.archive.get(&query_id).map(|q| q.room.clone()) else {
             tracing::debug!(
                 account = self.account_id,
                 "archive result for no query of ours"
             );
             return;
+        };
+        // Only the archive we asked: ours (no from, or our bare JID) or that room's.
+        let trusted = match (&room, from) {
+            (None, f) => f.is_none_or(|f| self.is_own_bare(f)),
+            (Some(r), Some(f)) => f.resource().is_none() && f.to_bare() == *r,
+            (Some(_), None) => false,
+        };
+        if !trusted {
+            tracing::warn!(
+                account = self.account_id,
+                "archive result from {from:?} ignored: not the archive we asked"
+            );
+            return;
         }
         let Forwarded { delay, mut message } = result.forwarded;
-        let parsed = self.parse_chat(&mut message, Some(result.id), delay);
+        let parsed = match &room {
+            Some(r) => self.parse_room_archived(r, &mut message, result.id, delay),
+            None => self.parse_chat(&mut message, Some(result.id), delay),
+        };
         if let (Some(chat), Some(query)) = (parsed, self.archive.get_mut(&query_id)) {
             query.results.push(chat);
         }

@@ -2,9 +2,11 @@
 //! and handed to the module for its kind; modules update the store, emit events and queue
 //! stanzas to send in [`Session::out`]. One file per feature or XEP.
 
+pub mod bookmarks;
 pub mod chat;
 pub mod iq;
 pub mod mam;
+pub mod muc;
 pub mod presence;
 pub mod roster;
 
@@ -27,6 +29,8 @@ pub(crate) enum IqPurpose {
     RosterGet,
     /// A roster set on the user's behalf; the caller waits for the outcome.
     RosterSet(oneshot::Sender<Result<(), EngineError>>),
+    /// Our bookmarks (XEP-0402) at session start.
+    Bookmarks,
     /// A page of one of our archive queries (XEP-0313), by `queryid`.
     ArchivePage(String),
 }
@@ -41,6 +45,8 @@ pub(crate) struct Session {
     pub store: Store,
     pub events: broadcast::Sender<EngineEvent>,
     pub presence: Arc<PresenceBook>,
+    /// Live room state (XEP-0045).
+    pub muc: Arc<muc::MucBook>,
     /// Stanzas to send, filled by the handlers and drained by the account actor.
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.

@@ -169,6 +169,9 @@ impl PresenceBook {
 impl Session {
     /// Handles an inbound presence stanza.
     pub(crate) async fn on_presence(&mut self, presence: Presence) {
+        if self.on_muc_presence(&presence).await {
+            return;
+        }
         let Some(from) = presence.from.clone() else {
             tracing::debug!("presence without from, ignored");
             return;

@@ -24,7 +24,7 @@ pub struct MessageRow {
     pub origin_id: Option<String>,
     /// The stanza's `id` attribute.
     pub message_id: Option<String>,
-    /// Unix ms.
+    /// Unix ms, in whole seconds (see `insert_message`).
     pub at: i64,
     /// `pending`, `sent`, `delivered`, `displayed`, `failed` or `received`.
     pub state: String,
@@ -34,6 +34,10 @@ pub struct MessageRow {
     pub read: bool,
     /// The sender asked for chat markers (XEP-0333 `<markable/>`).
     pub markable: bool,
+    /// A group message (XEP-0045); `peer` is the room.
+    pub groupchat: bool,
+    /// The occupant's nickname, for group messages.
+    pub sender: Option<String>,
 }
 
 /// A message to insert.
@@ -61,10 +65,14 @@ pub struct NewMessage<'a> {
     pub read: bool,
     /// The sender asked for chat markers (XEP-0333 `<markable/>`).
     pub markable: bool,
+    /// A group message (XEP-0045); `peer` is the room.
+    pub groupchat: bool,
+    /// The occupant's nickname, for group messages.
+    pub sender: Option<&'a str>,
 }
 
 const COLUMNS: &str =
-    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable";
+    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender";
 
 /// A conversation summary: partner, last message, unread count.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -275,8 +283,8 @@ where
 {
     {
         let sql = format!(
-            "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO NOTHING
              RETURNING {COLUMNS}"
         );
@@ -289,10 +297,15 @@ where
             .bind(m.stanza_id)
             .bind(m.origin_id)
             .bind(m.message_id)
-            .bind(m.at)
+            // Whole seconds: servers stamp delayed and archived messages (XEP-0203) in whole
+            // seconds; mixing that with millisecond arrival times misorders messages within a
+            // second. Within a second, messages sort by arrival (row id).
+            .bind(m.at - m.at.rem_euclid(1000))
             .bind(m.state)
             .bind(m.read)
             .bind(m.markable)
+            .bind(m.groupchat)
+            .bind(m.sender)
             .fetch_optional(executor)
             .await?)
     }

@@ -7,10 +7,12 @@
 
 mod accounts;
 mod messages;
+mod rooms;
 mod roster;
 
 pub use accounts::AccountRow;
 pub use messages::{ConversationRow, MessageRow, NewMessage};
+pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
 
 use std::path::PathBuf;

@@ -23,6 +23,8 @@ import type {
   OpenConversationEvent,
   PresenceInfo,
   ReloadEvent,
+  RoomEvent,
+  RoomView,
   RosterEvent,
   Show,
   SubscriptionRequestView,
@@ -41,7 +43,11 @@ export type {
   MessagesEvent,
   MessageState,
   MessageView,
+  Occupant,
   OpenConversationEvent,
+  RoomEvent,
+  RoomState,
+  RoomView,
   RosterEvent,
   SubscriptionRequestView,
 } from './generated';
@@ -149,6 +155,17 @@ export interface Commands {
     args: { accountId: number; password: string; sessionOnly: boolean };
     result: null;
   };
+  /**
+   * Joins a group chat (XEP-0045) as `nick`: now if the account is online, and on every connect.
+   * Progress, occupants and errors (say the nickname is taken) arrive as `linnet://room`.
+   * Rejects with `invalid_jid` for a bad room address or nickname, `unknown_account`.
+   * Joining a room already joined again changes the nickname used.
+   */
+  join_room: { args: { accountId: number; room: string; nick: string }; result: null };
+  /** Leaves a room and forgets it; its messages stay (a conversation whose peer is the room). */
+  leave_room: { args: { accountId: number; room: string }; result: null };
+  /** Every account's rooms with their live state (joined, nickname, subject, occupants, error). */
+  list_rooms: { args: Record<string, never>; result: RoomView[] };
 }
 
 export type CommandName = keyof Commands;
@@ -169,6 +186,8 @@ export interface Events {
   'linnet://accounts': ReloadEvent;
   /** The user clicked a desktop notification about this conversation: open it. */
   'linnet://open-conversation': OpenConversationEvent;
+  /** Invalidation for one room's live state (joined, occupants, subject, error): reload `list_rooms`. */
+  'linnet://room': RoomEvent;
 }
 
 export type EventName = keyof Events;

@@ -12,6 +12,7 @@ import type {
   HistoryPageView,
   MessageView,
   OwnShow,
+  RoomView,
   SubscriptionRequestView,
 } from './bindings';
 import { toIpcError } from './errors';
@@ -154,4 +155,22 @@ export async function setPassword(
   sessionOnly: boolean,
 ): Promise<void> {
   await call('set_password', { accountId, password, sessionOnly });
+}
+
+/**
+ * Joins the group chat `room` as `nick` (now if online, and on every connect); progress and
+ * errors arrive as `linnet://room`. Rejects with `invalid_jid` for a bad address or nickname.
+ */
+export async function joinRoom(accountId: number, room: string, nick: string): Promise<void> {
+  await call('join_room', { accountId, room, nick });
+}
+
+/** Leaves a group chat and forgets it; its messages stay. */
+export async function leaveRoom(accountId: number, room: string): Promise<void> {
+  await call('leave_room', { accountId, room });
+}
+
+/** Every account's rooms with their live state. */
+export function listRooms(): Promise<RoomView[]> {
+  return call('list_rooms', {});
 }

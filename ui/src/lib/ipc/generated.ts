@@ -274,7 +274,15 @@ state: MessageState,
 /**
  * Failure reason.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * A group message (XEP-0045): `peer` is the room.
+ */
+groupchat: boolean, 
+/**
+ * For group messages from others: the occupant's nickname.
+ */
+sender: string | null, };
 
 /**
  * What `fetch_history` found in the server's archive (XEP-0313).
@@ -288,6 +296,86 @@ stored: number,
  * The archive holds nothing older: stop asking.
  */
 complete: boolean, };
+
+/**
+ * One occupant of a room (XEP-0045 §7.2.3).
+ */
+export type Occupant = { 
+/**
+ * Nickname (the resource of the occupant JID).
+ */
+nick: string, 
+/**
+ * `moderator`, `participant`, `visitor` or `none`.
+ */
+role: string, 
+/**
+ * `owner`, `admin`, `member`, `outcast` or `none`.
+ */
+affiliation: string, 
+/**
+ * Real JID when the room shows it (non-anonymous rooms, or to moderators).
+ */
+jid: string | null, 
+/**
+ * Availability.
+ */
+show: Show, };
+
+/**
+ * What we know live about one room.
+ */
+export type RoomState = { 
+/**
+ * Our self-presence arrived (§7.2.3, status 110).
+ */
+joined: boolean, 
+/**
+ * Our nickname.
+ */
+nick: string, 
+/**
+ * Room subject (§8.1).
+ */
+subject: string | null, 
+/**
+ * Occupants by nickname.
+ */
+occupants: Array<Occupant>, 
+/**
+ * Why we are not in the room (nickname taken, kicked, banned, room destroyed…), in words.
+ */
+error: string | null, };
+
+/**
+ * A room joined on an account (XEP-0045), with its live state.
+ */
+export type RoomView = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Room bare JID.
+ */
+jid: string, 
+/**
+ * Live state: joined, our nickname, subject, occupants, error.
+ */
+state: RoomState, };
+
+/**
+ * Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.
+ */
+export type RoomEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Room bare JID.
+ */
+room: string, };
 
 /**
  * Payload of `linnet://account-state`.

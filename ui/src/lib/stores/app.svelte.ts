@@ -8,6 +8,7 @@ import { AccountsStore } from './accounts.svelte';
 import { ContactsStore } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { MessagesStore } from './messages.svelte';
+import { RoomsStore } from './rooms.svelte';
 import { SubscriptionRequestsStore } from './subscriptions.svelte';
 
 /** The chat shown on the right. */
@@ -22,9 +23,13 @@ export class AppState {
   readonly conversations = new ConversationsStore();
   readonly messages = new MessagesStore();
   readonly subscriptionRequests = new SubscriptionRequestsStore();
+  readonly rooms = new RoomsStore();
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
+
+  /** Whether a room's chat shows its occupant list (the user's last choice, for every room). */
+  occupantsShown = $state(true);
 
   /** A failure not tied to one form (initial load, mark-read...), shown in a banner. */
   problem: IpcError | null = $state(null);
@@ -47,7 +52,7 @@ export class AppState {
   }
 
   /**
-   * Subscribes to backend events, then loads accounts, conversations and rosters. Events are
+   * Subscribes to backend events, then loads accounts, conversations, rooms and rosters. Events are
    * subscribed first so none is lost between the load and the subscription. Resolves to the
    * function that unsubscribes.
    */
@@ -58,6 +63,7 @@ export class AppState {
       ipc.subscribe('linnet://roster', (p) => this.#report(this.loadRoster(p.account_id))),
       ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
       ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
+      ipc.subscribe('linnet://room', () => this.#report(this.rooms.load())),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
     ]);
@@ -65,11 +71,11 @@ export class AppState {
     return stop;
   }
 
-  /** Loads accounts, conversations and every roster; a failure goes to `problem`. */
+  /** Loads accounts, conversations, rooms and every roster; a failure goes to `problem`. */
   async reload(): Promise<void> {
     this.problem = null;
     try {
-      await Promise.all([this.accounts.load(), this.conversations.load()]);
+      await Promise.all([this.accounts.load(), this.conversations.load(), this.rooms.load()]);
       await Promise.all(this.accounts.list.map((a) => this.loadRoster(a.id)));
     } catch (error) {
       this.problem = ipc.toIpcError(error);
@@ -97,6 +103,29 @@ export class AppState {
     }
   }
 
+  /**
+   * Joins a room (again, say with another nickname after an error) and opens its chat. The
+   * room is listed at once; joining goes on in the background, reported as `linnet://room`.
+   */
+  async joinRoom(accountId: number, room: string, nick: string): Promise<void> {
+    await this.rooms.join(accountId, room, nick);
+    // The backend announces a join only while online: list the room now in any case.
+    this.#report(this.rooms.load());
+    this.openChat(accountId, room);
+  }
+
+  /**
+   * Leaves a room (its messages stay). The room's chat closes: without the room, what is typed
+   * there could not go anywhere.
+   */
+  async leaveRoom(accountId: number, room: string): Promise<void> {
+    await this.rooms.leave(accountId, room);
+    if (this.chat?.accountId === accountId && this.chat.peer === room) {
+      this.chat = null;
+      this.#report(ipc.setActiveConversation(null, null));
+    }
+  }
+
   /** Removes an account and everything the UI holds for it. */
   async removeAccount(accountId: number): Promise<void> {
     await this.accounts.remove(accountId);
@@ -104,6 +133,7 @@ export class AppState {
     this.subscriptionRequests.forget(accountId);
     this.messages.forget(accountId);
     this.conversations.forget(accountId);
+    this.rooms.forget(accountId);
     if (this.chat?.accountId === accountId) {
       this.chat = null;
       this.#report(ipc.setActiveConversation(null, null));
@@ -118,6 +148,11 @@ export class AppState {
     }
     if (state.kind === 'online' && previous !== 'online') {
       this.#report(this.loadRoster(account_id));
+    }
+    // Rooms are joined again on connect (announced as `linnet://room`), but going offline
+    // drops their live state without an event: reload when the account comes or goes.
+    if ((state.kind === 'online') !== (previous === 'online')) {
+      this.#report(this.rooms.load());
     }
   }
 

@@ -119,3 +119,36 @@ export function checkPort(port: string): string | null {
   const n = Number(trimmed);
   return n >= 1 && n <= 65535 ? null : 'The port is a number between 1 and 65535.';
 }
+
+/**
+ * What went wrong with a group chat command (join, leave): as `errorAdvice`, but `invalid_jid`
+ * is about the room address or the nickname, not the user's own Jabber ID.
+ */
+export function roomErrorAdvice(code: ErrorCode): string {
+  switch (code) {
+    case 'invalid_jid':
+      return 'That room address or nickname is not valid. A room address looks like room@conference.example.org; a nickname cannot be empty or contain unusual characters.';
+    default:
+      return errorAdvice(code);
+  }
+}
+
+/**
+ * Client-side sanity check of a room address (a bare JID like room@conference.example.org);
+ * the server has the last word. Returns an error message, or null when it looks fine.
+ */
+export function checkRoomAddress(address: string): string | null {
+  const trimmed = address.trim();
+  if (!trimmed) return 'Enter the room address, like room@conference.example.org.';
+  const parts = trimmed.split('@');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    return 'A room address has exactly one @ with the room name before it and the server after it, like room@conference.example.org.';
+  }
+  if (/\s/.test(trimmed)) return 'A room address cannot contain spaces.';
+  return null;
+}
+
+/** Client-side check of a nickname for a room; returns an error message or null. */
+export function checkNick(nick: string): string | null {
+  return nick.trim() ? null : 'Enter the nickname others will see in the room.';
+}

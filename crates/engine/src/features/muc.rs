@@ -1,0 +1,397 @@
+//! Group chat (XEP-0045): joining and leaving rooms, the occupant list from room presence
+//! (roles, affiliations, nickname changes, kicks and bans), the room subject, and group
+//! messages stored with the occupant's nickname. Our own messages come back from the room
+//! (reflection, §7.4) with our origin-id (XEP-0359) and then count as `delivered` instead of
+//! being stored twice. Joined rooms are kept in the store and rejoined on every connect.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tokio_xmpp::parsers::delay::Delay;
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::message::Message;
+use tokio_xmpp::parsers::muc::muc::{History, Muc};
+use tokio_xmpp::parsers::muc::user::{MucUser, Status};
+use tokio_xmpp::parsers::presence::{Presence, Type as PresenceType};
+use tokio_xmpp::parsers::stanza_id::{OriginId, StanzaId};
+
+use super::presence::Show;
+use super::Session;
+use crate::event::EngineEvent;
+use crate::store::{now_ms, NewMessage};
+
+/// Messages of room history asked for when joining (XEP-0045 §7.2.14).
+const JOIN_HISTORY: u32 = 20;
+
+/// One occupant of a room (XEP-0045 §7.2.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Occupant {
+    /// Nickname (the resource of the occupant JID).
+    pub nick: String,
+    /// `moderator`, `participant`, `visitor` or `none`.
+    pub role: String,
+    /// `owner`, `admin`, `member`, `outcast` or `none`.
+    pub affiliation: String,
+    /// Real JID when the room shows it (non-anonymous rooms, or to moderators).
+    pub jid: Option<String>,
+    /// Availability.
+    pub show: Show,
+}
+
+/// What we know live about one room.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct RoomState {
+    /// Our self-presence arrived (§7.2.3, status 110).
+    pub joined: bool,
+    /// Our nickname.
+    pub nick: String,
+    /// Room subject (§8.1).
+    pub subject: Option<String>,
+    /// Occupants by nickname.
+    pub occupants: Vec<Occupant>,
+    /// Why we are not in the room (nickname taken, kicked, banned, room destroyed…), in words.
+    pub error: Option<String>,
+}
+
+/// Live room state of every account (occupants are not stored: they come with presence).
+#[derive(Debug, Default)]
+pub struct MucBook(Mutex<HashMap<(i64, String), Live>>);
+
+#[derive(Debug, Default, Clone)]
+struct Live {
+    joined: bool,
+    nick: String,
+    subject: Option<String>,
+    occupants: BTreeMap<String, Occupant>,
+    error: Option<String>,
+}
+
+impl MucBook {
+    /// The live state of a room; default (not joined) when unknown.
+    pub fn state(&self, account_id: i64, room: &str) -> RoomState {
+        let Ok(map) = self.0.lock() else {
+            return RoomState::default();
+        };
+        map.get(&(account_id, room.to_owned()))
+            .map(|l| RoomState {
+                joined: l.joined,
+                nick: l.nick.clone(),
+                subject: l.subject.clone(),
+                occupants: l.occupants.values().cloned().collect(),
+                error: l.error.clone(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forgets every room of an account (disconnected).
+    pub(crate) fn clear_account(&self, account_id: i64) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|(a, _), _| *a != account_id);
+        }
+    }
+
+    fn with<T>(&self, account_id: i64, room: &str, f: impl FnOnce(&mut Live) -> T) -> Option<T> {
+        let mut map = self.0.lock().ok()?;
+        map.get_mut(&(account_id, room.to_owned())).map(f)
+    }
+
+    fn start(&self, account_id: i64, room: &str, nick: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(
+                (account_id, room.to_owned()),
+                Live {
+                    nick: nick.to_owned(),
+                    ..Live::default()
+                },
+            );
+        }
+    }
+
+    fn remove(&self, account_id: i64, room: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&(account_id, room.to_owned()));
+        }
+    }
+}
+
+fn lower_debug(v: &impl std::fmt::Debug) -> String {
+    format!("{v:?}").to_lowercase()
+}
+
+impl Session {
+    fn room_changed(&self, room: &str) {
+        self.emit(EngineEvent::RoomChanged {
+            account_id: self.account_id,
+            room: room.to_owned(),
+        });
+    }
+
+    /// Enters a room as `nick` (XEP-0045 §7.2), asking for the last [`JOIN_HISTORY`] messages
+    /// (deduplicated by the room's stanza-id). Returns false when `nick` is not a valid
+    /// resource.
+    pub(crate) fn join_room(&mut self, room: &BareJid, nick: &str) -> bool {
+        let Ok(occupant) = room.with_resource_str(nick) else {
+            return false;
+        };
+        self.muc.start(self.account_id, room.as_str(), nick);
+        let mut p = Presence::available().with_to(Jid::from(occupant));
+        p.add_payload(Muc::new().with_history(History::new().with_maxstanzas(JOIN_HISTORY)));
+        self.out.push(p.into());
+        self.room_changed(room.as_str());
+        true
+    }
+
+    /// Leaves a room (§7.14).
+    pub(crate) fn leave_room(&mut self, room: &BareJid) {
+        let nick = self.muc.state(self.account_id, room.as_str()).nick;
+        if let Ok(occupant) = room.with_resource_str(&nick) {
+            let p = Presence::new(PresenceType::Unavailable).with_to(Jid::from(occupant));
+            self.out.push(p.into());
+        }
+        self.muc.remove(self.account_id, room.as_str());
+        self.room_changed(room.as_str());
+    }
+
+    /// Room presence (§7.2.3 occupants, §7.6 nickname change, §8.2 kick, §9.1 ban, errors
+    /// such as a taken nickname, §7.2.9). Returns false for presence that is not from a room
+    /// we are in or joining.
+    pub(crate) async fn on_muc_presence(&mut self, presence: &Presence) -> bool {
+        let Some(from) = presence.from.as_ref() else {
+            return false;
+        };
+        let room = from.to_bare().to_string();
+        let known = self.muc.with(self.account_id, &room, |_| ()).is_some();
+        if !known {
+            return false;
+        }
+        let nick = from.resource().map(|r| r.to_string());
+        let user = presence
+            .payloads
+            .iter()
+            .find(|p| p.is("x", tokio_xmpp::parsers::ns::MUC_USER))
+            .and_then(|x| MucUser::try_from(x.clone()).ok());
+        let statuses = user.as_ref().map(|u| u.status.clone()).unwrap_or_default();
+        let item = user.as_ref().and_then(|u| u.items.first().cloned());
+        let is_self = statuses.contains(&Status::SelfPresence);
+        match presence.type_ {
+            PresenceType::Error => {
+                let condition = presence
+                    .payloads
+                    .iter()
+                    .find(|p| p.name() == "error")
+                    .and_then(|e| e.children().next().map(|c| c.name().to_owned()))
+                    .unwrap_or_default();
+                let message = if condition == "conflict" {
+                    "That nickname is already taken in this room. Join with another one.".to_owned()
+                } else if condition == "registration-required" {
+                    "This room is for members only. Ask its owner for membership.".to_owned()
+                } else if condition == "not-authorized" {
+                    "This room needs a password.".to_owned()
+                } else if condition == "forbidden" {
+                    "You are banned from this room.".to_owned()
+                } else {
+                    format!("Could not join the room ({}).", condition.replace('-', " "))
+                };
+                self.muc.with(self.account_id, &room, |l| {
+                    l.joined = false;
+                    l.error = Some(message);
+                });
+            }
+            PresenceType::Unavailable => {
+                let Some(nick) = nick else { return true };
+                let new_nick = item.as_ref().and_then(|i| i.nick.clone());
+                let renamed = statuses.contains(&Status::NewNick);
+                self.muc.with(self.account_id, &room, |l| {
+                    l.occupants.remove(&nick);
+                    if is_self {
+                        if let (true, Some(new)) = (renamed, new_nick.clone()) {
+                            l.nick = new;
+                        } else {
+                            l.joined = false;
+                            l.occupants.clear();
+                            l.error = Some(if statuses.contains(&Status::Kicked) {
+                                "You were removed from the room.".to_owned()
+                            } else if statuses.contains(&Status::Banned) {
+                                "You were banned from the room.".to_owned()
+                            } else {
+                                "You left the room.".to_owned()
+                            });
+                        }
+                    }
+                });
+                if is_self && !renamed {
+                    // Kicked or banned: do not rejoin on the next connect.
+                    let _ = self.store.remove_room(self.account_id, &room).await;
+                }
+            }
+            _ => {
+                let Some(nick) = nick else { return true };
+                let occupant = Occupant {
+                    nick: nick.clone(),
+                    role: item
+                        .as_ref()
+                        .map(|i| lower_debug(&i.role))
+                        .unwrap_or_else(|| "none".into()),
+                    affiliation: item
+                        .as_ref()
+                        .map(|i| lower_debug(&i.affiliation))
+                        .unwrap_or_else(|| "none".into()),
+                    jid: item
+                        .as_ref()
+                        .and_then(|i| i.jid.as_ref())
+                        .map(|j| j.to_bare().to_string()),
+                    show: Show::from_xmpp(presence.show.as_ref()),
+                };
+                self.muc.with(self.account_id, &room, |l| {
+                    if is_self {
+                        l.joined = true;
+                        l.error = None;
+                        l.nick = nick.clone();
+                    }
+                    l.occupants.insert(nick, occupant);
+                });
+            }
+        }
+        self.room_changed(&room);
+        true
+    }
+
+    /// A group message from a room's archive (XEP-0313 §5), for older room history.
+    pub(crate) fn parse_room_archived(
+        &self,
+        room: &BareJid,
+        message: &mut Message,
+        archive_id: String,
+        delay: Option<Delay>,
+    ) -> Option<super::chat::ChatMessage> {
+        let (_, body) = message.get_best_body_cloned(vec![])?;
+        let nick = message.from.as_ref()?.resource()?.to_string();
+        let origin_id = message
+            .extract_payload::<OriginId>()
+            .ok()
+            .flatten()
+            .map(|o| o.id);
+        let delay = delay.or_else(|| message.extract_payload::<Delay>().ok().flatten());
+        let outgoing = nick == self.muc.state(self.account_id, room.as_str()).nick;
+        Some(super::chat::ChatMessage {
+            peer: room.to_string(),
+            outgoing,
+            body,
+            stanza_id: Some(archive_id),
+            origin_id,
+            message_id: message.id.as_ref().map(|i| i.0.clone()),
+            at: delay
+                .map(|d| d.stamp.0.timestamp_millis())
+                .unwrap_or_else(now_ms),
+            markable: false,
+            groupchat: true,
+            sender: Some(nick),
+        })
+    }
+
+    /// A `groupchat` message (§7.4): the subject (§8.1) or a group message, stored with the
+    /// occupant's nickname; our reflected message only turns ours `delivered`.
+    pub(crate) async fn on_groupchat(&mut self, mut message: Message) {
+        let Some(from) = message.from.clone() else {
+            return;
+        };
+        let room_jid = from.to_bare();
+        let room = room_jid.to_string();
+        let state = self.muc.state(self.account_id, &room);
+        if state.nick.is_empty() {
+            tracing::debug!(
+                account = self.account_id,
+                "group message from a room we are not in"
+            );
+            return;
+        }
+        let body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
+        if body.is_none() {
+            if let Some((_, subject)) = message.get_best_subject_cloned(vec![]) {
+                let subject = Some(subject).filter(|s| !s.is_empty());
+                self.muc
+                    .with(self.account_id, &room, |l| l.subject = subject.clone());
+                let _ = self
+                    .store
+                    .set_room_subject(self.account_id, &room, subject.as_deref())
+                    .await;
+                self.room_changed(&room);
+            }
+            return;
+        }
+        let Some(body) = body else { return };
+        let Some(nick) = from.resource().map(|r| r.to_string()) else {
+            return; // a message from the room itself (no occupant): not shown yet
+        };
+        let origin_id = message
+            .extract_payload::<OriginId>()
+            .ok()
+            .flatten()
+            .map(|o| o.id);
+        // The room's stanza-id (XEP-0359 §5: `by` the room) identifies the message in it.
+        let mut stanza_id = None;
+        while let Ok(Some(sid)) = message.extract_payload::<StanzaId>() {
+            if stanza_id.is_none() && sid.by.to_bare() == room_jid {
+                stanza_id = Some(sid.id);
+            }
+        }
+        let delay = message.extract_payload::<Delay>().ok().flatten();
+        let at = delay
+            .as_ref()
+            .map(|d| d.stamp.0.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        let outgoing = nick == state.nick;
+        if let (true, Some(origin)) = (outgoing, origin_id.as_deref()) {
+            match self
+                .store
+                .mark_reflected(self.account_id, &room, origin, stanza_id.as_deref())
+                .await
+            {
+                Ok(Some(id)) => {
+                    self.emit(EngineEvent::MessagesChanged {
+                        account_id: self.account_id,
+                        peer: room,
+                        ids: vec![id],
+                        live: false,
+                    });
+                    return;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(account = self.account_id, "reflection: {e}"),
+            }
+        }
+        let message_id = message.id.as_ref().map(|i| i.0.clone());
+        let new = NewMessage {
+            account_id: self.account_id,
+            peer: &room,
+            outgoing,
+            body: &body,
+            stanza_id: stanza_id.as_deref(),
+            origin_id: origin_id.as_deref(),
+            message_id: message_id.as_deref(),
+            at,
+            state: if outgoing { "sent" } else { "received" },
+            read: outgoing,
+            markable: false,
+            groupchat: true,
+            sender: Some(&nick),
+        };
+        match self.store.insert_message(&new).await {
+            Ok(Some(row)) => {
+                // Only a live mention of our nickname may notify (room history never does).
+                let mention = !outgoing
+                    && delay.is_none()
+                    && body.to_lowercase().contains(&state.nick.to_lowercase());
+                self.emit(EngineEvent::MessagesChanged {
+                    account_id: self.account_id,
+                    peer: room,
+                    ids: vec![row.id],
+                    live: mention,
+                });
+            }
+            Ok(None) => tracing::debug!(account = self.account_id, "duplicate group message"),
+            Err(e) => tracing::error!(account = self.account_id, "storing a group message: {e}"),
+        }
+    }
+}

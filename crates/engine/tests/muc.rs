@@ -1,0 +1,551 @@
+//! Group chat (XEP-0045) against the harness's real Prosody MUC component, with two slixmpp
+//! peers in the room.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use linnet_engine::{Engine, EngineEvent, RoomState};
+use linnet_testkit::Peer;
+use serde_json::json;
+
+async fn raw(peer: &mut Peer, xml: String) {
+    peer.command(json!({"cmd": "raw", "xml": xml}))
+        .await
+        .unwrap();
+}
+
+/// Polls the live room state until `pred` holds.
+async fn wait_room(
+    engine: &Engine,
+    account: i64,
+    room: &str,
+    what: &str,
+    pred: impl Fn(&RoomState) -> bool,
+) -> RoomState {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let state = engine.room(account, room);
+        if pred(&state) {
+            return state;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; room is {state:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn nicks(state: &RoomState) -> Vec<String> {
+    state.occupants.iter().map(|o| o.nick.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("lounge@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    server.register("carol", "carol-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    let mut carol = server.peer("carol", "carol-pw", false).await.unwrap();
+    // Bob creates the room (instant room: Prosody's muc_room_locking is off in the harness).
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+    raw(
+        &mut carol,
+        format!(
+            "<presence to='{room}/Carol'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ),
+    )
+    .await;
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>before alice came</body></message>"),
+    )
+    .await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    // A taken nickname is explained, not retried.
+    engine.join_room(account.id, &room, "Bob").await.unwrap();
+    let state = wait_room(&engine, account.id, &room, "the nickname conflict", |s| {
+        s.error.is_some()
+    })
+    .await;
+    assert!(!state.joined);
+    assert!(state.error.unwrap().contains("nickname is already taken"));
+
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    let state = wait_room(
+        &engine,
+        account.id,
+        &room,
+        "alice joined with everyone listed",
+        |s| s.joined && s.occupants.len() == 3,
+    )
+    .await;
+    assert_eq!(nicks(&state), vec!["Alice", "Bob", "Carol"]);
+    // Joining here bookmarked the room for alice's other clients (XEP-0402).
+    let mut phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let answer = phone
+        .command(json!({"cmd": "iq", "type": "get", "to": alice,
+            "xml": "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub>"}))
+        .await
+        .unwrap();
+    let xml = answer["xml"].as_str().unwrap_or_default();
+    assert!(
+        xml.contains(&format!("id='{room}'")) || xml.contains(&format!("id=\"{room}\"")),
+        "{answer}"
+    );
+    assert!(
+        xml.contains("Alice"),
+        "the bookmark has our nickname: {xml}"
+    );
+    phone.close().await;
+    let bob_entry = state.occupants.iter().find(|o| o.nick == "Bob").unwrap();
+    assert_eq!(bob_entry.affiliation, "owner", "bob created the room");
+    assert_eq!(bob_entry.role, "moderator");
+
+    // Room history on join arrives once, with the sender's nickname.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while engine
+        .store()
+        .count_messages(account.id, &room)
+        .await
+        .unwrap()
+        < 1
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "room history never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Messages both ways; our own reflection is not stored twice.
+    raw(
+        &mut carol,
+        format!("<message to='{room}' type='groupchat'><body>hi all, Alice too</body></message>"),
+    )
+    .await;
+    // A mention of our nickname may notify (live); a plain group message does not.
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "carol's mention, live",
+        |e| matches!(e, EngineEvent::MessagesChanged { peer, live: true, .. } if peer == &room),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while engine
+        .store()
+        .count_messages(account.id, &room)
+        .await
+        .unwrap()
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "carol's message never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = engine
+        .send_message(account.id, &room, "hello room")
+        .await
+        .unwrap();
+    assert_eq!(sent.state, "pending");
+    let got = bob
+        .wait_for(
+            Duration::from_secs(10),
+            "alice's group message at bob",
+            |e| e["event"] == "message" && e["body"] == "hello room",
+        )
+        .await
+        .unwrap();
+    assert_eq!(got["type"], "groupchat");
+    assert_eq!(got["from"], format!("{room}/Alice"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = engine.store().message(sent.id).await.unwrap().unwrap();
+        if row.state == "delivered" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "reflection never marked ours: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rows = engine.messages(account.id, &room, None, 50).await.unwrap();
+    let summary: Vec<(Option<String>, String, bool)> = rows
+        .iter()
+        .map(|r| (r.sender.clone(), r.body.clone(), r.outgoing))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (Some("Bob".into()), "before alice came".into(), false),
+            (Some("Carol".into()), "hi all, Alice too".into(), false),
+            (None, "hello room".into(), true),
+        ],
+        "each once, ours not duplicated by the reflection"
+    );
+    assert!(rows.iter().all(|r| r.groupchat));
+
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>just chatting</body></message>"),
+    )
+    .await;
+    let ev = wait_event(&mut rx, Duration::from_secs(10), "bob's plain message", |e| {
+        matches!(e, EngineEvent::MessagesChanged { peer, ids, .. } if peer == &room && !ids.contains(&sent.id))
+    })
+    .await;
+    assert!(
+        matches!(ev, EngineEvent::MessagesChanged { live: false, .. }),
+        "{ev:?}"
+    );
+
+    // Carol becomes Caroline, then bob leaves: the occupant list follows.
+    raw(&mut carol, format!("<presence to='{room}/Caroline'/>")).await;
+    wait_room(&engine, account.id, &room, "carol's new nickname", |s| {
+        nicks(s) == vec!["Alice", "Bob", "Caroline"]
+    })
+    .await;
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob' type='unavailable'/>"),
+    )
+    .await;
+    wait_room(&engine, account.id, &room, "bob gone", |s| {
+        nicks(s) == vec!["Alice", "Caroline"]
+    })
+    .await;
+
+    // Reconnecting rejoins the room by itself.
+    engine.set_account_enabled(account.id, false).await.unwrap();
+    engine.set_account_enabled(account.id, true).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    wait_room(
+        &engine,
+        account.id,
+        &room,
+        "the room rejoined after reconnecting",
+        |s| s.joined,
+    )
+    .await;
+    // The room sends its recent history again on join: nothing is stored twice.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        engine
+            .store()
+            .count_messages(account.id, &room)
+            .await
+            .unwrap(),
+        4,
+        "room history after rejoining is deduplicated by the room's stanza-id"
+    );
+
+    bob.close().await;
+    carol.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+fn bookmark_publish(room: &str, nick: &str, autojoin: bool) -> String {
+    format!(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+           <publish node='urn:xmpp:bookmarks:1'><item id='{room}'>\
+             <conference xmlns='urn:xmpp:bookmarks:1' name='Lounge' autojoin='{autojoin}'><nick>{nick}</nick></conference>\
+           </item></publish>\
+           <publish-options><x xmlns='jabber:x:data' type='submit'>\
+             <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
+             <field var='pubsub#persist_items'><value>true</value></field>\
+             <field var='pubsub#max_items'><value>max</value></field>\
+             <field var='pubsub#send_last_published_item'><value>never</value></field>\
+             <field var='pubsub#access_model'><value>whitelist</value></field>\
+           </x></publish-options>\
+         </pubsub>"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bookmark_made_on_another_client_joins_the_room_live_and_on_a_new_install() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("bookclub@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine1 = engine(&server, Some(temp_db("bookmarks")), true, passwords.clone()).await;
+    let mut rx = engine1.subscribe();
+    let account = engine1.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine1, &mut rx, account.id).await;
+    // Let our presence with caps (bookmarks+notify, XEP-0115) reach the server first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Alice's phone bookmarks the room with autojoin (XEP-0402): Linnet joins it live.
+    let mut phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let answer = phone
+        .command(json!({"cmd": "iq", "type": "set", "to": alice,
+            "xml": bookmark_publish(&room, "AliceB", true)}))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "result", "{answer}");
+    let state = wait_room(
+        &engine1,
+        account.id,
+        &room,
+        "the bookmarked room joined",
+        |s| s.joined,
+    )
+    .await;
+    assert_eq!(state.nick, "AliceB", "the bookmark's nickname");
+    assert_eq!(engine1.rooms(account.id).await.unwrap().len(), 1);
+
+    // A new install of Linnet for the same account finds the bookmark on connect.
+    let engine2 = engine(&server, Some(temp_db("bookmarks-new")), true, passwords).await;
+    let mut rx2 = engine2.subscribe();
+    engine1.shutdown().await;
+    let account2 = engine2
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine2, &mut rx2, account2.id).await;
+    wait_room(
+        &engine2,
+        account2.id,
+        &room,
+        "the bookmarked room joined on connect",
+        |s| s.joined,
+    )
+    .await;
+
+    // The phone turns autojoin off: Linnet leaves the room.
+    let answer = phone
+        .command(json!({"cmd": "iq", "type": "set", "to": alice,
+            "xml": bookmark_publish(&room, "AliceB", false)}))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "result", "{answer}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !engine2.rooms(account2.id).await.unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room was not left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!engine2.room(account2.id, &room).joined);
+
+    phone.close().await;
+    bob.close().await;
+    engine2.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_lost_connection_the_room_is_rejoined_and_missed_messages_come_once() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("ops@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+    let target = format!("{}:{}", server.host(), server.c2s_port())
+        .parse()
+        .unwrap();
+    let proxy = linnet_testkit::FaultProxy::start(target).await.unwrap();
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-rejoin")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let mut new = common::account(&server, &alice);
+    new.host = Some("127.0.0.1".into());
+    new.port = Some(proxy.port());
+    let account = engine.add_account(new).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>before the drop</body></message>"),
+    )
+    .await;
+
+    // Alice's network goes away long enough for the server to drop her from the room.
+    proxy.refuse(true);
+    proxy.cut();
+    raw(
+        &mut bob,
+        format!(
+            "<message to='{room}' type='groupchat'><body>while alice was away</body></message>"
+        ),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    proxy.heal();
+    wait_online(&engine, &mut rx, account.id).await;
+    wait_room(&engine, account.id, &room, "the room rejoined", |s| {
+        s.joined
+    })
+    .await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let bodies = loop {
+        let rows = engine.messages(account.id, &room, None, 50).await.unwrap();
+        let bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
+        if bodies.iter().any(|b| b == "while alice was away")
+            || tokio::time::Instant::now() > deadline
+        {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            break engine
+                .messages(account.id, &room, None, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.body)
+                .collect::<Vec<_>>();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        bodies,
+        vec!["before the drop", "while alice was away"],
+        "missed message once, nothing twice"
+    );
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn older_room_history_comes_from_the_rooms_archive() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("history@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+    for i in 0..30 {
+        raw(
+            &mut bob,
+            format!("<message to='{room}' type='groupchat'><body>old {i}</body></message>"),
+        )
+        .await;
+    }
+    bob.wait_for(Duration::from_secs(10), "the last one reflected", |e| {
+        e["event"] == "message" && e["body"] == "old 29"
+    })
+    .await
+    .unwrap();
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-history")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
+    // The join brings the last 20; scrolling back asks the room's archive (MUC MAM).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while engine
+        .store()
+        .count_messages(account.id, &room)
+        .await
+        .unwrap()
+        < 20
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "join history never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut pages = 0;
+    loop {
+        let page = engine.fetch_history(account.id, &room).await.unwrap();
+        pages += 1;
+        assert!(pages < 10, "history paging never completes");
+        if page.complete || page.stored == 0 {
+            break;
+        }
+    }
+    let rows = engine.messages(account.id, &room, None, 100).await.unwrap();
+    let bodies: Vec<String> = rows.iter().map(|r| r.body.clone()).collect();
+    let expected: Vec<String> = (0..30).map(|i| format!("old {i}")).collect();
+    assert_eq!(bodies, expected, "all 30 once, in order");
+    assert!(rows
+        .iter()
+        .all(|r| r.groupchat && r.sender.as_deref() == Some("Bob")));
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

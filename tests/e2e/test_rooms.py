@@ -1,0 +1,56 @@
+"""Group chat (XEP-0045) in the real Linnet window: join a room, read and write group messages,
+see the occupants. Real Prosody MUC component, slixmpp peer."""
+
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import Peer, screenshot
+from flows import by_testid, sign_in
+
+
+def test_join_a_room_talk_and_see_occupants(linnet, prosody):
+    prosody.register("anna", "anna-pw")
+    prosody.register("ben", "ben-pw")
+    room = f"lounge@{prosody.muc}"
+    wait = WebDriverWait(linnet, 30)
+    sign_in(linnet, prosody, "anna@localhost", "anna-pw")
+
+    ben = Peer.for_server(prosody, "ben", "ben-pw")
+    try:
+        ben.send_raw(f"<presence to='{room}/Ben'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{room}/Ben", timeout=10)
+
+        linnet.find_element(*by_testid("join-room")).click()
+        address = wait.until(EC.visibility_of_element_located(by_testid("join-room-address")))
+        address.send_keys(room)
+        nick = linnet.find_element(*by_testid("join-room-nick"))
+        nick.clear()
+        nick.send_keys("Anna")
+        linnet.find_element(*by_testid("join-room-submit")).click()
+
+        row = wait.until(EC.element_to_be_clickable(by_testid(f"room-{room}")))
+        row.click()
+        occupants = wait.until(EC.visibility_of_element_located(by_testid("occupants")))
+        wait.until(lambda d: occupants.find_elements(*by_testid("occupant-Ben"))
+                   and occupants.find_elements(*by_testid("occupant-Anna")))
+
+        ben.send_raw(f"<message to='{room}' type='groupchat'><body>Welcome, Anna &lt;b&gt;!</body></message>")
+        wait.until(lambda d: any("Welcome, Anna <b>!" in m.text for m in d.find_elements(*by_testid("message"))))
+        senders = [s.text for s in linnet.find_elements(*by_testid("message-sender"))]
+        assert "Ben" in senders, f"group messages show the sender's nickname: {senders}"
+
+        composer = linnet.find_element(*by_testid("composer"))
+        composer.send_keys("Thanks, Ben")
+        composer.send_keys(Keys.ENTER)
+        got = ben.wait_for(lambda e: e.get("event") == "message" and e.get("body") == "Thanks, Ben", timeout=20)
+        assert got["type"] == "groupchat"
+        assert got["from"] == f"{room}/Anna"
+        # Our message comes back from the room once (reflection), not twice.
+        wait.until(lambda d: any(m.get_attribute("data-outgoing") == "true" and m.get_attribute("data-state") == "delivered"
+                                 for m in d.find_elements(*by_testid("message"))))
+        ours = [m for m in linnet.find_elements(*by_testid("message")) if "Thanks, Ben" in m.text]
+        assert len(ours) == 1, "our own message is shown once"
+        screenshot(linnet, "room")
+    finally:
+        ben.close()

@@ -1,0 +1,396 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, test } from 'vitest';
+import type { AccountView, RoomView } from '../../ipc';
+import {
+  ALICE,
+  FakeBackend,
+  account,
+  conversation,
+  groupMessage,
+  occupant,
+  room,
+  roomState,
+} from '../../../test/backend';
+import { renderApp } from '../../../test/render';
+
+const DEV = 'dev@conference.example.org';
+const OPS = 'ops@conference.example.org';
+const WORK: AccountView = account(2, 'al@work.example');
+const XSS = '<img src=x onerror=alert(1)>';
+const TAKEN = 'That nickname is already taken in this room. Join with another one.';
+
+function backendWithAlice(rooms: RoomView[] = []): FakeBackend {
+  const backend = new FakeBackend();
+  backend.accounts = [ALICE];
+  backend.rooms = rooms;
+  return backend;
+}
+
+/** The dev room, joined as alice, with an owner, a member and a visitor. */
+function devRoom(): RoomView {
+  return room(DEV, {
+    state: roomState({
+      subject: 'Release on Friday',
+      occupants: [
+        occupant('zed', { role: 'visitor', show: 'away' }),
+        occupant('alice', { affiliation: 'member' }),
+        occupant('bob', { role: 'moderator', affiliation: 'owner', jid: 'bob@example.org' }),
+        occupant('carol'),
+      ],
+    }),
+  });
+}
+
+async function openJoinDialog(): Promise<HTMLDialogElement> {
+  await fireEvent.click(await screen.findByTestId('join-room'));
+  const dialog = screen.getByTestId<HTMLDialogElement>('join-room-dialog');
+  expect(dialog.open).toBe(true);
+  return dialog;
+}
+
+async function openRoom(jid: string): Promise<HTMLElement> {
+  await fireEvent.click(await screen.findByTestId(`room-${jid}`));
+  return screen.findByTestId('chat-view');
+}
+
+describe('room list', () => {
+  test('lists the rooms from list_rooms by name, with subject or state', async () => {
+    const backend = backendWithAlice([
+      room(OPS, { state: roomState({ joined: false, nick: '' }) }),
+      devRoom(),
+    ]);
+    renderApp();
+    const list = await screen.findByTestId('room-list');
+    await waitFor(() => expect(within(list).getAllByRole('button')).toHaveLength(2));
+    expect(backend.callsOf('list_rooms')).toEqual([{}]);
+
+    const rows = within(list).getAllByRole('button').map((b) => b.dataset['testid']);
+    expect(rows, 'sorted by name').toEqual([`room-${DEV}`, `room-${OPS}`]);
+    const dev = screen.getByTestId(`room-${DEV}`);
+    expect(dev.querySelector('.name')?.textContent).toBe('dev');
+    expect(dev.dataset['joined']).toBe('true');
+    expect(within(dev).getByTestId('room-status').textContent).toBe('Release on Friday');
+    expect(within(dev).getByRole('img', { name: 'Joined' })).toBeTruthy();
+    const ops = screen.getByTestId(`room-${OPS}`);
+    expect(ops.dataset['joined']).toBe('false');
+    expect(within(ops).getByTestId('room-status').textContent).toBe('Joining…');
+    expect(within(ops).getByRole('img', { name: 'Joining…' })).toBeTruthy();
+    expect(screen.queryByTestId('account-label'), 'one account: not named').toBeNull();
+  });
+
+  test('names the account when there are several, and a room of an offline one waits', async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [ALICE, { ...WORK, state: { kind: 'offline' } }];
+    backend.rooms = [
+      devRoom(),
+      room(OPS, { account_id: WORK.id, state: roomState({ joined: false, nick: '' }) }),
+    ];
+    renderApp();
+    const ops = await screen.findByTestId(`room-${OPS}`);
+    expect(within(ops).getByTestId('account-label').textContent).toBe(WORK.jid);
+    expect(within(ops).getByTestId('room-status').textContent).toContain('Not joined');
+    const dev = screen.getByTestId(`room-${DEV}`);
+    expect(within(dev).getByTestId('account-label').textContent).toBe(ALICE.jid);
+  });
+
+  test('shows a subject that looks like HTML as text', async () => {
+    backendWithAlice([room(DEV, { state: roomState({ subject: XSS }) })]);
+    renderApp();
+    const dev = await screen.findByTestId(`room-${DEV}`);
+    expect(within(dev).getByTestId('room-status').textContent).toBe(XSS);
+    expect(document.querySelector('img')).toBeNull();
+  });
+
+  test('a room event reloads the list: a refusal shows in words with a way back in', async () => {
+    const backend = backendWithAlice([room(DEV, { state: roomState({ joined: false }) })]);
+    renderApp();
+    await screen.findByTestId(`room-${DEV}`);
+
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN }) })];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    const error = await screen.findByTestId('room-error');
+    expect(error.textContent).toBe(TAKEN);
+    const row = screen.getByTestId(`room-${DEV}`);
+    expect(row.dataset['phase']).toBe('error');
+    expect(row.getAttribute('aria-describedby'), 'the row is described by the error').toBe(error.id);
+
+    // Join again with another nickname: address and old nickname filled in.
+    await fireEvent.click(screen.getByTestId(`rejoin-room-${DEV}`));
+    const dialog = screen.getByTestId<HTMLDialogElement>(`rejoin-room-${DEV}-dialog`);
+    expect(dialog.open).toBe(true);
+    const address = within(dialog).getByTestId<HTMLInputElement>('join-room-address');
+    const nick = within(dialog).getByTestId<HTMLInputElement>('join-room-nick');
+    expect(address.value).toBe(DEV);
+    expect(nick.value).toBe('alice');
+    expect(document.activeElement, 'the nickname is ready to be retyped').toBe(nick);
+    await fireEvent.input(nick, { target: { value: 'alice2' } });
+    await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice2' },
+      ]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
+    await waitFor(() => expect(screen.queryByTestId('room-error')).toBeNull());
+  });
+});
+
+describe('join room dialog', () => {
+  test('joins with the local part of the account as nickname and opens the room', async () => {
+    const backend = backendWithAlice();
+    renderApp();
+    const dialog = await openJoinDialog();
+    expect(screen.queryByTestId('join-room-account'), 'one account: nothing to choose').toBeNull();
+    const address = screen.getByTestId<HTMLInputElement>('join-room-address');
+    expect(document.activeElement).toBe(address);
+    expect(screen.getByTestId<HTMLInputElement>('join-room-nick').value).toBe('alice');
+
+    await fireEvent.input(address, { target: { value: ` xmpp:${DEV}?join ` } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'alice' }]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
+    const row = await screen.findByTestId(`room-${DEV}`);
+    expect(row.dataset['joined'], 'listed at once, joined later').toBe('false');
+    const chat = await screen.findByTestId('chat-view');
+    expect(chat.dataset['peer']).toBe(DEV);
+    expect(within(chat).getByRole('heading', { level: 2 }).textContent).toBe('dev');
+  });
+
+  test.each(['', 'dev', 'dev@', '@conference.example.org', 'dev room@conference.example.org'])(
+    'refuses the malformed address %j before asking the backend',
+    async (input) => {
+      const backend = backendWithAlice();
+      renderApp();
+      const dialog = await openJoinDialog();
+      await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: input } });
+      await fireEvent.click(screen.getByTestId('join-room-submit'));
+      expect(screen.getByTestId('join-room-address-error').textContent).not.toBe('');
+      expect(screen.getByTestId('join-room-address').getAttribute('aria-invalid')).toBe('true');
+      expect(dialog.open).toBe(true);
+      expect(backend.callsOf('join_room')).toEqual([]);
+    },
+  );
+
+  test('refuses an empty nickname before asking the backend', async () => {
+    const backend = backendWithAlice();
+    renderApp();
+    await openJoinDialog();
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(screen.getByTestId('join-room-nick'), { target: { value: '  ' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    expect(screen.getByTestId('join-room-nick-error').textContent).toContain('nickname');
+    expect(backend.callsOf('join_room')).toEqual([]);
+  });
+
+  test('shows invalid_jid from the backend in words about the room, and stays open', async () => {
+    const backend = backendWithAlice();
+    backend.on('join_room', () => {
+      throw { code: 'invalid_jid', message: 'not a usable nickname' };
+    });
+    renderApp();
+    const dialog = await openJoinDialog();
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(screen.getByTestId('join-room-nick'), { target: { value: 'al/ice' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    const error = await screen.findByTestId('join-room-error');
+    expect(error.dataset['code']).toBe('invalid_jid');
+    expect(error.getAttribute('role')).toBe('alert');
+    expect(error.textContent).toContain('room address or nickname is not valid');
+    expect(error.textContent).toContain('not a usable nickname');
+    expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'al/ice' }]);
+    expect(dialog.open, 'the dialog stays open to fix it').toBe(true);
+    expect(screen.queryByTestId('chat-view')).toBeNull();
+
+    // Closing and opening again starts fresh.
+    dialog.close();
+    await openJoinDialog();
+    expect(screen.queryByTestId('join-room-error')).toBeNull();
+    expect(screen.getByTestId<HTMLInputElement>('join-room-address').value).toBe('');
+  });
+
+  test('with several accounts, picks one and follows its local part as nickname', async () => {
+    const backend = new FakeBackend();
+    backend.accounts = [ALICE, WORK];
+    renderApp();
+    await openJoinDialog();
+    const nick = screen.getByTestId<HTMLInputElement>('join-room-nick');
+    expect(nick.value).toBe('alice');
+    await fireEvent.change(screen.getByTestId('join-room-account'), {
+      target: { value: String(WORK.id) },
+    });
+    expect(nick.value, 'the default follows the account').toBe('al');
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: OPS } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([{ accountId: WORK.id, room: OPS, nick: 'al' }]),
+    );
+  });
+});
+
+describe('room chat', () => {
+  function backendWithDev(): FakeBackend {
+    const backend = backendWithAlice([devRoom()]);
+    backend.conversations = [conversation(DEV, { last_body: 'see you' })];
+    backend.messages = [
+      groupMessage(1, DEV, 'bob', { body: 'hello room' }),
+      groupMessage(2, DEV, 'alice', { outgoing: true, state: 'delivered', body: 'hi bob' }),
+      groupMessage(3, DEV, XSS, { body: 'see you' }),
+    ];
+    return backend;
+  }
+
+  test('shows the room name and subject, occupants with their standing, and senders', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    await waitFor(() =>
+      expect(backend.callsOf('load_messages')).toEqual([
+        { accountId: ALICE.id, peer: DEV, before: null, limit: 50 },
+      ]),
+    );
+
+    expect(within(chat).getByRole('heading', { level: 2 }).textContent).toBe('dev');
+    expect(within(chat).getByTestId('room-subject').textContent?.trim()).toBe('Release on Friday');
+    expect(within(chat).queryByTestId('room-notice'), 'joined: nothing to report').toBeNull();
+
+    const occupants = within(chat).getByTestId('occupants');
+    const nicks = within(occupants)
+      .getAllByRole('listitem')
+      .map((li) => li.dataset['testid']);
+    expect(nicks, 'moderators first, visitors last').toEqual([
+      'occupant-bob',
+      'occupant-alice',
+      'occupant-carol',
+      'occupant-zed',
+    ]);
+    const bob = within(occupants).getByTestId('occupant-bob');
+    expect(within(bob).getByTestId('occupant-standing').textContent).toBe('owner, moderator');
+    expect(within(bob).getByRole('img', { name: 'Available' })).toBeTruthy();
+    expect(bob.title, 'the real JID when the room shows it').toBe('bob@example.org');
+    const alice = within(occupants).getByTestId('occupant-alice');
+    expect(alice.textContent).toContain('(you)');
+    expect(within(alice).getByTestId('occupant-standing').textContent).toBe('member');
+    expect(within(occupants).getByTestId('occupant-carol').querySelector('.standing')).toBeNull();
+    const zed = within(occupants).getByTestId('occupant-zed');
+    expect(within(zed).getByTestId('occupant-standing').textContent).toBe('visitor');
+    expect(within(zed).getByRole('img', { name: 'Away' })).toBeTruthy();
+
+    await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(3));
+    const [fromBob, ours, fromXss] = within(chat).getAllByTestId('message');
+    expect(within(fromBob!).getByTestId('message-sender').textContent).toBe('bob');
+    expect(ours!.dataset['outgoing']).toBe('true');
+    expect(within(ours!).queryByTestId('message-sender'), 'ours show as ours').toBeNull();
+    expect(within(fromXss!).getByTestId('message-sender').textContent).toBe(XSS);
+    expect(document.querySelector('img'), 'a nickname is text').toBeNull();
+    const bobHue = within(fromBob!).getByTestId('message-sender').style.getPropertyValue('--nick-hue');
+    expect(bobHue, 'the nickname has its colour').not.toBe('');
+    expect(
+      within(occupants).getByTestId('occupant-bob').querySelector<HTMLElement>('.nick')?.style.getPropertyValue('--nick-hue'),
+      'the same in the occupant list',
+    ).toBe(bobHue);
+  });
+
+  test('the occupant list folds away and follows room events', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    const toggle = within(chat).getByTestId('toggle-occupants');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(toggle.textContent).toContain('4');
+    const panel = document.getElementById(toggle.getAttribute('aria-controls') ?? '');
+    expect(panel?.contains(within(chat).getByTestId('occupants'))).toBe(true);
+
+    await fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(panel?.hidden).toBe(true);
+    await fireEvent.click(toggle);
+    expect(panel?.hidden).toBe(false);
+
+    const dev = devRoom();
+    backend.rooms = [
+      { ...dev, state: { ...dev.state, occupants: [...dev.state.occupants, occupant('dave')] } },
+    ];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    expect(await within(chat).findByTestId('occupant-dave')).toBeTruthy();
+    expect(toggle.textContent).toContain('5');
+  });
+
+  test('a refusal arriving while the room is open is said there, with a way back in', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN }) })];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    const notice = await within(chat).findByTestId('room-notice');
+    expect(within(notice).getByRole('alert').textContent).toBe(TAKEN);
+    await fireEvent.click(within(notice).getByTestId('chat-rejoin-room'));
+    expect(screen.getByTestId<HTMLDialogElement>('chat-rejoin-room-dialog').open).toBe(true);
+  });
+
+  test('sending in a room goes to the room', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    const composer = within(chat).getByTestId('composer');
+    await fireEvent.input(composer, { target: { value: 'ship it' } });
+    await fireEvent.keyDown(composer, { key: 'Enter' });
+    await waitFor(() =>
+      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: DEV, body: 'ship it' }]),
+    );
+  });
+
+  test('Leave calls leave_room, the room leaves the list and its chat closes', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    await fireEvent.click(within(chat).getByTestId('leave-room'));
+    await waitFor(() =>
+      expect(backend.callsOf('leave_room')).toEqual([{ accountId: ALICE.id, room: DEV }]),
+    );
+    await waitFor(() => expect(screen.queryByTestId('chat-view')).toBeNull());
+    expect(screen.queryByTestId(`room-${DEV}`)).toBeNull();
+    expect(backend.callsOf('set_active_conversation').at(-1)).toEqual({ accountId: null, peer: null });
+
+    // Its history stays readable from the conversation list, without a composer.
+    await fireEvent.click(screen.getByTestId(`conversation-${DEV}`));
+    const again = await screen.findByTestId('chat-view');
+    expect(await within(again).findByTestId('left-room')).toBeTruthy();
+    expect(within(again).queryByTestId('composer')).toBeNull();
+    await waitFor(() =>
+      expect(within(again).getAllByTestId('message-sender').map((s) => s.textContent)).toContain('bob'),
+    );
+  });
+
+  test('a failed leave keeps the room and says why', async () => {
+    const backend = backendWithDev();
+    backend.on('leave_room', () => {
+      throw { code: 'internal', message: 'database is locked' };
+    });
+    renderApp();
+    const chat = await openRoom(DEV);
+    await fireEvent.click(within(chat).getByTestId('leave-room'));
+    expect((await screen.findByTestId('problem-banner')).textContent).toContain('database is locked');
+    expect(screen.getByTestId('chat-view')).toBe(chat);
+    expect(screen.getByTestId(`room-${DEV}`)).toBeTruthy();
+  });
+
+  test('the conversation list calls a room by its name', async () => {
+    backendWithDev();
+    renderApp();
+    const row = await screen.findByTestId(`conversation-${DEV}`);
+    await waitFor(() => expect(row.querySelector('.name')?.textContent).toBe('dev'));
+  });
+
+  test('rooms are reloaded when the account goes offline (their live state is gone)', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    await screen.findByTestId(`room-${DEV}`);
+    const before = backend.callsOf('list_rooms').length;
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, nick: '' }) })];
+    await backend.emit('linnet://account-state', { account_id: ALICE.id, state: { kind: 'offline' } });
+    await waitFor(() => expect(backend.callsOf('list_rooms').length).toBe(before + 1));
+    await waitFor(() => expect(screen.getByTestId(`room-${DEV}`).dataset['phase']).toBe('offline'));
+  });
+});

@@ -1,0 +1,140 @@
+// Group chats (XEP-0045) with their live state, keyed by account id. `list_rooms` answers for
+// every account at once; `linnet://room` says "reload".
+
+import { SvelteMap } from 'svelte/reactivity';
+import * as ipc from '../ipc';
+import type { Occupant, RoomView } from '../ipc';
+
+export class RoomsStore {
+  readonly #byAccount = new SvelteMap<number, RoomView[]>();
+  /** Bumped by local changes (a room left): a list asked for before them is stale. */
+  #version = 0;
+  /** The `list_rooms` call under way, and the one queued behind it (see `load`). */
+  #running: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+
+  /** Every account's rooms, by name, then account. */
+  readonly all: RoomView[] = $derived(
+    [...this.#byAccount.values()]
+      .flat()
+      .sort(
+        (a, b) =>
+          roomName(a.jid).localeCompare(roomName(b.jid)) ||
+          a.jid.localeCompare(b.jid) ||
+          a.account_id - b.account_id,
+      ),
+  );
+
+  forAccount(accountId: number): RoomView[] {
+    return this.#byAccount.get(accountId) ?? [];
+  }
+
+  find(accountId: number, jid: string): RoomView | undefined {
+    return this.forAccount(accountId).find((r) => r.jid === jid);
+  }
+
+  /**
+   * Reloads every room. Room events come in bursts (each occupant's presence is one): one
+   * `list_rooms` at a time, and every request made while one runs shares a single next call,
+   * which starts once it ends, so its answer is at least as new as the request.
+   */
+  load(): Promise<void> {
+    if (this.#running) {
+      this.#queued ??= this.#running
+        .catch(() => undefined)
+        .then(() => {
+          this.#queued = null;
+          return this.load();
+        });
+      return this.#queued;
+    }
+    const run = this.#fetch().finally(() => {
+      if (this.#running === run) this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #fetch(): Promise<void> {
+    const version = this.#version;
+    const rooms = await ipc.listRooms();
+    if (version !== this.#version) return;
+    const byAccount = new Map<number, RoomView[]>();
+    for (const room of rooms) {
+      const list = byAccount.get(room.account_id);
+      if (list) list.push(room);
+      else byAccount.set(room.account_id, [room]);
+    }
+    for (const accountId of [...this.#byAccount.keys()]) {
+      if (!byAccount.has(accountId)) this.#byAccount.delete(accountId);
+    }
+    for (const [accountId, list] of byAccount) this.#byAccount.set(accountId, list);
+  }
+
+  /**
+   * Joins `room` as `nick` (again with another nickname after an error); the progress follows
+   * as `linnet://room` while online (reload with `load` to list the room in any case).
+   */
+  async join(accountId: number, room: string, nick: string): Promise<void> {
+    await ipc.joinRoom(accountId, room, nick);
+  }
+
+  /** Leaves a room; it leaves the list at once (its conversation stays). */
+  async leave(accountId: number, room: string): Promise<void> {
+    await ipc.leaveRoom(accountId, room);
+    this.#version++;
+    const rest = this.forAccount(accountId).filter((r) => r.jid !== room);
+    if (rest.length > 0) this.#byAccount.set(accountId, rest);
+    else this.#byAccount.delete(accountId);
+  }
+
+  forget(accountId: number): void {
+    this.#version++;
+    this.#byAccount.delete(accountId);
+  }
+}
+
+/** What to call a room: the local part of its JID (`dev` for dev@conference.example.org). */
+export function roomName(jid: string): string {
+  const at = jid.indexOf('@');
+  return at > 0 ? jid.slice(0, at) : jid;
+}
+
+/** The room address typed or pasted: an `xmpp:` URI (`?join`) or a bare JID, cleaned up. */
+export function roomAddress(input: string): string {
+  let jid = input.trim();
+  if (jid.toLowerCase().startsWith('xmpp:')) jid = jid.slice('xmpp:'.length);
+  const query = jid.indexOf('?');
+  if (query >= 0) jid = jid.slice(0, query);
+  const resource = jid.indexOf('/');
+  if (resource >= 0) jid = jid.slice(0, resource);
+  return jid.trim();
+}
+
+/** A default nickname: the local part of the account's JID (`alice` for alice@example.org). */
+export function defaultNick(accountJid: string | undefined): string {
+  return accountJid ? roomName(accountJid) : '';
+}
+
+const ROLE_ORDER: Record<string, number> = { moderator: 0, participant: 1, visitor: 2 };
+
+/** Occupant list order: moderators, participants, visitors, then by nickname. */
+export function compareOccupants(a: Occupant, b: Occupant): number {
+  return (
+    (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3) ||
+    a.nick.localeCompare(b.nick) ||
+    (a.nick < b.nick ? -1 : a.nick > b.nick ? 1 : 0)
+  );
+}
+
+/**
+ * Words for an occupant's standing: the affiliation when it means something (owner, admin,
+ * member) and the role when it differs from the usual participant (moderator, visitor), e.g.
+ * "owner, moderator". Empty for a plain participant.
+ */
+export function occupantStanding(occupant: Occupant): string {
+  const words: string[] = [];
+  if (['owner', 'admin', 'member'].includes(occupant.affiliation)) words.push(occupant.affiliation);
+  if (['moderator', 'visitor'].includes(occupant.role)) words.push(occupant.role);
+  return words.join(', ');
+}
