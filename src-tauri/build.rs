@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "join_room",
     "leave_room",
     "list_rooms",
+    "set_room_notify",
+    "invite_to_room",
     "set_presence",
     "add_contact",
     "remove_contact",

@@ -9,12 +9,12 @@ use ts_rs::{Config, TS};
 use crate::error::IpcError;
 use crate::views::{
     AccountStateEvent, AddAccountRequest, ConversationView, HistoryPageView, MessageState,
-    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RoomEvent, RoomView,
-    RosterEvent, SubscriptionRequestView,
+    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RoomEvent, RoomInviteEvent,
+    RoomView, RosterEvent, SubscriptionRequestView,
 };
 use linnet_engine::{
     AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, Occupant, PresenceInfo,
-    RoomState, Show,
+    RoomNotify, RoomState, Show,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -51,10 +51,12 @@ pub fn typescript() -> String {
     declare::<MessageState>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<HistoryPageView>(&cfg, &mut out);
+    declare::<RoomNotify>(&cfg, &mut out);
     declare::<Occupant>(&cfg, &mut out);
     declare::<RoomState>(&cfg, &mut out);
     declare::<RoomView>(&cfg, &mut out);
     declare::<RoomEvent>(&cfg, &mut out);
+    declare::<RoomInviteEvent>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);
     declare::<MessagesEvent>(&cfg, &mut out);
     declare::<RosterEvent>(&cfg, &mut out);

@@ -133,6 +133,33 @@ pub async fn join_room(
     Ok(engine.join_room(account_id, &room, &nick).await?)
 }
 
+/// Sets when a room's messages notify: `all`, `mentions` (of our nickname) or `none`.
+#[tauri::command]
+pub async fn set_room_notify(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+    mode: linnet_engine::RoomNotify,
+) -> Result<()> {
+    Ok(engine.set_room_notify(account_id, &room, mode).await?)
+}
+
+/// Invites someone to a room we are in (mediated through the room, XEP-0045 §7.8.2).
+///
+/// Errors: `invalid_jid`, `not_connected`.
+#[tauri::command]
+pub async fn invite_to_room(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+    jid: String,
+    reason: Option<String>,
+) -> Result<()> {
+    Ok(engine
+        .invite_to_room(account_id, &room, &jid, reason)
+        .await?)
+}
+
 /// Leaves a group chat and forgets it (its messages stay).
 #[tauri::command]
 pub async fn leave_room(engine: State<'_, Engine>, account_id: i64, room: String) -> Result<()> {
@@ -156,6 +183,7 @@ pub async fn list_rooms(engine: State<'_, Engine>) -> Result<Vec<RoomView>> {
             out.push(RoomView {
                 account_id: room.account_id,
                 state,
+                notify: engine.room_notify(room.account_id, &room.jid).await?,
                 jid: room.jid,
             });
         }

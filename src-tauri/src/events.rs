@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::notifications;
 use crate::views::{
     AccountStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent, RoomEvent,
-    RosterEvent,
+    RoomInviteEvent, RosterEvent,
 };
 
 /// How long to gather events before emitting.
@@ -58,6 +58,22 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 let _ = app.emit("linnet://accounts", ReloadEvent::default());
             }
             EngineEvent::ConversationsChanged => conversations = true,
+            EngineEvent::RoomInvite {
+                account_id,
+                room,
+                from,
+                reason,
+            } => {
+                let _ = app.emit(
+                    "linnet://room-invite",
+                    RoomInviteEvent {
+                        account_id,
+                        room,
+                        from,
+                        reason,
+                    },
+                );
+            }
             EngineEvent::RoomChanged { account_id, room } => {
                 rooms.insert((account_id, room));
             }

@@ -103,6 +103,8 @@ pub fn run() {
             commands::join_room,
             commands::leave_room,
             commands::list_rooms,
+            commands::set_room_notify,
+            commands::invite_to_room,
             commands::set_muted,
             commands::open_link,
             commands::set_presence,

@@ -40,6 +40,9 @@ pub enum MessageState {
     Failed,
     /// An incoming message.
     Received,
+    /// A line from the room itself: a nickname change, someone leaving, a kick, a ban, the
+    /// room destroyed (XEP-0045). Shown centred, never notifies.
+    System,
 }
 
 impl MessageState {
@@ -53,6 +56,7 @@ impl MessageState {
             "displayed" => Self::Displayed,
             "failed" => Self::Failed,
             "received" => Self::Received,
+            "system" => Self::System,
             _ if outgoing => Self::Sent,
             _ => Self::Received,
         }
@@ -128,6 +132,8 @@ pub struct RoomView {
     pub jid: String,
     /// Live state: joined, our nickname, subject, occupants, error.
     pub state: linnet_engine::RoomState,
+    /// When its messages notify.
+    pub notify: linnet_engine::RoomNotify,
 }
 
 /// One conversation summary.
@@ -211,6 +217,20 @@ pub struct RoomEvent {
     pub account_id: i64,
     /// Room bare JID.
     pub room: String,
+}
+
+/// Payload of `linnet://room-invite`: someone invited us to a room (XEP-0045 §7.8.2 or
+/// XEP-0249). Accepting is `join_room`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoomInviteEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// Room bare JID.
+    pub room: String,
+    /// Who invited us: a bare JID, or room/nick when the room hides real JIDs.
+    pub from: Option<String>,
+    /// Their reason, if any.
+    pub reason: Option<String>,
 }
 
 /// Payload of `linnet://roster`: reload one account's contacts and subscription requests.

@@ -77,6 +77,18 @@ pub enum EngineEvent {
         /// Room bare JID.
         room: String,
     },
+    /// Someone invited us to a room: mediated through the room (XEP-0045 §7.8.2) or direct
+    /// (XEP-0249). Accept with `Engine::join_room`.
+    RoomInvite {
+        /// Account id.
+        account_id: i64,
+        /// Room bare JID.
+        room: String,
+        /// Who invited us, bare JID, when known.
+        from: Option<String>,
+        /// Their reason, if any.
+        reason: Option<String>,
+    },
     /// Conversation settings changed (e.g. muted); reload the conversation list.
     ConversationsChanged,
     /// The roster of an account changed (reload it).

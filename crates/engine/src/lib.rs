@@ -22,7 +22,7 @@ pub use account::connector::{fingerprint, TrustRoots};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
-pub use features::muc::{Occupant, RoomState};
+pub use features::muc::{Occupant, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};
 pub use store::RoomRow;
 pub use store::{
@@ -521,6 +521,65 @@ impl Engine {
             .send_command(account_id, Command::LeaveRoom(room))
             .await;
         Ok(())
+    }
+
+    /// Invites `jid` to a room we are in (mediated through the room, XEP-0045 §7.8.2).
+    ///
+    /// Errors: [`EngineError::InvalidJid`], [`EngineError::NotConnected`] when offline.
+    pub async fn invite_to_room(
+        &self,
+        account_id: i64,
+        room: &str,
+        jid: &str,
+        reason: Option<String>,
+    ) -> Result<(), EngineError> {
+        let room = parse_bare_jid(room)?;
+        let to = parse_bare_jid(jid)?;
+        let (done, answer) = oneshot::channel();
+        self.send_command(
+            account_id,
+            Command::Invite {
+                room,
+                to,
+                reason: reason.filter(|r| !r.trim().is_empty()),
+                done,
+            },
+        )
+        .await?;
+        answer.await.map_err(|_| EngineError::NotConnected)?
+    }
+
+    /// Sets when a room's messages notify (all, mentions of our nickname, none).
+    ///
+    /// Errors: [`EngineError::InvalidJid`], unknown account, store errors.
+    pub async fn set_room_notify(
+        &self,
+        account_id: i64,
+        room: &str,
+        mode: RoomNotify,
+    ) -> Result<(), EngineError> {
+        let room = parse_bare_jid(room)?;
+        self.inner.store.account(account_id).await?;
+        self.inner
+            .store
+            .set_room_notify(account_id, room.as_str(), mode.as_str())
+            .await?;
+        self.emit(EngineEvent::RoomChanged {
+            account_id,
+            room: room.to_string(),
+        });
+        Ok(())
+    }
+
+    /// When a room's messages notify.
+    pub async fn room_notify(
+        &self,
+        account_id: i64,
+        room: &str,
+    ) -> Result<RoomNotify, EngineError> {
+        Ok(RoomNotify::parse(
+            &self.inner.store.room_notify(account_id, room).await?,
+        ))
     }
 
     /// The rooms of an account (stored; rejoined on connect).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use linnet_engine::{Engine, EngineEvent, RoomState};
+use linnet_engine::{Engine, EngineEvent, RoomNotify, RoomState};
 use linnet_testkit::Peer;
 use serde_json::json;
 
@@ -245,6 +245,62 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
         nicks(s) == vec!["Alice", "Caroline"]
     })
     .await;
+    // Both show as system lines in the room's timeline.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let lines: Vec<String> = engine
+            .messages(account.id, &room, None, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.state == "system")
+            .map(|r| r.body)
+            .collect();
+        if lines.len() >= 2 || tokio::time::Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        lines,
+        vec!["Carol is now known as Caroline.", "Bob left the room."]
+    );
+
+    // Per-room notifications: all, then none.
+    engine
+        .set_room_notify(account.id, &room, RoomNotify::All)
+        .await
+        .unwrap();
+    raw(
+        &mut carol,
+        format!(
+            "<message to='{room}' type='groupchat'><body>plain but notify all</body></message>"
+        ),
+    )
+    .await;
+    wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "a plain message notifying with 'all'",
+        |e| matches!(e, EngineEvent::MessagesChanged { peer, live: true, .. } if peer == &room),
+    )
+    .await;
+    engine
+        .set_room_notify(account.id, &room, RoomNotify::None)
+        .await
+        .unwrap();
+    raw(&mut carol, format!("<message to='{room}' type='groupchat'><body>Alice, even a mention stays quiet</body></message>")).await;
+    let ev = wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "the mention with 'none'",
+        |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == &room),
+    )
+    .await;
+    assert!(
+        matches!(ev, EngineEvent::MessagesChanged { live: false, .. }),
+        "{ev:?}"
+    );
 
     // Reconnecting rejoins the room by itself.
     engine.set_account_enabled(account.id, false).await.unwrap();
@@ -266,7 +322,7 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
             .count_messages(account.id, &room)
             .await
             .unwrap(),
-        4,
+        8,
         "room history after rejoining is deduplicated by the room's stanza-id"
     );
 
@@ -369,7 +425,9 @@ async fn a_bookmark_made_on_another_client_joins_the_room_live_and_on_a_new_inst
         .unwrap();
     assert_eq!(answer["type"], "result", "{answer}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !engine2.rooms(account2.id).await.unwrap().is_empty() {
+    while !engine2.rooms(account2.id).await.unwrap().is_empty()
+        || engine2.room(account2.id, &room).joined
+    {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the room was not left"
@@ -546,6 +604,106 @@ async fn older_room_history_comes_from_the_rooms_archive() {
         .all(|r| r.groupchat && r.sender.as_deref() == Some("Bob")));
 
     bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_both_ways() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("party@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob_jid = server.register("bob", "bob-pw").await.unwrap();
+    let dave_jid = server.register("dave", "dave-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    let mut dave = server.peer("dave", "dave-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-invites")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    // Mediated through the room (XEP-0045 §7.8.2).
+    raw(&mut bob, format!(
+        "<message to='{room}'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='{alice}'><reason>come over</reason></invite></x></message>"
+    )).await;
+    let ev = wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "the mediated invitation",
+        |e| matches!(e, EngineEvent::RoomInvite { .. }),
+    )
+    .await;
+    assert_eq!(
+        ev,
+        EngineEvent::RoomInvite {
+            account_id: account.id,
+            room: room.clone(),
+            // The room hides real JIDs: the inviter is named by their occupant JID.
+            from: Some(format!("{room}/Bob")),
+            reason: Some("come over".into())
+        }
+    );
+    // Direct (XEP-0249).
+    raw(&mut bob, format!(
+        "<message to='{alice}'><x xmlns='jabber:x:conference' jid='{room}' reason='direct one'/></message>"
+    )).await;
+    let ev = wait_event(
+        &mut rx,
+        Duration::from_secs(10),
+        "the direct invitation",
+        |e| matches!(e, EngineEvent::RoomInvite { .. }),
+    )
+    .await;
+    assert_eq!(
+        ev,
+        EngineEvent::RoomInvite {
+            account_id: account.id,
+            room: room.clone(),
+            from: Some(bob_jid.clone()),
+            reason: Some("direct one".into())
+        }
+    );
+
+    // Accepting is joining; then alice invites dave.
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
+    engine
+        .invite_to_room(account.id, &room, &dave_jid, Some("you too".into()))
+        .await
+        .unwrap();
+    let got = dave
+        .wait_for(Duration::from_secs(10), "alice's invitation at dave", |e| {
+            e["event"] == "invite"
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["room"], room);
+    assert_eq!(got["reason"], "you too");
+    assert_eq!(
+        got["from"],
+        format!("{room}/Alice"),
+        "sent through the room, from alice"
+    );
+
+    bob.close().await;
+    dave.close().await;
     engine.shutdown().await;
     server.shutdown().await;
 }

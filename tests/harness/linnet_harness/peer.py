@@ -13,6 +13,7 @@ Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
    "receipt_request":bool,"markable":bool (XEP-0333)[,"error":condition for type error]}
   {"event":"marker","from","displayed":ID}          (XEP-0333 <displayed/>)
+  {"event":"invite","room","from","reason"}          (XEP-0045 mediated invitation)
   {"event":"presence","from","type":"available|unavailable|subscribe|...","show","status"}
   {"event":"roster","items":[{"jid","subscription","name","ask"}]}   (roster pushes)
   {"event":"receipt","from","id"}                                   (XEP-0184)

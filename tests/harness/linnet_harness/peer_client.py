@@ -25,8 +25,9 @@ from slixmpp.xmlstream import ET, tostring
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from .peer_events import (describe_failure, marker_event, message_event,
-                          presence_event, receipt_event, roster_items)
+from .peer_events import (describe_failure, invite_event, marker_event,
+                          message_event, presence_event, receipt_event,
+                          roster_items)
 
 log = logging.getLogger("linnet_harness.peer")
 
@@ -133,6 +134,11 @@ class Peer:
             "LinnetMarker",
             MatchXPath("{jabber:client}message/{urn:xmpp:chat-markers:0}displayed"),
             lambda m: self._emit(marker_event(m))))
+        # Room invitations: mediated (XEP-0045 §7.8.2) and direct (XEP-0249).
+        c.register_handler(Callback(
+            "LinnetInvite",
+            MatchXPath("{jabber:client}message/{http://jabber.org/protocol/muc#user}x"),
+            self._on_muc_user_message))
         return c
 
     # -- slixmpp event handlers (run on the peer's loop) -----------------------
@@ -159,6 +165,13 @@ class Peer:
             self._fail(describe_failure(reason, "disconnected before login"))
         elif self._online is not None and self._online.exception() is None:
             self._emit({"event": "disconnected", "reason": str(reason) if reason else None})
+
+    def _on_muc_user_message(self, msg):
+        event = invite_event(msg)
+        if event["from"] is not None or event["reason"] is not None or \
+                msg.xml.find("{http://jabber.org/protocol/muc#user}x/"
+                             "{http://jabber.org/protocol/muc#user}invite") is not None:
+            self._emit(event)
 
     def _on_message(self, msg):
         # Error messages with a body reach both handlers; report them once.

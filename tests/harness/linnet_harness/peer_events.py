@@ -38,6 +38,18 @@ def marker_event(msg):
             "displayed": _child_attr(msg, "displayed", MARKERS_NS)}
 
 
+MUC_USER_NS = "http://jabber.org/protocol/muc#user"
+
+
+def invite_event(msg):
+    """{"event":"invite","room","from"} for a mediated room invitation (XEP-0045 §7.8.2)."""
+    invite = msg.xml.find(f"{{{MUC_USER_NS}}}x/{{{MUC_USER_NS}}}invite")
+    reason = invite.find(f"{{{MUC_USER_NS}}}reason") if invite is not None else None
+    return {"event": "invite", "room": str(msg["from"].bare),
+            "from": invite.get("from") if invite is not None else None,
+            "reason": reason.text if reason is not None else None}
+
+
 def presence_event(pres):
     """{"event":"presence",...}; "type" is the raw attribute, default available."""
     return {

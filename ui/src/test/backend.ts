@@ -15,6 +15,7 @@ import type {
   HistoryPageView,
   MessageView,
   Occupant,
+  RoomNotify,
   RoomState,
   RoomView,
   SubscriptionRequestView,
@@ -197,6 +198,16 @@ export class FakeBackend {
           : [...this.rooms, joining];
         return null;
       }
+      case 'set_room_notify': {
+        // Like the real backend: stored, then announced as `linnet://room`.
+        const known = this.rooms.find((r) => r.account_id === a['accountId'] && r.jid === a['room']);
+        if (!known) throw { code: 'not_found', message: 'no such room' };
+        this.rooms = this.rooms.map((r) =>
+          r === known ? { ...r, notify: a['mode'] as RoomNotify } : r,
+        );
+        void this.emit('linnet://room', { account_id: known.account_id, room: known.jid });
+        return null;
+      }
       case 'leave_room':
         this.rooms = this.rooms.filter(
           (r) => !(r.account_id === a['accountId'] && r.jid === a['room']),
@@ -336,14 +347,19 @@ export function groupMessage(
   return message(id, { peer: room, groupchat: true, sender, ...overrides });
 }
 
+/** A line from `room` itself (someone left, a nickname changed): no sender, state `system`. */
+export function systemLine(id: number, room: string, body: string): MessageView {
+  return groupMessage(id, room, null, { body, state: 'system' });
+}
+
 /** A room's live state: joined as "alice" with nobody else in, no subject, no error. */
 export function roomState(overrides: Partial<RoomState> = {}): RoomState {
   return { joined: true, nick: 'alice', subject: null, occupants: [], error: null, ...overrides };
 }
 
-/** A room of Alice's account, joined (see `roomState`). */
+/** A room of Alice's account, joined (see `roomState`), notifying about every message. */
 export function room(jid: string, overrides: Partial<RoomView> = {}): RoomView {
-  return { account_id: ALICE.id, jid, state: roomState(), ...overrides };
+  return { account_id: ALICE.id, jid, state: roomState(), notify: 'all', ...overrides };
 }
 
 /** An occupant: an available participant with no affiliation and a hidden real JID. */

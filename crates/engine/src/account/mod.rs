@@ -50,6 +50,13 @@ pub(crate) enum Command {
     JoinRoom { room: BareJid, nick: String },
     /// Leave a room (§7.14).
     LeaveRoom(BareJid),
+    /// Invite someone to a room (§7.8.2).
+    Invite {
+        room: BareJid,
+        to: BareJid,
+        reason: Option<String>,
+        done: oneshot::Sender<Result<(), EngineError>>,
+    },
     /// Change our own presence.
     SetPresence { show: Show, status: Option<String> },
     /// Close the stream and stop.
@@ -423,6 +430,19 @@ impl Actor {
             Command::JoinRoom { room, nick } => {
                 if self.online && self.session.join_room(&room, &nick) {
                     self.session.publish_bookmark(&room, &nick);
+                }
+            }
+            Command::Invite {
+                room,
+                to,
+                reason,
+                done,
+            } => {
+                if self.online {
+                    self.session.invite(&room, &to, reason.as_deref());
+                    let _ = done.send(Ok(()));
+                } else {
+                    let _ = done.send(Err(EngineError::NotConnected));
                 }
             }
             Command::LeaveRoom(room) => {

@@ -181,8 +181,8 @@ impl Session {
             }
             _ => {
                 if stored.is_some() {
-                    let _ = self.store.remove_room(self.account_id, room.as_str()).await;
                     self.leave_room(&room);
+                    let _ = self.store.remove_room(self.account_id, room.as_str()).await;
                 }
             }
         }

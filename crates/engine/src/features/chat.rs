@@ -97,6 +97,12 @@ impl Session {
         if !matches!(message.type_, MessageType::Chat | MessageType::Normal) {
             return None; // groupchat and headline belong to other modules
         }
+        // Room invitations carry a fallback body; they are not chat messages.
+        if message.payloads.iter().any(|p| {
+            p.is("x", "jabber:x:conference") || p.is("x", tokio_xmpp::parsers::ns::MUC_USER)
+        }) {
+            return None;
+        }
         let (_, body) = message.get_best_body_cloned(vec![])?;
         let from_us = message
             .from
@@ -152,6 +158,10 @@ impl Session {
         }
         if message.type_ == MessageType::Groupchat {
             self.on_groupchat(message).await;
+            return;
+        }
+        // Room invitations (XEP-0045 §7.8.2, XEP-0249).
+        if self.on_invite(&message) {
             return;
         }
         // PEP notifications (XEP-0163), e.g. our bookmarks (XEP-0402).

@@ -24,6 +24,38 @@ use crate::store::{now_ms, NewMessage};
 /// Messages of room history asked for when joining (XEP-0045 §7.2.14).
 const JOIN_HISTORY: u32 = 20;
 
+/// When a room's messages notify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomNotify {
+    /// Every new message from someone else.
+    All,
+    /// Only messages that mention our nickname (the default).
+    Mentions,
+    /// Never.
+    None,
+}
+
+impl RoomNotify {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mentions => "mentions",
+            Self::None => "none",
+        }
+    }
+
+    /// From the stored word; anything unknown is the default.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "all" => Self::All,
+            "none" => Self::None,
+            _ => Self::Mentions,
+        }
+    }
+}
+
 /// One occupant of a room (XEP-0045 §7.2.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Occupant {
@@ -120,6 +152,23 @@ fn lower_debug(v: &impl std::fmt::Debug) -> String {
 }
 
 impl Session {
+    /// Adds a system line (nickname change, leave, kick, ban, room destroyed) to a room.
+    async fn system_line(&self, room: &str, text: &str) {
+        match self
+            .store
+            .insert_system_line(self.account_id, room, text, now_ms())
+            .await
+        {
+            Ok(id) => self.emit(EngineEvent::MessagesChanged {
+                account_id: self.account_id,
+                peer: room.to_owned(),
+                ids: vec![id],
+                live: false,
+            }),
+            Err(e) => tracing::warn!(account = self.account_id, "storing a system line: {e}"),
+        }
+    }
+
     fn room_changed(&self, room: &str) {
         self.emit(EngineEvent::RoomChanged {
             account_id: self.account_id,
@@ -163,7 +212,11 @@ impl Session {
         let room = from.to_bare().to_string();
         let known = self.muc.with(self.account_id, &room, |_| ()).is_some();
         if !known {
-            return false;
+            // Room presence after we left (or for a room we never joined): not a contact's.
+            return presence
+                .payloads
+                .iter()
+                .any(|p| p.is("x", tokio_xmpp::parsers::ns::MUC_USER));
         }
         let nick = from.resource().map(|r| r.to_string());
         let user = presence
@@ -202,6 +255,41 @@ impl Session {
                 let Some(nick) = nick else { return true };
                 let new_nick = item.as_ref().and_then(|i| i.nick.clone());
                 let renamed = statuses.contains(&Status::NewNick);
+                // §10.9: a destroyed room tells each occupant with <destroy/> in muc#user.
+                let destroyed = presence
+                    .payloads
+                    .iter()
+                    .find(|p| p.is("x", tokio_xmpp::parsers::ns::MUC_USER))
+                    .is_some_and(|x| x.children().any(|c| c.name() == "destroy"));
+                let who = if is_self {
+                    "You".to_owned()
+                } else {
+                    nick.clone()
+                };
+                let line = if destroyed {
+                    "The room was destroyed.".to_owned()
+                } else if let (true, Some(new)) = (renamed, new_nick.as_ref()) {
+                    if is_self {
+                        format!("You are now known as {new}.")
+                    } else {
+                        format!("{nick} is now known as {new}.")
+                    }
+                } else if statuses.contains(&Status::Kicked) {
+                    format!(
+                        "{who} {} removed from the room.",
+                        if is_self { "were" } else { "was" }
+                    )
+                } else if statuses.contains(&Status::Banned) {
+                    format!(
+                        "{who} {} banned from the room.",
+                        if is_self { "were" } else { "was" }
+                    )
+                } else if is_self {
+                    "You left the room.".to_owned()
+                } else {
+                    format!("{nick} left the room.")
+                };
+                self.system_line(&room, &line).await;
                 self.muc.with(self.account_id, &room, |l| {
                     l.occupants.remove(&nick);
                     if is_self {
@@ -210,7 +298,9 @@ impl Session {
                         } else {
                             l.joined = false;
                             l.occupants.clear();
-                            l.error = Some(if statuses.contains(&Status::Kicked) {
+                            l.error = Some(if destroyed {
+                                "The room was destroyed.".to_owned()
+                            } else if statuses.contains(&Status::Kicked) {
                                 "You were removed from the room.".to_owned()
                             } else if statuses.contains(&Status::Banned) {
                                 "You were banned from the room.".to_owned()
@@ -255,6 +345,91 @@ impl Session {
         }
         self.room_changed(&room);
         true
+    }
+
+    /// An invitation, mediated (XEP-0045 §7.8.2: from the room, `<invite/>` in muc#user) or
+    /// direct (XEP-0249: `<x xmlns='jabber:x:conference' jid=room/>`). Returns true when the
+    /// message was one. Invitations to a room we are in are ignored.
+    pub(crate) fn on_invite(&mut self, message: &Message) -> bool {
+        let mediated = message
+            .payloads
+            .iter()
+            .find(|p| p.is("x", tokio_xmpp::parsers::ns::MUC_USER))
+            .and_then(|x| x.get_child("invite", tokio_xmpp::parsers::ns::MUC_USER));
+        let (room, from, reason) = if let Some(invite) = mediated {
+            let Some(room) = message.from.as_ref().map(|f| f.to_bare()) else {
+                return true;
+            };
+            // The inviter's real JID, or their occupant JID (room/nick) when the room hides it.
+            let from = invite.attr("from").and_then(|f| Jid::new(f).ok()).map(|j| {
+                if j.to_bare() == room {
+                    j.to_string()
+                } else {
+                    j.to_bare().to_string()
+                }
+            });
+            let reason = invite
+                .get_child("reason", tokio_xmpp::parsers::ns::MUC_USER)
+                .map(|r| r.text())
+                .filter(|r| !r.is_empty());
+            (room, from, reason)
+        } else if let Some(direct) = message
+            .payloads
+            .iter()
+            .find(|p| p.is("x", "jabber:x:conference"))
+        {
+            let Some(room) = direct.attr("jid").and_then(|j| BareJid::new(j).ok()) else {
+                tracing::debug!(account = self.account_id, "direct invite without a room");
+                return true;
+            };
+            let from = message.from.as_ref().map(|f| f.to_bare().to_string());
+            let reason = direct
+                .attr("reason")
+                .map(str::to_owned)
+                .filter(|r| !r.is_empty());
+            (room, from, reason)
+        } else {
+            return false;
+        };
+        if self.muc.state(self.account_id, room.as_str()).joined {
+            return true;
+        }
+        self.emit(EngineEvent::RoomInvite {
+            account_id: self.account_id,
+            room: room.to_string(),
+            from,
+            reason,
+        });
+        true
+    }
+
+    /// A mediated invitation (XEP-0045 §7.8.2) to `to`, sent through the room.
+    pub(crate) fn invite(&mut self, room: &BareJid, to: &BareJid, reason: Option<&str>) {
+        let escape = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('\'', "&apos;")
+        };
+        let reason = reason
+            .map(|r| format!("<reason>{}</reason>", escape(r)))
+            .unwrap_or_default();
+        let xml = format!(
+            "<x xmlns='{}'><invite to='{}'>{reason}</invite></x>",
+            tokio_xmpp::parsers::ns::MUC_USER,
+            escape(to.as_str())
+        );
+        match xml.parse::<tokio_xmpp::minidom::Element>() {
+            Ok(x) => {
+                let mut m = Message::new(Some(Jid::from(room.clone())));
+                // §7.8.2: a plain (normal) message to the room, not a chat message.
+                m.type_ = tokio_xmpp::parsers::message::MessageType::Normal;
+                m.id = Some(tokio_xmpp::parsers::message::Id(super::new_id()));
+                m.payloads.push(x);
+                self.out.push(m.into());
+            }
+            Err(e) => tracing::warn!(account = self.account_id, "invite not sent: {e}"),
+        }
     }
 
     /// A group message from a room's archive (XEP-0313 §5), for older room history.
@@ -379,10 +554,23 @@ impl Session {
         };
         match self.store.insert_message(&new).await {
             Ok(Some(row)) => {
-                // Only a live mention of our nickname may notify (room history never does).
-                let mention = !outgoing
-                    && delay.is_none()
-                    && body.to_lowercase().contains(&state.nick.to_lowercase());
+                // Room history never notifies; live messages by the room's setting (default:
+                // only mentions of our nickname).
+                let fresh = !outgoing && delay.is_none();
+                let notify = self
+                    .store
+                    .room_notify(self.account_id, &room)
+                    .await
+                    .map(|m| RoomNotify::parse(&m))
+                    .unwrap_or(RoomNotify::Mentions);
+                let mention = fresh
+                    && match notify {
+                        RoomNotify::All => true,
+                        RoomNotify::None => false,
+                        RoomNotify::Mentions => {
+                            body.to_lowercase().contains(&state.nick.to_lowercase())
+                        }
+                    };
                 self.emit(EngineEvent::MessagesChanged {
                     account_id: self.account_id,
                     peer: room,

@@ -85,6 +85,58 @@ impl Store {
         Ok(())
     }
 
+    /// How a room notifies: `all`, `mentions` (the default) or `none`.
+    pub async fn room_notify(&self, account_id: i64, room: &str) -> Result<String, EngineError> {
+        let mode: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT notify FROM conversation_settings WHERE account_id = ? AND peer = ?",
+        )
+        .bind(account_id)
+        .bind(room)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(mode.flatten().unwrap_or_else(|| "mentions".to_owned()))
+    }
+
+    /// Sets how a room notifies (`all`, `mentions`, `none`).
+    pub async fn set_room_notify(
+        &self,
+        account_id: i64,
+        room: &str,
+        mode: &str,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO conversation_settings (account_id, peer, notify) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, peer) DO UPDATE SET notify = excluded.notify",
+        )
+        .bind(account_id)
+        .bind(room)
+        .bind(mode)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a system line in a room's timeline (a nickname change, someone leaving, a kick,
+    /// a ban, the room destroyed): state `system`, already read. Returns its row id.
+    pub async fn insert_system_line(
+        &self,
+        account_id: i64,
+        room: &str,
+        text: &str,
+        at: i64,
+    ) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO messages (account_id, peer, outgoing, body, at, state, read, groupchat)
+             VALUES (?, ?, 0, ?, ?, 'system', 1, 1) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(room)
+        .bind(text)
+        .bind(at - at.rem_euclid(1000))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// The room reflected our group message (XEP-0045 §7.4): the row with this origin-id
     /// becomes `delivered` and gets the room's stanza-id. Returns its id, or `None` when it is
     /// not one of ours (e.g. sent by another client of ours).

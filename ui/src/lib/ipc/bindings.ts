@@ -24,6 +24,7 @@ import type {
   PresenceInfo,
   ReloadEvent,
   RoomEvent,
+  RoomNotify,
   RoomView,
   RosterEvent,
   Show,
@@ -46,6 +47,7 @@ export type {
   Occupant,
   OpenConversationEvent,
   RoomEvent,
+  RoomNotify,
   RoomState,
   RoomView,
   RosterEvent,
@@ -166,6 +168,11 @@ export interface Commands {
   leave_room: { args: { accountId: number; room: string }; result: null };
   /** Every account's rooms with their live state (joined, nickname, subject, occupants, error). */
   list_rooms: { args: Record<string, never>; result: RoomView[] };
+  /**
+   * When a room's messages notify: every message, only those mentioning our nickname, or never;
+   * then `linnet://room`.
+   */
+  set_room_notify: { args: { accountId: number; room: string; mode: RoomNotify }; result: null };
 }
 
 export type CommandName = keyof Commands;

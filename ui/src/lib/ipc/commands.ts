@@ -12,6 +12,7 @@ import type {
   HistoryPageView,
   MessageView,
   OwnShow,
+  RoomNotify,
   RoomView,
   SubscriptionRequestView,
 } from './bindings';
@@ -173,4 +174,9 @@ export async function leaveRoom(accountId: number, room: string): Promise<void> 
 /** Every account's rooms with their live state. */
 export function listRooms(): Promise<RoomView[]> {
   return call('list_rooms', {});
+}
+
+/** When a room's messages notify (all, mentions of our nickname, none); then `linnet://room`. */
+export async function setRoomNotify(accountId: number, room: string, mode: RoomNotify): Promise<void> {
+  await call('set_room_notify', { accountId, room, mode });
 }

@@ -237,7 +237,7 @@ muted: boolean, };
 /**
  * Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker).
  */
-export type MessageState = "pending" | "sent" | "delivered" | "displayed" | "failed" | "received";
+export type MessageState = "pending" | "sent" | "delivered" | "displayed" | "failed" | "received" | "system";
 
 /**
  * One message.
@@ -296,6 +296,11 @@ stored: number,
  * The archive holds nothing older: stop asking.
  */
 complete: boolean, };
+
+/**
+ * When a room's messages notify.
+ */
+export type RoomNotify = "all" | "mentions" | "none";
 
 /**
  * One occupant of a room (XEP-0045 §7.2.3).
@@ -362,7 +367,11 @@ jid: string,
 /**
  * Live state: joined, our nickname, subject, occupants, error.
  */
-state: RoomState, };
+state: RoomState, 
+/**
+ * When its messages notify.
+ */
+notify: RoomNotify, };
 
 /**
  * Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.
@@ -376,6 +385,28 @@ account_id: number,
  * Room bare JID.
  */
 room: string, };
+
+/**
+ * Payload of `linnet://room-invite`: someone invited us to a room (XEP-0045 §7.8.2 or
+ * XEP-0249). Accepting is `join_room`.
+ */
+export type RoomInviteEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * Room bare JID.
+ */
+room: string, 
+/**
+ * Who invited us: a bare JID, or room/nick when the room hides real JIDs.
+ */
+from: string | null, 
+/**
+ * Their reason, if any.
+ */
+reason: string | null, };
 
 /**
  * Payload of `linnet://account-state`.

@@ -160,7 +160,9 @@ export class AppState {
     this.messages.merge(account_id, peer, messages);
     const open = this.chat;
     const isOpen = open !== null && open.accountId === account_id && open.peer === peer;
-    if (isOpen && messages.some((m) => !m.outgoing) && this.#isAttended()) {
+    // Lines from a room itself (`system`) never count as unread: nothing to mark.
+    const incoming = messages.some((m) => !m.outgoing && m.state !== 'system');
+    if (isOpen && incoming && this.#isAttended()) {
       this.#report(this.conversations.markRead(account_id, peer));
     }
   }

@@ -3,7 +3,7 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
-import type { Occupant, RoomView } from '../ipc';
+import type { Occupant, RoomNotify, RoomView } from '../ipc';
 
 export class RoomsStore {
   readonly #byAccount = new SvelteMap<number, RoomView[]>();
@@ -86,6 +86,31 @@ export class RoomsStore {
     const rest = this.forAccount(accountId).filter((r) => r.jid !== room);
     if (rest.length > 0) this.#byAccount.set(accountId, rest);
     else this.#byAccount.delete(accountId);
+  }
+
+  /**
+   * Sets when a room's messages notify. Shows the choice at once and puts the old one back if
+   * the backend refuses; the backend confirms with a `linnet://room`.
+   */
+  async setNotify(accountId: number, room: string, mode: RoomNotify): Promise<void> {
+    const previous = this.find(accountId, room)?.notify;
+    const apply = (value: RoomNotify): void => {
+      this.#byAccount.set(
+        accountId,
+        this.forAccount(accountId).map((r) => (r.jid === room ? { ...r, notify: value } : r)),
+      );
+    };
+    if (previous !== undefined) {
+      // A list asked for before this choice would undo it.
+      this.#version++;
+      apply(mode);
+    }
+    try {
+      await ipc.setRoomNotify(accountId, room, mode);
+    } catch (error) {
+      if (previous !== undefined && this.find(accountId, room)) apply(previous);
+      throw error;
+    }
   }
 
   forget(accountId: number): void {

@@ -205,6 +205,7 @@ describe('muting a chat', () => {
     const chat = await openBob();
     const toggle = within(chat).getByRole('button', { name: 'Mute notifications' });
     expect(toggle.getAttribute('aria-pressed')).toBe('false');
+    expect(within(chat).queryByTestId('room-notify'), 'a room setting').toBeNull();
 
     await fireEvent.click(toggle);
     await waitFor(() =>

@@ -10,6 +10,7 @@ import {
   occupant,
   room,
   roomState,
+  systemLine,
 } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
 
@@ -392,5 +393,84 @@ describe('room chat', () => {
     await backend.emit('linnet://account-state', { account_id: ALICE.id, state: { kind: 'offline' } });
     await waitFor(() => expect(backend.callsOf('list_rooms').length).toBe(before + 1));
     await waitFor(() => expect(screen.getByTestId(`room-${DEV}`).dataset['phase']).toBe('offline'));
+  });
+
+  test('a line from the room itself is a notice, not a message, and marks nothing read', async () => {
+    const backend = backendWithDev();
+    backend.messages.push(systemLine(4, DEV, 'carol is now known as caroline.'));
+    renderApp();
+    const chat = await openRoom(DEV);
+    await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(3));
+
+    const line = within(chat).getByTestId('system-line');
+    expect(line.textContent?.trim()).toBe('carol is now known as caroline.');
+    expect(line.dataset['id']).toBe('4');
+    expect(line.closest('[data-testid="message"]'), 'not inside a bubble').toBeNull();
+    expect(within(line).queryByTestId('message-sender')).toBeNull();
+    expect(within(line).queryByTestId('send-state')).toBeNull();
+    expect(within(line).queryByRole('button'), 'no Retry').toBeNull();
+    const ids = within(chat).getAllByTestId('message').map((m) => m.dataset['id']);
+    expect(ids, 'not counted among the messages').toEqual(['1', '2', '3']);
+
+    // One arriving while the room is open shows as text and asks for nothing.
+    const marked = backend.callsOf('mark_read').length;
+    await backend.emit('linnet://messages', {
+      account_id: ALICE.id,
+      peer: DEV,
+      messages: [systemLine(5, DEV, `${XSS} left the room.`)],
+    });
+    await waitFor(() => expect(within(chat).getAllByTestId('system-line')).toHaveLength(2));
+    expect(within(chat).getAllByTestId('system-line')[1]?.textContent?.trim()).toBe(`${XSS} left the room.`);
+    expect(document.querySelector('img'), 'the line is text').toBeNull();
+    expect(backend.callsOf('mark_read'), 'nothing unread to mark').toHaveLength(marked);
+    expect(within(chat).getAllByTestId('message')).toHaveLength(3);
+  });
+
+  test('the header chooses when the room notifies, from what list_rooms says', async () => {
+    const backend = backendWithDev();
+    backend.rooms = [{ ...devRoom(), notify: 'mentions' }];
+    renderApp();
+    const chat = await openRoom(DEV);
+    expect(within(chat).queryByTestId('mute-toggle'), 'rooms choose instead of muting').toBeNull();
+    const select = within(chat).getByRole<HTMLSelectElement>('combobox', { name: 'Notify' });
+    expect(select.dataset['testid']).toBe('room-notify');
+    expect(select.value).toBe('mentions');
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'all messages',
+      'mentions of my nickname',
+      'never',
+    ]);
+
+    await fireEvent.change(select, { target: { value: 'none' } });
+    await waitFor(() =>
+      expect(backend.callsOf('set_room_notify')).toEqual([
+        { accountId: ALICE.id, room: DEV, mode: 'none' },
+      ]),
+    );
+    await waitFor(() => expect(backend.rooms[0]?.notify).toBe('none'));
+    expect(select.value).toBe('none');
+
+    // Changed elsewhere: the room event reloads the list, and the choice follows.
+    backend.rooms = [{ ...devRoom(), notify: 'all' }];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    await waitFor(() => expect(select.value).toBe('all'));
+    expect(screen.queryByTestId('problem-banner')).toBeNull();
+  });
+
+  test('a refused notify choice goes back and shows why', async () => {
+    const backend = backendWithDev();
+    backend.on('set_room_notify', () => {
+      throw { code: 'internal', message: 'database is locked' };
+    });
+    renderApp();
+    const chat = await openRoom(DEV);
+    const select = within(chat).getByTestId<HTMLSelectElement>('room-notify');
+    expect(select.value).toBe('all');
+    await fireEvent.change(select, { target: { value: 'mentions' } });
+    expect((await screen.findByTestId('problem-banner')).textContent).toContain('database is locked');
+    expect(backend.callsOf('set_room_notify')).toEqual([
+      { accountId: ALICE.id, room: DEV, mode: 'mentions' },
+    ]);
+    await waitFor(() => expect(select.value).toBe('all'));
   });
 });
