@@ -707,3 +707,54 @@ async fn invitations_both_ways() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_we_create_is_unlocked_for_others() {
+    init_tracing();
+    // Prosody's default: a new room stays locked until its owner configures it (§10.1).
+    let mut server = linnet_testkit::Server::start_with(&["--muc-locking"])
+        .await
+        .expect("the Prosody harness must start");
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("fresh@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-create")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    let state = wait_room(&engine, account.id, &room, "alice created the room", |s| {
+        s.joined
+    })
+    .await;
+    assert_eq!(state.occupants[0].affiliation, "owner");
+
+    // Bob can enter: the room was configured as an instant room.
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    let got = bob
+        .wait_for(Duration::from_secs(10), "bob's entry or refusal", |e| {
+            e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["type"], "available", "bob entered: {got}");
+    wait_room(&engine, account.id, &room, "bob listed", |s| {
+        s.occupants.len() == 2
+    })
+    .await;
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

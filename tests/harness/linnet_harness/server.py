@@ -1,6 +1,6 @@
 """CLI: a throwaway Prosody driven by JSON lines on stdin/stdout.
 
-    python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https]
+    python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https] [--muc-locking]
                                     [--log-level info|debug]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
@@ -77,6 +77,9 @@ def main(argv=None):
                     help="serve a self-signed leaf not signed by the test CA")
     ap.add_argument("--upload-https", action="store_true",
                     help="upload slot URLs use the https port instead of http")
+    ap.add_argument("--muc-locking", action="store_true",
+                    help="new MUC rooms stay locked until their owner configures them "
+                         "(Prosody's default; off otherwise so peers can create rooms simply)")
     ap.add_argument("--log-level", default="info", choices=["debug", "info", "warn", "error"])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -88,7 +91,8 @@ def main(argv=None):
     try:
         try:
             srv = ProsodyServer(eatmydata=args.eatmydata, rogue_cert=args.rogue_cert,
-                                upload_https=args.upload_https, log_level=args.log_level)
+                                upload_https=args.upload_https, log_level=args.log_level,
+                                muc_locking=args.muc_locking)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})
             return 1

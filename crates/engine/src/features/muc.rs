@@ -333,6 +333,11 @@ impl Session {
                         .map(|j| j.to_bare().to_string()),
                     show: Show::from_xmpp(presence.show.as_ref()),
                 };
+                if is_self && statuses.contains(&Status::RoomHasBeenCreated) {
+                    // §10.1.2: we created the room; accept the default configuration (an
+                    // instant room) so it is unlocked for others.
+                    self.submit_instant_room(&room);
+                }
                 self.muc.with(self.account_id, &room, |l| {
                     if is_self {
                         l.joined = true;
@@ -430,6 +435,27 @@ impl Session {
             }
             Err(e) => tracing::warn!(account = self.account_id, "invite not sent: {e}"),
         }
+    }
+
+    /// Sends the empty configuration form that makes a new room an instant room (§10.1.2).
+    fn submit_instant_room(&mut self, room: &str) {
+        let xml = format!(
+            "<query xmlns='{}#owner'><x xmlns='jabber:x:data' type='submit'/></query>",
+            tokio_xmpp::parsers::ns::MUC
+        );
+        let (Ok(payload), Ok(to)) = (xml.parse::<tokio_xmpp::minidom::Element>(), Jid::new(room))
+        else {
+            return;
+        };
+        self.out.push(
+            tokio_xmpp::parsers::iq::Iq::Set {
+                from: None,
+                to: Some(to),
+                id: super::new_id(),
+                payload,
+            }
+            .into(),
+        );
     }
 
     /// A group message from a room's archive (XEP-0313 §5), for older room history.
