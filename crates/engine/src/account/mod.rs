@@ -105,6 +105,18 @@ struct Actor {
     /// it; the stream retransmits those itself after a resumption (XEP-0198 §5).
     in_flight: Arc<Mutex<HashSet<i64>>>,
     own_presence: (Show, Option<String>),
+    /// When an unanswered outbox reconciliation stops holding the outbox back.
+    reconcile_deadline: Option<tokio::time::Instant>,
+}
+
+/// How long the outbox waits for the archive's answer before it is sent anyway.
+const RECONCILE_TIMEOUT: Duration = Duration::from_secs(15);
+
+async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 impl Actor {
@@ -141,6 +153,7 @@ impl Actor {
             tracked: Vec::new(),
             in_flight: Arc::default(),
             own_presence: (Show::Available, None),
+            reconcile_deadline: None,
         }
     }
 
@@ -171,7 +184,20 @@ impl Actor {
             16,
         ));
         loop {
+            let reconcile_deadline = self.reconcile_deadline;
             tokio::select! {
+                // A server that never answers the outbox reconciliation (XEP-0313) must not
+                // hold our messages back: after RECONCILE_TIMEOUT they go out anyway.
+                _ = sleep_until_opt(reconcile_deadline) => {
+                    self.reconcile_deadline = None;
+                    if self.session.catching_up() {
+                        tracing::warn!(
+                            account = self.session.account_id,
+                            "no archive answer in time; sending the outbox"
+                        );
+                        self.session.abandon_reconciliation().await;
+                    }
+                },
                 event = next_event(&mut stream) => match event {
                     Some(event) => self.on_stream_event(event).await,
                     None => {
@@ -342,6 +368,10 @@ impl Actor {
         // The outbox follows when the catch-up ends (`catch_up_done`), so a message the
         // server already archived before a crash is recognised and not sent twice.
         self.session.start_catch_up().await;
+        self.reconcile_deadline = self
+            .session
+            .catching_up()
+            .then(|| tokio::time::Instant::now() + RECONCILE_TIMEOUT);
         if let Ok(requests) = self
             .session
             .store

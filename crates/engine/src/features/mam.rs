@@ -440,6 +440,16 @@ impl Session {
         }
     }
 
+    /// Gives up waiting for the reconciliation (the server did not answer): its queries are
+    /// forgotten (a late answer is ignored) and the outbox is released. The regular catch-up
+    /// still runs.
+    pub(crate) async fn abandon_reconciliation(&mut self) {
+        self.archive
+            .retain(|_, q| !matches!(q.kind, QueryKind::Reconcile { .. }));
+        self.catch_up_done = true;
+        self.start_regular_catch_up().await;
+    }
+
     /// Outbox reconciliation is running; the outbox waits for it.
     pub(crate) fn catching_up(&self) -> bool {
         self.archive
