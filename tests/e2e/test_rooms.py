@@ -52,5 +52,18 @@ def test_join_a_room_talk_and_see_occupants(linnet, prosody):
         ours = [m for m in linnet.find_elements(*by_testid("message")) if "Thanks, Ben" in m.text]
         assert len(ours) == 1, "our own message is shown once"
         screenshot(linnet, "room")
+
+        # Ben invites Anna to a second room (mediated, XEP-0045 §7.8.2): she joins from the card.
+        party = f"party@{prosody.muc}"
+        ben.send_raw(f"<presence to='{party}/Ben'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{party}/Ben", timeout=10)
+        ben.send_raw(f"<message to='{party}'><x xmlns='http://jabber.org/protocol/muc#user'>"
+                     f"<invite to='anna@localhost'><reason>party time</reason></invite></x></message>")
+        card = wait.until(EC.visibility_of_element_located(by_testid("room-invite")))
+        assert "party time" in card.text
+        screenshot(linnet, "room-invite")
+        card.find_element(*by_testid("room-invite-join")).click()
+        wait.until(EC.visibility_of_element_located(by_testid(f"room-{party}")))
+        ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{party}/anna", timeout=15)
     finally:
         ben.close()

@@ -15,6 +15,7 @@ import type {
   HistoryPageView,
   MessageView,
   Occupant,
+  RoomInviteEvent,
   RoomNotify,
   RoomState,
   RoomView,
@@ -208,6 +209,14 @@ export class FakeBackend {
         void this.emit('linnet://room', { account_id: known.account_id, room: known.jid });
         return null;
       }
+      case 'invite_to_room': {
+        // Like the real backend: sent at once while online (the room passes it on).
+        const known = this.accounts.find((x) => x.id === a['accountId']);
+        if (known?.state.kind !== 'online') {
+          throw { code: 'not_connected', message: 'account is not connected' };
+        }
+        return null;
+      }
       case 'leave_room':
         this.rooms = this.rooms.filter(
           (r) => !(r.account_id === a['accountId'] && r.jid === a['room']),
@@ -365,4 +374,9 @@ export function room(jid: string, overrides: Partial<RoomView> = {}): RoomView {
 /** An occupant: an available participant with no affiliation and a hidden real JID. */
 export function occupant(nick: string, overrides: Partial<Occupant> = {}): Occupant {
   return { nick, role: 'participant', affiliation: 'none', jid: null, show: 'available', ...overrides };
+}
+
+/** An invitation to `room` for Alice's account, from bob@example.org, without a reason. */
+export function roomInvite(room: string, overrides: Partial<RoomInviteEvent> = {}): RoomInviteEvent {
+  return { account_id: ALICE.id, room, from: 'bob@example.org', reason: null, ...overrides };
 }

@@ -24,6 +24,7 @@ import type {
   PresenceInfo,
   ReloadEvent,
   RoomEvent,
+  RoomInviteEvent,
   RoomNotify,
   RoomView,
   RosterEvent,
@@ -47,6 +48,7 @@ export type {
   Occupant,
   OpenConversationEvent,
   RoomEvent,
+  RoomInviteEvent,
   RoomNotify,
   RoomState,
   RoomView,
@@ -173,6 +175,14 @@ export interface Commands {
    * then `linnet://room`.
    */
   set_room_notify: { args: { accountId: number; room: string; mode: RoomNotify }; result: null };
+  /**
+   * Invites `jid` (a bare JID) to a room we are in, through the room (XEP-0045 §7.8.2), with an
+   * optional reason. Rejects with `invalid_jid` for a bad room or JID, `not_connected`.
+   */
+  invite_to_room: {
+    args: { accountId: number; room: string; jid: string; reason: string | null };
+    result: null;
+  };
 }
 
 export type CommandName = keyof Commands;
@@ -195,6 +205,11 @@ export interface Events {
   'linnet://open-conversation': OpenConversationEvent;
   /** Invalidation for one room's live state (joined, occupants, subject, error): reload `list_rooms`. */
   'linnet://room': RoomEvent;
+  /**
+   * Someone invited us to a room. Not stored by the backend: the UI keeps it until the user
+   * joins the room (`join_room`) or dismisses it.
+   */
+  'linnet://room-invite': RoomInviteEvent;
 }
 
 export type EventName = keyof Events;

@@ -180,3 +180,16 @@ export function listRooms(): Promise<RoomView[]> {
 export async function setRoomNotify(accountId: number, room: string, mode: RoomNotify): Promise<void> {
   await call('set_room_notify', { accountId, room, mode });
 }
+
+/**
+ * Invites `jid` to a room we are in (through the room); `reason` null for none. Rejects with
+ * `invalid_jid` or `not_connected`.
+ */
+export async function inviteToRoom(
+  accountId: number,
+  room: string,
+  jid: string,
+  reason: string | null,
+): Promise<void> {
+  await call('invite_to_room', { accountId, room, jid, reason });
+}

@@ -7,6 +7,7 @@ import type { Events, IpcError } from '../ipc';
 import { AccountsStore } from './accounts.svelte';
 import { ContactsStore } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
+import { RoomInvitesStore } from './invites.svelte';
 import { MessagesStore } from './messages.svelte';
 import { RoomsStore } from './rooms.svelte';
 import { SubscriptionRequestsStore } from './subscriptions.svelte';
@@ -24,6 +25,7 @@ export class AppState {
   readonly messages = new MessagesStore();
   readonly subscriptionRequests = new SubscriptionRequestsStore();
   readonly rooms = new RoomsStore();
+  readonly roomInvites = new RoomInvitesStore();
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
@@ -64,6 +66,7 @@ export class AppState {
       ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
       ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
       ipc.subscribe('linnet://room', () => this.#report(this.rooms.load())),
+      ipc.subscribe('linnet://room-invite', (p) => this.#onRoomInvite(p)),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
     ]);
@@ -106,9 +109,11 @@ export class AppState {
   /**
    * Joins a room (again, say with another nickname after an error) and opens its chat. The
    * room is listed at once; joining goes on in the background, reported as `linnet://room`.
+   * An invitation to the room is answered.
    */
   async joinRoom(accountId: number, room: string, nick: string): Promise<void> {
     await this.rooms.join(accountId, room, nick);
+    this.roomInvites.remove(accountId, room);
     // The backend announces a join only while online: list the room now in any case.
     this.#report(this.rooms.load());
     this.openChat(accountId, room);
@@ -134,6 +139,7 @@ export class AppState {
     this.messages.forget(accountId);
     this.conversations.forget(accountId);
     this.rooms.forget(accountId);
+    this.roomInvites.forget(accountId);
     if (this.chat?.accountId === accountId) {
       this.chat = null;
       this.#report(ipc.setActiveConversation(null, null));
@@ -154,6 +160,11 @@ export class AppState {
     if ((state.kind === 'online') !== (previous === 'online')) {
       this.#report(this.rooms.load());
     }
+  }
+
+  /** An invitation to a room we are already in (or joining) has nothing left to offer. */
+  #onRoomInvite(invite: Events['linnet://room-invite']): void {
+    if (!this.rooms.find(invite.account_id, invite.room)) this.roomInvites.add(invite);
   }
 
   #onMessages({ account_id, peer, messages }: Events['linnet://messages']): void {

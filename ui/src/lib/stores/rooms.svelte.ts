@@ -79,6 +79,11 @@ export class RoomsStore {
     await ipc.joinRoom(accountId, room, nick);
   }
 
+  /** Invites `jid` to a room we are in, with an optional reason (null for none). */
+  async invite(accountId: number, room: string, jid: string, reason: string | null): Promise<void> {
+    await ipc.inviteToRoom(accountId, room, jid, reason);
+  }
+
   /** Leaves a room; it leaves the list at once (its conversation stays). */
   async leave(accountId: number, room: string): Promise<void> {
     await ipc.leaveRoom(accountId, room);

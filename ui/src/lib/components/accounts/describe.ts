@@ -134,6 +134,21 @@ export function roomErrorAdvice(code: ErrorCode): string {
 }
 
 /**
+ * What went wrong with an invitation to a room: as `errorAdvice`, but `invalid_jid` is about
+ * the invitee's Jabber ID (or the room), not the user's own.
+ */
+export function inviteErrorAdvice(code: ErrorCode): string {
+  switch (code) {
+    case 'invalid_jid':
+      return 'That is not a valid Jabber ID. It should look like friend@example.org.';
+    case 'not_connected':
+      return 'The account is not connected. Invite them once it is online again.';
+    default:
+      return errorAdvice(code);
+  }
+}
+
+/**
  * Client-side sanity check of a room address (a bare JID like room@conference.example.org);
  * the server has the last word. Returns an error message, or null when it looks fine.
  */
