@@ -164,6 +164,23 @@ impl Engine {
         &self.inner.store
     }
 
+    /// The conversation key for what the user addressed: a bare JID, or an occupant's full JID
+    /// (room/nick) for a private message in a room we joined (XEP-0045 §7.5).
+    ///
+    /// Errors: [`EngineError::InvalidJid`] for a bad JID, or a full JID outside our rooms.
+    async fn conversation_jid(&self, account_id: i64, input: &str) -> Result<Jid, EngineError> {
+        let jid = parse_jid(input)?;
+        if jid.resource().is_none() {
+            return Ok(Jid::from(jid.to_bare()));
+        }
+        let room = jid.to_bare().to_string();
+        if self.inner.store.room(account_id, &room).await?.is_some() {
+            Ok(jid)
+        } else {
+            Ok(Jid::from(jid.to_bare()))
+        }
+    }
+
     fn emit(&self, event: EngineEvent) {
         let _ = self.inner.events.send(event);
     }
@@ -389,9 +406,10 @@ impl Engine {
         to: &str,
         body: &str,
     ) -> Result<MessageRow, EngineError> {
-        let peer = parse_bare_jid(to)?.to_string();
         self.inner.store.account(account_id).await?;
-        // A joined room gets a group message (XEP-0045 §7.4).
+        // Bare: a contact or (a joined room) a group message, XEP-0045 §7.4; room/nick: a
+        // private message to an occupant, §7.5.
+        let peer = self.conversation_jid(account_id, to).await?.to_string();
         let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
         let origin_id = features::new_id();
         let new = NewMessage {
@@ -436,7 +454,7 @@ impl Engine {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<MessageRow>, EngineError> {
-        let peer = parse_bare_jid(peer)?.to_string();
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
         self.inner
             .store
             .messages(account_id, &peer, before, limit.min(500))
@@ -455,10 +473,10 @@ impl Engine {
         account_id: i64,
         peer: &str,
     ) -> Result<HistoryPage, EngineError> {
-        let peer = parse_bare_jid(peer)?;
         self.inner.store.account(account_id).await?;
+        let peer = self.conversation_jid(account_id, peer).await?;
         let (reply, answer) = oneshot::channel();
-        self.send_command(account_id, Command::FetchHistory(Jid::from(peer), reply))
+        self.send_command(account_id, Command::FetchHistory(peer, reply))
             .await?;
         match tokio::time::timeout(std::time::Duration::from_secs(30), answer).await {
             Ok(Ok(page)) => page,
@@ -606,8 +624,8 @@ impl Engine {
         peer: &str,
         muted: bool,
     ) -> Result<(), EngineError> {
-        let peer = parse_bare_jid(peer)?.to_string();
         self.inner.store.account(account_id).await?;
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
         self.inner.store.set_muted(account_id, &peer, muted).await?;
         self.emit(EngineEvent::ConversationsChanged);
         Ok(())
@@ -619,13 +637,13 @@ impl Engine {
     ///
     /// Errors: [`EngineError::InvalidJid`] for a bad `peer`, store errors.
     pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
-        let bare = parse_bare_jid(peer)?;
-        let peer = bare.to_string();
+        let jid = self.conversation_jid(account_id, peer).await?;
+        let peer = jid.to_string();
         if self.inner.store.mark_read(account_id, &peer).await? == 0 {
             return Ok(());
         }
         if let Some(id) = self.inner.store.last_markable(account_id, &peer).await? {
-            let marker = features::chat::displayed_marker(Jid::from(bare), id);
+            let marker = features::chat::displayed_marker(jid, id);
             // Offline: the marker is simply not sent (it is not worth an outbox entry).
             let _ = self
                 .send_command(account_id, Command::Send(Box::new(marker.into())))

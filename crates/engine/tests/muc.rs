@@ -758,3 +758,82 @@ async fn a_room_we_create_is_unlocked_for_others() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_messages_with_an_occupant_stay_out_of_the_room() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("quiet@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+    )
+    .await;
+    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
+    })
+    .await
+    .unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-pm")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
+
+    // Bob whispers to Alice through the room (XEP-0045 §7.5).
+    let occupant = format!("{room}/Bob");
+    raw(&mut bob, format!(
+        "<message to='{room}/Alice' type='chat'><body>just between us</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>"
+    )).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let rows = loop {
+        let rows = engine
+            .messages(account.id, &occupant, None, 10)
+            .await
+            .unwrap();
+        if !rows.is_empty() || tokio::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(rows.len(), 1, "the private message is its own conversation");
+    assert_eq!(rows[0].peer, occupant);
+    assert!(!rows[0].groupchat);
+    assert_eq!(
+        engine
+            .store()
+            .count_messages(account.id, &room)
+            .await
+            .unwrap(),
+        0,
+        "nothing of it in the room's timeline"
+    );
+
+    // Alice answers privately: bob gets a chat message from room/Alice.
+    let reply = engine
+        .send_message(account.id, &occupant, "sure")
+        .await
+        .unwrap();
+    assert_eq!(reply.peer, occupant);
+    let got = bob
+        .wait_for(Duration::from_secs(10), "alice's private answer", |e| {
+            e["event"] == "message" && e["body"] == "sure"
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["type"], "chat");
+    assert_eq!(got["from"], format!("{room}/Alice"));
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -29,8 +29,19 @@ pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
         m.id = Some(Id(id.clone()));
         return m.with_payload(OriginId { id });
     }
+    let private = to.resource().is_some();
     let mut m = Message::chat(Some(to)).with_body(Lang::default(), row.body.clone());
     m.id = Some(Id(id.clone()));
+    if private {
+        // A private message to a room occupant (XEP-0045 §7.5) says so with <x/>; receipts
+        // and markers are not asked of an occupant we may not know.
+        if let Ok(x) = format!("<x xmlns='{}'/>", tokio_xmpp::parsers::ns::MUC_USER)
+            .parse::<tokio_xmpp::minidom::Element>()
+        {
+            m.payloads.push(x);
+        }
+        return m.with_payload(OriginId { id });
+    }
     m.with_payload(OriginId { id })
         .with_payload(Request)
         .with_payload(Markable)
@@ -99,7 +110,10 @@ impl Session {
         }
         // Room invitations carry a fallback body; they are not chat messages.
         if message.payloads.iter().any(|p| {
-            p.is("x", "jabber:x:conference") || p.is("x", tokio_xmpp::parsers::ns::MUC_USER)
+            p.is("x", "jabber:x:conference")
+                || (p.is("x", tokio_xmpp::parsers::ns::MUC_USER)
+                    && p.get_child("invite", tokio_xmpp::parsers::ns::MUC_USER)
+                        .is_some())
         }) {
             return None;
         }
@@ -110,9 +124,9 @@ impl Session {
             .is_none_or(|f| f.to_bare() == self.jid);
         let (peer, outgoing) = if from_us {
             // Sent by one of our clients: the conversation is with the recipient.
-            (message.to.as_ref()?.to_bare().to_string(), true)
+            (self.conversation_peer(message.to.as_ref()?), true)
         } else {
-            (message.from.as_ref()?.to_bare().to_string(), false)
+            (self.conversation_peer(message.from.as_ref()?), false)
         };
         let origin_id = message
             .extract_payload::<OriginId>()
@@ -149,6 +163,17 @@ impl Session {
             groupchat: false,
             sender: None,
         })
+    }
+
+    /// The conversation a one-to-one message belongs to: the bare JID, except for a private
+    /// message with an occupant of a room we are in (XEP-0045 §7.5), kept apart as room/nick.
+    pub(crate) fn conversation_peer(&self, jid: &Jid) -> String {
+        let bare = jid.to_bare().to_string();
+        if jid.resource().is_some() && !self.muc.state(self.account_id, &bare).nick.is_empty() {
+            jid.to_string()
+        } else {
+            bare
+        }
     }
 
     pub(crate) async fn on_message(&mut self, mut message: Message) {
@@ -199,7 +224,7 @@ impl Session {
             tracing::debug!(account = self.account_id, "message without from, ignored");
             return;
         };
-        let peer = from.to_bare().to_string();
+        let peer = self.conversation_peer(&from);
         if let Ok(Some(receipt)) = message.extract_payload::<Received>() {
             self.on_receipt(&peer, &receipt.id).await;
         }
