@@ -130,6 +130,28 @@ export function roomName(jid: string): string {
   return at > 0 ? jid.slice(0, at) : jid;
 }
 
+/**
+ * A private chat with a room occupant (XEP-0045 §7.5) goes by the occupant's JID,
+ * "room@service/Nick"; a one-to-one chat with a contact goes by a bare JID.
+ */
+export function occupantJid(room: string, nick: string): string {
+  return `${room}/${nick}`;
+}
+
+/**
+ * The room and nickname of a private chat's peer, or null for any other chat. A chat's peer with a
+ * resource is an occupant's JID, even when its room is not (or no longer) in the list.
+ */
+export function privateChat(peer: string): { room: string; nick: string } | null {
+  const slash = peer.indexOf('/');
+  return slash > 0 ? { room: peer.slice(0, slash), nick: peer.slice(slash + 1) } : null;
+}
+
+/** What to call a private chat: "Bob (private, in quiet)". */
+export function privateChatName(chat: { room: string; nick: string }): string {
+  return `${chat.nick} (private, in ${roomName(chat.room)})`;
+}
+
 /** The room address typed or pasted: an `xmpp:` URI (`?join`) or a bare JID, cleaned up. */
 export function roomAddress(input: string): string {
   let jid = input.trim();

@@ -474,3 +474,69 @@ describe('room chat', () => {
     await waitFor(() => expect(select.value).toBe('all'));
   });
 });
+
+describe('private chat with an occupant', () => {
+  const BOB = `${DEV}/bob`;
+
+  test('an occupant opens a one-to-one chat with their room JID; sending goes there', async () => {
+    const backend = backendWithAlice([devRoom()]);
+    renderApp();
+    const chat = await openRoom(DEV);
+    const occupants = within(chat).getByTestId('occupants');
+    expect(within(occupants).queryByTestId('occupant-pm-alice'), 'not with ourselves').toBeNull();
+    const action = within(occupants).getByRole('button', { name: 'Message bob privately' });
+    expect(action.dataset['testid']).toBe('occupant-pm-bob');
+
+    await fireEvent.click(action);
+    await waitFor(() => expect(screen.getByTestId('chat-view').dataset['peer']).toBe(BOB));
+    const pm = screen.getByTestId('chat-view');
+    expect(backend.callsOf('set_active_conversation').at(-1)).toEqual({ accountId: ALICE.id, peer: BOB });
+    await waitFor(() =>
+      expect(backend.callsOf('load_messages').at(-1)).toEqual({
+        accountId: ALICE.id,
+        peer: BOB,
+        before: null,
+        limit: 50,
+      }),
+    );
+    const heading = within(pm).getByRole('heading', { level: 2 });
+    expect(heading.textContent).toBe('bob (private, in dev)');
+    expect(heading.title).toBe(BOB);
+    expect(pm.dataset['room'], 'not a room').toBeUndefined();
+    expect(within(pm).queryByTestId('occupants')).toBeNull();
+    expect(within(pm).queryByTestId('room-notify')).toBeNull();
+    expect(within(pm).queryByTestId('leave-room')).toBeNull();
+    expect(within(pm).getByTestId('mute-toggle')).toBeTruthy();
+
+    const composer = within(pm).getByTestId('composer');
+    await fireEvent.input(composer, { target: { value: 'psst' } });
+    await fireEvent.keyDown(composer, { key: 'Enter' });
+    await waitFor(() =>
+      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: BOB, body: 'psst' }]),
+    );
+  });
+
+  test('the conversation list calls a private chat by nickname and room, as text', async () => {
+    const backend = backendWithAlice([devRoom()]);
+    const GONE = 'gone@conference.example.org/eve';
+    backend.conversations = [
+      conversation(BOB, { last_body: 'psst' }),
+      conversation(`${DEV}/${XSS}`, { last_at: Date.UTC(2026, 10, 20, 11, 0) }),
+      conversation(GONE, { last_at: Date.UTC(2026, 10, 20, 10, 0) }),
+    ];
+    renderApp();
+    const bob = await screen.findByTestId(`conversation-${BOB}`);
+    await waitFor(() => expect(bob.querySelector('.name')?.textContent).toBe('bob (private, in dev)'));
+    expect(bob.title, 'the full JID as tooltip').toBe(BOB);
+    const xss = screen.getByTestId(`conversation-${DEV}/${XSS}`);
+    expect(xss.querySelector('.name')?.textContent).toBe(`${XSS} (private, in dev)`);
+    expect(document.querySelector('img'), 'a nickname is text').toBeNull();
+    const gone = screen.getByTestId(`conversation-${GONE}`);
+    expect(gone.querySelector('.name')?.textContent, 'a room no longer listed').toBe('eve (private, in gone)');
+
+    await fireEvent.click(bob);
+    const chat = await screen.findByTestId('chat-view');
+    expect(chat.dataset['peer']).toBe(BOB);
+    expect(within(chat).getByTestId('mute-toggle')).toBeTruthy();
+  });
+});
