@@ -9,4 +9,5 @@ scripts/setup.sh test
 npm --prefix ui run build
 (cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle)
 export LINNET_APP="$CARGO_TARGET_DIR/release/linnet"
-LINNET_E2E_PATHS=tests/e2e/bench_launch.py exec tests/e2e/run.sh -s "$@"
+# LINNET_BENCH picks another app-level benchmark, e.g. tests/e2e/bench_room.py.
+LINNET_E2E_PATHS=${LINNET_BENCH:-tests/e2e/bench_launch.py} exec tests/e2e/run.sh -s "$@"
