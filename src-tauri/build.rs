@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "list_rooms",
     "set_room_notify",
     "invite_to_room",
+    "room_state",
     "set_presence",
     "add_contact",
     "remove_contact",

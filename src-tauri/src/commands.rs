@@ -191,6 +191,36 @@ pub async fn list_rooms(engine: State<'_, Engine>) -> Result<Vec<RoomView>> {
     Ok(out)
 }
 
+/// One room's live state (after a `linnet://room` event for it), cheaper than `list_rooms`.
+///
+/// Errors: `invalid_jid`; `not_found` when the room is not one of the account's rooms.
+#[tauri::command]
+pub async fn room_state(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+) -> Result<RoomView> {
+    let row = engine
+        .rooms(account_id)
+        .await?
+        .into_iter()
+        .find(|r| r.jid == room)
+        .ok_or_else(|| linnet_engine::EngineError::NotFound(format!("room {room}")))?;
+    let mut state = engine.room(account_id, &row.jid);
+    if state.nick.is_empty() {
+        state.nick = row.nick;
+    }
+    if state.subject.is_none() {
+        state.subject = row.subject;
+    }
+    Ok(RoomView {
+        account_id,
+        state,
+        notify: engine.room_notify(account_id, &row.jid).await?,
+        jid: row.jid,
+    })
+}
+
 /// Fetches older messages of a conversation from the server's archive (XEP-0313) when the
 /// user scrolls past what is stored; they arrive as a `linnet://messages` event too.
 ///

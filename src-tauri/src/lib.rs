@@ -105,6 +105,7 @@ pub fn run() {
             commands::list_rooms,
             commands::set_room_notify,
             commands::invite_to_room,
+            commands::room_state,
             commands::set_muted,
             commands::open_link,
             commands::set_presence,

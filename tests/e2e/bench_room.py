@@ -28,7 +28,9 @@ requestAnimationFrame(tick);
 """
 RESET = "const m = window.__maxGap; window.__maxGap = 0; return m;"
 STATE = """
-const occ = document.querySelectorAll('[data-testid^="occupant-user"]').length;
+const list = document.querySelector('[data-testid="occupants"]');
+const rows = document.querySelectorAll('[data-testid^="occupant-user"]').length;
+const occ = list && list.dataset.count ? (rows > 0 ? Number(list.dataset.count) - 1 : 0) : rows;
 const msgs = Array.from(document.querySelectorAll('[data-testid="message"]')).map(m => m.textContent);
 return [occ, msgs.some(t => t.includes(arguments[0]))];
 """
