@@ -36,7 +36,10 @@ export class FakeBackend {
   conversations: ConversationView[] = [];
   messages: MessageView[] = [];
   requests: SubscriptionRequestView[] = [];
-  /** Group chats, as `list_rooms` answers them; `join_room` adds one not joined yet. */
+  /**
+   * Group chats, as `list_rooms` (and, one by one, `room_state`) answers them; `join_room` adds
+   * one not joined yet.
+   */
   rooms: RoomView[] = [];
   /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
   paged = false;
@@ -182,6 +185,11 @@ export class FakeBackend {
         return null;
       case 'list_rooms':
         return this.rooms;
+      case 'room_state': {
+        const known = this.rooms.find((r) => r.account_id === a['accountId'] && r.jid === a['room']);
+        if (!known) throw { code: 'not_found', message: 'no such room' };
+        return known;
+      }
       case 'join_room': {
         // Like the real backend: remembered at once, joined later (tests emit `linnet://room`).
         const accountId = a['accountId'] as number;

@@ -171,6 +171,11 @@ export interface Commands {
   /** Every account's rooms with their live state (joined, nickname, subject, occupants, error). */
   list_rooms: { args: Record<string, never>; result: RoomView[] };
   /**
+   * One room of an account with its live state (a `list_rooms` element). Rejects with
+   * `not_found` when the room is not (or no longer) one of the account's rooms.
+   */
+  room_state: { args: { accountId: number; room: string }; result: RoomView };
+  /**
    * When a room's messages notify: every message, only those mentioning our nickname, or never;
    * then `linnet://room`.
    */
@@ -203,7 +208,10 @@ export interface Events {
   'linnet://accounts': ReloadEvent;
   /** The user clicked a desktop notification about this conversation: open it. */
   'linnet://open-conversation': OpenConversationEvent;
-  /** Invalidation for one room's live state (joined, occupants, subject, error): reload `list_rooms`. */
+  /**
+   * Invalidation for one room's live state (joined, occupants, subject, error): reload that room
+   * (`room_state`), or `list_rooms` for a room not listed yet.
+   */
   'linnet://room': RoomEvent;
   /**
    * Someone invited us to a room. Not stored by the backend: the UI keeps it until the user

@@ -176,6 +176,14 @@ export function listRooms(): Promise<RoomView[]> {
   return call('list_rooms', {});
 }
 
+/**
+ * One room with its live state; rejects with `not_found` when it is not (or no longer) one of
+ * the account's rooms.
+ */
+export function roomState(accountId: number, room: string): Promise<RoomView> {
+  return call('room_state', { accountId, room });
+}
+
 /** When a room's messages notify (all, mentions of our nickname, none); then `linnet://room`. */
 export async function setRoomNotify(accountId: number, room: string, mode: RoomNotify): Promise<void> {
   await call('set_room_notify', { accountId, room, mode });

@@ -65,7 +65,7 @@ export class AppState {
       ipc.subscribe('linnet://roster', (p) => this.#report(this.loadRoster(p.account_id))),
       ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
       ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
-      ipc.subscribe('linnet://room', () => this.#report(this.rooms.load())),
+      ipc.subscribe('linnet://room', (p) => this.#report(this.rooms.refresh(p.account_id, p.room))),
       ipc.subscribe('linnet://room-invite', (p) => this.#onRoomInvite(p)),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),

@@ -1,5 +1,6 @@
 // Group chats (XEP-0045) with their live state, keyed by account id. `list_rooms` answers for
-// every account at once; `linnet://room` says "reload".
+// every account at once; `linnet://room` says "reload this room", which `room_state` answers
+// for that room alone (a big room sends many while its occupants arrive).
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
@@ -12,6 +13,15 @@ export class RoomsStore {
   /** The `list_rooms` call under way, and the one queued behind it (see `load`). */
   #running: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
+  /** The `room_state` calls under way, by `roomKey`; `again` asks for one more after it. */
+  readonly #refreshing = new Map<string, { again: boolean; done: Promise<void> }>();
+  /**
+   * Requests (`list_rooms` or `room_state`) are numbered as they start; `#shown` holds, by
+   * `roomKey`, the number of the one whose answer a room shows, so an older answer arriving
+   * later never replaces a newer one.
+   */
+  #sequence = 0;
+  readonly #shown = new Map<string, number>();
 
   /** Every account's rooms, by name, then account. */
   readonly all: RoomView[] = $derived(
@@ -57,18 +67,90 @@ export class RoomsStore {
 
   async #fetch(): Promise<void> {
     const version = this.#version;
+    const sequence = ++this.#sequence;
     const rooms = await ipc.listRooms();
     if (version !== this.#version) return;
     const byAccount = new Map<number, RoomView[]>();
-    for (const room of rooms) {
+    const shown = new Map<string, number>();
+    const add = (room: RoomView, seq: number): void => {
+      shown.set(roomKey(room.account_id, room.jid), seq);
       const list = byAccount.get(room.account_id);
       if (list) list.push(room);
       else byAccount.set(room.account_id, [room]);
+    };
+    for (const room of rooms) {
+      const seq = this.#shown.get(roomKey(room.account_id, room.jid)) ?? 0;
+      const newer = seq > sequence ? this.find(room.account_id, room.jid) : undefined;
+      if (newer) add(newer, seq);
+      else add(room, sequence);
     }
+    // A room `room_state` answered for after this list was asked for stays.
+    for (const [key, seq] of this.#shown) {
+      if (seq <= sequence || shown.has(key)) continue;
+      const room = this.#findKey(key);
+      if (room) add(room, seq);
+    }
+    this.#shown.clear();
+    for (const [key, seq] of shown) this.#shown.set(key, seq);
     for (const accountId of [...this.#byAccount.keys()]) {
       if (!byAccount.has(accountId)) this.#byAccount.delete(accountId);
     }
     for (const [accountId, list] of byAccount) this.#byAccount.set(accountId, list);
+  }
+
+  /**
+   * Reloads one room after a `linnet://room`: only that room (`room_state`) when it is listed,
+   * replaced in place; every room (`load`) for one not listed yet, or no longer known to the
+   * backend. One `room_state` per room at a time: requests made while one runs share a single
+   * next call, which starts once it ends.
+   */
+  refresh(accountId: number, room: string): Promise<void> {
+    const key = roomKey(accountId, room);
+    const running = this.#refreshing.get(key);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    if (!this.find(accountId, room)) return this.load();
+    const entry = { again: false, done: Promise.resolve() };
+    this.#refreshing.set(key, entry);
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          if (!(await this.#fetchRoom(accountId, room))) entry.again = true;
+        } while (entry.again && this.find(accountId, room));
+      } finally {
+        this.#refreshing.delete(key);
+      }
+    })();
+    return entry.done;
+  }
+
+  /** One `room_state` call; false when its answer was stale (asked for before a local change). */
+  async #fetchRoom(accountId: number, room: string): Promise<boolean> {
+    const version = this.#version;
+    const sequence = ++this.#sequence;
+    let view: RoomView;
+    try {
+      view = await ipc.roomState(accountId, room);
+    } catch (error) {
+      if (ipc.toIpcError(error).code !== 'not_found') throw error;
+      await this.load();
+      return true;
+    }
+    if (version !== this.#version) return false;
+    const key = roomKey(accountId, room);
+    const list = this.forAccount(accountId);
+    if ((this.#shown.get(key) ?? 0) > sequence || !list.some((r) => r.jid === room)) return true;
+    this.#shown.set(key, sequence);
+    this.#byAccount.set(accountId, list.map((r) => (r.jid === room ? view : r)));
+    return true;
+  }
+
+  #findKey(key: string): RoomView | undefined {
+    const tab = key.indexOf('\t');
+    return this.find(Number(key.slice(0, tab)), key.slice(tab + 1));
   }
 
   /**
@@ -122,6 +204,11 @@ export class RoomsStore {
     this.#version++;
     this.#byAccount.delete(accountId);
   }
+}
+
+/** A room's key in the maps of `RoomsStore`: account id and room JID. */
+function roomKey(accountId: number, jid: string): string {
+  return `${accountId}\t${jid}`;
 }
 
 /** What to call a room: the local part of its JID (`dev` for dev@conference.example.org). */

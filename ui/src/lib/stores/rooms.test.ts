@@ -114,4 +114,96 @@ describe('RoomsStore', () => {
     await again;
     expect(store.forAccount(2)).toEqual([]);
   });
+
+  /** A backend whose `list_rooms` and `room_state` answer only when the test says so. */
+  function slowRoomBackend(): {
+    calls: (command: string) => number;
+    answer: (command: string, value: unknown, reject?: boolean) => void;
+  } {
+    const pending = new Map<string, Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }>>();
+    const counts = new Map<string, number>();
+    mockIPC((command) => {
+      if (command !== 'list_rooms' && command !== 'room_state') throw new Error(command);
+      counts.set(command, (counts.get(command) ?? 0) + 1);
+      return new Promise((resolve, reject) => {
+        const queue = pending.get(command) ?? [];
+        queue.push({ resolve, reject });
+        pending.set(command, queue);
+      });
+    });
+    return {
+      calls: (command) => counts.get(command) ?? 0,
+      answer: (command, value, reject = false) => {
+        const next = pending.get(command)?.shift();
+        if (reject) next?.reject(value);
+        else next?.resolve(value);
+      },
+    };
+  }
+
+  async function loaded(backend: ReturnType<typeof slowRoomBackend>, rooms: RoomView[]): Promise<RoomsStore> {
+    const store = new RoomsStore();
+    const load = store.load();
+    await flush();
+    backend.answer('list_rooms', rooms);
+    await load;
+    return store;
+  }
+
+  test('a known room is reloaded alone and in place; a burst shares one follow-up', async () => {
+    const backend = slowRoomBackend();
+    const other = room('other@muc.example');
+    const store = await loaded(backend, [room('a@muc.example'), other]);
+
+    const first = store.refresh(1, 'a@muc.example');
+    const burst = [store.refresh(1, 'a@muc.example'), store.refresh(1, 'a@muc.example')];
+    await flush();
+    expect(backend.calls('room_state')).toBe(1);
+
+    backend.answer('room_state', room('a@muc.example', { notify: 'mentions' }));
+    await flush();
+    expect(backend.calls('room_state'), 'one more for the whole burst').toBe(2);
+    expect(store.find(1, 'a@muc.example')?.notify).toBe('mentions');
+
+    backend.answer('room_state', room('a@muc.example', { notify: 'none' }));
+    await Promise.all([first, ...burst]);
+    expect(store.find(1, 'a@muc.example')?.notify).toBe('none');
+    expect(store.find(1, 'other@muc.example'), 'the other room untouched').toBe(other);
+    expect(backend.calls('room_state')).toBe(2);
+    expect(backend.calls('list_rooms')).toBe(1);
+  });
+
+  test('an unknown room, or one the backend no longer knows, reloads every room', async () => {
+    const backend = slowRoomBackend();
+    const store = await loaded(backend, [room('a@muc.example')]);
+
+    const unknown = store.refresh(1, 'new@muc.example');
+    await flush();
+    expect(backend.calls('room_state')).toBe(0);
+    backend.answer('list_rooms', [room('a@muc.example'), room('new@muc.example')]);
+    await unknown;
+    expect(store.find(1, 'new@muc.example')).toBeDefined();
+
+    const gone = store.refresh(1, 'a@muc.example');
+    await flush();
+    backend.answer('room_state', { code: 'not_found', message: 'no such room' }, true);
+    await flush();
+    expect(backend.calls('list_rooms')).toBe(3);
+    backend.answer('list_rooms', [room('new@muc.example')]);
+    await gone;
+    expect(store.all.map((r) => r.jid)).toEqual(['new@muc.example']);
+  });
+
+  test('an older list answering after a newer room_state keeps the newer room', async () => {
+    const backend = slowRoomBackend();
+    const store = await loaded(backend, [room('a@muc.example')]);
+    const load = store.load();
+    const refresh = store.refresh(1, 'a@muc.example');
+    await flush();
+    backend.answer('room_state', room('a@muc.example', { notify: 'none' }));
+    await refresh;
+    backend.answer('list_rooms', [room('a@muc.example', { notify: 'all' })]);
+    await load;
+    expect(store.find(1, 'a@muc.example')?.notify).toBe('none');
+  });
 });

@@ -257,15 +257,19 @@ describe('room chat', () => {
     expect(within(chat).queryByTestId('room-notice'), 'joined: nothing to report').toBeNull();
 
     const occupants = within(chat).getByTestId('occupants');
-    const nicks = within(occupants)
-      .getAllByRole('listitem')
-      .map((li) => li.dataset['testid']);
-    expect(nicks, 'moderators first, visitors last').toEqual([
-      'occupant-bob',
-      'occupant-alice',
-      'occupant-carol',
-      'occupant-zed',
-    ]);
+    expect(occupants.dataset['count'], 'how many occupants in all').toBe('4');
+    // A virtual list: rows stay hidden (visibility) until virtua measured them.
+    await waitFor(() => {
+      const nicks = within(occupants)
+        .getAllByRole('listitem')
+        .map((li) => li.dataset['testid']);
+      expect(nicks, 'moderators first, visitors last').toEqual([
+        'occupant-bob',
+        'occupant-alice',
+        'occupant-carol',
+        'occupant-zed',
+      ]);
+    });
     const bob = within(occupants).getByTestId('occupant-bob');
     expect(within(bob).getByTestId('occupant-standing').textContent).toBe('owner, moderator');
     expect(within(bob).getByRole('img', { name: 'Available' })).toBeTruthy();
@@ -313,9 +317,69 @@ describe('room chat', () => {
     backend.rooms = [
       { ...dev, state: { ...dev.state, occupants: [...dev.state.occupants, occupant('dave')] } },
     ];
+    const listed = backend.callsOf('list_rooms').length;
     await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
     expect(await within(chat).findByTestId('occupant-dave')).toBeTruthy();
     expect(toggle.textContent).toContain('5');
+    expect(within(chat).getByTestId('occupants').dataset['count']).toBe('5');
+    expect(backend.callsOf('room_state'), 'only that room').toEqual([{ accountId: ALICE.id, room: DEV }]);
+    expect(backend.callsOf('list_rooms'), 'not every room').toHaveLength(listed);
+  });
+
+  test('a room event for a room not listed yet reloads every room', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    await screen.findByTestId(`room-${DEV}`);
+    const listed = backend.callsOf('list_rooms').length;
+    backend.rooms = [...backend.rooms, room(OPS)];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: OPS });
+    expect(await screen.findByTestId(`room-${OPS}`)).toBeTruthy();
+    expect(backend.callsOf('list_rooms')).toHaveLength(listed + 1);
+    expect(backend.callsOf('room_state')).toEqual([]);
+  });
+
+  test('a room event for a room the backend no longer knows reloads every room', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    await screen.findByTestId(`room-${DEV}`);
+    const listed = backend.callsOf('list_rooms').length;
+    backend.rooms = [];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    await waitFor(() => expect(screen.queryByTestId(`room-${DEV}`)).toBeNull());
+    expect(backend.callsOf('room_state')).toEqual([{ accountId: ALICE.id, room: DEV }]);
+    expect(backend.callsOf('list_rooms')).toHaveLength(listed + 1);
+    expect(screen.queryByTestId('problem-banner'), 'not a problem').toBeNull();
+  });
+
+  test('a big room renders only the occupants near the viewport, in order', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => occupant(`user${String(i).padStart(3, '0')}`));
+    backendWithAlice([room(DEV, { state: roomState({ occupants: [...many].reverse() }) })]);
+    renderApp();
+    const chat = await openRoom(DEV);
+    const occupants = within(chat).getByTestId('occupants');
+    expect(occupants.dataset['count']).toBe('300');
+    await waitFor(() => expect(within(occupants).getAllByRole('listitem').length).toBeGreaterThan(0));
+    const rows = [...occupants.querySelectorAll<HTMLElement>('[data-testid^="occupant-user"]')];
+    expect(rows.length, 'a screenful and a buffer, not all 300').toBeLessThan(40);
+    expect(rows.map((r) => r.dataset['testid'])).toEqual(
+      rows.map((_, i) => `occupant-user${String(i).padStart(3, '0')}`),
+    );
+    expect(rows[0]?.getAttribute('aria-setsize')).toBe('300');
+  });
+
+  test('Down and Up move between the occupants to message, skipping ourselves', async () => {
+    backendWithAlice([devRoom()]);
+    renderApp();
+    const chat = await openRoom(DEV);
+    const occupants = within(chat).getByTestId('occupants');
+    const bob = await within(occupants).findByRole('button', { name: 'Message bob privately' });
+    bob.focus();
+    await fireEvent.keyDown(bob, { key: 'ArrowDown' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-testid')).toBe('occupant-pm-carol'));
+    await fireEvent.keyDown(document.activeElement!, { key: 'ArrowUp' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-testid')).toBe('occupant-pm-bob'));
+    await fireEvent.keyDown(document.activeElement!, { key: 'End' });
+    await waitFor(() => expect(document.activeElement?.getAttribute('data-testid')).toBe('occupant-pm-zed'));
   });
 
   test('a refusal arriving while the room is open is said there, with a way back in', async () => {
@@ -483,8 +547,9 @@ describe('private chat with an occupant', () => {
     renderApp();
     const chat = await openRoom(DEV);
     const occupants = within(chat).getByTestId('occupants');
+    const action = await within(occupants).findByRole('button', { name: 'Message bob privately' });
+    expect(within(occupants).getByTestId('occupant-alice')).toBeTruthy();
     expect(within(occupants).queryByTestId('occupant-pm-alice'), 'not with ourselves').toBeNull();
-    const action = within(occupants).getByRole('button', { name: 'Message bob privately' });
     expect(action.dataset['testid']).toBe('occupant-pm-bob');
 
     await fireEvent.click(action);
