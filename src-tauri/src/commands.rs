@@ -172,23 +172,28 @@ pub async fn list_rooms(engine: State<'_, Engine>) -> Result<Vec<RoomView>> {
     let mut out = Vec::new();
     for account in engine.accounts().await? {
         for room in engine.rooms(account.id).await? {
-            let mut state = engine.room(room.account_id, &room.jid);
-            if state.nick.is_empty() {
-                // Offline: the nickname we join with next time.
-                state.nick = room.nick;
-            }
-            if state.subject.is_none() {
-                state.subject = room.subject;
-            }
-            out.push(RoomView {
-                account_id: room.account_id,
-                state,
-                notify: engine.room_notify(room.account_id, &room.jid).await?,
-                jid: room.jid,
-            });
+            out.push(room_view(&engine, room).await?);
         }
     }
     Ok(out)
+}
+
+/// A stored room with its live state; offline, the stored nickname and subject stand in.
+async fn room_view(engine: &Engine, room: linnet_engine::RoomRow) -> Result<RoomView> {
+    let mut state = engine.room(room.account_id, &room.jid);
+    if state.nick.is_empty() {
+        // Offline: the nickname we join with next time.
+        state.nick = room.nick;
+    }
+    if state.subject.is_none() {
+        state.subject = room.subject;
+    }
+    Ok(RoomView {
+        account_id: room.account_id,
+        state,
+        notify: engine.room_notify(room.account_id, &room.jid).await?,
+        jid: room.jid,
+    })
 }
 
 /// One room's live state (after a `linnet://room` event for it), cheaper than `list_rooms`.
@@ -206,19 +211,7 @@ pub async fn room_state(
         .into_iter()
         .find(|r| r.jid == room)
         .ok_or_else(|| linnet_engine::EngineError::NotFound(format!("room {room}")))?;
-    let mut state = engine.room(account_id, &row.jid);
-    if state.nick.is_empty() {
-        state.nick = row.nick;
-    }
-    if state.subject.is_none() {
-        state.subject = row.subject;
-    }
-    Ok(RoomView {
-        account_id,
-        state,
-        notify: engine.room_notify(account_id, &row.jid).await?,
-        jid: row.jid,
-    })
+    room_view(&engine, row).await
 }
 
 /// Fetches older messages of a conversation from the server's archive (XEP-0313) when the

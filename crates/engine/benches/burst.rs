@@ -11,33 +11,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use linnet_engine::{
-    ConnectionState, CredentialProvider, Engine, EngineConfig, EngineError, EngineEvent,
-    NewAccount, StoreOptions, TrustRoots,
+    ConnectionState, Engine, EngineConfig, EngineEvent, NewAccount, StoreOptions, TrustRoots,
 };
 use linnet_testkit::Server;
 
-struct Passwords(Mutex<HashMap<String, String>>);
-impl CredentialProvider for Passwords {
-    fn password(&self, _: i64, jid: &str) -> Result<Option<String>, EngineError> {
-        Ok(self.0.lock().unwrap().get(jid).cloned())
-    }
-}
+mod common;
 
-/// User + system CPU seconds of this process, from /proc/self/stat (Linux).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11)
-        .and_then(|u| u.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    ticks / 100.0
-}
+use common::{cpu_seconds, Passwords};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

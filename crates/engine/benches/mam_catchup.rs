@@ -13,47 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use linnet_engine::{
-    ConnectionState, CredentialProvider, Engine, EngineConfig, EngineError, EngineEvent,
-    NewAccount, StoreOptions, TrustRoots,
+    ConnectionState, Engine, EngineConfig, EngineEvent, NewAccount, StoreOptions, TrustRoots,
 };
 use linnet_testkit::Server;
 
-struct Passwords(Mutex<HashMap<String, String>>);
-impl CredentialProvider for Passwords {
-    fn password(&self, _: i64, jid: &str) -> Result<Option<String>, EngineError> {
-        Ok(self.0.lock().unwrap().get(jid).cloned())
-    }
-}
+mod common;
 
-/// User + system CPU seconds of this process, from /proc/self/stat (Linux).
-fn cpu_seconds() -> f64 {
-    cpu_seconds_of("self")
-}
-
-/// User + system CPU seconds of process `pid` ("self" for this one), from /proc (Linux).
-fn cpu_seconds_of(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (field(11) + field(12)) / 100.0
-}
-
-/// Peak resident set size of this process in MiB (VmHWM, Linux).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
+use common::{cpu_seconds, cpu_seconds_of, peak_rss_mib, Passwords};
 
 async fn start_engine(server: &Server, db: std::path::PathBuf, alice: &str) -> Engine {
     let passwords = Arc::new(Passwords(Mutex::new(HashMap::from([(

@@ -18,6 +18,23 @@ async fn raw(peer: &mut Peer, xml: String) {
         .unwrap();
 }
 
+/// The peer enters `room` as `nick` (XEP-0045 §7.2; creating it if needed) and waits for its
+/// own presence from the room.
+async fn enter(peer: &mut Peer, room: &str, nick: &str) {
+    raw(
+        peer,
+        format!(
+            "<presence to='{room}/{nick}'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ),
+    )
+    .await;
+    peer.wait_for(Duration::from_secs(10), "the peer in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/{nick}")
+    })
+    .await
+    .unwrap();
+}
+
 /// Polls the live room state until `pred` holds.
 async fn wait_room(
     engine: &Engine,
@@ -55,16 +72,7 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
     let mut carol = server.peer("carol", "carol-pw", false).await.unwrap();
     // Bob creates the room (instant room: Prosody's muc_room_locking is off in the harness).
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
     raw(
         &mut carol,
         format!(
@@ -357,16 +365,7 @@ async fn a_bookmark_made_on_another_client_joins_the_room_live_and_on_a_new_inst
     let alice = server.register("alice", "alice-pw").await.unwrap();
     server.register("bob", "bob-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
 
     let passwords = Arc::new(Passwords::default());
     passwords.set(&alice, "alice-pw");
@@ -450,16 +449,7 @@ async fn after_a_lost_connection_the_room_is_rejoined_and_missed_messages_come_o
     let alice = server.register("alice", "alice-pw").await.unwrap();
     server.register("bob", "bob-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
     let target = format!("{}:{}", server.host(), server.c2s_port())
         .parse()
         .unwrap();
@@ -537,16 +527,7 @@ async fn older_room_history_comes_from_the_rooms_archive() {
     let alice = server.register("alice", "alice-pw").await.unwrap();
     server.register("bob", "bob-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
     for i in 0..30 {
         raw(
             &mut bob,
@@ -618,16 +599,7 @@ async fn invitations_both_ways() {
     let dave_jid = server.register("dave", "dave-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
     let mut dave = server.peer("dave", "dave-pw", false).await.unwrap();
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
 
     let passwords = Arc::new(Passwords::default());
     passwords.set(&alice, "alice-pw");
@@ -767,16 +739,7 @@ async fn private_messages_with_an_occupant_stay_out_of_the_room() {
     let alice = server.register("alice", "alice-pw").await.unwrap();
     server.register("bob", "bob-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
-    raw(
-        &mut bob,
-        format!("<presence to='{room}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
-    )
-    .await;
-    bob.wait_for(Duration::from_secs(10), "bob in the room", |e| {
-        e["event"] == "presence" && e["from"] == format!("{room}/Bob")
-    })
-    .await
-    .unwrap();
+    enter(&mut bob, &room, "Bob").await;
     let passwords = Arc::new(Passwords::default());
     passwords.set(&alice, "alice-pw");
     let engine = engine(&server, Some(temp_db("muc-pm")), true, passwords).await;

@@ -40,12 +40,14 @@ pub struct FaultProxy {
 impl FaultProxy {
     /// Starts a proxy on a free loopback port forwarding to `target` (a loopback address).
     ///
-    /// Errors: binding the listener failed.
+    /// Errors: binding the listener failed, or `target` is not a loopback address.
     pub async fn start(target: SocketAddr) -> std::io::Result<Self> {
-        assert!(
-            target.ip().is_loopback(),
-            "tests only talk to loopback, not {target}"
-        );
+        if !target.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("tests only talk to loopback, not {target}"),
+            ));
+        }
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
         let (faults, faults_rx) = watch::channel(Faults::default());

@@ -5,6 +5,7 @@
 //! is retracted or no longer `autojoin` is left. Notifications are accepted only from our own
 //! bare JID (or the server on its behalf).
 
+use tokio_xmpp::minidom::rxml::NcName;
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::bookmarks2::Conference;
 use tokio_xmpp::parsers::iq::Iq;
@@ -43,50 +44,65 @@ impl Session {
     /// clients join it too (XEP-0402 §4.3, with the publish-options of §5: persistent,
     /// whitelist access). Failures are logged; the room works without a bookmark.
     pub(crate) fn publish_bookmark(&mut self, room: &BareJid, nick: &str) {
-        let escape = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('\'', "&apos;")
+        let conference = Conference {
+            autojoin: true,
+            nick: room
+                .with_resource_str(nick)
+                .ok()
+                .map(|occupant| occupant.resource().to_owned()),
+            ..Conference::default()
         };
-        let xml = format!(
-            "<pubsub xmlns='{PUBSUB}'><publish node='{NODE}'><item id='{room}'>\
-               <conference xmlns='{NODE}' autojoin='true'><nick>{nick}</nick></conference>\
-             </item></publish><publish-options><x xmlns='jabber:x:data' type='submit'>\
+        let skeleton = format!(
+            "<pubsub xmlns='{PUBSUB}'><publish node='{NODE}'/><publish-options><x xmlns='jabber:x:data' type='submit'>\
                <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
                <field var='pubsub#persist_items'><value>true</value></field>\
                <field var='pubsub#max_items'><value>max</value></field>\
                <field var='pubsub#send_last_published_item'><value>never</value></field>\
                <field var='pubsub#access_model'><value>whitelist</value></field>\
-             </x></publish-options></pubsub>",
-            room = escape(room.as_str()),
-            nick = escape(nick),
+             </x></publish-options></pubsub>"
         );
-        self.send_pubsub_set(&xml);
+        self.send_pubsub_set(&skeleton, "publish", room, Some(conference.into()));
     }
 
     /// Removes a room's bookmark (XEP-0402 §4.4) when the user leaves it here.
     pub(crate) fn retract_bookmark(&mut self, room: &BareJid) {
-        let room = room.as_str().replace('\'', "&apos;");
-        let xml = format!(
-            "<pubsub xmlns='{PUBSUB}'><retract node='{NODE}' notify='true'><item id='{room}'/></retract></pubsub>"
-        );
-        self.send_pubsub_set(&xml);
+        let skeleton =
+            format!("<pubsub xmlns='{PUBSUB}'><retract node='{NODE}' notify='true'/></pubsub>");
+        self.send_pubsub_set(&skeleton, "retract", room, None);
     }
 
-    fn send_pubsub_set(&mut self, xml: &str) {
-        match xml.parse::<Element>() {
-            Ok(payload) => self.out.push(
-                Iq::Set {
-                    from: None,
-                    to: None,
-                    id: new_id(),
-                    payload,
-                }
-                .into(),
-            ),
-            Err(e) => tracing::warn!(account = self.account_id, "bookmark not sent: {e}"),
+    /// Sends a pubsub set: `skeleton` (fixed XML) with `<item id=room>payload</item>` added to
+    /// its `verb` child by the XML library, so no user text is spliced into markup.
+    fn send_pubsub_set(
+        &mut self,
+        skeleton: &str,
+        verb: &str,
+        room: &BareJid,
+        payload: Option<Element>,
+    ) {
+        let Ok(mut pubsub) = skeleton.parse::<Element>() else {
+            return;
+        };
+        let Ok(id) = NcName::try_from("id") else {
+            return;
+        };
+        let mut item = Element::builder("item", PUBSUB).attr(id, room.as_str());
+        if let Some(payload) = payload {
+            item = item.append(payload);
         }
+        let Some(target) = pubsub.get_child_mut(verb, PUBSUB) else {
+            return;
+        };
+        target.append_child(item.build());
+        self.out.push(
+            Iq::Set {
+                from: None,
+                to: None,
+                id: new_id(),
+                payload: pubsub,
+            }
+            .into(),
+        );
     }
 
     /// The answer to [`Self::request_bookmarks`]: every `<item id=room><conference/></item>`.

@@ -288,16 +288,7 @@ impl Session {
             )
             .await
         {
-            Ok(changed) => {
-                for (peer, id) in changed {
-                    self.emit(EngineEvent::MessagesChanged {
-                        account_id: self.account_id,
-                        peer,
-                        ids: vec![id],
-                        live: false,
-                    });
-                }
-            }
+            Ok(changed) => super::mam::announce_stored(&self.events, self.account_id, changed),
             Err(e) => tracing::error!(account = self.account_id, "storing a carbon failed: {e}"),
         }
     }

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field};
 use tokio_xmpp::parsers::forwarding::Forwarded;
@@ -79,6 +79,27 @@ pub(crate) struct ArchiveQuery {
     received: usize,
     /// The room whose archive is queried; `None` for our own.
     room: Option<BareJid>,
+}
+
+/// Announces stored rows (from [`crate::store::Store::store_page`]) as one
+/// `MessagesChanged` per conversation, never `live`: history and carbons do not notify.
+pub(crate) fn announce_stored(
+    events: &broadcast::Sender<EngineEvent>,
+    account_id: i64,
+    changed: Vec<(String, i64)>,
+) {
+    let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for (peer, id) in changed {
+        by_peer.entry(peer).or_default().push(id);
+    }
+    for (peer, ids) in by_peer {
+        let _ = events.send(EngineEvent::MessagesChanged {
+            account_id,
+            peer,
+            ids,
+            live: false,
+        });
+    }
 }
 
 fn form(fields: Vec<Field>) -> DataForm {
@@ -323,18 +344,7 @@ impl Session {
         {
             Ok(changed) => {
                 let stored = changed.len();
-                let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-                for (peer, id) in changed {
-                    by_peer.entry(peer).or_default().push(id);
-                }
-                for (peer, ids) in by_peer {
-                    self.emit(EngineEvent::MessagesChanged {
-                        account_id: self.account_id,
-                        peer,
-                        ids,
-                        live: false,
-                    });
-                }
+                announce_stored(&self.events, self.account_id, changed);
                 stored
             }
             Err(e) => {
@@ -383,20 +393,7 @@ impl Session {
                     let page: Vec<_> = results.iter().map(|m| m.as_new(account_id)).collect();
                     let at = position.as_deref().map(|p| (OWN_ARCHIVE, p));
                     match store.store_page(account_id, &page, at, false).await {
-                        Ok(changed) => {
-                            let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-                            for (peer, id) in changed {
-                                by_peer.entry(peer).or_default().push(id);
-                            }
-                            for (peer, ids) in by_peer {
-                                let _ = events.send(EngineEvent::MessagesChanged {
-                                    account_id,
-                                    peer,
-                                    ids,
-                                    live: false,
-                                });
-                            }
-                        }
+                        Ok(changed) => announce_stored(&events, account_id, changed),
                         Err(e) => {
                             tracing::error!(
                                 account = account_id,

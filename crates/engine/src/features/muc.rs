@@ -410,31 +410,23 @@ impl Session {
 
     /// A mediated invitation (XEP-0045 §7.8.2) to `to`, sent through the room.
     pub(crate) fn invite(&mut self, room: &BareJid, to: &BareJid, reason: Option<&str>) {
-        let escape = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('\'', "&apos;")
+        let x = MucUser {
+            status: vec![],
+            items: vec![],
+            invite: Some(tokio_xmpp::parsers::muc::user::Invite {
+                from: None,
+                to: Some(Jid::from(to.clone())),
+                reason: reason.map(str::to_owned),
+            }),
+            decline: None,
+            affiliations: None,
         };
-        let reason = reason
-            .map(|r| format!("<reason>{}</reason>", escape(r)))
-            .unwrap_or_default();
-        let xml = format!(
-            "<x xmlns='{}'><invite to='{}'>{reason}</invite></x>",
-            tokio_xmpp::parsers::ns::MUC_USER,
-            escape(to.as_str())
-        );
-        match xml.parse::<tokio_xmpp::minidom::Element>() {
-            Ok(x) => {
-                let mut m = Message::new(Some(Jid::from(room.clone())));
-                // §7.8.2: a plain (normal) message to the room, not a chat message.
-                m.type_ = tokio_xmpp::parsers::message::MessageType::Normal;
-                m.id = Some(tokio_xmpp::parsers::message::Id(super::new_id()));
-                m.payloads.push(x);
-                self.out.push(m.into());
-            }
-            Err(e) => tracing::warn!(account = self.account_id, "invite not sent: {e}"),
-        }
+        let mut m = Message::new(Some(Jid::from(room.clone())));
+        // §7.8.2: a plain (normal) message to the room, not a chat message.
+        m.type_ = tokio_xmpp::parsers::message::MessageType::Normal;
+        m.id = Some(tokio_xmpp::parsers::message::Id(super::new_id()));
+        m.payloads.push(x.into());
+        self.out.push(m.into());
     }
 
     /// Sends the empty configuration form that makes a new room an instant room (§10.1.2).

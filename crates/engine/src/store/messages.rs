@@ -271,6 +271,13 @@ impl Store {
     }
 }
 
+/// A message time as stored: whole seconds (in ms). Servers stamp delayed and archived
+/// messages (XEP-0203) in whole seconds; mixing that with millisecond arrival times misorders
+/// messages within a second. Within a second, messages sort by arrival (row id).
+pub(super) fn whole_seconds(at_ms: i64) -> i64 {
+    at_ms - at_ms.rem_euclid(1000)
+}
+
 /// `INSERT … ON CONFLICT DO NOTHING` of one message on a pool or inside a transaction; `id`
 /// `None` takes the next row id.
 async fn insert_one<'e, E>(
@@ -297,10 +304,7 @@ where
             .bind(m.stanza_id)
             .bind(m.origin_id)
             .bind(m.message_id)
-            // Whole seconds: servers stamp delayed and archived messages (XEP-0203) in whole
-            // seconds; mixing that with millisecond arrival times misorders messages within a
-            // second. Within a second, messages sort by arrival (row id).
-            .bind(m.at - m.at.rem_euclid(1000))
+            .bind(whole_seconds(m.at))
             .bind(m.state)
             .bind(m.read)
             .bind(m.markable)

@@ -132,7 +132,7 @@ impl Store {
         .bind(account_id)
         .bind(room)
         .bind(text)
-        .bind(at - at.rem_euclid(1000))
+        .bind(super::messages::whole_seconds(at))
         .fetch_one(self.pool())
         .await?)
     }

@@ -1,0 +1,45 @@
+//! Shared by the engine benchmarks: an in-memory credential provider and /proc readings.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use linnet_engine::{CredentialProvider, EngineError};
+
+/// Passwords held in memory, standing in for the OS keyring.
+pub struct Passwords(pub Mutex<HashMap<String, String>>);
+impl CredentialProvider for Passwords {
+    fn password(&self, _: i64, jid: &str) -> Result<Option<String>, EngineError> {
+        Ok(self.0.lock().unwrap().get(jid).cloned())
+    }
+}
+
+/// User + system CPU seconds of this process, from /proc/self/stat (Linux).
+pub fn cpu_seconds() -> f64 {
+    cpu_seconds_of("self")
+}
+
+/// User + system CPU seconds of process `pid` ("self" for this one), from /proc (Linux).
+pub fn cpu_seconds_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (field(11) + field(12)) / 100.0
+}
+
+/// Peak resident set size of this process in MiB (VmHWM, Linux).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
