@@ -192,6 +192,7 @@ async fn room_view(engine: &Engine, room: linnet_engine::RoomRow) -> Result<Room
         account_id: room.account_id,
         state,
         notify: engine.room_notify(room.account_id, &room.jid).await?,
+        autojoin: room.autojoin,
         jid: room.jid,
     })
 }

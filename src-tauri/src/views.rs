@@ -134,6 +134,9 @@ pub struct RoomView {
     pub state: linnet_engine::RoomState,
     /// When its messages notify.
     pub notify: linnet_engine::RoomNotify,
+    /// Joined on every connect; false after a kick, a ban, the room's destruction or a refused
+    /// join, until the user joins again.
+    pub autojoin: bool,
 }
 
 /// One conversation summary.

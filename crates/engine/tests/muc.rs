@@ -800,3 +800,270 @@ async fn private_messages_with_an_occupant_stay_out_of_the_room() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+/// The peer sends an IQ to the room and expects a result (XEP-0045 admin and owner use cases).
+async fn room_iq(peer: &mut Peer, room: &str, xml: &str) {
+    let answer = peer
+        .command(json!({"cmd": "iq", "type": "set", "to": room, "xml": xml}))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "result", "{answer}");
+}
+
+/// Bodies of the room's timeline, oldest first, once `pred` holds for them (or after 15 s).
+async fn timeline_until(
+    engine: &Engine,
+    account: i64,
+    room: &str,
+    pred: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows = engine.messages(account, room, None, 100).await.unwrap();
+        let bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
+        if pred(&bodies) || tokio::time::Instant::now() > deadline {
+            return bodies;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_prosody_restart_the_room_is_rejoined_and_missed_messages_come_once() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("standup@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    enter(&mut bob, &room, "Bob").await;
+    // A persistent room (§10.2), so it and its archive outlive the restart.
+    room_iq(
+        &mut bob,
+        &room,
+        "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>\
+         <field var='muc#roomconfig_persistentroom'><value>1</value></field></x></query>",
+    )
+    .await;
+    let target = format!("{}:{}", server.host(), server.c2s_port())
+        .parse()
+        .unwrap();
+    let proxy = linnet_testkit::FaultProxy::start(target).await.unwrap();
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-restart")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let mut new = common::account(&server, &alice);
+    new.host = Some("127.0.0.1".into());
+    new.port = Some(proxy.port());
+    let account = engine.add_account(new).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>before the restart</body></message>"),
+    )
+    .await;
+    let bodies = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "before the restart")
+    })
+    .await;
+    assert!(
+        bodies.iter().any(|b| b == "before the restart"),
+        "{bodies:?}"
+    );
+
+    // Prosody goes down; while it comes back alice cannot reach it yet, and bob says
+    // something in the room she is not in.
+    server.stop().await.unwrap();
+    wait_event(
+        &mut rx,
+        Duration::from_secs(15),
+        "alice reconnecting",
+        |e| is_state(e, account.id, "reconnecting"),
+    )
+    .await;
+    proxy.refuse(true);
+    server.restart().await.unwrap();
+    drop(bob);
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    enter(&mut bob, &room, "Bob").await;
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>while alice was out</body></message>"),
+    )
+    .await;
+    proxy.heal();
+    wait_online(&engine, &mut rx, account.id).await;
+    let state = wait_room(&engine, account.id, &room, "the room rejoined", |s| {
+        s.joined && s.occupants.len() == 2
+    })
+    .await;
+    assert_eq!(nicks(&state), vec!["Alice", "Bob"]);
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>welcome back</body></message>"),
+    )
+    .await;
+    let all = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "welcome back")
+    })
+    .await;
+    // Let any late history or archive page land before counting.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let bodies: Vec<String> = engine
+        .messages(account.id, &room, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.state != "system")
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(
+        bodies,
+        vec!["before the restart", "while alice was out", "welcome back"],
+        "each message once, in order (whole timeline: {all:?})"
+    );
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subject_kick_ban_and_destroy_are_shown_and_explained() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("club@{muc}");
+    let doomed = format!("doomed@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    server.register("carol", "carol-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    let mut carol = server.peer("carol", "carol-pw", false).await.unwrap();
+    enter(&mut bob, &room, "Bob").await;
+    enter(&mut bob, &doomed, "Bob").await;
+    enter(&mut carol, &room, "Carol").await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-moderation")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    engine
+        .join_room(account.id, &doomed, "Alice")
+        .await
+        .unwrap();
+    wait_room(&engine, account.id, &room, "alice in the club", |s| {
+        s.joined && s.occupants.len() == 3
+    })
+    .await;
+    wait_room(
+        &engine,
+        account.id,
+        &doomed,
+        "alice in the doomed room",
+        |s| s.joined,
+    )
+    .await;
+
+    // §8.1: the subject.
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><subject>Friday plans</subject></message>"),
+    )
+    .await;
+    wait_room(&engine, account.id, &room, "the subject", |s| {
+        s.subject.as_deref() == Some("Friday plans")
+    })
+    .await;
+
+    // §8.2: a moderator kicks Carol.
+    room_iq(
+        &mut bob,
+        &room,
+        "<query xmlns='http://jabber.org/protocol/muc#admin'>\
+         <item nick='Carol' role='none'><reason>off topic</reason></item></query>",
+    )
+    .await;
+    let state = wait_room(&engine, account.id, &room, "carol gone", |s| {
+        s.occupants.len() == 2
+    })
+    .await;
+    assert_eq!(nicks(&state), vec!["Alice", "Bob"]);
+    let bodies = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "Carol was removed from the room.")
+    })
+    .await;
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b == "Carol was removed from the room."),
+        "{bodies:?}"
+    );
+
+    // §9.1: an admin bans alice; she is told, and the room is not rejoined.
+    room_iq(
+        &mut bob,
+        &room,
+        &format!(
+            "<query xmlns='http://jabber.org/protocol/muc#admin'>\
+             <item jid='{alice}' affiliation='outcast'/></query>"
+        ),
+    )
+    .await;
+    let state = wait_room(&engine, account.id, &room, "alice banned", |s| {
+        !s.joined && s.error.is_some()
+    })
+    .await;
+    assert_eq!(
+        state.error.as_deref(),
+        Some("You were banned from the room.")
+    );
+    let bodies = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "You were banned from the room.")
+    })
+    .await;
+    assert!(
+        bodies.iter().any(|b| b == "You were banned from the room."),
+        "{bodies:?}"
+    );
+    // Trying again is refused by the room and explained.
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    let state = wait_room(&engine, account.id, &room, "the refusal", |s| {
+        s.error.as_deref() == Some("You are banned from this room.")
+    })
+    .await;
+    assert!(!state.joined);
+
+    // §10.9: the owner destroys the other room.
+    room_iq(
+        &mut bob,
+        &doomed,
+        "<query xmlns='http://jabber.org/protocol/muc#owner'>\
+         <destroy><reason>no longer needed</reason></destroy></query>",
+    )
+    .await;
+    let state = wait_room(&engine, account.id, &doomed, "the room destroyed", |s| {
+        !s.joined && s.error.is_some()
+    })
+    .await;
+    assert_eq!(state.error.as_deref(), Some("The room was destroyed."));
+    // Both stay listed with the reason, and neither is rejoined on the next connect.
+    let rooms = engine.rooms(account.id).await.unwrap();
+    let listed: Vec<(&str, bool)> = rooms.iter().map(|r| (r.jid.as_str(), r.autojoin)).collect();
+    assert_eq!(
+        listed,
+        vec![(room.as_str(), false), (doomed.as_str(), false)]
+    );
+
+    bob.close().await;
+    carol.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

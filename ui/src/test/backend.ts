@@ -376,7 +376,7 @@ export function roomState(overrides: Partial<RoomState> = {}): RoomState {
 
 /** A room of Alice's account, joined (see `roomState`), notifying about every message. */
 export function room(jid: string, overrides: Partial<RoomView> = {}): RoomView {
-  return { account_id: ALICE.id, jid, state: roomState(), notify: 'all', ...overrides };
+  return { account_id: ALICE.id, jid, state: roomState(), notify: 'all', autojoin: true, ...overrides };
 }
 
 /** An occupant: an available participant with no affiliation and a hidden real JID. */

@@ -250,6 +250,16 @@ impl Session {
                     l.joined = false;
                     l.error = Some(message);
                 });
+                if matches!(
+                    condition.as_str(),
+                    "forbidden" | "registration-required" | "item-not-found" | "gone"
+                ) {
+                    // Refused for good (banned, members only, no such room): listed with the
+                    // reason, but not retried on every connect.
+                    if let Err(e) = self.store.stop_autojoin(self.account_id, &room).await {
+                        tracing::warn!(account = self.account_id, "room autojoin off: {e}");
+                    }
+                }
             }
             PresenceType::Unavailable => {
                 let Some(nick) = nick else { return true };
@@ -311,8 +321,11 @@ impl Session {
                     }
                 });
                 if is_self && !renamed {
-                    // Kicked or banned: do not rejoin on the next connect.
-                    let _ = self.store.remove_room(self.account_id, &room).await;
+                    // Kicked, banned, destroyed (or our own leave, already forgotten): listed
+                    // with the reason, not rejoined on the next connect.
+                    if let Err(e) = self.store.stop_autojoin(self.account_id, &room).await {
+                        tracing::warn!(account = self.account_id, "room autojoin off: {e}");
+                    }
                 }
             }
             _ => {

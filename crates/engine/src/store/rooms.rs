@@ -38,6 +38,17 @@ impl Store {
         Ok(())
     }
 
+    /// Stops rejoining a room on connect, keeping it listed (after a kick, a ban, the room's
+    /// destruction or a refused join: XEP-0045 §8.2, §9.1, §10.9, §7.2.6–7.2.8).
+    pub async fn stop_autojoin(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        sqlx::query("UPDATE rooms SET autojoin = 0 WHERE account_id = ? AND jid = ?")
+            .bind(account_id)
+            .bind(jid)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Forgets a room (its messages stay).
     pub async fn remove_room(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
         sqlx::query("DELETE FROM rooms WHERE account_id = ? AND jid = ?")

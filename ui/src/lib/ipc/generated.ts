@@ -371,7 +371,12 @@ state: RoomState,
 /**
  * When its messages notify.
  */
-notify: RoomNotify, };
+notify: RoomNotify, 
+/**
+ * Joined on every connect; false after a kick, a ban, the room's destruction or a refused
+ * join, until the user joins again.
+ */
+autojoin: boolean, };
 
 /**
  * Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.

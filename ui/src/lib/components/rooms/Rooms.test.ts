@@ -134,6 +134,25 @@ describe('room list', () => {
     await waitFor(() => expect(dialog.open).toBe(false));
     await waitFor(() => expect(screen.queryByTestId('room-error')).toBeNull());
   });
+
+  test('a room no longer joined by itself (kicked, banned, destroyed) says so and offers Join', async () => {
+    const backend = backendWithAlice([
+      room(DEV, { autojoin: false, state: roomState({ joined: false, nick: '' }) }),
+    ]);
+    renderApp();
+    const row = await screen.findByTestId(`room-${DEV}`);
+    expect(row.dataset['phase'], 'not "Joining…" for ever').toBe('parked');
+    expect(screen.getByTestId('room-error').textContent?.trim()).toBe('Not joined');
+    const join = screen.getByTestId(`rejoin-room-${DEV}`);
+    expect(join.textContent?.trim()).toBe('Join');
+    await fireEvent.click(join);
+    const dialog = screen.getByTestId<HTMLDialogElement>(`rejoin-room-${DEV}-dialog`);
+    await fireEvent.input(within(dialog).getByTestId('join-room-nick'), { target: { value: 'alice' } });
+    await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'alice' }]),
+    );
+  });
 });
 
 describe('join room dialog', () => {

@@ -2,12 +2,17 @@
 
 import type { RoomView } from '../../ipc';
 
-/** Where we are with a room: in it, on the way in, waiting for the account, or refused. */
-export type RoomPhase = 'joined' | 'joining' | 'offline' | 'error';
+/**
+ * Where we are with a room: in it, on the way in, waiting for the account, refused (with the
+ * reason, this session), or no longer joined automatically (after a kick, a ban or the room's
+ * destruction in an earlier session) until the user joins again.
+ */
+export type RoomPhase = 'joined' | 'joining' | 'offline' | 'error' | 'parked';
 
 export function roomPhase(room: RoomView, accountOnline: boolean): RoomPhase {
   if (room.state.error) return 'error';
   if (room.state.joined) return 'joined';
+  if (!room.autojoin) return 'parked';
   return accountOnline ? 'joining' : 'offline';
 }
 
@@ -21,6 +26,7 @@ export function phaseLabel(phase: RoomPhase): string {
     case 'offline':
       return 'Not joined';
     case 'error':
+    case 'parked':
       return 'Not in the room';
   }
 }
@@ -39,5 +45,7 @@ export function roomStatusLine(room: RoomView, phase: RoomPhase): string {
       return 'Joining…';
     case 'offline':
       return 'Not joined: joins when the account is online';
+    case 'parked':
+      return 'Not joined';
   }
 }
