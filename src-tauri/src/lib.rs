@@ -77,6 +77,7 @@ pub fn run() {
                     key: None,
                 },
                 trust: trust_roots(),
+                muc_self_ping_idle: None,
             };
             let engine = tauri::async_runtime::block_on(Engine::start(config, credentials.clone()))
                 .map_err(|e| format!("cannot open Linnet's database: {e}"))?;

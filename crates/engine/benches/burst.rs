@@ -42,6 +42,7 @@ async fn main() {
             key: None,
         },
         trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
+        muc_self_ping_idle: None,
     };
     let engine = Engine::start(config, passwords).await.unwrap();
     let mut rx = engine.subscribe();

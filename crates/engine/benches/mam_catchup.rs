@@ -32,6 +32,7 @@ async fn start_engine(server: &Server, db: std::path::PathBuf, alice: &str) -> E
             key: None,
         },
         trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
+        muc_self_ping_idle: None,
     };
     Engine::start(config, passwords).await.unwrap()
 }

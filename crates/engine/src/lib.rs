@@ -51,6 +51,9 @@ pub struct EngineConfig {
     pub store: StoreOptions,
     /// Roots trusted beside the system's (tests use their own CA).
     pub trust: TrustRoots,
+    /// Silence after which a joined room is asked whether we are still in it (XEP-0410
+    /// self-ping); `None` is [`features::self_ping::DEFAULT_IDLE`] (5 minutes).
+    pub muc_self_ping_idle: Option<std::time::Duration>,
 }
 
 /// A new account as the user typed it.
@@ -86,6 +89,7 @@ struct Inner {
     muc: Arc<features::muc::MucBook>,
     credentials: Arc<dyn CredentialProvider>,
     trust: TrustRoots,
+    self_ping_idle: std::time::Duration,
     accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
     /// Last state of accounts without a running actor (errors survive the actor).
     states: Mutex<HashMap<i64, ConnectionState>>,
@@ -141,6 +145,9 @@ impl Engine {
                 muc: Arc::default(),
                 credentials,
                 trust: config.trust,
+                self_ping_idle: config
+                    .muc_self_ping_idle
+                    .unwrap_or(features::self_ping::DEFAULT_IDLE),
                 accounts: tokio::sync::Mutex::new(HashMap::new()),
                 states: Mutex::new(HashMap::new()),
             }),
@@ -337,6 +344,7 @@ impl Engine {
             events: self.inner.events.clone(),
             presence: self.inner.presence.clone(),
             muc: self.inner.muc.clone(),
+            self_ping_idle: self.inner.self_ping_idle,
         });
         self.inner.accounts.lock().await.insert(account_id, handle);
         Ok(())

@@ -1067,3 +1067,94 @@ async fn subject_kick_ban_and_destroy_are_shown_and_explained() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_that_silently_forgot_us_is_found_by_self_ping_and_rejoined() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("quiet@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    enter(&mut bob, &room, "Bob").await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine_with_self_ping(
+        &server,
+        Some(temp_db("muc-self-ping")),
+        true,
+        passwords,
+        Some(Duration::from_secs(2)),
+    )
+    .await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice joined", |s| {
+        s.joined && s.occupants.len() == 2
+    })
+    .await;
+
+    bob.wait_for(Duration::from_secs(10), "alice's arrival", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Alice")
+    })
+    .await
+    .unwrap();
+    // While the room is quiet and we are in it, self-pings are answered and change nothing:
+    // bob sees alice neither leave nor join.
+    let churn = bob
+        .collect(Duration::from_secs(5), |e| {
+            e["event"] == "presence" && e["from"] == format!("{room}/Alice")
+        })
+        .await;
+    assert!(churn.is_empty(), "no rejoin while joined: {churn:?}");
+
+    // The room forgets alice without telling anyone (as after a MUC component restart
+    // behind a server-to-server link): no presence reaches her client.
+    let lua = format!(
+        "> local r = prosody.hosts[\"{muc}\"].modules.muc.get_room_from_jid(\"{room}\"); \
+         local o = r:get_occupant_by_nick(\"{room}/Alice\"); o.role = nil; r:save_occupant(o)"
+    );
+    server.shell(&lua).await.unwrap();
+    raw(
+        &mut bob,
+        format!("<message to='{room}' type='groupchat'><body>are you there?</body></message>"),
+    )
+    .await;
+
+    // Within a few idle periods the self-ping says she is not in the room, and she rejoins;
+    // the message she missed arrives with the join history, once.
+    bob.wait_for(Duration::from_secs(20), "alice back in the room", |e| {
+        e["event"] == "presence" && e["from"] == format!("{room}/Alice") && e["type"] == "available"
+    })
+    .await
+    .unwrap();
+    let bodies = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "are you there?")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let again: Vec<String> = engine
+        .messages(account.id, &room, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(
+        again,
+        vec!["are you there?"],
+        "once (first seen: {bodies:?})"
+    );
+    let state = wait_room(&engine, account.id, &room, "occupants after rejoin", |s| {
+        s.joined && s.occupants.len() == 2
+    })
+    .await;
+    assert_eq!(nicks(&state), vec!["Alice", "Bob"]);
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -235,6 +235,21 @@ impl Server {
         Ok(format!("{user}@{}", self.domain()))
     }
 
+    /// Runs one line in Prosody's admin shell (mod_admin_shell; a line starting with `>` is
+    /// Lua run inside the server) and returns its output.
+    ///
+    /// Errors: [`HarnessError`] when the shell reports an error or the harness is gone.
+    pub async fn shell(&mut self, line: &str) -> Result<String, HarnessError> {
+        let reply = self
+            .proc
+            .request(
+                json!({"cmd": "shell", "line": line}),
+                Duration::from_secs(20),
+            )
+            .await?;
+        Ok(reply["output"].as_str().unwrap_or_default().to_owned())
+    }
+
     /// Stops Prosody, keeping its data and ports.
     pub async fn stop(&mut self) -> Result<(), HarnessError> {
         self.proc

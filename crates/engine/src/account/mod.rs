@@ -82,6 +82,8 @@ pub(crate) struct AccountSetup {
     pub events: broadcast::Sender<EngineEvent>,
     pub presence: Arc<PresenceBook>,
     pub muc: Arc<crate::features::muc::MucBook>,
+    /// Silence after which a joined room is self-pinged (XEP-0410).
+    pub self_ping_idle: std::time::Duration,
 }
 
 /// Starts the actor; it connects at once.
@@ -143,6 +145,7 @@ impl Actor {
             archive: HashMap::new(),
             page_writer: None,
             catch_up_done: false,
+            self_ping_idle: setup.self_ping_idle,
         };
         Self {
             session,
@@ -183,9 +186,20 @@ impl Actor {
             }),
             16,
         ));
+        // Rooms are checked a few times per idle period, so a silent one is pinged soon after
+        // it has been quiet for `self_ping_idle`.
+        let mut room_check = tokio::time::interval(
+            (self.session.self_ping_idle / 4).max(std::time::Duration::from_millis(250)),
+        );
+        room_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let reconcile_deadline = self.reconcile_deadline;
             tokio::select! {
+                _ = room_check.tick() => {
+                    if self.online {
+                        self.session.self_ping_rooms(self.session.self_ping_idle);
+                    }
+                },
                 // A server that never answers the outbox reconciliation (XEP-0313) must not
                 // hold our messages back: after RECONCILE_TIMEOUT they go out anyway.
                 _ = sleep_until_opt(reconcile_deadline) => {

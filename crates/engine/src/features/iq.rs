@@ -61,6 +61,7 @@ impl Session {
                 Some(IqPurpose::ArchivePage(query_id)) => {
                     self.on_archive_fin(&query_id, payload).await
                 }
+                Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, None),
                 None => tracing::debug!(account = self.account_id, "result for unknown iq {id}"),
             },
             Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
@@ -74,6 +75,7 @@ impl Session {
                     self.on_archive_error(&query_id, &format!("{:?}", error.defined_condition))
                         .await
                 }
+                Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, Some(&error)),
                 Some(IqPurpose::Bookmarks) => tracing::info!(
                     account = self.account_id,
                     "no bookmarks: {:?}",

@@ -9,6 +9,7 @@ pub mod mam;
 pub mod muc;
 pub mod presence;
 pub mod roster;
+pub mod self_ping;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub(crate) enum IqPurpose {
     Bookmarks,
     /// A page of one of our archive queries (XEP-0313), by `queryid`.
     ArchivePage(String),
+    /// A self-ping of our occupant JID in a room (XEP-0410), by room bare JID.
+    SelfPing(String),
 }
 
 /// Per-account protocol state shared by the feature modules while a session runs.
@@ -56,6 +59,8 @@ pub(crate) struct Session {
     /// Stores catch-up pages in order off the actor (see [`mam`]); one per connection.
     pub page_writer:
         Option<tokio::sync::mpsc::UnboundedSender<(Vec<chat::ChatMessage>, Option<String>)>>,
+    /// Silence after which a joined room is self-pinged (XEP-0410).
+    pub self_ping_idle: std::time::Duration,
     /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
     /// clears it.
     pub catch_up_done: bool,

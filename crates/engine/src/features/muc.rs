@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio_xmpp::parsers::delay::Delay;
-use tokio_xmpp::parsers::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::jid::{BareJid, FullJid, Jid};
 use tokio_xmpp::parsers::message::Message;
 use tokio_xmpp::parsers::muc::muc::{History, Muc};
 use tokio_xmpp::parsers::muc::user::{MucUser, Status};
@@ -23,6 +24,9 @@ use crate::store::{now_ms, NewMessage};
 
 /// Messages of room history asked for when joining (XEP-0045 §7.2.14).
 const JOIN_HISTORY: u32 = 20;
+
+/// How long a join without an answer keeps a second join request from being sent.
+const JOIN_PATIENCE: Duration = Duration::from_secs(30);
 
 /// When a room's messages notify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
@@ -97,6 +101,10 @@ struct Live {
     subject: Option<String>,
     occupants: BTreeMap<String, Occupant>,
     error: Option<String>,
+    /// When the room last sent us anything (or we asked to join), for XEP-0410 self-ping.
+    last_heard: Option<Instant>,
+    /// When our self-ping in flight was sent (XEP-0410).
+    pinging_since: Option<Instant>,
 }
 
 impl MucBook {
@@ -134,10 +142,54 @@ impl MucBook {
                 (account_id, room.to_owned()),
                 Live {
                     nick: nick.to_owned(),
+                    last_heard: Some(Instant::now()),
                     ..Live::default()
                 },
             );
         }
+    }
+
+    /// Whether we are in the room as `nick`, or asked to join it as `nick` in the last
+    /// [`JOIN_PATIENCE`] without an answer yet.
+    fn in_or_joining(&self, account_id: i64, room: &str, nick: &str) -> bool {
+        self.with(account_id, room, |l| {
+            l.nick == nick
+                && l.error.is_none()
+                && (l.joined || l.last_heard.is_some_and(|t| t.elapsed() < JOIN_PATIENCE))
+        })
+        .unwrap_or(false)
+    }
+
+    /// The room sent us something: we are evidently still in it.
+    pub(crate) fn heard(&self, account_id: i64, room: &str) {
+        self.with(account_id, room, |l| {
+            l.last_heard = Some(Instant::now());
+            l.pinging_since = None;
+        });
+    }
+
+    /// Rooms of an account we believe we are in that have been silent for `idle`, as
+    /// `(room, our nickname)`, marked as being pinged (XEP-0410 §3.2). A ping unanswered for
+    /// `idle` counts as lost and is sent again.
+    pub(crate) fn due_for_self_ping(
+        &self,
+        account_id: i64,
+        idle: Duration,
+    ) -> Vec<(String, String)> {
+        let Ok(mut map) = self.0.lock() else {
+            return Vec::new();
+        };
+        let now = Instant::now();
+        let stale = |t: Option<Instant>| t.is_none_or(|t| now.duration_since(t) >= idle);
+        map.iter_mut()
+            .filter(|((a, _), l)| {
+                *a == account_id && l.joined && stale(l.last_heard) && stale(l.pinging_since)
+            })
+            .map(|((_, room), l)| {
+                l.pinging_since = Some(now);
+                (room.clone(), l.nick.clone())
+            })
+            .collect()
     }
 
     fn remove(&self, account_id: i64, room: &str) {
@@ -179,11 +231,24 @@ impl Session {
     /// Enters a room as `nick` (XEP-0045 §7.2), asking for the last [`JOIN_HISTORY`] messages
     /// (deduplicated by the room's stanza-id). Returns false when `nick` is not a valid
     /// resource.
+    ///
+    /// Asking again while already in the room (or on the way in) with that nickname sends
+    /// nothing: a second join presence would be broadcast to every occupant.
     pub(crate) fn join_room(&mut self, room: &BareJid, nick: &str) -> bool {
         let Ok(occupant) = room.with_resource_str(nick) else {
             return false;
         };
-        self.muc.start(self.account_id, room.as_str(), nick);
+        if self.muc.in_or_joining(self.account_id, room.as_str(), nick) {
+            return true;
+        }
+        self.send_join(room, occupant)
+    }
+
+    /// Sends the join presence (§7.2.1) whatever we believe, as after a failed self-ping
+    /// (XEP-0410).
+    pub(crate) fn send_join(&mut self, room: &BareJid, occupant: FullJid) -> bool {
+        self.muc
+            .start(self.account_id, room.as_str(), occupant.resource().as_str());
         let mut p = Presence::available().with_to(Jid::from(occupant));
         p.add_payload(Muc::new().with_history(History::new().with_maxstanzas(JOIN_HISTORY)));
         self.out.push(p.into());
@@ -211,7 +276,9 @@ impl Session {
         };
         let room = from.to_bare().to_string();
         let known = self.muc.with(self.account_id, &room, |_| ()).is_some();
-        if !known {
+        if known {
+            self.muc.heard(self.account_id, &room);
+        } else {
             // Room presence after we left (or for a room we never joined): not a contact's.
             return presence
                 .payloads
@@ -512,6 +579,7 @@ impl Session {
             );
             return;
         }
+        self.muc.heard(self.account_id, &room);
         let body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
         if body.is_none() {
             if let Some((_, subject)) = message.get_best_subject_cloned(vec![]) {

@@ -66,6 +66,17 @@ pub async fn engine(
     trust_ca: bool,
     passwords: Arc<Passwords>,
 ) -> Engine {
+    engine_with_self_ping(server, db, trust_ca, passwords, None).await
+}
+
+/// Like [`engine`], with the silence after which rooms are self-pinged (XEP-0410).
+pub async fn engine_with_self_ping(
+    server: &Server,
+    db: Option<PathBuf>,
+    trust_ca: bool,
+    passwords: Arc<Passwords>,
+    muc_self_ping_idle: Option<std::time::Duration>,
+) -> Engine {
     let trust = if trust_ca {
         TrustRoots::from_pem_file(&server.ca_cert()).unwrap()
     } else {
@@ -77,6 +88,7 @@ pub async fn engine(
             key: None,
         },
         trust,
+        muc_self_ping_idle,
     };
     Engine::start(config, passwords).await.unwrap()
 }
