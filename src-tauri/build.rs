@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "set_room_notify",
     "invite_to_room",
     "room_state",
+    "room_config",
+    "set_room_config",
     "set_presence",
     "add_contact",
     "remove_contact",

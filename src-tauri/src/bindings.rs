@@ -13,8 +13,8 @@ use crate::views::{
     RoomView, RosterEvent, SubscriptionRequestView,
 };
 use linnet_engine::{
-    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, Occupant, PresenceInfo,
-    RoomNotify, RoomState, Show,
+    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, FieldValues, FormField,
+    FormOption, Occupant, PresenceInfo, RoomConfigForm, RoomNotify, RoomState, Show,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -55,6 +55,10 @@ pub fn typescript() -> String {
     declare::<Occupant>(&cfg, &mut out);
     declare::<RoomState>(&cfg, &mut out);
     declare::<RoomView>(&cfg, &mut out);
+    declare::<FormOption>(&cfg, &mut out);
+    declare::<FormField>(&cfg, &mut out);
+    declare::<RoomConfigForm>(&cfg, &mut out);
+    declare::<FieldValues>(&cfg, &mut out);
     declare::<RoomEvent>(&cfg, &mut out);
     declare::<RoomInviteEvent>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);

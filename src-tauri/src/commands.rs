@@ -160,6 +160,31 @@ pub async fn invite_to_room(
         .await?)
 }
 
+/// The configuration form of a room we own (XEP-0045 §10.2, an XEP-0004 data form).
+///
+/// Errors: `invalid_jid`, `not_connected`, `server_error` in words (say, only owners may).
+#[tauri::command]
+pub async fn room_config(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+) -> Result<linnet_engine::RoomConfigForm> {
+    Ok(engine.room_config(account_id, &room).await?)
+}
+
+/// Submits a room's configuration form with these field values (XEP-0045 §10.2).
+///
+/// Errors: as `room_config`.
+#[tauri::command]
+pub async fn set_room_config(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    room: String,
+    fields: Vec<linnet_engine::FieldValues>,
+) -> Result<()> {
+    Ok(engine.set_room_config(account_id, &room, fields).await?)
+}
+
 /// Leaves a group chat and forgets it (its messages stay).
 #[tauri::command]
 pub async fn leave_room(engine: State<'_, Engine>, account_id: i64, room: String) -> Result<()> {

@@ -106,6 +106,8 @@ pub fn run() {
             commands::list_rooms,
             commands::set_room_notify,
             commands::invite_to_room,
+            commands::room_config,
+            commands::set_room_config,
             commands::room_state,
             commands::set_muted,
             commands::open_link,

@@ -24,6 +24,7 @@ pub use event::{CertificateInfo, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
 pub use features::muc::{Occupant, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};
+pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
 pub use store::{
     ConversationRow, MessageRow, RosterRow, Store, StoreOptions, SubscriptionRequestRow,
@@ -43,6 +44,9 @@ pub trait CredentialProvider: Send + Sync {
     /// Errors: [`EngineError::Credentials`] when the store cannot be reached.
     fn password(&self, account_id: i64, jid: &str) -> Result<Option<String>, EngineError>;
 }
+
+/// How long [`Engine`] requests wait for the server's answer.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Engine settings.
 #[derive(Debug, Clone, Default)]
@@ -573,6 +577,73 @@ impl Engine {
         )
         .await?;
         answer.await.map_err(|_| EngineError::NotConnected)?
+    }
+
+    /// Sends an IQ request and waits (up to [`REQUEST_TIMEOUT`]) for the answer's payload.
+    ///
+    /// Errors: [`EngineError::NotConnected`] when offline or the answer does not come in time,
+    /// [`EngineError::Server`] with the error's defined condition (e.g. `forbidden`).
+    async fn request(
+        &self,
+        account_id: i64,
+        iq: tokio_xmpp::parsers::iq::Iq,
+    ) -> Result<Option<tokio_xmpp::minidom::Element>, EngineError> {
+        let (done, answer) = oneshot::channel();
+        self.send_command(account_id, Command::Request(Box::new(iq), done))
+            .await?;
+        match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+            Ok(Ok(result)) => result,
+            _ => Err(EngineError::NotConnected),
+        }
+    }
+
+    /// The configuration form of a room we own (XEP-0045 §10.2).
+    ///
+    /// Errors: [`EngineError::InvalidJid`], [`EngineError::NotConnected`],
+    /// [`EngineError::Server`] in words (say, only owners may configure the room).
+    pub async fn room_config(
+        &self,
+        account_id: i64,
+        room: &str,
+    ) -> Result<features::room_config::RoomConfigForm, EngineError> {
+        use features::room_config::{owner_query, parse_config, refusal};
+        let room = parse_bare_jid(room)?;
+        let iq = tokio_xmpp::parsers::iq::Iq::Get {
+            from: None,
+            to: Some(room.into()),
+            id: String::new(),
+            payload: owner_query(None),
+        };
+        match self.request(account_id, iq).await {
+            Ok(payload) => parse_config(payload),
+            Err(EngineError::Server(condition)) => Err(EngineError::Server(refusal(&condition))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Submits a room's configuration form with these values (XEP-0045 §10.2); fields not
+    /// given keep their value.
+    ///
+    /// Errors: as [`Self::room_config`].
+    pub async fn set_room_config(
+        &self,
+        account_id: i64,
+        room: &str,
+        fields: Vec<features::room_config::FieldValues>,
+    ) -> Result<(), EngineError> {
+        use features::room_config::{owner_query, refusal, submit_form};
+        let room = parse_bare_jid(room)?;
+        let iq = tokio_xmpp::parsers::iq::Iq::Set {
+            from: None,
+            to: Some(room.into()),
+            id: String::new(),
+            payload: owner_query(Some(submit_form(fields))),
+        };
+        match self.request(account_id, iq).await {
+            Ok(_) => Ok(()),
+            Err(EngineError::Server(condition)) => Err(EngineError::Server(refusal(&condition))),
+            Err(e) => Err(e),
+        }
     }
 
     /// Sets when a room's messages notify (all, mentions of our nickname, none).

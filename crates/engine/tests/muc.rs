@@ -1158,3 +1158,220 @@ async fn a_room_that_silently_forgot_us_is_found_by_self_ping_and_rejoined() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_configures_the_room_with_its_form_and_others_are_refused_in_words() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("planning@{muc}");
+    let bobs = format!("bobs@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    enter(&mut bob, &bobs, "Bob").await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-config")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    // Alice creates a room, then changes its name and makes it persistent through the form.
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &room, "alice's new room", |s| s.joined).await;
+    let form = engine.room_config(account.id, &room).await.unwrap();
+    let field = |var: &str| form.fields.iter().find(|f| f.var == var).cloned();
+    let name = field("muc#roomconfig_roomname").expect("a room name field");
+    assert_eq!(name.kind, "text-single");
+    let persistent = field("muc#roomconfig_persistentroom").expect("a persistence field");
+    assert_eq!(persistent.kind, "boolean");
+    assert!(form
+        .fields
+        .iter()
+        .any(|f| f.kind == "list-single" && !f.options.is_empty()));
+    engine
+        .set_room_config(
+            account.id,
+            &room,
+            vec![
+                linnet_engine::FieldValues {
+                    var: "muc#roomconfig_roomname".into(),
+                    values: vec!["Planning & <Ops>".into()],
+                },
+                linnet_engine::FieldValues {
+                    var: "muc#roomconfig_persistentroom".into(),
+                    values: vec!["1".into()],
+                },
+            ],
+        )
+        .await
+        .unwrap();
+    let again = engine.room_config(account.id, &room).await.unwrap();
+    let values = |var: &str| {
+        again
+            .fields
+            .iter()
+            .find(|f| f.var == var)
+            .map(|f| f.values.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(values("muc#roomconfig_roomname"), vec!["Planning & <Ops>"]);
+    assert!(matches!(
+        values("muc#roomconfig_persistentroom")
+            .first()
+            .map(String::as_str),
+        Some("1" | "true")
+    ));
+    // Another client sees the new name in the room's disco#info (XEP-0045 §6.4).
+    let info = bob
+        .command(json!({"cmd": "iq", "type": "get", "to": room,
+            "xml": "<query xmlns='http://jabber.org/protocol/disco#info'/>"}))
+        .await
+        .unwrap();
+    let xml = info["xml"].as_str().unwrap_or_default();
+    assert!(xml.contains("Planning &amp; &lt;Ops&gt;"), "{xml}");
+    assert!(xml.contains("muc_persistent"), "{xml}");
+
+    // In bob's room alice is no owner: refused, in words.
+    engine.join_room(account.id, &bobs, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &bobs, "alice in bob's room", |s| {
+        s.joined
+    })
+    .await;
+    let refused = engine.room_config(account.id, &bobs).await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        linnet_engine::EngineError::Server(
+            "Only the room's owners can change its settings.".into()
+        )
+        .to_string()
+    );
+
+    bob.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+/// The XEP-0048 list in alice's private XML storage (XEP-0049), as `(room, autojoin, nick)`.
+async fn private_bookmarks(phone: &mut Peer) -> Vec<(String, bool, String)> {
+    let own = phone.bare();
+    let answer = phone
+        .command(json!({"cmd": "iq", "type": "get", "to": own,
+            "xml": "<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"}))
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "result", "{answer}");
+    let iq: tokio_xmpp::minidom::Element = answer["xml"].as_str().unwrap().parse().unwrap();
+    let storage = iq
+        .get_child("query", "jabber:iq:private")
+        .and_then(|q| q.get_child("storage", "storage:bookmarks"))
+        .cloned();
+    storage
+        .map(|s| {
+            s.children()
+                .filter(|c| c.name() == "conference")
+                .map(|c| {
+                    (
+                        c.attr("jid").unwrap_or_default().to_owned(),
+                        matches!(c.attr("autojoin"), Some("true" | "1")),
+                        c.children()
+                            .find(|n| n.name() == "nick")
+                            .map(|n| n.text())
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_xep_0402_rooms_are_kept_in_xep_0048_private_storage() {
+    init_tracing();
+    let mut server = linnet_testkit::Server::start_with(&["--no-bookmarks2"])
+        .await
+        .expect("the Prosody harness must start");
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let lounge = format!("lounge@{muc}");
+    let archive = format!("archive@{muc}");
+    let ops = format!("ops@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    // Another client of alice's, on a server without XEP-0402, keeps two bookmarks.
+    let mut phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let set = phone
+        .command(
+            json!({"cmd": "iq", "type": "set", "to": alice, "xml": format!(
+            "<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>\
+             <conference jid='{lounge}' autojoin='true' name='Lounge'><nick>Al</nick></conference>\
+             <conference jid='{archive}' autojoin='false'/></storage></query>")}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(set["type"], "result", "{set}");
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("muc-xep-0048")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(&server, &alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    // The autojoin bookmark is joined with its nickname; the other one is not.
+    let state = wait_room(&engine, account.id, &lounge, "the lounge joined", |s| {
+        s.joined
+    })
+    .await;
+    assert_eq!(state.nick, "Al");
+    let rooms: Vec<String> = engine
+        .rooms(account.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.jid)
+        .collect();
+    assert_eq!(rooms, vec![lounge.clone()]);
+
+    // Joining here adds to the list, keeping the others; leaving removes only that room.
+    engine.join_room(account.id, &ops, "Alice").await.unwrap();
+    wait_room(&engine, account.id, &ops, "ops joined", |s| s.joined).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut list = private_bookmarks(&mut phone).await;
+    while !list.iter().any(|(jid, ..)| jid == &ops) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        list = private_bookmarks(&mut phone).await;
+    }
+    list.sort();
+    assert_eq!(
+        list,
+        vec![
+            (archive.clone(), false, String::new()),
+            (lounge.clone(), true, "Al".to_owned()),
+            (ops.clone(), true, "Alice".to_owned()),
+        ]
+    );
+    engine.leave_room(account.id, &lounge).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut list = private_bookmarks(&mut phone).await;
+    while list.iter().any(|(jid, ..)| jid == &lounge) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        list = private_bookmarks(&mut phone).await;
+    }
+    list.sort();
+    assert_eq!(
+        list,
+        vec![
+            (archive.clone(), false, String::new()),
+            (ops.clone(), true, "Alice".to_owned()),
+        ]
+    );
+
+    phone.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -94,7 +94,7 @@ class ProsodyServer:
     domain, muc, upload, host = DOMAIN, MUC, UPLOAD, HOST
 
     def __init__(self, *, eatmydata=False, rogue_cert=False, log_level="info",
-                 upload_https=False, muc_locking=False, start=True):
+                 upload_https=False, muc_locking=False, bookmarks2=True, start=True):
         self.eatmydata = eatmydata
         reap_stale_dirs()
         self.dir = tempfile.mkdtemp(prefix="linnet-prosody-")
@@ -118,7 +118,8 @@ class ProsodyServer:
             with open(self.config, "w") as f:
                 f.write(render_config(folder=self.dir, ports=self.ports, cert=leaf,
                                       key=key, log_level=log_level,
-                                      upload_https=upload_https, muc_locking=muc_locking))
+                                      upload_https=upload_https, muc_locking=muc_locking,
+                                      bookmarks2=bookmarks2))
             if start:
                 self.start()
         except BaseException:

@@ -1,6 +1,7 @@
 """CLI: a throwaway Prosody driven by JSON lines on stdin/stdout.
 
     python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https] [--muc-locking]
+        [--no-bookmarks2]
                                     [--log-level info|debug]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
@@ -80,6 +81,9 @@ def main(argv=None):
     ap.add_argument("--muc-locking", action="store_true",
                     help="new MUC rooms stay locked until their owner configures them "
                          "(Prosody's default; off otherwise so peers can create rooms simply)")
+    ap.add_argument("--no-bookmarks2", action="store_true",
+                    help="without mod_bookmarks: no XEP-0402 compat feature, so clients "
+                         "fall back to XEP-0048 bookmarks in private XML storage (XEP-0049)")
     ap.add_argument("--log-level", default="info", choices=["debug", "info", "warn", "error"])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -92,7 +96,8 @@ def main(argv=None):
         try:
             srv = ProsodyServer(eatmydata=args.eatmydata, rogue_cert=args.rogue_cert,
                                 upload_https=args.upload_https, log_level=args.log_level,
-                                muc_locking=args.muc_locking)
+                                muc_locking=args.muc_locking,
+                                bookmarks2=not args.no_bookmarks2)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})
             return 1

@@ -13,6 +13,7 @@ use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_xmpp::parsers::caps::{compute_disco, hash_caps, Caps};
 use tokio_xmpp::parsers::hashes::Algo;
+use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::Presence;
 use tokio_xmpp::stanzastream::{
@@ -57,6 +58,11 @@ pub(crate) enum Command {
         reason: Option<String>,
         done: oneshot::Sender<Result<(), EngineError>>,
     },
+    /// Send an IQ and report the answer's payload or error.
+    Request(
+        Box<tokio_xmpp::parsers::iq::Iq>,
+        oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>,
+    ),
     /// Change our own presence.
     SetPresence { show: Show, status: Option<String> },
     /// Close the stream and stop.
@@ -146,6 +152,7 @@ impl Actor {
             page_writer: None,
             catch_up_done: false,
             self_ping_idle: setup.self_ping_idle,
+            bookmark_sync: Default::default(),
         };
         Self {
             session,
@@ -363,8 +370,9 @@ impl Actor {
             .into(),
         );
         self.session.out.push(self.presence_stanza().into());
-        // Bookmarks (XEP-0402) may add rooms; stored rooms are rejoined after our presence.
-        self.session.request_bookmarks();
+        // Bookmarks (XEP-0402, or XEP-0048 on older servers) may add rooms; stored rooms are
+        // rejoined after our presence.
+        self.session.discover_bookmarks();
         self.session.muc.clear_account(self.session.account_id);
         match self.session.store.rooms(self.session.account_id).await {
             Ok(rooms) => {
@@ -463,6 +471,33 @@ impl Actor {
                 self.session
                     .out
                     .push(tokio_xmpp::parsers::iq::Iq::from_set(id, roster).into());
+            }
+            Command::Request(iq, done) => {
+                if !self.online {
+                    let _ = done.send(Err(EngineError::NotConnected));
+                    return;
+                }
+                let id = crate::features::new_id();
+                let iq = match *iq {
+                    Iq::Get { to, payload, .. } => Iq::Get {
+                        from: None,
+                        to,
+                        id: id.clone(),
+                        payload,
+                    },
+                    Iq::Set { to, payload, .. } => Iq::Set {
+                        from: None,
+                        to,
+                        id: id.clone(),
+                        payload,
+                    },
+                    _ => {
+                        let _ = done.send(Err(EngineError::Server("not a request".into())));
+                        return;
+                    }
+                };
+                self.session.pending_iq.insert(id, IqPurpose::Request(done));
+                self.session.out.push(iq.into());
             }
             Command::FetchHistory(peer, reply) => {
                 if self.online {

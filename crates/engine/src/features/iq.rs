@@ -55,6 +55,8 @@ impl Session {
             Iq::Result { id, payload, .. } => match self.pending_iq.remove(&id) {
                 Some(IqPurpose::RosterGet) => self.on_roster_result(payload).await,
                 Some(IqPurpose::Bookmarks) => self.on_bookmarks_result(payload).await,
+                Some(IqPurpose::AccountInfo) => self.on_account_info(payload),
+                Some(IqPurpose::PrivateBookmarks) => self.on_private_bookmarks(payload).await,
                 Some(IqPurpose::RosterSet(done)) => {
                     let _ = done.send(Ok(()));
                 }
@@ -62,6 +64,9 @@ impl Session {
                     self.on_archive_fin(&query_id, payload).await
                 }
                 Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, None),
+                Some(IqPurpose::Request(done)) => {
+                    let _ = done.send(Ok(payload));
+                }
                 None => tracing::debug!(account = self.account_id, "result for unknown iq {id}"),
             },
             Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
@@ -76,6 +81,18 @@ impl Session {
                         .await
                 }
                 Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, Some(&error)),
+                Some(IqPurpose::Request(done)) => {
+                    let _ = done.send(Err(EngineError::Server(condition_words(
+                        &error.defined_condition,
+                    ))));
+                }
+                Some(IqPurpose::AccountInfo) => self.on_account_info(None),
+                // Not read, so never written: our changes cannot overwrite a list we did not see.
+                Some(IqPurpose::PrivateBookmarks) => tracing::info!(
+                    account = self.account_id,
+                    "no private XML storage: {:?}",
+                    error.defined_condition
+                ),
                 Some(IqPurpose::Bookmarks) => tracing::info!(
                     account = self.account_id,
                     "no bookmarks: {:?}",
@@ -151,6 +168,19 @@ fn error_reply(to: Jid, id: String, condition: DefinedCondition) -> Iq {
         _ => ErrorType::Cancel,
     };
     Iq::from_error(id, StanzaError::new(error_type, condition, "en", "")).with_to(to)
+}
+
+/// A defined condition as its RFC 6120 §8.3.3 name, e.g. `forbidden`.
+pub(crate) fn condition_words(condition: &DefinedCondition) -> String {
+    let debug = format!("{condition:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// A ping request (XEP-0199), for keep-alive checks.

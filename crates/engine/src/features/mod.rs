@@ -8,6 +8,7 @@ pub mod iq;
 pub mod mam;
 pub mod muc;
 pub mod presence;
+pub mod room_config;
 pub mod roster;
 pub mod self_ping;
 
@@ -32,10 +33,17 @@ pub(crate) enum IqPurpose {
     RosterSet(oneshot::Sender<Result<(), EngineError>>),
     /// Our bookmarks (XEP-0402) at session start.
     Bookmarks,
+    /// Our account's disco#info (XEP-0030), to pick XEP-0402 or XEP-0048 bookmarks.
+    AccountInfo,
+    /// Our XEP-0048 bookmarks from private XML storage (XEP-0049).
+    PrivateBookmarks,
     /// A page of one of our archive queries (XEP-0313), by `queryid`.
     ArchivePage(String),
     /// A self-ping of our occupant JID in a room (XEP-0410), by room bare JID.
     SelfPing(String),
+    /// A request whose answer the caller awaits: the result's payload, or the error's
+    /// defined condition (RFC 6120 §8.3.3) as [`EngineError::Server`].
+    Request(oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>),
 }
 
 /// Per-account protocol state shared by the feature modules while a session runs.
@@ -59,6 +67,8 @@ pub(crate) struct Session {
     /// Stores catch-up pages in order off the actor (see [`mam`]); one per connection.
     pub page_writer:
         Option<tokio::sync::mpsc::UnboundedSender<(Vec<chat::ChatMessage>, Option<String>)>>,
+    /// Which bookmarks the server keeps, and changes waiting for that (XEP-0402/0048).
+    pub bookmark_sync: bookmarks::BookmarkSync,
     /// Silence after which a joined room is self-pinged (XEP-0410).
     pub self_ping_idle: std::time::Duration,
     /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
