@@ -12,9 +12,12 @@ import type {
   ConversationView,
   EventName,
   Events,
+  FieldValues,
+  FormField,
   HistoryPageView,
   MessageView,
   Occupant,
+  RoomConfigForm,
   RoomInviteEvent,
   RoomNotify,
   RoomState,
@@ -41,6 +44,11 @@ export class FakeBackend {
    * one not joined yet.
    */
   rooms: RoomView[] = [];
+  /**
+   * Rooms' configuration forms (XEP-0045 §10.2) by room JID, as `room_config` answers them to
+   * an owner (`roomConfigForm()` for a room not in here); `set_room_config` stores the values.
+   */
+  roomConfigs = new Map<string, RoomConfigForm>();
   /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
   paged = false;
   /**
@@ -225,6 +233,24 @@ export class FakeBackend {
         }
         return null;
       }
+      case 'room_config': {
+        this.#checkOwner(a);
+        const jid = a['room'] as string;
+        return this.roomConfigs.get(jid) ?? roomConfigForm();
+      }
+      case 'set_room_config': {
+        // Like the real backend: only an owner's form is accepted; the room keeps the values.
+        this.#checkOwner(a);
+        const jid = a['room'] as string;
+        const form = this.roomConfigs.get(jid) ?? roomConfigForm();
+        const submitted = a['fields'] as FieldValues[];
+        const fields = form.fields.map((f) => {
+          const values = submitted.find((x) => x.var === f.var)?.values;
+          return values && f.kind !== 'fixed' ? { ...f, values: [...values] } : f;
+        });
+        this.roomConfigs.set(jid, { ...form, fields });
+        return null;
+      }
       case 'leave_room':
         this.rooms = this.rooms.filter(
           (r) => !(r.account_id === a['accountId'] && r.jid === a['room']),
@@ -240,6 +266,23 @@ export class FakeBackend {
         return null;
     }
     throw new Error(`fake backend: unknown command ${command}`);
+  }
+
+  /**
+   * What the real backend refuses before a room's configuration reaches us: the account offline
+   * (`not_connected`), or a room that is not ours to configure (`server_error`, in the room's
+   * words: not listed, not in it, or our occupant is not an owner).
+   */
+  #checkOwner(a: Record<string, unknown>): void {
+    const known = this.accounts.find((x) => x.id === a['accountId']);
+    if (known?.state.kind !== 'online') {
+      throw { code: 'not_connected', message: 'account is not connected' };
+    }
+    const listed = this.rooms.find((r) => r.account_id === a['accountId'] && r.jid === a['room']);
+    const self = listed?.state.occupants.find((o) => o.nick === listed.state.nick);
+    if (!listed?.state.joined || self?.affiliation !== 'owner') {
+      throw { code: 'server_error', message: "Only the room's owners can change its settings." };
+    }
   }
 
   /**
@@ -387,4 +430,43 @@ export function occupant(nick: string, overrides: Partial<Occupant> = {}): Occup
 /** An invitation to `room` for Alice's account, from bob@example.org, without a reason. */
 export function roomInvite(room: string, overrides: Partial<RoomInviteEvent> = {}): RoomInviteEvent {
   return { account_id: ALICE.id, room, from: 'bob@example.org', reason: null, ...overrides };
+}
+
+/** A data form field (XEP-0004 §3.2) of `kind`, labelled by its name, without values. */
+export function formField(name: string, kind: string, overrides: Partial<FormField> = {}): FormField {
+  return { var: name, kind, label: name, desc: null, required: false, values: [], options: [], ...overrides };
+}
+
+/**
+ * A room configuration form (XEP-0045 §10.2) much as Prosody sends it: FORM_TYPE (hidden), a
+ * note (fixed), the name (empty), persistent (true), who may see real JIDs (moderators), and
+ * the room's password (none).
+ */
+export function roomConfigForm(overrides: Partial<RoomConfigForm> = {}): RoomConfigForm {
+  return {
+    title: 'Configuration for room',
+    instructions: 'Complete and submit this form to configure the room.',
+    fields: [
+      formField('FORM_TYPE', 'hidden', {
+        label: null,
+        values: ['http://jabber.org/protocol/muc#roomconfig'],
+      }),
+      formField('', 'fixed', { label: null, values: ['Room information'] }),
+      formField('muc#roomconfig_roomname', 'text-single', { label: 'Title' }),
+      formField('muc#roomconfig_persistentroom', 'boolean', {
+        label: 'Persistent (room persists even if last participant leaves)',
+        values: ['1'],
+      }),
+      formField('muc#roomconfig_whois', 'list-single', {
+        label: 'Addresses (JIDs) of room occupants may be viewed by:',
+        values: ['moderators'],
+        options: [
+          { label: 'Moderators only', value: 'moderators' },
+          { label: 'Anyone', value: 'anyone' },
+        ],
+      }),
+      formField('muc#roomconfig_roomsecret', 'text-private', { label: 'Password' }),
+    ],
+    ...overrides,
+  };
 }

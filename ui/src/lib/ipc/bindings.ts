@@ -17,12 +17,14 @@ import type {
   Contact,
   ConversationView,
   ErrorCode,
+  FieldValues,
   HistoryPageView,
   MessagesEvent,
   MessageView,
   OpenConversationEvent,
   PresenceInfo,
   ReloadEvent,
+  RoomConfigForm,
   RoomEvent,
   RoomInviteEvent,
   RoomNotify,
@@ -40,6 +42,9 @@ export type {
   ConnectionState,
   ConversationView,
   ErrorCode,
+  FieldValues,
+  FormField,
+  FormOption,
   HistoryPageView,
   IpcError,
   MessagesEvent,
@@ -47,6 +52,7 @@ export type {
   MessageView,
   Occupant,
   OpenConversationEvent,
+  RoomConfigForm,
   RoomEvent,
   RoomInviteEvent,
   RoomNotify,
@@ -186,6 +192,22 @@ export interface Commands {
    */
   invite_to_room: {
     args: { accountId: number; room: string; jid: string; reason: string | null };
+    result: null;
+  };
+  /**
+   * The room's configuration form (XEP-0045 §10.1-10.2, an XEP-0004 data form), for its owners.
+   * Rejects with `not_connected` when the account is offline, `server_error` when the room
+   * refuses (its message says why, e.g. only owners may change the settings), `invalid_jid`
+   * for a bad room address.
+   */
+  room_config: { args: { accountId: number; room: string }; result: RoomConfigForm };
+  /**
+   * Submits the room's configuration form (XEP-0045 §10.2): every field of `room_config` but
+   * the `fixed` ones, hidden ones unchanged, booleans as "1" or "0". Rejects as `room_config`;
+   * `server_error` also when the room does not accept a value.
+   */
+  set_room_config: {
+    args: { accountId: number; room: string; fields: FieldValues[] };
     result: null;
   };
 }

@@ -9,9 +9,11 @@ import type {
   Commands,
   ContactView,
   ConversationView,
+  FieldValues,
   HistoryPageView,
   MessageView,
   OwnShow,
+  RoomConfigForm,
   RoomNotify,
   RoomView,
   SubscriptionRequestView,
@@ -200,4 +202,24 @@ export async function inviteToRoom(
   reason: string | null,
 ): Promise<void> {
   await call('invite_to_room', { accountId, room, jid, reason });
+}
+
+/**
+ * The configuration form of a room we own (XEP-0045 §10.2). Rejects with `not_connected`,
+ * `server_error` (say we are not an owner; the message says why) or `invalid_jid`.
+ */
+export function roomConfig(accountId: number, room: string): Promise<RoomConfigForm> {
+  return call('room_config', { accountId, room });
+}
+
+/**
+ * Submits a room's configuration: every field of its form but the `fixed` ones (booleans as
+ * "1" or "0"). Rejects as `roomConfig`, and with `server_error` when the room refuses a value.
+ */
+export async function setRoomConfig(
+  accountId: number,
+  room: string,
+  fields: FieldValues[],
+): Promise<void> {
+  await call('set_room_config', { accountId, room, fields });
 }

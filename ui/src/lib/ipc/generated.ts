@@ -379,6 +379,83 @@ notify: RoomNotify,
 autojoin: boolean, };
 
 /**
+ * One choice of a list field.
+ */
+export type FormOption = { 
+/**
+ * Shown text (remote text), if any.
+ */
+label: string | null, 
+/**
+ * The value sent back.
+ */
+value: string, };
+
+/**
+ * One field of a data form (XEP-0004 §3.2).
+ */
+export type FormField = { 
+/**
+ * Field name, e.g. `muc#roomconfig_roomname`; empty for `fixed` text.
+ */
+var: string, 
+/**
+ * XEP-0004 §3.3 type: `boolean`, `fixed`, `hidden`, `jid-multi`, `jid-single`,
+ * `list-multi`, `list-single`, `text-multi`, `text-private` or `text-single`.
+ */
+kind: string, 
+/**
+ * Human-readable label (remote text).
+ */
+label: string | null, 
+/**
+ * Longer help text (remote text).
+ */
+desc: string | null, 
+/**
+ * Whether the form needs a value.
+ */
+required: boolean, 
+/**
+ * Current values (booleans as `0`/`1`/`false`/`true`).
+ */
+values: Array<string>, 
+/**
+ * Choices of a list field.
+ */
+options: Array<FormOption>, };
+
+/**
+ * A room's configuration form as the room sent it (XEP-0004 §3).
+ */
+export type RoomConfigForm = { 
+/**
+ * Form title, if any (remote text).
+ */
+title: string | null, 
+/**
+ * Instructions, if any (remote text).
+ */
+instructions: string | null, 
+/**
+ * Fields in the room's order.
+ */
+fields: Array<FormField>, };
+
+/**
+ * A field's new values, for [`crate::Engine::set_room_config`].
+ */
+export type FieldValues = { 
+/**
+ * Field name.
+ */
+var: string, 
+/**
+ * Values (one for single fields; booleans `1` or `0`).
+ */
+values: Array<string>, };
+
+/**
  * Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.
  */
 export type RoomEvent = { 

@@ -4,7 +4,7 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
-import type { Occupant, RoomNotify, RoomView } from '../ipc';
+import type { FieldValues, Occupant, RoomConfigForm, RoomNotify, RoomView } from '../ipc';
 
 export class RoomsStore {
   readonly #byAccount = new SvelteMap<number, RoomView[]>();
@@ -164,6 +164,16 @@ export class RoomsStore {
   /** Invites `jid` to a room we are in, with an optional reason (null for none). */
   async invite(accountId: number, room: string, jid: string, reason: string | null): Promise<void> {
     await ipc.inviteToRoom(accountId, room, jid, reason);
+  }
+
+  /** The configuration form of a room we own (XEP-0045 §10.2); the room refuses others. */
+  config(accountId: number, room: string): Promise<RoomConfigForm> {
+    return ipc.roomConfig(accountId, room);
+  }
+
+  /** Submits a room's configuration (every field but the `fixed` ones). */
+  async setConfig(accountId: number, room: string, fields: FieldValues[]): Promise<void> {
+    await ipc.setRoomConfig(accountId, room, fields);
   }
 
   /** Leaves a room; it leaves the list at once (its conversation stays). */

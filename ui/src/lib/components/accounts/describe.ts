@@ -149,6 +149,23 @@ export function inviteErrorAdvice(code: ErrorCode): string {
 }
 
 /**
+ * What went wrong with a room's settings (loading or saving them): as `errorAdvice`, but
+ * `server_error` is the room refusing, and `invalid_jid` is about the room or a JID typed in.
+ */
+export function roomConfigErrorAdvice(code: ErrorCode): string {
+  switch (code) {
+    case 'server_error':
+      return "The room refused. Only the room's owners can change its settings, and the room may not accept every value.";
+    case 'invalid_jid':
+      return 'That room address, or a Jabber ID in the settings, is not valid. A Jabber ID looks like friend@example.org.';
+    case 'not_connected':
+      return 'The account is not connected. Try again once it is online.';
+    default:
+      return errorAdvice(code);
+  }
+}
+
+/**
  * Client-side sanity check of a room address (a bare JID like room@conference.example.org);
  * the server has the last word. Returns an error message, or null when it looks fine.
  */

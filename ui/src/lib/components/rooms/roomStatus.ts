@@ -49,3 +49,12 @@ export function roomStatusLine(room: RoomView, phase: RoomPhase): string {
       return 'Not joined';
   }
 }
+
+/**
+ * We own the room: our own occupant (the one with our nickname) has the `owner` affiliation
+ * (XEP-0045 §5.2), so the room lets us change its settings. False until we are in the room.
+ */
+export function isRoomOwner(room: RoomView): boolean {
+  const { joined, nick, occupants } = room.state;
+  return joined && occupants.some((o) => o.nick === nick && o.affiliation === 'owner');
+}
