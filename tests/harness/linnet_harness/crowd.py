@@ -104,9 +104,9 @@ class Crowd:
 
     def close(self):
         async def go():
-            for c in self.clients:
-                c.disconnect()
-            await asyncio.sleep(1)
+            closing = [asyncio.ensure_future(c.disconnect(wait=1)) for c in self.clients]
+            if closing:
+                await asyncio.wait(closing, timeout=30)
         try:
             self.run(go(), 60)
         finally:
