@@ -67,3 +67,40 @@ def test_join_a_room_talk_and_see_occupants(linnet, prosody):
         ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{party}/anna", timeout=15)
     finally:
         ben.close()
+
+
+def test_an_owner_changes_the_room_settings(linnet, prosody):
+    """Anna creates a room by joining it, then renames it and makes it persistent through the
+    room's own configuration form (XEP-0045 §10.2); another client sees the change."""
+    prosody.register("anna", "anna-pw")
+    prosody.register("ben", "ben-pw")
+    room = f"studio@{prosody.muc}"
+    wait = WebDriverWait(linnet, 30)
+    sign_in(linnet, prosody, "anna@localhost", "anna-pw")
+
+    linnet.find_element(*by_testid("join-room")).click()
+    address = wait.until(EC.visibility_of_element_located(by_testid("join-room-address")))
+    address.send_keys(room)
+    linnet.find_element(*by_testid("join-room-submit")).click()
+
+    settings = wait.until(EC.element_to_be_clickable(by_testid("room-settings")))
+    settings.click()
+    dialog = wait.until(EC.visibility_of_element_located(by_testid("room-settings-dialog")))
+    name = wait.until(lambda d: dialog.find_element(*by_testid("room-config-muc#roomconfig_roomname")))
+    name.clear()
+    name.send_keys("Studio <Ops>")
+    persistent = dialog.find_element(*by_testid("room-config-muc#roomconfig_persistentroom"))
+    if not persistent.is_selected():
+        persistent.click()
+    screenshot(linnet, "room-settings")
+    dialog.find_element(*by_testid("room-settings-save")).click()
+    wait.until(EC.invisibility_of_element_located(by_testid("room-settings-dialog")))
+
+    ben = Peer.for_server(prosody, "ben", "ben-pw")
+    try:
+        info = ben.iq(room, "<query xmlns='http://jabber.org/protocol/disco#info'/>")
+        assert info["type"] == "result", info
+        assert "Studio &lt;Ops&gt;" in info["xml"], info["xml"]
+        assert "muc_persistent" in info["xml"], info["xml"]
+    finally:
+        ben.close()
