@@ -119,8 +119,10 @@ pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<Convers
         .collect())
 }
 
-/// Joins a group chat (XEP-0045) as `nick`; it is rejoined on every connect. Progress and
-/// errors (e.g. the nickname is taken) arrive as `linnet://room`.
+/// Joins a group chat (XEP-0045) as `nick`, with the room's password when it has one (kept in
+/// memory for rejoins until the app quits, never stored); it is rejoined on every connect.
+/// Progress and errors (e.g. the nickname is taken, a password is needed) arrive as
+/// `linnet://room`.
 ///
 /// Errors: `invalid_jid` for a bad room address or nickname, `unknown_account`.
 #[tauri::command]
@@ -129,8 +131,11 @@ pub async fn join_room(
     account_id: i64,
     room: String,
     nick: String,
+    password: Option<String>,
 ) -> Result<()> {
-    Ok(engine.join_room(account_id, &room, &nick).await?)
+    Ok(engine
+        .join_room_with_password(account_id, &room, &nick, password)
+        .await?)
 }
 
 /// Sets when a room's messages notify: `all`, `mentions` (of our nickname) or `none`.

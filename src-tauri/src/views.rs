@@ -152,6 +152,8 @@ pub struct ConversationView {
     pub last_at: i64,
     /// Unread count.
     pub unread: i64,
+    /// Unread group messages that mention our nickname (0 outside rooms).
+    pub mentions: i64,
     /// No desktop notifications for this conversation.
     pub muted: bool,
 }
@@ -164,6 +166,7 @@ impl From<ConversationRow> for ConversationView {
             last_body: r.last_body,
             last_at: r.last_at,
             unread: r.unread,
+            mentions: r.mentions,
             muted: r.muted,
         }
     }

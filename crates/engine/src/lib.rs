@@ -512,6 +512,22 @@ impl Engine {
         room: &str,
         nick: &str,
     ) -> Result<(), EngineError> {
+        self.join_room_with_password(account_id, room, nick, None)
+            .await
+    }
+
+    /// Like [`Self::join_room`], with the room's password (§7.2.6) when it has one. The
+    /// password is kept in memory for rejoins while the app runs, never stored nor logged;
+    /// after a restart the room says it needs one again.
+    ///
+    /// Errors: as [`Self::join_room`].
+    pub async fn join_room_with_password(
+        &self,
+        account_id: i64,
+        room: &str,
+        nick: &str,
+        password: Option<String>,
+    ) -> Result<(), EngineError> {
         let room = parse_bare_jid(room)?;
         let nick = nick.trim();
         if nick.is_empty() || room.with_resource_str(nick).is_err() {
@@ -531,6 +547,9 @@ impl Engine {
                 Command::JoinRoom {
                     room,
                     nick: nick.to_owned(),
+                    password: password
+                        .filter(|p| !p.is_empty())
+                        .map(features::muc::RoomPassword),
                 },
             )
             .await;

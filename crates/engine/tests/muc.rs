@@ -180,6 +180,16 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The room counts two unread messages, both naming alice ("before alice came", "hi all,
+    // Alice too").
+    let conversation = engine
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.peer == room)
+        .unwrap();
+    assert_eq!((conversation.unread, conversation.mentions), (2, 2));
     let sent = engine
         .send_message(account.id, &room, "hello room")
         .await
@@ -273,6 +283,15 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
         lines,
         vec!["Carol is now known as Caroline.", "Bob left the room."]
     );
+    // "just chatting" is unread too, but names nobody; system lines count for neither.
+    let conversation = engine
+        .conversations()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.peer == room)
+        .unwrap();
+    assert_eq!((conversation.unread, conversation.mentions), (3, 2));
 
     // Per-room notifications: all, then none.
     engine
@@ -1373,5 +1392,63 @@ async fn without_xep_0402_rooms_are_kept_in_xep_0048_private_storage() {
 
     phone.close().await;
     engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_protected_room_asks_for_the_password_and_lets_us_in_with_it() {
+    let mut server = server().await;
+    let muc = server.info["muc"].as_str().unwrap().to_owned();
+    let room = format!("vault@{muc}");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    server.register("bob", "bob-pw").await.unwrap();
+    let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
+    enter(&mut bob, &room, "Bob").await;
+    room_iq(
+        &mut bob,
+        &room,
+        "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>\
+         <field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field>\
+         <field var='muc#roomconfig_roomsecret'><value>open sesame</value></field></x></query>",
+    )
+    .await;
+
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let db = temp_db("muc-password");
+    let engine = engine(&server, Some(db.clone()), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    engine.join_room(account.id, &room, "Alice").await.unwrap();
+    let state = wait_room(&engine, account.id, &room, "the refusal", |s| {
+        s.error.is_some()
+    })
+    .await;
+    assert_eq!(state.error.as_deref(), Some("This room needs a password."));
+    engine
+        .join_room_with_password(account.id, &room, "Alice", Some("open sesame".into()))
+        .await
+        .unwrap();
+    let state = wait_room(&engine, account.id, &room, "alice let in", |s| {
+        s.joined && s.occupants.len() == 2
+    })
+    .await;
+    assert_eq!(nicks(&state), vec!["Alice", "Bob"]);
+    // The password is nowhere in the database.
+    engine.shutdown().await;
+    for file in std::fs::read_dir(db.parent().unwrap()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !bytes
+                .windows(b"open sesame".len())
+                .any(|w| w == b"open sesame"),
+            "the room password is not stored"
+        );
+    }
+
+    bob.close().await;
     server.shutdown().await;
 }

@@ -47,8 +47,12 @@ pub(crate) enum Command {
         Jid,
         oneshot::Sender<Result<crate::features::mam::HistoryPage, EngineError>>,
     ),
-    /// Enter a room (XEP-0045 §7.2) with this nickname.
-    JoinRoom { room: BareJid, nick: String },
+    /// Enter a room (XEP-0045 §7.2) with this nickname (and password, §7.2.6).
+    JoinRoom {
+        room: BareJid,
+        nick: String,
+        password: Option<crate::features::muc::RoomPassword>,
+    },
     /// Leave a room (§7.14).
     LeaveRoom(BareJid),
     /// Invite someone to a room (§7.8.2).
@@ -153,6 +157,7 @@ impl Actor {
             catch_up_done: false,
             self_ping_idle: setup.self_ping_idle,
             bookmark_sync: Default::default(),
+            room_passwords: HashMap::new(),
         };
         Self {
             session,
@@ -506,7 +511,16 @@ impl Actor {
                     let _ = reply.send(Err(EngineError::NotConnected));
                 }
             }
-            Command::JoinRoom { room, nick } => {
+            Command::JoinRoom {
+                room,
+                nick,
+                password,
+            } => {
+                if let Some(password) = password {
+                    self.session
+                        .room_passwords
+                        .insert(room.to_string(), password);
+                }
                 if self.online && self.session.join_room(&room, &nick) {
                     self.session.publish_bookmark(&room, &nick);
                 }

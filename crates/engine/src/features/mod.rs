@@ -67,6 +67,9 @@ pub(crate) struct Session {
     /// Stores catch-up pages in order off the actor (see [`mam`]); one per connection.
     pub page_writer:
         Option<tokio::sync::mpsc::UnboundedSender<(Vec<chat::ChatMessage>, Option<String>)>>,
+    /// Passwords of protected rooms (XEP-0045 §7.2.6) given this run, by room bare JID; in
+    /// memory only.
+    pub room_passwords: HashMap<String, muc::RoomPassword>,
     /// Which bookmarks the server keeps, and changes waiting for that (XEP-0402/0048).
     pub bookmark_sync: bookmarks::BookmarkSync,
     /// Silence after which a joined room is self-pinged (XEP-0410).

@@ -60,6 +60,17 @@ impl RoomNotify {
     }
 }
 
+/// A room's password (XEP-0045 §7.2.6). Its `Debug` output hides it, so it never reaches a
+/// log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RoomPassword(pub String);
+
+impl std::fmt::Debug for RoomPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RoomPassword(…)")
+    }
+}
+
 /// One occupant of a room (XEP-0045 §7.2.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Occupant {
@@ -250,7 +261,11 @@ impl Session {
         self.muc
             .start(self.account_id, room.as_str(), occupant.resource().as_str());
         let mut p = Presence::available().with_to(Jid::from(occupant));
-        p.add_payload(Muc::new().with_history(History::new().with_maxstanzas(JOIN_HISTORY)));
+        let mut muc = Muc::new().with_history(History::new().with_maxstanzas(JOIN_HISTORY));
+        if let Some(password) = self.room_passwords.get(room.as_str()) {
+            muc = muc.with_password(password.0.clone());
+        }
+        p.add_payload(muc);
         self.out.push(p.into());
         self.room_changed(room.as_str());
         true

@@ -87,6 +87,9 @@ pub struct ConversationRow {
     pub last_at: i64,
     /// Messages from the partner not read yet.
     pub unread: i64,
+    /// Of those, group messages mentioning our current nickname in the room (case-insensitive
+    /// for ASCII letters); 0 outside rooms.
+    pub mentions: i64,
     /// The user muted notifications for this conversation.
     pub muted: bool,
 }
@@ -455,6 +458,11 @@ impl Store {
             "SELECT m.account_id, m.peer, m.body AS last_body, m.at AS last_at,
                     (SELECT COUNT(*) FROM messages u
                       WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread,
+                    (SELECT COUNT(*) FROM messages u
+                       JOIN rooms r ON r.account_id = u.account_id AND r.jid = u.peer
+                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0
+                        AND u.groupchat = 1 AND u.outgoing = 0 AND u.sender IS NOT NULL
+                        AND r.nick <> '' AND instr(lower(u.body), lower(r.nick)) > 0) AS mentions,
                     COALESCE(s.muted, 0) AS muted
              FROM (SELECT account_id, peer FROM messages GROUP BY account_id, peer) c
              JOIN messages m ON m.id = (SELECT x.id FROM messages x
