@@ -200,6 +200,7 @@ export class FakeBackend {
       }
       case 'join_room': {
         // Like the real backend: remembered at once, joined later (tests emit `linnet://room`).
+        // The password (null for none) is only recorded, as the call's `password` argument.
         const accountId = a['accountId'] as number;
         const jid = a['room'] as string;
         if (!this.accounts.some((x) => x.id === accountId)) {
@@ -376,6 +377,7 @@ export function conversation(peer: string, overrides: Partial<ConversationView> 
     last_body: null,
     last_at: Date.UTC(2026, 10, 20, 12, 0),
     unread: 0,
+    mentions: 0,
     muted: false,
     ...overrides,
   };

@@ -169,9 +169,15 @@ export interface Commands {
    * Joins a group chat (XEP-0045) as `nick`: now if the account is online, and on every connect.
    * Progress, occupants and errors (say the nickname is taken) arrive as `linnet://room`.
    * Rejects with `invalid_jid` for a bad room address or nickname, `unknown_account`.
-   * Joining a room already joined again changes the nickname used.
+   * Joining a room already joined again changes the nickname used. `password` is the room's
+   * password (XEP-0045 §7.2.6), null for none; the backend keeps it in memory for rejoins until
+   * the app quits, never stored. A room refusing us without it says "This room needs a password."
+   * as its error.
    */
-  join_room: { args: { accountId: number; room: string; nick: string }; result: null };
+  join_room: {
+    args: { accountId: number; room: string; nick: string; password: string | null };
+    result: null;
+  };
   /** Leaves a room and forgets it; its messages stay (a conversation whose peer is the room). */
   leave_room: { args: { accountId: number; room: string }; result: null };
   /** Every account's rooms with their live state (joined, nickname, subject, occupants, error). */

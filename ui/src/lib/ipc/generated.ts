@@ -230,6 +230,10 @@ last_at: number,
  */
 unread: number, 
 /**
+ * Unread group messages that mention our nickname (0 outside rooms).
+ */
+mentions: number, 
+/**
  * No desktop notifications for this conversation.
  */
 muted: boolean, };

@@ -29,10 +29,13 @@ export class ConversationsStore {
     return this.#items.find((c) => c.account_id === accountId && c.peer === peer);
   }
 
-  /** Clears the unread count at once; the backend confirms with a `linnet://conversations`. */
+  /**
+   * Clears the unread count (and with it the mentions, which are unread messages) at once; the
+   * backend confirms with a `linnet://conversations`.
+   */
   async markRead(accountId: number, peer: string): Promise<void> {
     this.#items = this.#items.map((c) =>
-      c.account_id === accountId && c.peer === peer ? { ...c, unread: 0 } : c,
+      c.account_id === accountId && c.peer === peer ? { ...c, unread: 0, mentions: 0 } : c,
     );
     await ipc.markRead(accountId, peer);
   }

@@ -154,11 +154,12 @@ export class RoomsStore {
   }
 
   /**
-   * Joins `room` as `nick` (again with another nickname after an error); the progress follows
-   * as `linnet://room` while online (reload with `load` to list the room in any case).
+   * Joins `room` as `nick` (again with another nickname or the password after an error), with
+   * the room's password or null; the progress follows as `linnet://room` while online (reload
+   * with `load` to list the room in any case).
    */
-  async join(accountId: number, room: string, nick: string): Promise<void> {
-    await ipc.joinRoom(accountId, room, nick);
+  async join(accountId: number, room: string, nick: string, password: string | null): Promise<void> {
+    await ipc.joinRoom(accountId, room, nick, password);
   }
 
   /** Invites `jid` to a room we are in, with an optional reason (null for none). */

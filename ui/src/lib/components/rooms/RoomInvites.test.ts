@@ -89,7 +89,9 @@ describe('invitations received', () => {
     await backend.emit('linnet://room-invite', roomInvite(DEV, { reason: 'come' }));
     await fireEvent.click(await screen.findByTestId('room-invite-join'));
     await waitFor(() =>
-      expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'alice' }]),
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+      ]),
     );
     await waitFor(() => expect(screen.queryByTestId('room-invite')).toBeNull());
     expect(await screen.findByTestId(`room-${DEV}`)).toBeTruthy();

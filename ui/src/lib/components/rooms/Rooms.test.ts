@@ -19,6 +19,7 @@ const OPS = 'ops@conference.example.org';
 const WORK: AccountView = account(2, 'al@work.example');
 const XSS = '<img src=x onerror=alert(1)>';
 const TAKEN = 'That nickname is already taken in this room. Join with another one.';
+const NEEDS_PASSWORD = 'This room needs a password.';
 
 function backendWithAlice(rooms: RoomView[] = []): FakeBackend {
   const backend = new FakeBackend();
@@ -114,9 +115,11 @@ describe('room list', () => {
     const row = screen.getByTestId(`room-${DEV}`);
     expect(row.dataset['phase']).toBe('error');
     expect(row.getAttribute('aria-describedby'), 'the row is described by the error').toBe(error.id);
+    const rejoin = screen.getByTestId(`rejoin-room-${DEV}`);
+    expect(rejoin.textContent?.trim()).toBe('Join again');
 
     // Join again with another nickname: address and old nickname filled in.
-    await fireEvent.click(screen.getByTestId(`rejoin-room-${DEV}`));
+    await fireEvent.click(rejoin);
     const dialog = screen.getByTestId<HTMLDialogElement>(`rejoin-room-${DEV}-dialog`);
     expect(dialog.open).toBe(true);
     const address = within(dialog).getByTestId<HTMLInputElement>('join-room-address');
@@ -128,11 +131,69 @@ describe('room list', () => {
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice2' },
+        { accountId: ALICE.id, room: DEV, nick: 'alice2', password: null },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
     await waitFor(() => expect(screen.queryByTestId('room-error')).toBeNull());
+  });
+
+  test('a room that needs a password offers "Enter password" and joins with it', async () => {
+    const backend = backendWithAlice([
+      room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD }) }),
+    ]);
+    renderApp();
+    expect((await screen.findByTestId('room-error')).textContent?.trim()).toBe(NEEDS_PASSWORD);
+    const enter = screen.getByTestId(`rejoin-room-${DEV}`);
+    expect(enter.textContent?.trim()).toBe('Enter password');
+    expect(enter.getAttribute('aria-label')).toBe('Enter password for dev');
+
+    await fireEvent.click(enter);
+    const dialog = screen.getByTestId<HTMLDialogElement>(`rejoin-room-${DEV}-dialog`);
+    expect(dialog.open).toBe(true);
+    const password = within(dialog).getByTestId<HTMLInputElement>('join-room-password');
+    expect(document.activeElement, 'the password is what is missing').toBe(password);
+    expect(within(dialog).getByTestId<HTMLInputElement>('join-room-nick').value).toBe('alice');
+    await fireEvent.input(password, { target: { value: 'open sesame' } });
+    await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'open sesame' },
+      ]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
+    await waitFor(() => expect(screen.queryByTestId('room-error')).toBeNull());
+  });
+
+  test('a room shows how many unread messages mention us beside the unread count', async () => {
+    const backend = backendWithAlice([devRoom(), room(OPS)]);
+    backend.conversations = [
+      conversation(DEV, { unread: 5, mentions: 2 }),
+      conversation(OPS, { unread: 3, mentions: 0, last_at: Date.UTC(2026, 10, 20, 11, 0) }),
+    ];
+    renderApp();
+    const dev = await screen.findByTestId(`room-${DEV}`);
+    const mention = await within(dev).findByTestId('mention-badge');
+    expect(mention.textContent?.trim()).toBe('@2');
+    expect(mention.getAttribute('aria-label')).toBe('2 mentioning you');
+    expect(within(dev).getByTestId('unread-badge').textContent?.trim()).toBe('5');
+    const ops = screen.getByTestId(`room-${OPS}`);
+    expect(within(ops).getByTestId('unread-badge').textContent?.trim()).toBe('3');
+    expect(within(ops).queryByTestId('mention-badge'), 'no mention: no badge').toBeNull();
+
+    // The conversation list says it too.
+    const devConversation = screen.getByTestId(`conversation-${DEV}`);
+    expect(devConversation.dataset['mentions']).toBe('2');
+    const listed = within(devConversation).getByTestId('mention-badge');
+    expect(listed.textContent?.trim()).toBe('@2');
+    expect(listed.getAttribute('aria-label')).toBe('2 mentioning you');
+    expect(within(screen.getByTestId(`conversation-${OPS}`)).queryByTestId('mention-badge')).toBeNull();
+
+    // Opening the room reads them: the mentions go with the unread count.
+    await openRoom(DEV);
+    await waitFor(() => expect(within(dev).queryByTestId('mention-badge')).toBeNull());
+    expect(within(dev).queryByTestId('unread-badge')).toBeNull();
+    expect(within(devConversation).queryByTestId('mention-badge')).toBeNull();
   });
 
   test('a room no longer joined by itself (kicked, banned, destroyed) says so and offers Join', async () => {
@@ -150,7 +211,9 @@ describe('room list', () => {
     await fireEvent.input(within(dialog).getByTestId('join-room-nick'), { target: { value: 'alice' } });
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
-      expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'alice' }]),
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+      ]),
     );
   });
 });
@@ -168,7 +231,9 @@ describe('join room dialog', () => {
     await fireEvent.input(address, { target: { value: ` xmpp:${DEV}?join ` } });
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
-      expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'alice' }]),
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+      ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
     const row = await screen.findByTestId(`room-${DEV}`);
@@ -219,7 +284,9 @@ describe('join room dialog', () => {
     expect(error.getAttribute('role')).toBe('alert');
     expect(error.textContent).toContain('room address or nickname is not valid');
     expect(error.textContent).toContain('not a usable nickname');
-    expect(backend.callsOf('join_room')).toEqual([{ accountId: ALICE.id, room: DEV, nick: 'al/ice' }]);
+    expect(backend.callsOf('join_room')).toEqual([
+      { accountId: ALICE.id, room: DEV, nick: 'al/ice', password: null },
+    ]);
     expect(dialog.open, 'the dialog stays open to fix it').toBe(true);
     expect(screen.queryByTestId('chat-view')).toBeNull();
 
@@ -228,6 +295,80 @@ describe('join room dialog', () => {
     await openJoinDialog();
     expect(screen.queryByTestId('join-room-error')).toBeNull();
     expect(screen.getByTestId<HTMLInputElement>('join-room-address').value).toBe('');
+  });
+
+  test('sends the password typed for a protected room', async () => {
+    const backend = backendWithAlice();
+    renderApp();
+    const dialog = await openJoinDialog();
+    const password = within(dialog).getByTestId<HTMLInputElement>('join-room-password');
+    expect(password.type).toBe('password');
+    expect(password.getAttribute('autocomplete')).toBe('off');
+    expect(within(dialog).getByLabelText('Password (only if the room has one)')).toBe(password);
+    expect(password.value, 'none by default').toBe('');
+
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(password, { target: { value: ' s3cret ' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: ' s3cret ' },
+      ]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
+  });
+
+  test('an empty password is sent as none (null)', async () => {
+    const backend = backendWithAlice();
+    renderApp();
+    await openJoinDialog();
+    const password = screen.getByTestId<HTMLInputElement>('join-room-password');
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(password, { target: { value: 'typo' } });
+    await fireEvent.input(password, { target: { value: '' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+      ]),
+    );
+  });
+
+  test('the password is gone once the dialog closes, whether cancelled, refused or joined', async () => {
+    const backend = backendWithAlice();
+    backend.on('join_room', () => {
+      throw { code: 'invalid_jid', message: 'not a usable nickname' };
+    });
+    renderApp();
+    let dialog = await openJoinDialog();
+    await fireEvent.input(screen.getByTestId('join-room-password'), { target: { value: 'secret' } });
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(dialog.open).toBe(false);
+    expect(screen.queryByTestId('join-room-password'), 'not in the DOM while closed').toBeNull();
+    dialog = await openJoinDialog();
+    expect(screen.getByTestId<HTMLInputElement>('join-room-password').value, 'after Cancel').toBe('');
+
+    // Refused, then closed (Escape).
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(screen.getByTestId('join-room-password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await screen.findByTestId('join-room-error');
+    expect(screen.getByTestId<HTMLInputElement>('join-room-password').value, 'kept to retry').toBe(
+      'secret',
+    );
+    dialog.close();
+    await openJoinDialog();
+    expect(screen.getByTestId<HTMLInputElement>('join-room-password').value, 'after Escape').toBe('');
+
+    // Joined.
+    backend.overrides.delete('join_room');
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.input(screen.getByTestId('join-room-password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() => expect(dialog.open).toBe(false));
+    expect(backend.callsOf('join_room').at(-1)?.['password']).toBe('secret');
+    await openJoinDialog();
+    expect(screen.getByTestId<HTMLInputElement>('join-room-password').value, 'after joining').toBe('');
   });
 
   test('with several accounts, picks one and follows its local part as nickname', async () => {
@@ -244,7 +385,9 @@ describe('join room dialog', () => {
     await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: OPS } });
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
-      expect(backend.callsOf('join_room')).toEqual([{ accountId: WORK.id, room: OPS, nick: 'al' }]),
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: WORK.id, room: OPS, nick: 'al', password: null },
+      ]),
     );
   });
 });
@@ -409,8 +552,37 @@ describe('room chat', () => {
     await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
     const notice = await within(chat).findByTestId('room-notice');
     expect(within(notice).getByRole('alert').textContent).toBe(TAKEN);
+    expect(within(notice).getByTestId('chat-rejoin-room').textContent?.trim()).toBe(
+      'Join with another nickname',
+    );
     await fireEvent.click(within(notice).getByTestId('chat-rejoin-room'));
     expect(screen.getByTestId<HTMLDialogElement>('chat-rejoin-room-dialog').open).toBe(true);
+  });
+
+  test('a password refusal in the open room offers "Enter password", with the focus there', async () => {
+    const backend = backendWithDev();
+    renderApp();
+    const chat = await openRoom(DEV);
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD }) })];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    const notice = await within(chat).findByTestId('room-notice');
+    expect(within(notice).getByRole('alert').textContent).toBe(NEEDS_PASSWORD);
+    const enter = within(notice).getByTestId('chat-rejoin-room');
+    expect(enter.textContent?.trim()).toBe('Enter password');
+
+    await fireEvent.click(enter);
+    const dialog = screen.getByTestId<HTMLDialogElement>('chat-rejoin-room-dialog');
+    expect(dialog.open).toBe(true);
+    const password = within(dialog).getByTestId<HTMLInputElement>('join-room-password');
+    expect(document.activeElement).toBe(password);
+    await fireEvent.input(password, { target: { value: 'hunter2' } });
+    await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'hunter2' },
+      ]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
   });
 
   test('sending in a room goes to the room', async () => {

@@ -16,6 +16,14 @@ export function roomPhase(room: RoomView, accountOnline: boolean): RoomPhase {
   return accountOnline ? 'joining' : 'offline';
 }
 
+/** The error of a room that refused us for lack of its password (XEP-0045 §7.2.6). */
+export const PASSWORD_NEEDED = 'This room needs a password.';
+
+/** The room refused us for lack of its password: joining again asks for it. */
+export function needsPassword(room: RoomView): boolean {
+  return room.state.error === PASSWORD_NEEDED;
+}
+
 /** Short label for a phase (the status dot's name). */
 export function phaseLabel(phase: RoomPhase): string {
   switch (phase) {
