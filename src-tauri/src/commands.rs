@@ -122,7 +122,8 @@ pub async fn list_conversations(engine: State<'_, Engine>) -> Result<Vec<Convers
 /// Joins a group chat (XEP-0045) as `nick`, with the room's password when it has one (kept in
 /// memory for rejoins until the app quits, never stored); it is rejoined on every connect.
 /// Progress and errors (e.g. the nickname is taken, a password is needed) arrive as
-/// `linnet://room`.
+/// `linnet://room`. With `configure_first`, a room this join creates stays locked until its
+/// configuration is saved (`set_room_config`; `state.awaiting_configuration` meanwhile).
 ///
 /// Errors: `invalid_jid` for a bad room address or nickname, `unknown_account`.
 #[tauri::command]
@@ -132,9 +133,16 @@ pub async fn join_room(
     room: String,
     nick: String,
     password: Option<String>,
+    configure_first: Option<bool>,
 ) -> Result<()> {
     Ok(engine
-        .join_room_with_password(account_id, &room, &nick, password)
+        .join_room_with_options(
+            account_id,
+            &room,
+            &nick,
+            password,
+            configure_first.unwrap_or(false),
+        )
         .await?)
 }
 

@@ -512,13 +512,12 @@ impl Engine {
         room: &str,
         nick: &str,
     ) -> Result<(), EngineError> {
-        self.join_room_with_password(account_id, room, nick, None)
+        self.join_room_with_options(account_id, room, nick, None, false)
             .await
     }
 
-    /// Like [`Self::join_room`], with the room's password (§7.2.6) when it has one. The
-    /// password is kept in memory for rejoins while the app runs, never stored nor logged;
-    /// after a restart the room says it needs one again.
+    /// Like [`Self::join_room`], with the room's password (see
+    /// [`Self::join_room_with_options`]).
     ///
     /// Errors: as [`Self::join_room`].
     pub async fn join_room_with_password(
@@ -527,6 +526,26 @@ impl Engine {
         room: &str,
         nick: &str,
         password: Option<String>,
+    ) -> Result<(), EngineError> {
+        self.join_room_with_options(account_id, room, nick, password, false)
+            .await
+    }
+
+    /// Like [`Self::join_room`], with the room's password (§7.2.6) when it has one, and
+    /// `configure_first`: should this join create the room, it stays locked (nobody else can
+    /// enter) until its configuration form is submitted with [`Self::set_room_config`]
+    /// (§10.1.3; [`RoomState::awaiting_configuration`] meanwhile); otherwise a new room is
+    /// accepted as an instant room. The password is kept in memory for rejoins while the app
+    /// runs, never stored nor logged; after a restart the room says it needs one again.
+    ///
+    /// Errors: as [`Self::join_room`].
+    pub async fn join_room_with_options(
+        &self,
+        account_id: i64,
+        room: &str,
+        nick: &str,
+        password: Option<String>,
+        configure_first: bool,
     ) -> Result<(), EngineError> {
         let room = parse_bare_jid(room)?;
         let nick = nick.trim();
@@ -550,6 +569,7 @@ impl Engine {
                     password: password
                         .filter(|p| !p.is_empty())
                         .map(features::muc::RoomPassword),
+                    configure_first,
                 },
             )
             .await;
@@ -654,12 +674,20 @@ impl Engine {
         let room = parse_bare_jid(room)?;
         let iq = tokio_xmpp::parsers::iq::Iq::Set {
             from: None,
-            to: Some(room.into()),
+            to: Some(room.clone().into()),
             id: String::new(),
             payload: owner_query(Some(submit_form(fields))),
         };
         match self.request(account_id, iq).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                if self.inner.muc.configured(account_id, room.as_str()) {
+                    self.emit(EngineEvent::RoomChanged {
+                        account_id,
+                        room: room.to_string(),
+                    });
+                }
+                Ok(())
+            }
             Err(EngineError::Server(condition)) => Err(EngineError::Server(refusal(&condition))),
             Err(e) => Err(e),
         }

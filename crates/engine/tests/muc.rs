@@ -745,6 +745,65 @@ async fn a_room_we_create_is_unlocked_for_others() {
     })
     .await;
 
+    // A reserved room (§10.1.3): locked until alice submits its configuration form.
+    let reserved = format!("reserved@{muc}");
+    engine
+        .join_room_with_options(account.id, &reserved, "Alice", None, true)
+        .await
+        .unwrap();
+    let state = wait_room(&engine, account.id, &reserved, "the reserved room", |s| {
+        s.joined
+    })
+    .await;
+    assert!(state.awaiting_configuration);
+    raw(
+        &mut bob,
+        format!(
+            "<presence to='{reserved}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ),
+    )
+    .await;
+    let got = bob
+        .wait_for(Duration::from_secs(10), "bob refused", |e| {
+            e["event"] == "presence" && e["from"] == format!("{reserved}/Bob")
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["type"], "error", "the room is still locked: {got}");
+    let form = engine.room_config(account.id, &reserved).await.unwrap();
+    assert!(form
+        .fields
+        .iter()
+        .any(|f| f.var == "muc#roomconfig_roomname"));
+    engine
+        .set_room_config(
+            account.id,
+            &reserved,
+            vec![linnet_engine::FieldValues {
+                var: "muc#roomconfig_roomname".into(),
+                values: vec!["Reserved".into()],
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(!engine.room(account.id, &reserved).awaiting_configuration);
+    raw(
+        &mut bob,
+        format!(
+            "<presence to='{reserved}/Bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        ),
+    )
+    .await;
+    let got = bob
+        .wait_for(Duration::from_secs(10), "bob's entry", |e| {
+            e["event"] == "presence"
+                && e["from"] == format!("{reserved}/Bob")
+                && e["type"] == "available"
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["type"], "available");
+
     bob.close().await;
     engine.shutdown().await;
     server.shutdown().await;

@@ -52,6 +52,8 @@ pub(crate) enum Command {
         room: BareJid,
         nick: String,
         password: Option<crate::features::muc::RoomPassword>,
+        /// Should we create the room, keep it locked until configured (§10.1.3).
+        configure_first: bool,
     },
     /// Leave a room (§7.14).
     LeaveRoom(BareJid),
@@ -158,6 +160,7 @@ impl Actor {
             self_ping_idle: setup.self_ping_idle,
             bookmark_sync: Default::default(),
             room_passwords: HashMap::new(),
+            configure_first: HashSet::new(),
         };
         Self {
             session,
@@ -515,7 +518,13 @@ impl Actor {
                 room,
                 nick,
                 password,
+                configure_first,
             } => {
+                if configure_first {
+                    self.session.configure_first.insert(room.to_string());
+                } else {
+                    self.session.configure_first.remove(room.as_str());
+                }
                 if let Some(password) = password {
                     self.session
                         .room_passwords

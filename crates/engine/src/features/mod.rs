@@ -70,6 +70,9 @@ pub(crate) struct Session {
     /// Passwords of protected rooms (XEP-0045 §7.2.6) given this run, by room bare JID; in
     /// memory only.
     pub room_passwords: HashMap<String, muc::RoomPassword>,
+    /// Rooms the user asked to configure before others enter, should we create them
+    /// (XEP-0045 §10.1.3), by room bare JID.
+    pub configure_first: std::collections::HashSet<String>,
     /// Which bookmarks the server keeps, and changes waiting for that (XEP-0402/0048).
     pub bookmark_sync: bookmarks::BookmarkSync,
     /// Silence after which a joined room is self-pinged (XEP-0410).

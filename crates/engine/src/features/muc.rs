@@ -99,6 +99,9 @@ pub struct RoomState {
     pub occupants: Vec<Occupant>,
     /// Why we are not in the room (nickname taken, kicked, banned, room destroyed…), in words.
     pub error: Option<String>,
+    /// We created the room and asked to configure it first (§10.1.3): it stays locked, nobody
+    /// else can enter, until its configuration form is submitted.
+    pub awaiting_configuration: bool,
 }
 
 /// Live room state of every account (occupants are not stored: they come with presence).
@@ -116,6 +119,8 @@ struct Live {
     last_heard: Option<Instant>,
     /// When our self-ping in flight was sent (XEP-0410).
     pinging_since: Option<Instant>,
+    /// A reserved room of ours waiting for its configuration (§10.1.3).
+    awaiting_configuration: bool,
 }
 
 impl MucBook {
@@ -131,8 +136,18 @@ impl MucBook {
                 subject: l.subject.clone(),
                 occupants: l.occupants.values().cloned().collect(),
                 error: l.error.clone(),
+                awaiting_configuration: l.awaiting_configuration,
             })
             .unwrap_or_default()
+    }
+
+    /// The room's configuration was accepted (§10.1.3): it is unlocked. Returns whether it was
+    /// waiting for one.
+    pub(crate) fn configured(&self, account_id: i64, room: &str) -> bool {
+        self.with(account_id, room, |l| {
+            std::mem::take(&mut l.awaiting_configuration)
+        })
+        .unwrap_or(false)
     }
 
     /// Forgets every room of an account (disconnected).
@@ -428,15 +443,23 @@ impl Session {
                         .map(|j| j.to_bare().to_string()),
                     show: Show::from_xmpp(presence.show.as_ref()),
                 };
+                let mut awaiting = false;
                 if is_self && statuses.contains(&Status::RoomHasBeenCreated) {
-                    // §10.1.2: we created the room; accept the default configuration (an
-                    // instant room) so it is unlocked for others.
-                    self.submit_instant_room(&room);
+                    if self.configure_first.remove(&room) {
+                        // §10.1.3: a reserved room; it stays locked until the user submits
+                        // its configuration form.
+                        awaiting = true;
+                    } else {
+                        // §10.1.2: accept the default configuration (an instant room) so it
+                        // is unlocked for others.
+                        self.submit_instant_room(&room);
+                    }
                 }
                 self.muc.with(self.account_id, &room, |l| {
                     if is_self {
                         l.joined = true;
                         l.error = None;
+                        l.awaiting_configuration |= awaiting;
                         l.nick = nick.clone();
                     }
                     l.occupants.insert(nick, occupant);
