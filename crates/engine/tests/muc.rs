@@ -35,6 +35,29 @@ async fn enter(peer: &mut Peer, room: &str, nick: &str) {
     .unwrap();
 }
 
+/// Alice's engine on a fresh database (`db` names it), signed in and online: the engine, its
+/// event receiver and her account.
+async fn alice_online(
+    server: &linnet_testkit::Server,
+    alice: &str,
+    db: &str,
+) -> (
+    Engine,
+    tokio::sync::broadcast::Receiver<EngineEvent>,
+    linnet_engine::AccountView,
+) {
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(alice, "alice-pw");
+    let engine = engine(server, Some(temp_db(db)), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(common::account(server, alice))
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    (engine, rx, account)
+}
+
 /// Polls the live room state until `pred` holds.
 async fn wait_room(
     engine: &Engine,
@@ -86,12 +109,7 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
     )
     .await;
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine.add_account(account(&server, &alice)).await.unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, mut rx, account) = alice_online(&server, &alice, "muc").await;
 
     // A taken nickname is explained, not retried.
     engine.join_room(account.id, &room, "Bob").await.unwrap();
@@ -560,15 +578,7 @@ async fn older_room_history_comes_from_the_rooms_archive() {
     .await
     .unwrap();
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-history")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(&server, &alice))
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-history").await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
     // The join brings the last 20; scrolling back asks the room's archive (MUC MAM).
@@ -620,15 +630,7 @@ async fn invitations_both_ways() {
     let mut dave = server.peer("dave", "dave-pw", false).await.unwrap();
     enter(&mut bob, &room, "Bob").await;
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-invites")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(&server, &alice))
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, mut rx, account) = alice_online(&server, &alice, "muc-invites").await;
 
     // Mediated through the room (XEP-0045 §7.8.2).
     raw(&mut bob, format!(
@@ -710,15 +712,7 @@ async fn a_room_we_create_is_unlocked_for_others() {
     let room = format!("fresh@{muc}");
     let alice = server.register("alice", "alice-pw").await.unwrap();
     server.register("bob", "bob-pw").await.unwrap();
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-create")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(&server, &alice))
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-create").await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     let state = wait_room(&engine, account.id, &room, "alice created the room", |s| {
         s.joined
@@ -818,15 +812,7 @@ async fn private_messages_with_an_occupant_stay_out_of_the_room() {
     server.register("bob", "bob-pw").await.unwrap();
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
     enter(&mut bob, &room, "Bob").await;
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-pm")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(&server, &alice))
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-pm").await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
 
@@ -1026,12 +1012,7 @@ async fn subject_kick_ban_and_destroy_are_shown_and_explained() {
     enter(&mut bob, &doomed, "Bob").await;
     enter(&mut carol, &room, "Carol").await;
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-moderation")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine.add_account(account(&server, &alice)).await.unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-moderation").await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     engine
         .join_room(account.id, &doomed, "Alice")
@@ -1248,12 +1229,7 @@ async fn an_owner_configures_the_room_with_its_form_and_others_are_refused_in_wo
     let mut bob = server.peer("bob", "bob-pw", false).await.unwrap();
     enter(&mut bob, &bobs, "Bob").await;
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-config")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine.add_account(account(&server, &alice)).await.unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-config").await;
 
     // Alice creates a room, then changes its name and makes it persistent through the form.
     engine.join_room(account.id, &room, "Alice").await.unwrap();
@@ -1391,15 +1367,7 @@ async fn without_xep_0402_rooms_are_kept_in_xep_0048_private_storage() {
         .unwrap();
     assert_eq!(set["type"], "result", "{set}");
 
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-xep-0048")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(&server, &alice))
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, _rx, account) = alice_online(&server, &alice, "muc-xep-0048").await;
     // The autojoin bookmark is joined with its nickname; the other one is not.
     let state = wait_room(&engine, account.id, &lounge, "the lounge joined", |s| {
         s.joined
