@@ -200,7 +200,8 @@ export class FakeBackend {
       }
       case 'join_room': {
         // Like the real backend: remembered at once, joined later (tests emit `linnet://room`).
-        // The password (null for none) is only recorded, as the call's `password` argument.
+        // The password (null for none) and `configureFirst` are only recorded, as the call's
+        // arguments: a test locks a room it "created" with `awaiting_configuration`.
         const accountId = a['accountId'] as number;
         const jid = a['room'] as string;
         if (!this.accounts.some((x) => x.id === accountId)) {
@@ -241,7 +242,8 @@ export class FakeBackend {
       }
       case 'set_room_config': {
         // Like the real backend: only an owner's form is accepted; the room keeps the values.
-        this.#checkOwner(a);
+        // A room locked until configured (§10.1.3) opens, announced as `linnet://room`.
+        const listed = this.#checkOwner(a);
         const jid = a['room'] as string;
         const form = this.roomConfigs.get(jid) ?? roomConfigForm();
         const submitted = a['fields'] as FieldValues[];
@@ -250,6 +252,11 @@ export class FakeBackend {
           return values && f.kind !== 'fixed' ? { ...f, values: [...values] } : f;
         });
         this.roomConfigs.set(jid, { ...form, fields });
+        if (listed.state.awaiting_configuration) {
+          const unlocked = { ...listed, state: { ...listed.state, awaiting_configuration: false } };
+          this.rooms = this.rooms.map((r) => (r === listed ? unlocked : r));
+          void this.emit('linnet://room', { account_id: listed.account_id, room: listed.jid });
+        }
         return null;
       }
       case 'leave_room':
@@ -272,9 +279,9 @@ export class FakeBackend {
   /**
    * What the real backend refuses before a room's configuration reaches us: the account offline
    * (`not_connected`), or a room that is not ours to configure (`server_error`, in the room's
-   * words: not listed, not in it, or our occupant is not an owner).
+   * words: not listed, not in it, or our occupant is not an owner). Returns the room.
    */
-  #checkOwner(a: Record<string, unknown>): void {
+  #checkOwner(a: Record<string, unknown>): RoomView {
     const known = this.accounts.find((x) => x.id === a['accountId']);
     if (known?.state.kind !== 'online') {
       throw { code: 'not_connected', message: 'account is not connected' };
@@ -284,6 +291,7 @@ export class FakeBackend {
     if (!listed?.state.joined || self?.affiliation !== 'owner') {
       throw { code: 'server_error', message: "Only the room's owners can change its settings." };
     }
+    return listed;
   }
 
   /**
@@ -414,9 +422,20 @@ export function systemLine(id: number, room: string, body: string): MessageView 
   return groupMessage(id, room, null, { body, state: 'system' });
 }
 
-/** A room's live state: joined as "alice" with nobody else in, no subject, no error. */
+/**
+ * A room's live state: joined as "alice" with nobody else in, no subject, no error, not locked
+ * awaiting its configuration.
+ */
 export function roomState(overrides: Partial<RoomState> = {}): RoomState {
-  return { joined: true, nick: 'alice', subject: null, occupants: [], error: null, ...overrides };
+  return {
+    joined: true,
+    nick: 'alice',
+    subject: null,
+    occupants: [],
+    error: null,
+    awaiting_configuration: false,
+    ...overrides,
+  };
 }
 
 /** A room of Alice's account, joined (see `roomState`), notifying about every message. */

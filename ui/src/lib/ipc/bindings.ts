@@ -172,10 +172,18 @@ export interface Commands {
    * Joining a room already joined again changes the nickname used. `password` is the room's
    * password (XEP-0045 §7.2.6), null for none; the backend keeps it in memory for rejoins until
    * the app quits, never stored. A room refusing us without it says "This room needs a password."
-   * as its error.
+   * as its error. With `configureFirst`, a room this join creates stays locked (a reserved room,
+   * XEP-0045 §10.1.3: nobody else can enter) and its `state.awaiting_configuration` is true until
+   * its configuration is saved with `set_room_config`; no effect on a room that already exists.
    */
   join_room: {
-    args: { accountId: number; room: string; nick: string; password: string | null };
+    args: {
+      accountId: number;
+      room: string;
+      nick: string;
+      password: string | null;
+      configureFirst: boolean;
+    };
     result: null;
   };
   /** Leaves a room and forgets it; its messages stay (a conversation whose peer is the room). */
@@ -210,7 +218,8 @@ export interface Commands {
   /**
    * Submits the room's configuration form (XEP-0045 §10.2): every field of `room_config` but
    * the `fixed` ones, hidden ones unchanged, booleans as "1" or "0". Rejects as `room_config`;
-   * `server_error` also when the room does not accept a value.
+   * `server_error` also when the room does not accept a value. A room locked awaiting its
+   * configuration (`state.awaiting_configuration`) opens: the flag clears, then `linnet://room`.
    */
   set_room_config: {
     args: { accountId: number; room: string; fields: FieldValues[] };

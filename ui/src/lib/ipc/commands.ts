@@ -163,16 +163,18 @@ export async function setPassword(
 /**
  * Joins the group chat `room` as `nick` (now if online, and on every connect), with the room's
  * `password` if it has one (null for none: kept in memory by the backend, never stored);
- * progress and errors arrive as `linnet://room`. Rejects with `invalid_jid` for a bad address or
- * nickname.
+ * progress and errors arrive as `linnet://room`. With `configureFirst`, a room this join creates
+ * stays locked until its configuration is saved (`state.awaiting_configuration` meanwhile).
+ * Rejects with `invalid_jid` for a bad address or nickname.
  */
 export async function joinRoom(
   accountId: number,
   room: string,
   nick: string,
   password: string | null,
+  configureFirst: boolean,
 ): Promise<void> {
-  await call('join_room', { accountId, room, nick, password });
+  await call('join_room', { accountId, room, nick, password, configureFirst });
 }
 
 /** Leaves a group chat and forgets it; its messages stay. */

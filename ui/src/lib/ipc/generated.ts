@@ -354,7 +354,12 @@ occupants: Array<Occupant>,
 /**
  * Why we are not in the room (nickname taken, kicked, banned, room destroyed…), in words.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * We created the room and asked to configure it first (§10.1.3): it stays locked, nobody
+ * else can enter, until its configuration form is submitted.
+ */
+awaiting_configuration: boolean, };
 
 /**
  * A room joined on an account (XEP-0045), with its live state.

@@ -108,11 +108,19 @@ export class AppState {
 
   /**
    * Joins a room (again, say with another nickname or the password after an error) and opens
-   * its chat; `password` is the room's, null for none. The room is listed at once; joining goes
-   * on in the background, reported as `linnet://room`. An invitation to the room is answered.
+   * its chat; `password` is the room's, null for none. With `configureFirst`, a room this join
+   * creates stays locked until its settings are saved (its chat then opens them). The room is
+   * listed at once; joining goes on in the background, reported as `linnet://room`. An
+   * invitation to the room is answered.
    */
-  async joinRoom(accountId: number, room: string, nick: string, password: string | null): Promise<void> {
-    await this.rooms.join(accountId, room, nick, password);
+  async joinRoom(
+    accountId: number,
+    room: string,
+    nick: string,
+    password: string | null,
+    configureFirst: boolean,
+  ): Promise<void> {
+    await this.rooms.join(accountId, room, nick, password, configureFirst);
     this.roomInvites.remove(accountId, room);
     // The backend announces a join only while online: list the room now in any case.
     this.#report(this.rooms.load());

@@ -22,6 +22,8 @@ export class RoomsStore {
    */
   #sequence = 0;
   readonly #shown = new Map<string, number>();
+  /** Locked rooms (by `roomKey`) whose settings opened by themselves once (see `offerSetup`). */
+  readonly #setupOffered = new Set<string>();
 
   /** Every account's rooms, by name, then account. */
   readonly all: RoomView[] = $derived(
@@ -156,10 +158,35 @@ export class RoomsStore {
   /**
    * Joins `room` as `nick` (again with another nickname or the password after an error), with
    * the room's password or null; the progress follows as `linnet://room` while online (reload
-   * with `load` to list the room in any case).
+   * with `load` to list the room in any case). With `configureFirst`, a room this join creates
+   * stays locked until its settings are saved (`state.awaiting_configuration`).
    */
-  async join(accountId: number, room: string, nick: string, password: string | null): Promise<void> {
-    await ipc.joinRoom(accountId, room, nick, password);
+  async join(
+    accountId: number,
+    room: string,
+    nick: string,
+    password: string | null,
+    configureFirst: boolean,
+  ): Promise<void> {
+    await ipc.joinRoom(accountId, room, nick, password, configureFirst);
+  }
+
+  /**
+   * Whether the settings of a room locked until set up (a reserved room, XEP-0045 §10.1.3, we
+   * are in) should open by themselves, asked by the room's chat whenever the room changes: true
+   * the first time it is `locked`, then false while it stays so (even after its chat was closed
+   * and opened again), so settings the user closed do not come back by themselves. Once seen
+   * not locked, the room counts as new again the next time it is.
+   */
+  offerSetup(accountId: number, room: string, locked: boolean): boolean {
+    const key = roomKey(accountId, room);
+    if (!locked) {
+      this.#setupOffered.delete(key);
+      return false;
+    }
+    if (this.#setupOffered.has(key)) return false;
+    this.#setupOffered.add(key);
+    return true;
   }
 
   /** Invites `jid` to a room we are in, with an optional reason (null for none). */
@@ -181,6 +208,7 @@ export class RoomsStore {
   async leave(accountId: number, room: string): Promise<void> {
     await ipc.leaveRoom(accountId, room);
     this.#version++;
+    this.#setupOffered.delete(roomKey(accountId, room));
     const rest = this.forAccount(accountId).filter((r) => r.jid !== room);
     if (rest.length > 0) this.#byAccount.set(accountId, rest);
     else this.#byAccount.delete(accountId);
@@ -214,6 +242,9 @@ export class RoomsStore {
   forget(accountId: number): void {
     this.#version++;
     this.#byAccount.delete(accountId);
+    for (const key of [...this.#setupOffered]) {
+      if (key.startsWith(roomKey(accountId, ''))) this.#setupOffered.delete(key);
+    }
   }
 }
 

@@ -90,7 +90,7 @@ describe('invitations received', () => {
     await fireEvent.click(await screen.findByTestId('room-invite-join'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: false },
       ]),
     );
     await waitFor(() => expect(screen.queryByTestId('room-invite')).toBeNull());

@@ -4,6 +4,7 @@ import type { RoomConfigForm, RoomView } from '../../ipc';
 import {
   ALICE,
   FakeBackend,
+  conversation,
   formField,
   occupant,
   room,
@@ -15,6 +16,8 @@ import { renderApp } from '../../../test/render';
 const DEV = 'dev@conference.example.org';
 const XSS = '<img src=x onerror=alert(1)>';
 const ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
+const BOB = 'bob@example.org';
+const LOCKED = 'This new room is locked: nobody else can enter until you save its settings.';
 
 /** The dev room, joined as alice, who owns it; bob is a plain participant. */
 function ownedRoom(): RoomView {
@@ -24,6 +27,19 @@ function ownedRoom(): RoomView {
         occupant('alice', { role: 'moderator', affiliation: 'owner' }),
         occupant('bob'),
       ],
+    }),
+  });
+}
+
+/**
+ * The dev room just created by alice, who asked to set it up first (XEP-0045 §10.1.3): she is
+ * its owner, alone in it, and it stays locked until she saves its settings.
+ */
+function lockedRoom(): RoomView {
+  return room(DEV, {
+    state: roomState({
+      occupants: [occupant('alice', { role: 'moderator', affiliation: 'owner' })],
+      awaiting_configuration: true,
     }),
   });
 }
@@ -291,5 +307,112 @@ describe('room settings', () => {
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
     expect(dialog.open).toBe(false);
     expect(backend.callsOf('set_room_config')).toEqual([]);
+  });
+});
+
+describe('a new room locked until set up', () => {
+  function rowStatus(): string | null | undefined {
+    return within(screen.getByTestId(`room-${DEV}`)).getByTestId('room-status').textContent;
+  }
+
+  /** Opens the room's chat from its row in the app already shown. */
+  async function showRoom(): Promise<HTMLElement> {
+    await fireEvent.click(await screen.findByTestId(`room-${DEV}`));
+    const chat = await screen.findByTestId('chat-view');
+    expect(chat.dataset['peer']).toBe(DEV);
+    return chat;
+  }
+
+  test('creating it leads straight into its settings; saving them unlocks it', async () => {
+    const backend = backendWithDev([]);
+    renderApp();
+    await fireEvent.click(await screen.findByTestId('join-room'));
+    const join = screen.getByTestId<HTMLDialogElement>('join-room-dialog');
+    await fireEvent.input(within(join).getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.click(within(join).getByTestId('join-room-configure'));
+    await fireEvent.click(within(join).getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: true },
+      ]),
+    );
+    await waitFor(() => expect(join.open).toBe(false));
+    const chat = await screen.findByTestId('chat-view');
+    const dialog = await screen.findByTestId<HTMLDialogElement>('room-settings-dialog');
+    expect(dialog.open, 'not while the room is being joined').toBe(false);
+    expect(within(chat).getByTestId('room-notice').textContent?.trim()).toBe('Joining the room…');
+
+    // The join created the room, which the backend keeps locked.
+    backend.rooms = [lockedRoom()];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    await waitFor(() => expect(dialog.open, 'the settings open by themselves').toBe(true));
+    await within(dialog).findByTestId('room-settings-save');
+    expect(backend.callsOf('room_config')).toEqual([{ accountId: ALICE.id, room: DEV }]);
+    const notice = within(chat).getByTestId('room-notice');
+    expect(within(notice).getByRole('status').textContent).toBe(LOCKED);
+    expect(rowStatus()).toBe('Locked until you save its settings');
+
+    await fireEvent.input(field('muc#roomconfig_roomname'), { target: { value: 'Dev team' } });
+    await fireEvent.click(screen.getByTestId('room-settings-save'));
+    await waitFor(() => expect(backend.callsOf('set_room_config')).toHaveLength(1));
+    await waitFor(() => expect(dialog.open).toBe(false));
+
+    // The backend unlocks the room and says so with a room event.
+    expect(backend.rooms[0]?.state.awaiting_configuration).toBe(false);
+    await waitFor(() => expect(within(chat).queryByTestId('room-notice')).toBeNull());
+    expect(rowStatus()).toBe('Joined as alice');
+    expect(within(chat).queryByTestId('room-configure-now')).toBeNull();
+    expect(dialog.open, 'nothing opens again').toBe(false);
+    expect(backend.callsOf('room_config')).toHaveLength(1);
+  });
+
+  test('closed, the settings do not come back by themselves; "Set up the room" opens them', async () => {
+    const backend = backendWithDev([lockedRoom()]);
+    backend.conversations = [conversation(BOB)];
+    renderApp();
+    expect(
+      within(await screen.findByTestId(`room-${DEV}`)).getByTestId('room-status').textContent,
+    ).toBe('Locked until you save its settings');
+    expect(backend.callsOf('room_config'), 'nothing asked before the room is opened').toEqual([]);
+
+    const chat = await showRoom();
+    let dialog = screen.getByTestId<HTMLDialogElement>('room-settings-dialog');
+    await waitFor(() => expect(dialog.open, 'opened by itself').toBe(true));
+    await within(dialog).findByTestId('room-settings-save');
+    const notice = within(chat).getByTestId('room-notice');
+    expect(within(notice).getByRole('status').textContent).toBe(LOCKED);
+    await fireEvent.click(screen.getByTestId('room-settings-cancel'));
+    expect(dialog.open).toBe(false);
+
+    // Another change in the room (still locked): not again.
+    backend.rooms = [room(DEV, { state: { ...lockedRoom().state, subject: 'Dev talk' } })];
+    await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
+    await waitFor(() =>
+      expect(within(chat).getByTestId('room-subject').textContent?.trim()).toBe('Dev talk'),
+    );
+    expect(dialog.open).toBe(false);
+    expect(rowStatus(), 'locked, whatever the subject').toBe('Locked until you save its settings');
+
+    // Another chat, then the room again: still not.
+    await fireEvent.click(screen.getByTestId(`conversation-${BOB}`));
+    await waitFor(() => expect(screen.getByTestId('chat-view').dataset['peer']).toBe(BOB));
+    const again = await showRoom();
+    dialog = screen.getByTestId<HTMLDialogElement>('room-settings-dialog');
+    expect(within(again).getByTestId('room-notice')).toBeTruthy();
+    expect(dialog.open).toBe(false);
+    expect(backend.callsOf('room_config')).toHaveLength(1);
+
+    // The notice's button opens them.
+    const setUp = within(again).getByTestId('room-configure-now');
+    expect(setUp.textContent?.trim()).toBe('Set up the room');
+    expect(setUp.getAttribute('aria-haspopup')).toBe('dialog');
+    await fireEvent.click(setUp);
+    expect(dialog.open).toBe(true);
+    await within(dialog).findByTestId('room-settings-save');
+    expect(backend.callsOf('room_config')).toHaveLength(2);
+    await fireEvent.click(screen.getByTestId('room-settings-save'));
+    await waitFor(() => expect(dialog.open).toBe(false));
+    await waitFor(() => expect(within(again).queryByTestId('room-notice')).toBeNull());
+    expect(rowStatus()).toBe('Dev talk');
   });
 });

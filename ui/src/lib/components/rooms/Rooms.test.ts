@@ -127,11 +127,15 @@ describe('room list', () => {
     expect(address.value).toBe(DEV);
     expect(nick.value).toBe('alice');
     expect(document.activeElement, 'the nickname is ready to be retyped').toBe(nick);
+    expect(
+      within(dialog).queryByTestId('join-room-configure'),
+      'a known room: nothing to set up first',
+    ).toBeNull();
     await fireEvent.input(nick, { target: { value: 'alice2' } });
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice2', password: null },
+        { accountId: ALICE.id, room: DEV, nick: 'alice2', password: null, configureFirst: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
@@ -158,7 +162,7 @@ describe('room list', () => {
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'open sesame' },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'open sesame', configureFirst: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
@@ -212,7 +216,7 @@ describe('room list', () => {
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: false },
       ]),
     );
   });
@@ -232,7 +236,7 @@ describe('join room dialog', () => {
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
@@ -285,7 +289,7 @@ describe('join room dialog', () => {
     expect(error.textContent).toContain('room address or nickname is not valid');
     expect(error.textContent).toContain('not a usable nickname');
     expect(backend.callsOf('join_room')).toEqual([
-      { accountId: ALICE.id, room: DEV, nick: 'al/ice', password: null },
+      { accountId: ALICE.id, room: DEV, nick: 'al/ice', password: null, configureFirst: false },
     ]);
     expect(dialog.open, 'the dialog stays open to fix it').toBe(true);
     expect(screen.queryByTestId('chat-view')).toBeNull();
@@ -312,7 +316,7 @@ describe('join room dialog', () => {
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: ' s3cret ' },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: ' s3cret ', configureFirst: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
@@ -329,7 +333,7 @@ describe('join room dialog', () => {
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: false },
       ]),
     );
   });
@@ -371,6 +375,44 @@ describe('join room dialog', () => {
     expect(screen.getByTestId<HTMLInputElement>('join-room-password').value, 'after joining').toBe('');
   });
 
+  test('can ask to set up a new room before anyone else can enter; off by default', async () => {
+    const backend = backendWithAlice();
+    renderApp();
+    let dialog = await openJoinDialog();
+    const configure = within(dialog).getByTestId<HTMLInputElement>('join-room-configure');
+    expect(configure.type).toBe('checkbox');
+    expect(configure.checked, 'off by default').toBe(false);
+    expect(
+      within(dialog).getByLabelText('If the room is new, let me set it up before anyone else can enter'),
+    ).toBe(configure);
+
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: DEV } });
+    await fireEvent.click(configure);
+    expect(configure.checked).toBe(true);
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: null, configureFirst: true },
+      ]),
+    );
+    await waitFor(() => expect(dialog.open).toBe(false));
+
+    // The next room starts from the default again: joined as it is, unless asked.
+    dialog = await openJoinDialog();
+    expect(within(dialog).getByTestId<HTMLInputElement>('join-room-configure').checked).toBe(false);
+    await fireEvent.input(screen.getByTestId('join-room-address'), { target: { value: OPS } });
+    await fireEvent.click(screen.getByTestId('join-room-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('join_room').at(-1)).toEqual({
+        accountId: ALICE.id,
+        room: OPS,
+        nick: 'alice',
+        password: null,
+        configureFirst: false,
+      }),
+    );
+  });
+
   test('with several accounts, picks one and follows its local part as nickname', async () => {
     const backend = new FakeBackend();
     backend.accounts = [ALICE, WORK];
@@ -386,7 +428,7 @@ describe('join room dialog', () => {
     await fireEvent.click(screen.getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: WORK.id, room: OPS, nick: 'al', password: null },
+        { accountId: WORK.id, room: OPS, nick: 'al', password: null, configureFirst: false },
       ]),
     );
   });
@@ -579,7 +621,7 @@ describe('room chat', () => {
     await fireEvent.click(within(dialog).getByTestId('join-room-submit'));
     await waitFor(() =>
       expect(backend.callsOf('join_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'hunter2' },
+        { accountId: ALICE.id, room: DEV, nick: 'alice', password: 'hunter2', configureFirst: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));

@@ -40,6 +40,15 @@ export function phaseLabel(phase: RoomPhase): string {
 }
 
 /**
+ * We are in a new room we asked to set up first (a reserved room, XEP-0045 §10.1.3): it stays
+ * locked, nobody else can enter, until its settings are saved.
+ */
+export function isLockedForSetup(room: RoomView): boolean {
+  const { joined, error, awaiting_configuration } = room.state;
+  return awaiting_configuration && joined && !error;
+}
+
+/**
  * The line under a room's name: the error, the subject, or what is going on. The error and
  * subject are the room's (remote) text: render them as text.
  */
@@ -48,6 +57,7 @@ export function roomStatusLine(room: RoomView, phase: RoomPhase): string {
     case 'error':
       return room.state.error ?? '';
     case 'joined':
+      if (room.state.awaiting_configuration) return 'Locked until you save its settings';
       return room.state.subject ?? (room.state.nick ? `Joined as ${room.state.nick}` : 'Joined');
     case 'joining':
       return 'Joining…';
