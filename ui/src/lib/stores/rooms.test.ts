@@ -56,7 +56,20 @@ describe('nickname colours', () => {
     const hues = new Set(['alice', 'bob', 'carol', 'dave', 'eve', 'mallory'].map(nickHue));
     expect(hues.size).toBeGreaterThan(3);
     for (const hue of hues) {
-      expect(Number.isInteger(hue) && hue >= 0 && hue < 360).toBe(true);
+      expect(hue >= 0 && hue < 360).toBe(true);
+    }
+  });
+
+  test('follow XEP-0392 §5.1: its test vectors give the same hue angles', () => {
+    // The specification's examples (angles in degrees, to six decimals).
+    const vectors: [string, number][] = [
+      ['Romeo', 327.255249],
+      ['juliet@capulet.lit', 209.4104],
+      ['😺', 331.199341],
+      ['council', 359.994507],
+    ];
+    for (const [input, angle] of vectors) {
+      expect(nickHue(input)).toBeCloseTo(angle, 5);
     }
   });
 });
