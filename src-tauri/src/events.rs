@@ -164,5 +164,17 @@ fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     if focused && showing {
         return;
     }
-    notifications::message(app, last.account_id, &last.peer, &last.body, incoming.len());
+    // A group message names its sender and the room (XEP-0045); a chat message its sender.
+    let from = match (&last.sender, last.groupchat) {
+        (Some(nick), true) => format!("{nick} in {}", last.peer),
+        _ => last.peer.clone(),
+    };
+    notifications::message(
+        app,
+        last.account_id,
+        &last.peer,
+        &from,
+        &last.body,
+        incoming.len(),
+    );
 }

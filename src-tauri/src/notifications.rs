@@ -4,15 +4,16 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use crate::views::OpenConversationEvent;
 
-/// Shows "new message from `peer`". Clicking it (where the platform supports actions: the
-/// freedesktop `default` action on Linux) raises the window and opens that conversation
-/// through `linnet://open-conversation`. Failure (no notification service) is logged, never
-/// fatal.
-pub fn message(app: &AppHandle, account_id: i64, peer: &str, body: &str, count: usize) {
+/// Shows "Message from `from`" (`from`: the sender's JID, or "Nick in room@service" for a
+/// group message). Clicking it (where the platform supports actions: the freedesktop
+/// `default` action on Linux) raises the window and opens the conversation with `peer` (the
+/// room for a group message) through `linnet://open-conversation`. Failure (no notification
+/// service) is logged, never fatal.
+pub fn message(app: &AppHandle, account_id: i64, peer: &str, from: &str, body: &str, count: usize) {
     let summary = if count > 1 {
-        format!("{count} new messages from {peer}")
+        format!("{count} new messages, the last from {from}")
     } else {
-        format!("Message from {peer}")
+        format!("Message from {from}")
     };
     // Show only a preview: notification servers may render markup, so strip angle brackets.
     let preview: String = body

@@ -1,6 +1,8 @@
 """Group chat (XEP-0045) in the real Linnet window: join a room, read and write group messages,
 see the occupants. Real Prosody MUC component, slixmpp peer."""
 
+import time
+
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -102,5 +104,51 @@ def test_an_owner_changes_the_room_settings(linnet, prosody):
         assert info["type"] == "result", info
         assert "Studio &lt;Ops&gt;" in info["xml"], info["xml"]
         assert "muc_persistent" in info["xml"], info["xml"]
+    finally:
+        ben.close()
+
+
+def _join(driver, room: str, nick: str) -> None:
+    """Joins `room` as `nick` through the Join room dialog."""
+    wait = WebDriverWait(driver, 30)
+    driver.find_element(*by_testid("join-room")).click()
+    address = wait.until(EC.visibility_of_element_located(by_testid("join-room-address")))
+    address.send_keys(room)
+    nick_input = driver.find_element(*by_testid("join-room-nick"))
+    nick_input.clear()
+    nick_input.send_keys(nick)
+    driver.find_element(*by_testid("join-room-submit")).click()
+    wait.until(lambda d: d.find_element(*by_testid(f"room-{room}")).get_attribute("data-joined") == "true")
+
+
+def test_a_mention_notifies_and_a_plain_group_message_does_not(linnet, prosody, notifications):
+    prosody.register("anna", "anna-pw")
+    prosody.register("ben", "ben-pw")
+    room = f"newsroom@{prosody.muc}"
+    other = f"kitchen@{prosody.muc}"
+    sign_in(linnet, prosody, "anna@localhost", "anna-pw")
+    ben = Peer.for_server(prosody, "ben", "ben-pw")
+    try:
+        ben.send_raw(f"<presence to='{room}/Ben'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{room}/Ben", timeout=10)
+        _join(linnet, room, "Anna")
+        # Another room is on screen, so the newsroom's messages are not.
+        _join(linnet, other, "Anna")
+        ben.wait_for(lambda e: e.get("event") == "presence" and e.get("from") == f"{room}/Anna", timeout=10)
+        before = len(notifications.calls())
+
+        ben.send_raw(f"<message to='{room}' type='groupchat'><body>just chatting</body></message>")
+        WebDriverWait(linnet, 15).until(
+            lambda d: d.find_element(*by_testid(f"room-{room}")).find_elements(*by_testid("unread-badge")))
+        time.sleep(2)
+        assert len(notifications.calls()) == before, "a plain group message does not notify"
+
+        ben.send_raw(f"<message to='{room}' type='groupchat'><body>Anna, the proofs are in</body></message>")
+        call = notifications.wait_for_call(lambda c: "proofs" in c.get("body", ""), timeout=15)
+        assert call["summary"] == f"Message from Ben in {room}", call
+        badge = WebDriverWait(linnet, 15).until(
+            lambda d: d.find_element(*by_testid(f"room-{room}")).find_elements(*by_testid("mention-badge")))
+        assert badge[0].text == "@1"
+        screenshot(linnet, "room-mention")
     finally:
         ben.close()
