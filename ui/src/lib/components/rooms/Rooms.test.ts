@@ -118,14 +118,14 @@ describe('room list', () => {
     const rejoin = screen.getByTestId(`rejoin-room-${DEV}`);
     expect(rejoin.textContent?.trim()).toBe('Join again');
 
-    // Join again with another nickname: address and old nickname filled in.
+    // Join again with another nickname: address and another nickname offered.
     await fireEvent.click(rejoin);
     const dialog = screen.getByTestId<HTMLDialogElement>(`rejoin-room-${DEV}-dialog`);
     expect(dialog.open).toBe(true);
     const address = within(dialog).getByTestId<HTMLInputElement>('join-room-address');
     const nick = within(dialog).getByTestId<HTMLInputElement>('join-room-nick');
     expect(address.value).toBe(DEV);
-    expect(nick.value).toBe('alice');
+    expect(nick.value, 'the taken nickname is not offered again').toBe('alice2');
     expect(document.activeElement, 'the nickname is ready to be retyped').toBe(nick);
     expect(
       within(dialog).queryByTestId('join-room-configure'),

@@ -19,6 +19,27 @@ export function roomPhase(room: RoomView, accountOnline: boolean): RoomPhase {
 /** The error of a room that refused us for lack of its password (XEP-0045 §7.2.6). */
 export const PASSWORD_NEEDED = 'This room needs a password.';
 
+/** The backend's words when our nickname is taken in a room (XEP-0045 §7.2.9). */
+export const NICK_TAKEN = 'That nickname is already taken in this room. Join with another one.';
+
+/**
+ * The nickname to offer when ours is taken: a trailing number counts up, keeping its width
+ * ("anna" → "anna2", "anna2" → "anna3", "bond007" → "bond008").
+ */
+export function alternativeNick(nick: string): string {
+  const match = /^(.*?)(\d+)$/.exec(nick);
+  const [, stem = '', digits = ''] = match ?? [];
+  if (digits) return `${stem}${String(Number(digits) + 1).padStart(digits.length, '0')}`;
+  return `${nick}2`;
+}
+
+/** The nickname to fill in when joining a room again: another one if ours was taken. */
+export function rejoinNick(room: RoomView): string {
+  return room.state.error === NICK_TAKEN && room.state.nick
+    ? alternativeNick(room.state.nick)
+    : room.state.nick;
+}
+
 /** The room refused us for lack of its password: joining again asks for it. */
 export function needsPassword(room: RoomView): boolean {
   return room.state.error === PASSWORD_NEEDED;
