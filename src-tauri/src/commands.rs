@@ -157,7 +157,8 @@ pub async fn set_room_notify(
     Ok(engine.set_room_notify(account_id, &room, mode).await?)
 }
 
-/// Invites someone to a room we are in (mediated through the room, XEP-0045 §7.8.2).
+/// Invites someone to a room we are in: through the room (XEP-0045 §7.8.2), or with `direct`
+/// straight to them (XEP-0249).
 ///
 /// Errors: `invalid_jid`, `not_connected`.
 #[tauri::command]
@@ -167,9 +168,10 @@ pub async fn invite_to_room(
     room: String,
     jid: String,
     reason: Option<String>,
+    direct: Option<bool>,
 ) -> Result<()> {
     Ok(engine
-        .invite_to_room(account_id, &room, &jid, reason)
+        .invite_to_room(account_id, &room, &jid, reason, direct.unwrap_or(false))
         .await?)
 }
 

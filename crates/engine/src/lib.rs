@@ -592,7 +592,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Invites `jid` to a room we are in (mediated through the room, XEP-0045 §7.8.2).
+    /// Invites `jid` to a room we are in: mediated through the room (XEP-0045 §7.8.2), or with
+    /// `direct`, straight to them (XEP-0249, with the room's password if we joined with one),
+    /// which reaches clients or servers that drop invitations coming from rooms.
     ///
     /// Errors: [`EngineError::InvalidJid`], [`EngineError::NotConnected`] when offline.
     pub async fn invite_to_room(
@@ -601,6 +603,7 @@ impl Engine {
         room: &str,
         jid: &str,
         reason: Option<String>,
+        direct: bool,
     ) -> Result<(), EngineError> {
         let room = parse_bare_jid(room)?;
         let to = parse_bare_jid(jid)?;
@@ -611,6 +614,7 @@ impl Engine {
                 room,
                 to,
                 reason: reason.filter(|r| !r.trim().is_empty()),
+                direct,
                 done,
             },
         )

@@ -678,7 +678,7 @@ async fn invitations_both_ways() {
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
     engine
-        .invite_to_room(account.id, &room, &dave_jid, Some("you too".into()))
+        .invite_to_room(account.id, &room, &dave_jid, Some("you too".into()), false)
         .await
         .unwrap();
     let got = dave
@@ -693,6 +693,26 @@ async fn invitations_both_ways() {
         got["from"],
         format!("{room}/Alice"),
         "sent through the room, from alice"
+    );
+    // A direct invitation (XEP-0249) goes straight to dave, from alice's own JID.
+    engine
+        .invite_to_room(account.id, &room, &dave_jid, Some("directly".into()), true)
+        .await
+        .unwrap();
+    let got = dave
+        .wait_for(Duration::from_secs(10), "alice's direct invitation", |e| {
+            e["event"] == "message" && !e["direct_invite"].is_null()
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["direct_invite"], room);
+    assert_eq!(got["invite_reason"], "directly");
+    assert!(
+        got["from"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&format!("{alice}/")),
+        "from alice herself: {got}"
     );
 
     bob.close().await;

@@ -11,7 +11,9 @@ prints {"event":"online","jid":FULLJID}; on failure prints
 
 Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
-   "receipt_request":bool,"markable":bool (XEP-0333)[,"error":condition for type error]}
+   "receipt_request":bool,"markable":bool (XEP-0333),
+   "direct_invite","invite_reason","invite_password" (XEP-0249, else null)
+   [,"error":condition for type error]}
   {"event":"marker","from","displayed":ID}          (XEP-0333 <displayed/>)
   {"event":"invite","room","from","reason"}          (XEP-0045 mediated invitation)
   {"event":"presence","from","type":"available|unavailable|subscribe|...","show","status"}

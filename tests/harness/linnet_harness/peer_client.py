@@ -139,6 +139,12 @@ class Peer:
             "LinnetInvite",
             MatchXPath("{jabber:client}message/{http://jabber.org/protocol/muc#user}x"),
             self._on_muc_user_message))
+        # A direct invitation (XEP-0249) usually has no body, so "message" skips it: report it
+        # as a message event carrying "direct_invite" (once: bodied ones come through "message").
+        c.register_handler(Callback(
+            "LinnetDirectInvite",
+            MatchXPath("{jabber:client}message/{jabber:x:conference}x"),
+            lambda m: None if m["body"] else self._emit(message_event(m))))
         return c
 
     # -- slixmpp event handlers (run on the peer's loop) -----------------------

@@ -26,6 +26,10 @@ def message_event(msg):
         "stanza_id": _child_attr(msg, "stanza-id", SID_NS),
         "receipt_request": msg.xml.find(f"{{{RECEIPTS_NS}}}request") is not None,
         "markable": msg.xml.find(f"{{{MARKERS_NS}}}markable") is not None,
+        # XEP-0249 direct invitation: the room's JID, reason and password.
+        "direct_invite": _child_attr(msg, "x", "jabber:x:conference", "jid"),
+        "invite_reason": _child_attr(msg, "x", "jabber:x:conference", "reason"),
+        "invite_password": _child_attr(msg, "x", "jabber:x:conference", "password"),
     }
     if msg["type"] == "error":
         ev["error"] = msg["error"]["condition"] or None

@@ -62,6 +62,8 @@ pub(crate) enum Command {
         room: BareJid,
         to: BareJid,
         reason: Option<String>,
+        /// XEP-0249 direct invitation instead of a mediated one.
+        direct: bool,
         done: oneshot::Sender<Result<(), EngineError>>,
     },
     /// Send an IQ and report the answer's payload or error.
@@ -538,10 +540,15 @@ impl Actor {
                 room,
                 to,
                 reason,
+                direct,
                 done,
             } => {
                 if self.online {
-                    self.session.invite(&room, &to, reason.as_deref());
+                    if direct {
+                        self.session.invite_directly(&room, &to, reason.as_deref());
+                    } else {
+                        self.session.invite(&room, &to, reason.as_deref());
+                    }
                     let _ = done.send(Ok(()));
                 } else {
                     let _ = done.send(Err(EngineError::NotConnected));

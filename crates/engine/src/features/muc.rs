@@ -547,6 +547,31 @@ impl Session {
         self.out.push(m.into());
     }
 
+    /// A direct invitation (XEP-0249 §2): a normal message to the invitee carrying
+    /// `<x xmlns='jabber:x:conference' jid=room reason password/>`, built with the XML library.
+    pub(crate) fn invite_directly(&mut self, room: &BareJid, to: &BareJid, reason: Option<&str>) {
+        let (Ok(jid), Ok(reason_attr), Ok(password_attr)) = (
+            tokio_xmpp::minidom::rxml::NcName::try_from("jid"),
+            tokio_xmpp::minidom::rxml::NcName::try_from("reason"),
+            tokio_xmpp::minidom::rxml::NcName::try_from("password"),
+        ) else {
+            return;
+        };
+        let mut x = tokio_xmpp::minidom::Element::builder("x", "jabber:x:conference")
+            .attr(jid, room.as_str());
+        if let Some(reason) = reason {
+            x = x.attr(reason_attr, reason);
+        }
+        if let Some(password) = self.room_passwords.get(room.as_str()) {
+            x = x.attr(password_attr, password.0.as_str());
+        }
+        let mut m = Message::new(Some(Jid::from(to.clone())));
+        m.type_ = tokio_xmpp::parsers::message::MessageType::Normal;
+        m.id = Some(tokio_xmpp::parsers::message::Id(super::new_id()));
+        m.payloads.push(x.build());
+        self.out.push(m.into());
+    }
+
     /// Sends the empty configuration form that makes a new room an instant room (§10.1.2).
     fn submit_instant_room(&mut self, room: &str) {
         let xml = format!(

@@ -201,11 +201,12 @@ export interface Commands {
    */
   set_room_notify: { args: { accountId: number; room: string; mode: RoomNotify }; result: null };
   /**
-   * Invites `jid` (a bare JID) to a room we are in, through the room (XEP-0045 §7.8.2), with an
-   * optional reason. Rejects with `invalid_jid` for a bad room or JID, `not_connected`.
+   * Invites `jid` (a bare JID) to a room we are in, through the room (XEP-0045 §7.8.2), or with
+   * `direct` straight to them (XEP-0249), with an optional reason. Rejects with `invalid_jid`
+   * for a bad room or JID, `not_connected`.
    */
   invite_to_room: {
-    args: { accountId: number; room: string; jid: string; reason: string | null };
+    args: { accountId: number; room: string; jid: string; reason: string | null; direct: boolean };
     result: null;
   };
   /**

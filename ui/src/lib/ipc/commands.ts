@@ -201,16 +201,17 @@ export async function setRoomNotify(accountId: number, room: string, mode: RoomN
 }
 
 /**
- * Invites `jid` to a room we are in (through the room); `reason` null for none. Rejects with
- * `invalid_jid` or `not_connected`.
+ * Invites `jid` to a room we are in, through the room or (`direct`) straight to them; `reason`
+ * null for none. Rejects with `invalid_jid` or `not_connected`.
  */
 export async function inviteToRoom(
   accountId: number,
   room: string,
   jid: string,
   reason: string | null,
+  direct: boolean,
 ): Promise<void> {
-  await call('invite_to_room', { accountId, room, jid, reason });
+  await call('invite_to_room', { accountId, room, jid, reason, direct });
 }
 
 /**

@@ -190,8 +190,14 @@ export class RoomsStore {
   }
 
   /** Invites `jid` to a room we are in, with an optional reason (null for none). */
-  async invite(accountId: number, room: string, jid: string, reason: string | null): Promise<void> {
-    await ipc.inviteToRoom(accountId, room, jid, reason);
+  async invite(
+    accountId: number,
+    room: string,
+    jid: string,
+    reason: string | null,
+    direct = false,
+  ): Promise<void> {
+    await ipc.inviteToRoom(accountId, room, jid, reason, direct);
   }
 
   /** The configuration form of a room we own (XEP-0045 §10.2); the room refuses others. */

@@ -188,13 +188,33 @@ describe('inviting someone to a room', () => {
     await fireEvent.click(screen.getByTestId('invite-submit'));
     await waitFor(() =>
       expect(backend.callsOf('invite_to_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, jid: 'carol@example.org', reason: 'Release planning' },
+        { accountId: ALICE.id, room: DEV, jid: 'carol@example.org', reason: 'Release planning', direct: false },
       ]),
     );
     await waitFor(() => expect(dialog.open).toBe(false));
     const sent = screen.getByTestId('invite-sent');
     expect(sent.getAttribute('role')).toBe('status');
     expect(sent.textContent).toBe('Invited carol@example.org');
+  });
+
+  test('a direct invitation is asked for with the checkbox, and the next one is not', async () => {
+    const backend = backendWithAlice([room(DEV)]);
+    await openInviteDialog(backend);
+    await fireEvent.input(screen.getByTestId('invite-jid'), { target: { value: 'carol@example.org' } });
+    const direct = screen.getByTestId<HTMLInputElement>('invite-direct');
+    expect(direct.checked, 'through the room by default').toBe(false);
+    await fireEvent.click(direct);
+    await fireEvent.click(screen.getByTestId('invite-submit'));
+    await waitFor(() =>
+      expect(backend.callsOf('invite_to_room')).toEqual([
+        { accountId: ALICE.id, room: DEV, jid: 'carol@example.org', reason: null, direct: true },
+      ]),
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId<HTMLDialogElement>('invite-to-room-dialog').open).toBe(false),
+    );
+    await fireEvent.click(within(screen.getByTestId('chat-view')).getByTestId('invite-to-room'));
+    expect(screen.getByTestId<HTMLInputElement>('invite-direct').checked).toBe(false);
   });
 
   test('without a reason, sends null', async () => {
@@ -205,7 +225,7 @@ describe('inviting someone to a room', () => {
     await fireEvent.click(screen.getByTestId('invite-submit'));
     await waitFor(() =>
       expect(backend.callsOf('invite_to_room')).toEqual([
-        { accountId: ALICE.id, room: DEV, jid: 'carol@example.org', reason: null },
+        { accountId: ALICE.id, room: DEV, jid: 'carol@example.org', reason: null, direct: false },
       ]),
     );
   });
@@ -235,7 +255,7 @@ describe('inviting someone to a room', () => {
     expect(error.textContent).toContain('not a valid Jabber ID');
     expect(error.textContent).toContain('bad domain');
     expect(backend.callsOf('invite_to_room')).toEqual([
-      { accountId: ALICE.id, room: DEV, jid: 'carol@-example-', reason: null },
+      { accountId: ALICE.id, room: DEV, jid: 'carol@-example-', reason: null, direct: false },
     ]);
     expect(dialog.open).toBe(true);
     expect(screen.getByTestId('invite-sent').textContent).toBe('');
