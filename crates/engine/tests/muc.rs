@@ -46,14 +46,30 @@ async fn alice_online(
     tokio::sync::broadcast::Receiver<EngineEvent>,
     linnet_engine::AccountView,
 ) {
+    alice_online_via(server, alice, db, None).await
+}
+
+/// Like [`alice_online`], connecting to `port` on loopback (a fault proxy) when given.
+async fn alice_online_via(
+    server: &linnet_testkit::Server,
+    alice: &str,
+    db: &str,
+    port: Option<u16>,
+) -> (
+    Engine,
+    tokio::sync::broadcast::Receiver<EngineEvent>,
+    linnet_engine::AccountView,
+) {
     let passwords = Arc::new(Passwords::default());
     passwords.set(alice, "alice-pw");
     let engine = engine(server, Some(temp_db(db)), true, passwords).await;
     let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(common::account(server, alice))
-        .await
-        .unwrap();
+    let mut new = common::account(server, alice);
+    if let Some(port) = port {
+        new.host = Some("127.0.0.1".into());
+        new.port = Some(port);
+    }
+    let account = engine.add_account(new).await.unwrap();
     wait_online(&engine, &mut rx, account.id).await;
     (engine, rx, account)
 }
@@ -491,16 +507,8 @@ async fn after_a_lost_connection_the_room_is_rejoined_and_missed_messages_come_o
         .parse()
         .unwrap();
     let proxy = linnet_testkit::FaultProxy::start(target).await.unwrap();
-
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-rejoin")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let mut new = common::account(&server, &alice);
-    new.host = Some("127.0.0.1".into());
-    new.port = Some(proxy.port());
-    let account = engine.add_account(new).await.unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, mut rx, account) =
+        alice_online_via(&server, &alice, "muc-rejoin", Some(proxy.port())).await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
     raw(
@@ -934,16 +942,8 @@ async fn after_a_prosody_restart_the_room_is_rejoined_and_missed_messages_come_o
         .parse()
         .unwrap();
     let proxy = linnet_testkit::FaultProxy::start(target).await.unwrap();
-
-    let passwords = Arc::new(Passwords::default());
-    passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db("muc-restart")), true, passwords).await;
-    let mut rx = engine.subscribe();
-    let mut new = common::account(&server, &alice);
-    new.host = Some("127.0.0.1".into());
-    new.port = Some(proxy.port());
-    let account = engine.add_account(new).await.unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, mut rx, account) =
+        alice_online_via(&server, &alice, "muc-restart", Some(proxy.port())).await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(&engine, account.id, &room, "alice joined", |s| s.joined).await;
     raw(
