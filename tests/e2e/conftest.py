@@ -164,8 +164,8 @@ def linnet(launcher):
 
 
 def screenshot(driver, name: str) -> Path:
-    """Saves a PNG of the screen (the app's window on the Xvfb display) after two animation
-    frames, so fresh text is painted. Taken from X (ImageMagick's ``import -window root``), as a
+    """Saves a PNG of the app's window (cut from the Xvfb screen) after two animation frames,
+    so fresh text is painted. Taken from X (ImageMagick's ``import -window root``), as a
     person would see it: WebKitWebDriver's own screenshot never returns when WebKit's
     accelerated compositing is off, which the app turns off on Linux."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -173,6 +173,8 @@ def screenshot(driver, name: str) -> Path:
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
     )
     path = ARTIFACTS / f"{name}.png"
-    subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30,
-                   capture_output=True)
+    rect = driver.get_window_rect()
+    crop = f"{rect['width']}x{rect['height']}+{max(rect['x'], 0)}+{max(rect['y'], 0)}"
+    subprocess.run(["import", "-window", "root", "-crop", crop, "+repage", str(path)],
+                   check=True, timeout=30, capture_output=True)
     return path
