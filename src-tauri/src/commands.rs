@@ -247,10 +247,8 @@ pub async fn room_state(
     room: String,
 ) -> Result<RoomView> {
     let row = engine
-        .rooms(account_id)
+        .stored_room(account_id, &room)
         .await?
-        .into_iter()
-        .find(|r| r.jid == room)
         .ok_or_else(|| linnet_engine::EngineError::NotFound(format!("room {room}")))?;
     room_view(&engine, row).await
 }

@@ -516,21 +516,6 @@ impl Engine {
             .await
     }
 
-    /// Like [`Self::join_room`], with the room's password (see
-    /// [`Self::join_room_with_options`]).
-    ///
-    /// Errors: as [`Self::join_room`].
-    pub async fn join_room_with_password(
-        &self,
-        account_id: i64,
-        room: &str,
-        nick: &str,
-        password: Option<String>,
-    ) -> Result<(), EngineError> {
-        self.join_room_with_options(account_id, room, nick, password, false)
-            .await
-    }
-
     /// Like [`Self::join_room`], with the room's password (§7.2.6) when it has one, and
     /// `configure_first`: should this join create the room, it stays locked (nobody else can
     /// enter) until its configuration form is submitted with [`Self::set_room_config`]
@@ -654,7 +639,7 @@ impl Engine {
         let iq = tokio_xmpp::parsers::iq::Iq::Get {
             from: None,
             to: Some(room.into()),
-            id: String::new(),
+            id: features::new_id(),
             payload: owner_query(None),
         };
         match self.request(account_id, iq).await {
@@ -679,7 +664,7 @@ impl Engine {
         let iq = tokio_xmpp::parsers::iq::Iq::Set {
             from: None,
             to: Some(room.clone().into()),
-            id: String::new(),
+            id: features::new_id(),
             payload: owner_query(Some(submit_form(fields))),
         };
         match self.request(account_id, iq).await {
@@ -728,6 +713,17 @@ impl Engine {
         Ok(RoomNotify::parse(
             &self.inner.store.room_notify(account_id, room).await?,
         ))
+    }
+
+    /// One stored room of an account, `None` when it is not one of them.
+    ///
+    /// Errors: store errors.
+    pub async fn stored_room(
+        &self,
+        account_id: i64,
+        room: &str,
+    ) -> Result<Option<RoomRow>, EngineError> {
+        self.inner.store.room(account_id, room).await
     }
 
     /// The rooms of an account (stored; rejoined on connect).

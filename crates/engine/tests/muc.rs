@@ -1476,7 +1476,13 @@ async fn a_password_protected_room_asks_for_the_password_and_lets_us_in_with_it(
     .await;
     assert_eq!(state.error.as_deref(), Some("This room needs a password."));
     engine
-        .join_room_with_password(account.id, &room, "Alice", Some("open sesame".into()))
+        .join_room_with_options(
+            account.id,
+            &room,
+            "Alice",
+            Some("open sesame".into()),
+            false,
+        )
         .await
         .unwrap();
     let state = wait_room(&engine, account.id, &room, "alice let in", |s| {

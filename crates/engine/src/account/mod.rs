@@ -66,7 +66,7 @@ pub(crate) enum Command {
         direct: bool,
         done: oneshot::Sender<Result<(), EngineError>>,
     },
-    /// Send an IQ and report the answer's payload or error.
+    /// Send an IQ (get or set, with a fresh id) and report the answer's payload or error.
     Request(
         Box<tokio_xmpp::parsers::iq::Iq>,
         oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>,
@@ -487,27 +487,15 @@ impl Actor {
                     let _ = done.send(Err(EngineError::NotConnected));
                     return;
                 }
-                let id = crate::features::new_id();
-                let iq = match *iq {
-                    Iq::Get { to, payload, .. } => Iq::Get {
-                        from: None,
-                        to,
-                        id: id.clone(),
-                        payload,
-                    },
-                    Iq::Set { to, payload, .. } => Iq::Set {
-                        from: None,
-                        to,
-                        id: id.clone(),
-                        payload,
-                    },
+                let id = match &*iq {
+                    Iq::Get { id, .. } | Iq::Set { id, .. } => id.clone(),
                     _ => {
                         let _ = done.send(Err(EngineError::Server("not a request".into())));
                         return;
                     }
                 };
                 self.session.pending_iq.insert(id, IqPurpose::Request(done));
-                self.session.out.push(iq.into());
+                self.session.out.push((*iq).into());
             }
             Command::FetchHistory(peer, reply) => {
                 if self.online {

@@ -169,7 +169,7 @@ impl Session {
     /// message with an occupant of a room we are in (XEP-0045 §7.5), kept apart as room/nick.
     pub(crate) fn conversation_peer(&self, jid: &Jid) -> String {
         let bare = jid.to_bare().to_string();
-        if jid.resource().is_some() && !self.muc.state(self.account_id, &bare).nick.is_empty() {
+        if jid.resource().is_some() && !self.muc.nick(self.account_id, &bare).is_empty() {
             jid.to_string()
         } else {
             bare

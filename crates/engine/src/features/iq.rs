@@ -170,17 +170,9 @@ fn error_reply(to: Jid, id: String, condition: DefinedCondition) -> Iq {
     Iq::from_error(id, StanzaError::new(error_type, condition, "en", "")).with_to(to)
 }
 
-/// A defined condition as its RFC 6120 §8.3.3 name, e.g. `forbidden`.
+/// A defined condition as its RFC 6120 §8.3.3 element name, e.g. `forbidden`.
 pub(crate) fn condition_words(condition: &DefinedCondition) -> String {
-    let debug = format!("{condition:?}");
-    let mut out = String::new();
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
+    Element::from(condition.clone()).name().to_owned()
 }
 
 /// A ping request (XEP-0199), for keep-alive checks.

@@ -150,6 +150,18 @@ impl MucBook {
         .unwrap_or(false)
     }
 
+    /// Our nickname in a room we are in or joining; empty when we are not (cheaper than
+    /// [`Self::state`], which copies every occupant).
+    pub(crate) fn nick(&self, account_id: i64, room: &str) -> String {
+        self.with(account_id, room, |l| l.nick.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether our self-presence from the room arrived.
+    pub(crate) fn joined(&self, account_id: i64, room: &str) -> bool {
+        self.with(account_id, room, |l| l.joined).unwrap_or(false)
+    }
+
     /// Forgets every room of an account (disconnected).
     pub(crate) fn clear_account(&self, account_id: i64) {
         if let Ok(mut map) = self.0.lock() {
@@ -288,7 +300,7 @@ impl Session {
 
     /// Leaves a room (§7.14).
     pub(crate) fn leave_room(&mut self, room: &BareJid) {
-        let nick = self.muc.state(self.account_id, room.as_str()).nick;
+        let nick = self.muc.nick(self.account_id, room.as_str());
         if let Ok(occupant) = room.with_resource_str(&nick) {
             let p = Presence::new(PresenceType::Unavailable).with_to(Jid::from(occupant));
             self.out.push(p.into());
@@ -514,7 +526,7 @@ impl Session {
         } else {
             return false;
         };
-        if self.muc.state(self.account_id, room.as_str()).joined {
+        if self.muc.joined(self.account_id, room.as_str()) {
             return true;
         }
         self.emit(EngineEvent::RoomInvite {
@@ -609,7 +621,7 @@ impl Session {
             .flatten()
             .map(|o| o.id);
         let delay = delay.or_else(|| message.extract_payload::<Delay>().ok().flatten());
-        let outgoing = nick == self.muc.state(self.account_id, room.as_str()).nick;
+        let outgoing = nick == self.muc.nick(self.account_id, room.as_str());
         Some(super::chat::ChatMessage {
             peer: room.to_string(),
             outgoing,
@@ -634,8 +646,8 @@ impl Session {
         };
         let room_jid = from.to_bare();
         let room = room_jid.to_string();
-        let state = self.muc.state(self.account_id, &room);
-        if state.nick.is_empty() {
+        let own_nick = self.muc.nick(self.account_id, &room);
+        if own_nick.is_empty() {
             tracing::debug!(
                 account = self.account_id,
                 "group message from a room we are not in"
@@ -678,7 +690,7 @@ impl Session {
             .as_ref()
             .map(|d| d.stamp.0.timestamp_millis())
             .unwrap_or_else(now_ms);
-        let outgoing = nick == state.nick;
+        let outgoing = nick == own_nick;
         if let (true, Some(origin)) = (outgoing, origin_id.as_deref()) {
             match self
                 .store
@@ -730,7 +742,7 @@ impl Session {
                         RoomNotify::All => true,
                         RoomNotify::None => false,
                         RoomNotify::Mentions => {
-                            body.to_lowercase().contains(&state.nick.to_lowercase())
+                            body.to_lowercase().contains(&own_nick.to_lowercase())
                         }
                     };
                 self.emit(EngineEvent::MessagesChanged {

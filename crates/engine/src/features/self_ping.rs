@@ -59,7 +59,7 @@ impl Session {
         match verdict(error) {
             Verdict::Joined | Verdict::Unknown => self.muc.heard(self.account_id, room),
             Verdict::NotJoined => {
-                let nick = self.muc.state(self.account_id, room).nick;
+                let nick = self.muc.nick(self.account_id, room);
                 tracing::info!(
                     account = self.account_id,
                     room,
