@@ -13,8 +13,9 @@ use crate::views::{
     RoomView, RosterEvent, SubscriptionRequestView,
 };
 use linnet_engine::{
-    AccountView, CertificateInfo, ConnectionState, Contact, ErrorCode, FieldValues, FormField,
-    FormOption, Occupant, PresenceInfo, RoomConfigForm, RoomNotify, RoomState, Show,
+    AccountView, Affiliation, CertificateInfo, ConnectionState, Contact, ErrorCode, FieldValues,
+    FormField, FormOption, Occupant, PresenceInfo, Role, RoomConfigForm, RoomErrorCode, RoomNotify,
+    RoomState, Show,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -52,7 +53,10 @@ pub fn typescript() -> String {
     declare::<MessageView>(&cfg, &mut out);
     declare::<HistoryPageView>(&cfg, &mut out);
     declare::<RoomNotify>(&cfg, &mut out);
+    declare::<Role>(&cfg, &mut out);
+    declare::<Affiliation>(&cfg, &mut out);
     declare::<Occupant>(&cfg, &mut out);
+    declare::<RoomErrorCode>(&cfg, &mut out);
     declare::<RoomState>(&cfg, &mut out);
     declare::<RoomView>(&cfg, &mut out);
     declare::<FormOption>(&cfg, &mut out);

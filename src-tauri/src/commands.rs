@@ -55,7 +55,7 @@ pub async fn remove_account(
     credentials: State<'_, std::sync::Arc<Credentials>>,
     account_id: i64,
 ) -> Result<()> {
-    let jid = engine.store().account(account_id).await?.jid;
+    let jid = engine.account(account_id).await?.jid;
     engine.remove_account(account_id).await?;
     credentials.delete(&jid);
     Ok(())
@@ -421,7 +421,7 @@ pub async fn set_password(
     password: String,
     session_only: bool,
 ) -> Result<()> {
-    let jid = engine.store().account(account_id).await?.jid;
+    let jid = engine.account(account_id).await?.jid;
     credentials.store(&jid, &password, session_only)?;
     drop(password);
     Ok(engine.reconnect(account_id).await?)

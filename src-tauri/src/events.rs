@@ -97,25 +97,21 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
         }
     }
     for ((account_id, peer), ids) in messages {
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Ok(Some(row)) = engine.store().message(id).await {
-                rows.push(MessageView::from(row));
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let rows: Vec<MessageView> = match engine.messages_by_id(account_id, &ids).await {
+            Ok(rows) => rows.into_iter().map(MessageView::from).collect(),
+            Err(e) => {
+                tracing::warn!("reading changed messages failed: {e}");
+                Vec::new()
             }
-        }
-        let muted = engine
-            .store()
-            .is_muted(account_id, &peer)
-            .await
-            .unwrap_or(false);
-        if !muted {
-            let live: Vec<MessageView> = rows
-                .iter()
-                .filter(|m| live_ids.contains(&m.id))
-                .cloned()
-                .collect();
-            notify_incoming(app, &live);
-        }
+        };
+        // The engine decided which may notify (never muted, history or our own).
+        let live: Vec<MessageView> = rows
+            .iter()
+            .filter(|m| live_ids.contains(&m.id))
+            .cloned()
+            .collect();
+        notify_incoming(app, &live);
         let _ = app.emit(
             "linnet://messages",
             MessagesEvent {
@@ -140,9 +136,8 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
 #[derive(Debug, Default)]
 pub struct ActiveConversation(pub std::sync::Mutex<Option<(i64, String)>>);
 
-/// A desktop notification for new incoming messages, unless the window is focused and shows
-/// that very conversation (or the conversation is muted, checked by the caller). Our own
-/// messages never notify.
+/// A desktop notification for new incoming messages the engine let notify, unless the window
+/// is focused and shows that very conversation.
 fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     let incoming: Vec<&MessageView> = rows
         .iter()

@@ -24,44 +24,7 @@ pub struct AddAccountRequest {
     pub session_only: bool,
 }
 
-/// Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum MessageState {
-    /// Stored, not yet acknowledged by our server.
-    Pending,
-    /// Acknowledged by our server (XEP-0198).
-    Sent,
-    /// The recipient's client confirmed receipt (XEP-0184).
-    Delivered,
-    /// The recipient displayed it (XEP-0333).
-    Displayed,
-    /// Could not be sent; see `error`.
-    Failed,
-    /// An incoming message.
-    Received,
-    /// A line from the room itself: a nickname change, someone leaving, a kick, a ban, the
-    /// room destroyed (XEP-0045). Shown centred, never notifies.
-    System,
-}
-
-impl MessageState {
-    /// Maps the store's state text; an unknown value (a newer database) reads as the neutral
-    /// state for its direction.
-    pub fn parse(state: &str, outgoing: bool) -> Self {
-        match state {
-            "pending" => Self::Pending,
-            "sent" => Self::Sent,
-            "delivered" => Self::Delivered,
-            "displayed" => Self::Displayed,
-            "failed" => Self::Failed,
-            "received" => Self::Received,
-            "system" => Self::System,
-            _ if outgoing => Self::Sent,
-            _ => Self::Received,
-        }
-    }
-}
+pub use linnet_engine::MessageState;
 
 /// What `fetch_history` found in the server's archive (XEP-0313).
 #[derive(Debug, Clone, Copy, Serialize, TS)]
@@ -115,7 +78,7 @@ impl From<MessageRow> for MessageView {
             outgoing: r.outgoing,
             body: r.body,
             at: r.at,
-            state: MessageState::parse(&r.state, r.outgoing),
+            state: r.state,
             error: r.error,
             groupchat: r.groupchat,
             sender: r.sender,

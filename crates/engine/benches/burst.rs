@@ -75,11 +75,7 @@ async fn main() {
     }
     let all_stored = t0.elapsed();
     let cpu = cpu_seconds() - cpu0;
-    let in_db = engine
-        .store()
-        .count_messages(account.id, &bob)
-        .await
-        .unwrap();
+    let in_db = engine.count_messages(account.id, &bob).await.unwrap();
     println!(
         "burst: {count} messages; peer finished writing after {:.2} s",
         written.as_secs_f64()

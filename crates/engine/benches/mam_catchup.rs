@@ -126,11 +126,7 @@ async fn main() {
     let all = t0.elapsed();
     let cpu = cpu_seconds() - cpu0;
     let server_cpu = cpu_seconds_of(&prosody) - server_cpu0;
-    let in_db = engine
-        .store()
-        .count_messages(account.id, &bob)
-        .await
-        .unwrap();
+    let in_db = engine.count_messages(account.id, &bob).await.unwrap();
     println!(
         "mam: online after {:.2} s; all {in_db} stored after {:.2} s in {events} events; engine process CPU {:.2} s; Prosody CPU {:.2} s; peak RSS {:.0} MiB",
         online_at.map(|d| d.as_secs_f64()).unwrap_or(f64::NAN),

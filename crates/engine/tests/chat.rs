@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use linnet_engine::EngineEvent;
+use linnet_engine::MessageState;
 use linnet_testkit::process_alive;
 use serde_json::json;
 
@@ -39,7 +40,6 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
         unreachable!()
     };
     let stored = engine
-        .store()
         .message(ids[0])
         .await
         .unwrap()
@@ -59,7 +59,8 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
         .await
         .unwrap();
     assert_eq!(
-        sent.state, "pending",
+        sent.state,
+        MessageState::Pending,
         "a message is stored before it is sent"
     );
     let got = peer
@@ -83,28 +84,14 @@ async fn bobs_message_reaches_alice_and_her_reply_reaches_bob() {
     )
     .await;
     for _ in 0..50 {
-        if engine
-            .store()
-            .message(sent.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .state
-            == "delivered"
-        {
+        if engine.message(sent.id).await.unwrap().unwrap().state == MessageState::Delivered {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        engine
-            .store()
-            .message(sent.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        "delivered",
+        engine.message(sent.id).await.unwrap().unwrap().state,
+        MessageState::Delivered,
         "acked by the server (sent), then bob's client sent a receipt (XEP-0184)"
     );
 
@@ -142,7 +129,7 @@ async fn a_message_written_offline_is_sent_after_connecting() {
         .send_message(account.id, &bob, "written while offline")
         .await
         .unwrap();
-    assert_eq!(row.state, "pending");
+    assert_eq!(row.state, MessageState::Pending);
     engine.shutdown().await;
 
     let mut peer = server.peer("dave", "dave-pw", true).await.unwrap();
@@ -176,14 +163,14 @@ async fn a_message_to_a_missing_account_is_marked_failed_with_the_reason() {
         .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let now = engine.store().message(row.id).await.unwrap().unwrap();
-        if now.state == "failed" {
+        let now = engine.message(row.id).await.unwrap().unwrap();
+        if now.state == MessageState::Failed {
             assert!(now.error.is_some(), "a failed message says why");
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the server's message error marks it failed (state {})",
+            "the server's message error marks it failed (state {:?})",
             now.state
         );
         let _ = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;

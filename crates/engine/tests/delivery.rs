@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use linnet_engine::MessageState;
 use linnet_engine::{Engine, EngineConfig, EngineEvent, NewAccount, StoreOptions, TrustRoots};
 use linnet_testkit::{FaultProxy, Peer, Server};
 use serde_json::Value;
@@ -72,7 +73,7 @@ async fn wait_states(engine: &Engine, ids: &[i64], states: &[&str], what: &str) 
     loop {
         let mut now = Vec::new();
         for id in ids {
-            now.push(engine.store().message(*id).await.unwrap().unwrap().state);
+            now.push(engine.message(*id).await.unwrap().unwrap().state);
         }
         if now.iter().all(|s| states.contains(&s.as_str())) {
             return;
@@ -119,7 +120,7 @@ async fn messages_written_during_an_outage_arrive_once_and_end_delivered() {
         "during the outage 3",
     ] {
         let row = engine.send_message(account.id, &bob, body).await.unwrap();
-        assert_eq!(row.state, "pending");
+        assert_eq!(row.state, MessageState::Pending);
         ids.push(row.id);
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -302,21 +303,11 @@ async fn a_thousand_messages_sent_while_offline_show_once_in_order() {
 
     let engine2 = engine(&server, Some(db), true, passwords).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while engine2
-        .store()
-        .count_messages(account.id, &bob)
-        .await
-        .unwrap()
-        < 1000
-    {
+    while engine2.count_messages(account.id, &bob).await.unwrap() < 1000 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "only {} of 1000 arrived",
-            engine2
-                .store()
-                .count_messages(account.id, &bob)
-                .await
-                .unwrap()
+            engine2.count_messages(account.id, &bob).await.unwrap()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -378,7 +369,7 @@ async fn our_other_clients_messages_appear_as_ours_live_and_after_catch_up() {
         unreachable!()
     };
     assert!(!live, "a carbon never notifies");
-    let row = engine1.store().message(ids[0]).await.unwrap().unwrap();
+    let row = engine1.message(ids[0]).await.unwrap().unwrap();
     assert_eq!(row.body, "from my phone");
     assert!(row.outgoing, "shown as ours");
     engine1.shutdown().await;
@@ -467,11 +458,13 @@ async fn receipts_and_displayed_markers_move_our_message_forward() {
     .await;
     assert_eq!(
         engine
-            .store()
-            .last_markable(account.id, &bob)
+            .messages(account.id, &bob, None, 50)
             .await
             .unwrap()
-            .as_deref(),
+            .iter()
+            .rev()
+            .find(|m| !m.outgoing && m.markable)
+            .and_then(|m| m.message_id.as_deref()),
         Some("bob-1"),
         "bob's <markable/> is remembered"
     );
@@ -615,9 +608,10 @@ async fn a_killed_app_delivers_its_last_message_exactly_once() {
     // Restart on the same database: the message is still in the outbox, the archive shows the
     // server has it, so it is marked sent instead of going out a second time.
     let engine = engine(&server, Some(db), true, passwords).await;
-    let row = engine.store().message(row_id).await.unwrap().unwrap();
+    let row = engine.message(row_id).await.unwrap().unwrap();
     assert_eq!(
-        row.state, "pending",
+        row.state,
+        MessageState::Pending,
         "the crash came before the server's ack"
     );
     let mut rx = engine.subscribe();
@@ -665,18 +659,10 @@ async fn older_history_comes_from_the_archive_page_by_page_in_order() {
     // The first catch-up of an account brings only the newest page.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let first = loop {
-        let n = engine
-            .store()
-            .count_messages(account.id, &bob)
-            .await
-            .unwrap();
+        let n = engine.count_messages(account.id, &bob).await.unwrap();
         if n > 0 || tokio::time::Instant::now() > deadline {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            break engine
-                .store()
-                .count_messages(account.id, &bob)
-                .await
-                .unwrap();
+            break engine.count_messages(account.id, &bob).await.unwrap();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };

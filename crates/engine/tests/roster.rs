@@ -277,13 +277,7 @@ async fn roster_versioning_keeps_the_cache_and_picks_up_changes_made_elsewhere()
     engine.set_account_enabled(account.id, true).await.unwrap();
     wait_online(&engine, &mut rx, account.id).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let ver_again = engine
-        .store()
-        .account(account.id)
-        .await
-        .unwrap()
-        .roster_ver
-        .unwrap();
+    let ver_again = engine.roster_version(account.id).await.unwrap().unwrap();
     assert_eq!(ver_again, ver_with_dave);
     assert_eq!(
         contact_jids(&engine, account.id).await,
@@ -362,7 +356,7 @@ async fn wait_for_ver(
 ) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let ver = engine.store().account(account_id).await.unwrap().roster_ver;
+        let ver = engine.roster_version(account_id).await.unwrap();
         if let Some(ver) = ver {
             if Some(ver.as_str()) != previous {
                 return ver;

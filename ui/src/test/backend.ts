@@ -433,6 +433,7 @@ export function roomState(overrides: Partial<RoomState> = {}): RoomState {
     subject: null,
     occupants: [],
     error: null,
+    error_code: null,
     awaiting_configuration: false,
     ...overrides,
   };

@@ -12,8 +12,7 @@ use tokio_xmpp::parsers::roster::Roster;
 use tokio_xmpp::parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 use tokio_xmpp::parsers::version::VersionResult;
 
-use super::{IqPurpose, Session};
-use crate::error::EngineError;
+use super::Context;
 
 /// Features we implement, announced in disco#info and hashed into our caps (XEP-0115).
 pub const FEATURES: &[&str] = &[
@@ -43,122 +42,55 @@ pub fn disco_info(node: Option<String>) -> DiscoInfoResult {
     }
 }
 
-impl Session {
-    pub(crate) async fn on_iq(&mut self, iq: Iq) {
-        match iq {
-            Iq::Get {
-                from, id, payload, ..
-            } => self.on_iq_get(from, id, payload),
-            Iq::Set {
-                from, id, payload, ..
-            } => self.on_iq_set(from, id, payload).await,
-            Iq::Result { id, payload, .. } => match self.pending_iq.remove(&id) {
-                Some(IqPurpose::RosterGet) => self.on_roster_result(payload).await,
-                Some(IqPurpose::Bookmarks) => self.on_bookmarks_result(payload).await,
-                Some(IqPurpose::AccountInfo) => self.on_account_info(payload),
-                Some(IqPurpose::PrivateBookmarks) => self.on_private_bookmarks(payload).await,
-                Some(IqPurpose::RosterSet(done)) => {
-                    let _ = done.send(Ok(()));
-                }
-                Some(IqPurpose::ArchivePage(query_id)) => {
-                    self.on_archive_fin(&query_id, payload).await
-                }
-                Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, None),
-                Some(IqPurpose::Request(done)) => {
-                    let _ = done.send(Ok(payload));
-                }
-                None => tracing::debug!(account = self.account_id, "result for unknown iq {id}"),
-            },
-            Iq::Error { id, error, .. } => match self.pending_iq.remove(&id) {
-                Some(IqPurpose::RosterSet(done)) => {
-                    let _ = done.send(Err(EngineError::Server(format!(
-                        "{:?}",
-                        error.defined_condition
-                    ))));
-                }
-                Some(IqPurpose::ArchivePage(query_id)) => {
-                    self.on_archive_error(&query_id, &format!("{:?}", error.defined_condition))
-                        .await
-                }
-                Some(IqPurpose::SelfPing(room)) => self.on_self_ping(&room, Some(&error)),
-                Some(IqPurpose::Request(done)) => {
-                    let _ = done.send(Err(EngineError::Server(condition_words(
-                        &error.defined_condition,
-                    ))));
-                }
-                Some(IqPurpose::AccountInfo) => self.on_account_info(None),
-                // Not read, so never written: our changes cannot overwrite a list we did not see.
-                Some(IqPurpose::PrivateBookmarks) => tracing::info!(
-                    account = self.account_id,
-                    "no private XML storage: {:?}",
-                    error.defined_condition
-                ),
-                Some(IqPurpose::Bookmarks) => tracing::info!(
-                    account = self.account_id,
-                    "no bookmarks: {:?}",
-                    error.defined_condition
-                ),
-                Some(IqPurpose::RosterGet) => tracing::warn!(
-                    account = self.account_id,
-                    "roster get failed: {:?}",
-                    error.defined_condition
-                ),
-                None => tracing::debug!(account = self.account_id, "error for unknown iq {id}"),
-            },
+/// Answers an IQ get: ping, disco#info, software version; `service-unavailable` otherwise.
+pub(crate) fn on_get(ctx: &mut Context, from: Option<Jid>, id: String, payload: Element) {
+    let to = from.clone().unwrap_or_else(|| Jid::from(ctx.jid.clone()));
+    let reply = if payload.is("ping", ns::PING) {
+        Iq::empty_result(to, id)
+    } else if payload.is("query", ns::DISCO_INFO) {
+        match DiscoInfoQuery::try_from(payload) {
+            Ok(query) => Iq::from_result(id, Some(disco_info(query.node))).with_to(to),
+            Err(_) => error_reply(to, id, DefinedCondition::BadRequest),
         }
-    }
-
-    fn on_iq_get(&mut self, from: Option<Jid>, id: String, payload: Element) {
-        let to = from.clone().unwrap_or_else(|| Jid::from(self.jid.clone()));
-        let reply = if payload.is("ping", ns::PING) {
-            Iq::empty_result(to, id)
-        } else if payload.is("query", ns::DISCO_INFO) {
-            match DiscoInfoQuery::try_from(payload) {
-                Ok(query) => Iq::from_result(id, Some(disco_info(query.node))).with_to(to),
-                Err(_) => error_reply(to, id, DefinedCondition::BadRequest),
-            }
-        } else if payload.is("query", ns::VERSION) {
-            let version = VersionResult {
-                name: "Linnet".into(),
-                version: env!("CARGO_PKG_VERSION").into(),
-                os: None,
-            };
-            Iq::from_result(id, Some(version)).with_to(to)
-        } else {
-            error_reply(to, id, DefinedCondition::ServiceUnavailable)
+    } else if payload.is("query", ns::VERSION) {
+        let version = VersionResult {
+            name: "Linnet".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            os: None,
         };
-        self.out.push(reply.into());
-    }
+        Iq::from_result(id, Some(version)).with_to(to)
+    } else {
+        error_reply(to, id, DefinedCondition::ServiceUnavailable)
+    };
+    ctx.send(reply);
+}
 
-    async fn on_iq_set(&mut self, from: Option<Jid>, id: String, payload: Element) {
-        let to = from.clone().unwrap_or_else(|| Jid::from(self.jid.clone()));
-        if payload.is("query", ns::ROSTER) {
-            // RFC 6121 §2.1.6: accept pushes only from our server (no from) or our bare JID.
-            let trusted = from.as_ref().is_none_or(|f| f.to_bare() == self.jid);
-            if !trusted {
-                tracing::warn!(account = self.account_id, "roster push from {to} ignored");
-                self.out
-                    .push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
-                return;
-            }
-            match Roster::try_from(payload) {
-                Ok(roster) => {
-                    self.on_roster_push(roster).await;
-                    self.out.push(Iq::empty_result(to, id).into());
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        account = self.account_id,
-                        "malformed roster push skipped: {e}"
-                    );
-                    self.out
-                        .push(error_reply(to, id, DefinedCondition::BadRequest).into());
-                }
-            }
-        } else {
-            self.out
-                .push(error_reply(to, id, DefinedCondition::ServiceUnavailable).into());
+/// Answers an IQ set: roster pushes (RFC 6121 §2.1.6); `service-unavailable` otherwise.
+pub(crate) async fn on_set(ctx: &mut Context, from: Option<Jid>, id: String, payload: Element) {
+    let to = from.clone().unwrap_or_else(|| Jid::from(ctx.jid.clone()));
+    if payload.is("query", ns::ROSTER) {
+        // RFC 6121 §2.1.6: accept pushes only from our server (no from) or our bare JID.
+        let trusted = from.as_ref().is_none_or(|f| f.to_bare() == ctx.jid);
+        if !trusted {
+            tracing::warn!(account = ctx.account_id, "roster push from {to} ignored");
+            ctx.send(error_reply(to, id, DefinedCondition::ServiceUnavailable));
+            return;
         }
+        match Roster::try_from(payload) {
+            Ok(roster) => {
+                super::roster::on_roster_push(ctx, roster).await;
+                ctx.send(Iq::empty_result(to, id));
+            }
+            Err(e) => {
+                tracing::warn!(
+                    account = ctx.account_id,
+                    "malformed roster push skipped: {e}"
+                );
+                ctx.send(error_reply(to, id, DefinedCondition::BadRequest));
+            }
+        }
+    } else {
+        ctx.send(error_reply(to, id, DefinedCondition::ServiceUnavailable));
     }
 }
 

@@ -4,7 +4,7 @@
 //! - **Reconciliation** (only when the outbox is not empty): the archive since shortly before
 //!   the oldest pending message is read first. A pending message the server already archived
 //!   (the app died between sending and the server's XEP-0198 ack) is recognised by its
-//!   origin-id (XEP-0359) and marked `sent`; then [`Session::catch_up_done`] lets the account
+//!   origin-id (XEP-0359) and marked `sent`; then [`Archive::catch_up_done`] lets the account
 //!   actor send the rest of the outbox. Nothing is sent twice and nothing waits for a long
 //!   catch-up.
 //! - **Catch-up**: from the newest archive id we hold (`archive_sync`), pages of [`PAGE`]
@@ -13,28 +13,29 @@
 //!   by stanza-id / origin-id, and announced as one event per conversation. The first catch-up
 //!   of an account fetches only the newest page. A catch-up stops after [`MAX_PER_SESSION`]
 //!   messages and continues from there at the next session, so a huge archive never stalls.
-//! - **History**: [`Session::fetch_history`] asks for the page before the oldest archived
+//! - **History**: [`Archive::fetch_history`] asks for the page before the oldest archived
 //!   message of one conversation (`with` filter), for scrolling back past what is stored.
 //!
 //! Results are accepted only from our own archive (no `from`, or our bare JID, §4.2) and only
 //! for a query we sent (`queryid`).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field};
-use tokio_xmpp::parsers::forwarding::Forwarded;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::{BareJid, Jid};
-use tokio_xmpp::parsers::mam::{Fin, Query, QueryId, Result_};
+use tokio_xmpp::parsers::mam::{Fin, Query, QueryId};
 use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::rsm::SetQuery;
+use tokio_xmpp::parsers::stanza_error::StanzaError;
 
-use super::chat::ChatMessage;
-use super::{new_id, IqPurpose, Session};
+use super::inbound::Forward;
+use super::ingest::{self, ChatMessage};
+use super::iq::condition_words;
+use super::{muc, new_id, Context, IqPurpose};
 use crate::error::EngineError;
-use crate::event::EngineEvent;
 
 /// Results asked for per catch-up page. Servers may send fewer (Prosody's default cap is 50).
 pub const PAGE: usize = 250;
@@ -81,27 +82,6 @@ pub(crate) struct ArchiveQuery {
     room: Option<BareJid>,
 }
 
-/// Announces stored rows (from [`crate::store::Store::store_page`]) as one
-/// `MessagesChanged` per conversation, never `live`: history and carbons do not notify.
-pub(crate) fn announce_stored(
-    events: &broadcast::Sender<EngineEvent>,
-    account_id: i64,
-    changed: Vec<(String, i64)>,
-) {
-    let mut by_peer: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (peer, id) in changed {
-        by_peer.entry(peer).or_default().push(id);
-    }
-    for (peer, ids) in by_peer {
-        let _ = events.send(EngineEvent::MessagesChanged {
-            account_id,
-            peer,
-            ids,
-            live: false,
-        });
-    }
-}
-
 fn form(fields: Vec<Field>) -> DataForm {
     DataForm::new(DataFormType::Submit, ns::MAM, fields)
 }
@@ -112,45 +92,60 @@ fn xep0082(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl Session {
+/// Our archive queries in flight, the catch-up writer, and whether the outbox may go.
+#[derive(Debug, Default)]
+pub(crate) struct Archive {
+    /// Queries in flight by `queryid`.
+    queries: HashMap<String, ArchiveQuery>,
+    /// Stores catch-up pages in order off the actor; one per connection.
+    page_writer: Option<mpsc::UnboundedSender<(Vec<ChatMessage>, Option<String>)>>,
+    /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
+    /// clears it.
+    pub catch_up_done: bool,
+}
+
+impl Archive {
+    /// A new session: queries of the last one are forgotten, and a fresh page writer is used
+    /// (one that stopped on a store error must not block this session).
+    pub(crate) fn reset(&mut self) {
+        self.queries.clear();
+        self.page_writer = None;
+    }
+
     /// Starts a new session's archive work: reconciliation when the outbox holds messages,
     /// else the catch-up straight away (and the outbox is free to go).
-    pub(crate) async fn start_catch_up(&mut self) {
+    pub(crate) async fn start(&mut self, ctx: &mut Context) {
         self.catch_up_done = false;
-        let oldest_pending = match self.store.pending_messages(self.account_id).await {
+        let oldest_pending = match ctx.store.pending_messages(ctx.account_id).await {
             Ok(rows) => rows.iter().map(|r| r.at).min(),
             Err(e) => {
-                tracing::warn!(account = self.account_id, "outbox unreadable: {e}");
+                tracing::warn!(account = ctx.account_id, "outbox unreadable: {e}");
                 None
             }
         };
         match oldest_pending {
             Some(at) => {
                 let start_ms = at - RECONCILE_MARGIN_MS;
-                self.query(QueryKind::Reconcile { start_ms }, None, 0);
+                self.query(ctx, QueryKind::Reconcile { start_ms }, None, 0);
             }
             None => {
                 self.catch_up_done = true;
-                self.start_regular_catch_up().await;
+                self.start_regular_catch_up(ctx).await;
             }
         }
     }
 
-    async fn start_regular_catch_up(&mut self) {
-        match self
-            .store
-            .archive_last_id(self.account_id, OWN_ARCHIVE)
-            .await
-        {
+    async fn start_regular_catch_up(&mut self, ctx: &mut Context) {
+        match ctx.store.archive_last_id(ctx.account_id, OWN_ARCHIVE).await {
             // `""`: the archive was empty when we last looked; read it from the start.
-            Ok(Some(after)) => {
-                self.query(QueryKind::CatchUp { latest_only: false }, Some(after), 0)
-            }
-            Ok(None) => self.query(QueryKind::CatchUp { latest_only: true }, None, 0),
-            Err(e) => tracing::warn!(
-                account = self.account_id,
-                "archive position unreadable: {e}"
+            Ok(Some(after)) => self.query(
+                ctx,
+                QueryKind::CatchUp { latest_only: false },
+                Some(after),
+                0,
             ),
+            Ok(None) => self.query(ctx, QueryKind::CatchUp { latest_only: true }, None, 0),
+            Err(e) => tracing::warn!(account = ctx.account_id, "archive position unreadable: {e}"),
         }
     }
 
@@ -158,15 +153,14 @@ impl Session {
     /// one we hold. The answer comes through `reply` once the page is stored.
     pub(crate) async fn fetch_history(
         &mut self,
+        ctx: &mut Context,
         peer: Jid,
         reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
     ) {
         let peer_str = peer.to_string();
         let (before, room) = match (
-            self.store
-                .oldest_stanza_id(self.account_id, &peer_str)
-                .await,
-            self.store.room(self.account_id, &peer_str).await,
+            ctx.store.oldest_stanza_id(ctx.account_id, &peer_str).await,
+            ctx.store.room(ctx.account_id, &peer_str).await,
         ) {
             (Ok(id), Ok(room)) => (id.unwrap_or_default(), room.is_some()),
             (Err(e), _) | (_, Err(e)) => {
@@ -195,11 +189,17 @@ impl Session {
             flip_page: false,
         };
         let to = room.then(|| peer.to_bare());
-        self.send_query_to(to, query_id, query, QueryKind::History { reply }, 0);
+        self.send_query_to(ctx, to, query_id, query, QueryKind::History { reply }, 0);
     }
 
     /// Sends a reconciliation or catch-up query for the page after `after`.
-    fn query(&mut self, kind: QueryKind, after: Option<String>, received: usize) {
+    fn query(
+        &mut self,
+        ctx: &mut Context,
+        kind: QueryKind,
+        after: Option<String>,
+        received: usize,
+    ) {
         let mut fields = Vec::new();
         if let QueryKind::Reconcile { start_ms } = &kind {
             fields.push(Field::text_single("start", &xep0082(*start_ms)));
@@ -219,23 +219,20 @@ impl Session {
             set: Some(set),
             flip_page: false,
         };
-        self.send_query(query_id, query, kind, received);
-    }
-
-    fn send_query(&mut self, query_id: String, query: Query, kind: QueryKind, received: usize) {
-        self.send_query_to(None, query_id, query, kind, received);
+        self.send_query_to(ctx, None, query_id, query, kind, received);
     }
 
     /// Sends a query to our own archive (`room` None) or a room's.
     fn send_query_to(
         &mut self,
+        ctx: &mut Context,
         room: Option<BareJid>,
         query_id: String,
         query: Query,
         kind: QueryKind,
         received: usize,
     ) {
-        self.archive.insert(
+        self.queries.insert(
             query_id.clone(),
             ArchiveQuery {
                 kind,
@@ -244,58 +241,69 @@ impl Session {
                 room: room.clone(),
             },
         );
-        let iq_id = new_id();
-        self.pending_iq
-            .insert(iq_id.clone(), IqPurpose::ArchivePage(query_id));
-        let mut iq = Iq::from_set(iq_id, query);
+        let mut iq = Iq::from_set(new_id(), query);
         if let Some(room) = room {
             iq = iq.with_to(Jid::from(room));
         }
-        self.out.push(iq.into());
+        ctx.request(iq, IqPurpose::ArchivePage(query_id));
     }
 
-    /// One `<result/>` of one of our queries (XEP-0313 §4.2).
-    pub(crate) fn on_archive_result(&mut self, from: Option<&Jid>, result: Result_) {
-        let Some(query_id) = result.queryid.as_ref().map(|q| q.0.clone()) else {
-            tracing::debug!(
-                account = self.account_id,
-                "archive result without a queryid"
-            );
+    /// One `<result/>` of one of our queries (XEP-0313 §4.2), from `from`.
+    pub(crate) fn on_result(
+        &mut self,
+        ctx: &Context,
+        from: Option<&Jid>,
+        query_id: Option<String>,
+        archive_id: String,
+        forward: Forward,
+    ) {
+        let Some(query_id) = query_id else {
+            tracing::debug!(account = ctx.account_id, "archive result without a queryid");
             return;
         };
-        let Some(room) = self.archive.get(&query_id).map(|q| q.room.clone()) else {
+        let Some(query) = self.queries.get_mut(&query_id) else {
             tracing::debug!(
-                account = self.account_id,
+                account = ctx.account_id,
                 "archive result for no query of ours"
             );
             return;
         };
         // Only the archive we asked: ours (no from, or our bare JID) or that room's.
-        let trusted = match (&room, from) {
-            (None, f) => f.is_none_or(|f| self.is_own_bare(f)),
+        let trusted = match (&query.room, from) {
+            (None, f) => f.is_none_or(|f| ctx.is_own_bare(f)),
             (Some(r), Some(f)) => f.resource().is_none() && f.to_bare() == *r,
             (Some(_), None) => false,
         };
         if !trusted {
             tracing::warn!(
-                account = self.account_id,
+                account = ctx.account_id,
                 "archive result from {from:?} ignored: not the archive we asked"
             );
             return;
         }
-        let Forwarded { delay, mut message } = result.forwarded;
-        let parsed = match &room {
-            Some(r) => self.parse_room_archived(r, &mut message, result.id, delay),
-            None => self.parse_chat(&mut message, Some(result.id), delay),
+        let parsed = match &query.room {
+            Some(r) => muc::messages::archived(ctx, r, &forward, archive_id),
+            None => ingest::direct(
+                ctx,
+                &forward.envelope,
+                &forward.content,
+                Some(archive_id),
+                forward.delay.as_ref(),
+            ),
         };
-        if let (Some(chat), Some(query)) = (parsed, self.archive.get_mut(&query_id)) {
+        if let Some(chat) = parsed {
             query.results.push(chat);
         }
     }
 
     /// The `<fin/>` that ends a page (XEP-0313 §4.3): store the page, then go on.
-    pub(crate) async fn on_archive_fin(&mut self, query_id: &str, payload: Option<Element>) {
-        let Some(query) = self.archive.remove(query_id) else {
+    pub(crate) async fn on_fin(
+        &mut self,
+        ctx: &mut Context,
+        query_id: &str,
+        payload: Option<Element>,
+    ) {
+        let Some(query) = self.queries.remove(query_id) else {
             return;
         };
         let fin = match payload.map(Fin::try_from) {
@@ -305,7 +313,7 @@ impl Session {
                     "archive page without a usable <fin/>: {:?}",
                     other.map(|r| r.err())
                 );
-                self.query_failed(query.kind, &why).await;
+                self.query_failed(ctx, query.kind, &why).await;
                 return;
             }
         };
@@ -317,6 +325,7 @@ impl Session {
             // server prepares page n+1 while we store page n.
             if !latest_only && more && received < MAX_PER_SESSION {
                 self.query(
+                    ctx,
                     QueryKind::CatchUp { latest_only: false },
                     last.clone(),
                     received,
@@ -328,33 +337,29 @@ impl Session {
                 (None, true) => Some(String::new()),
                 (None, false) => None,
             };
-            self.write_catch_up_page(query.results, position);
+            self.write_catch_up_page(ctx, query.results, position);
             return;
         }
-        let page: Vec<_> = query
-            .results
-            .iter()
-            .map(|m| m.as_new(self.account_id))
-            .collect();
         let older = matches!(query.kind, QueryKind::History { .. });
-        let stored = match self
-            .store
-            .store_page(self.account_id, &page, None, older)
-            .await
+        let stored = match ingest::store_page(
+            &ctx.store,
+            &ctx.events,
+            ctx.account_id,
+            &query.results,
+            None,
+            older,
+        )
+        .await
         {
-            Ok(changed) => {
-                let stored = changed.len();
-                announce_stored(&self.events, self.account_id, changed);
-                stored
-            }
+            Ok(stored) => stored,
             Err(e) => {
                 let why = format!("storing an archive page failed: {e}");
-                self.query_failed(query.kind, &why).await;
+                self.query_failed(ctx, query.kind, &why).await;
                 return;
             }
         };
         tracing::debug!(
-            account = self.account_id,
+            account = ctx.account_id,
             received,
             stored,
             complete = fin.complete,
@@ -362,11 +367,11 @@ impl Session {
         );
         match query.kind {
             QueryKind::Reconcile { start_ms } if more => {
-                self.query(QueryKind::Reconcile { start_ms }, last, received);
+                self.query(ctx, QueryKind::Reconcile { start_ms }, last, received);
             }
             QueryKind::Reconcile { .. } => {
                 self.catch_up_done = true;
-                self.start_regular_catch_up().await;
+                self.start_regular_catch_up(ctx).await;
             }
             QueryKind::CatchUp { .. } => {}
             QueryKind::History { reply } => {
@@ -382,18 +387,23 @@ impl Session {
     /// in order, each in one transaction with the new position, and announces them. After a
     /// failed page it stores nothing more from this connection, so the position never skips
     /// a page; the next session continues from the last stored one.
-    fn write_catch_up_page(&mut self, results: Vec<ChatMessage>, position: Option<String>) {
+    fn write_catch_up_page(
+        &mut self,
+        ctx: &Context,
+        results: Vec<ChatMessage>,
+        position: Option<String>,
+    ) {
         let writer = self.page_writer.get_or_insert_with(|| {
             let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<ChatMessage>, Option<String>)>();
-            let store = self.store.clone();
-            let events = self.events.clone();
-            let account_id = self.account_id;
+            let store = ctx.store.clone();
+            let events = ctx.events.clone();
+            let account_id = ctx.account_id;
             tokio::spawn(async move {
                 while let Some((results, position)) = rx.recv().await {
-                    let page: Vec<_> = results.iter().map(|m| m.as_new(account_id)).collect();
                     let at = position.as_deref().map(|p| (OWN_ARCHIVE, p));
-                    match store.store_page(account_id, &page, at, false).await {
-                        Ok(changed) => announce_stored(&events, account_id, changed),
+                    match ingest::store_page(&store, &events, account_id, &results, at, false).await
+                    {
+                        Ok(_) => {}
                         Err(e) => {
                             tracing::error!(
                                 account = account_id,
@@ -408,27 +418,33 @@ impl Session {
         });
         if writer.send((results, position)).is_err() {
             tracing::warn!(
-                account = self.account_id,
+                account = ctx.account_id,
                 "catch-up stopped after a store error"
             );
         }
     }
 
     /// The server refused a query (no archive, or an error).
-    pub(crate) async fn on_archive_error(&mut self, query_id: &str, condition: &str) {
-        if let Some(query) = self.archive.remove(query_id) {
-            self.query_failed(query.kind, &format!("archive query refused: {condition}"))
-                .await;
+    pub(crate) async fn on_refused(
+        &mut self,
+        ctx: &mut Context,
+        query_id: &str,
+        error: &StanzaError,
+    ) {
+        if let Some(query) = self.queries.remove(query_id) {
+            let condition = condition_words(&error.defined_condition);
+            let why = format!("archive query refused: {condition}");
+            self.query_failed(ctx, query.kind, &why).await;
         }
     }
 
     /// A query ended without a usable page. The outbox never waits on a broken archive.
-    async fn query_failed(&mut self, kind: QueryKind, why: &str) {
-        tracing::warn!(account = self.account_id, "{why}");
+    async fn query_failed(&mut self, ctx: &mut Context, kind: QueryKind, why: &str) {
+        tracing::warn!(account = ctx.account_id, "{why}");
         match kind {
             QueryKind::Reconcile { .. } => {
                 self.catch_up_done = true;
-                self.start_regular_catch_up().await;
+                self.start_regular_catch_up(ctx).await;
             }
             QueryKind::CatchUp { .. } => {}
             QueryKind::History { reply } => {
@@ -440,16 +456,16 @@ impl Session {
     /// Gives up waiting for the reconciliation (the server did not answer): its queries are
     /// forgotten (a late answer is ignored) and the outbox is released. The regular catch-up
     /// still runs.
-    pub(crate) async fn abandon_reconciliation(&mut self) {
-        self.archive
+    pub(crate) async fn abandon_reconciliation(&mut self, ctx: &mut Context) {
+        self.queries
             .retain(|_, q| !matches!(q.kind, QueryKind::Reconcile { .. }));
         self.catch_up_done = true;
-        self.start_regular_catch_up().await;
+        self.start_regular_catch_up(ctx).await;
     }
 
     /// Outbox reconciliation is running; the outbox waits for it.
     pub(crate) fn catching_up(&self) -> bool {
-        self.archive
+        self.queries
             .values()
             .any(|q| matches!(q.kind, QueryKind::Reconcile { .. }))
     }

@@ -1,22 +1,30 @@
-//! Feature modules. Each inbound stanza is parsed once (by tokio-xmpp into xmpp-parsers types)
-//! and handed to the module for its kind; modules update the store, emit events and queue
-//! stanzas to send in [`Session::out`]. One file per feature or XEP.
+//! Feature modules: one file per feature or XEP. Every inbound stanza is parsed once
+//! ([`inbound`] for messages; xmpp-parsers types for presence and IQs) and taken along one
+//! ordered route ([`route`]). Each feature owns its state in one field of [`Features`] and
+//! receives a small [`Context`] (account, our JID, store, events, the outgoing queue, IQs in
+//! flight) instead of one shared hub.
 
 pub mod bookmarks;
 pub mod chat;
+pub(crate) mod inbound;
+pub(crate) mod ingest;
 pub mod iq;
 pub mod mam;
 pub mod muc;
+pub(crate) mod notify;
+pub(crate) mod outbox;
 pub mod presence;
 pub mod room_config;
 pub mod roster;
+pub(crate) mod route;
 pub mod self_ping;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, oneshot};
-use tokio_xmpp::parsers::jid::{BareJid, FullJid};
+use tokio_xmpp::parsers::iq::Iq;
+use tokio_xmpp::parsers::jid::{BareJid, FullJid, Jid};
 use tokio_xmpp::Stanza;
 
 use crate::error::EngineError;
@@ -46,8 +54,8 @@ pub(crate) enum IqPurpose {
     Request(oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>),
 }
 
-/// Per-account protocol state shared by the feature modules while a session runs.
-pub(crate) struct Session {
+/// What every feature handler gets: who we are, where to store, whom to tell, what to send.
+pub(crate) struct Context {
     pub account_id: i64,
     /// Our bare JID.
     pub jid: BareJid,
@@ -55,53 +63,70 @@ pub(crate) struct Session {
     pub bound: Option<FullJid>,
     pub store: Store,
     pub events: broadcast::Sender<EngineEvent>,
+    /// Live presence of contacts (shared with the engine's queries).
     pub presence: Arc<PresenceBook>,
-    /// Live room state (XEP-0045).
+    /// Live room state (XEP-0045, shared with the engine's queries).
     pub muc: Arc<muc::MucBook>,
+    /// Notification settings per conversation (shared with the engine, which changes them).
+    pub notify: Arc<notify::NotifySettings>,
     /// Stanzas to send, filled by the handlers and drained by the account actor.
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.
     pub pending_iq: HashMap<String, IqPurpose>,
-    /// Archive queries in flight (XEP-0313) by `queryid`, see [`mam`].
-    pub archive: HashMap<String, mam::ArchiveQuery>,
-    /// Stores catch-up pages in order off the actor (see [`mam`]); one per connection.
-    pub page_writer:
-        Option<tokio::sync::mpsc::UnboundedSender<(Vec<chat::ChatMessage>, Option<String>)>>,
-    /// Passwords of protected rooms (XEP-0045 §7.2.6) given this run, by room bare JID; in
-    /// memory only.
-    pub room_passwords: HashMap<String, muc::RoomPassword>,
-    /// Rooms the user asked to configure before others enter, should we create them
-    /// (XEP-0045 §10.1.3), by room bare JID.
-    pub configure_first: std::collections::HashSet<String>,
-    /// Which bookmarks the server keeps, and changes waiting for that (XEP-0402/0048).
-    pub bookmark_sync: bookmarks::BookmarkSync,
-    /// Silence after which a joined room is self-pinged (XEP-0410).
-    pub self_ping_idle: std::time::Duration,
-    /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
-    /// clears it.
-    pub catch_up_done: bool,
 }
 
-impl Session {
+impl Context {
     pub(crate) fn emit(&self, event: EngineEvent) {
         // No receiver is not an error: the shell may not listen yet.
         let _ = self.events.send(event);
     }
 
+    /// Queues a stanza to send.
+    pub(crate) fn send(&mut self, stanza: impl Into<Stanza>) {
+        self.out.push(stanza.into());
+    }
+
+    /// Queues an IQ request whose answer is routed by `purpose`.
+    pub(crate) fn request(&mut self, iq: Iq, purpose: IqPurpose) {
+        let id = match &iq {
+            Iq::Get { id, .. } | Iq::Set { id, .. } => id.clone(),
+            Iq::Result { id, .. } | Iq::Error { id, .. } => id.clone(),
+        };
+        self.pending_iq.insert(id, purpose);
+        self.out.push(iq.into());
+    }
+
     /// Whether `jid` is our own bare JID (no resource): the sender the server uses for what
     /// it says on our account's behalf (carbons, XEP-0280 §11; our archive, XEP-0313 §4.2).
-    pub(crate) fn is_own_bare(&self, jid: &tokio_xmpp::parsers::jid::Jid) -> bool {
+    pub(crate) fn is_own_bare(&self, jid: &Jid) -> bool {
         jid.resource().is_none() && jid.to_bare() == self.jid
     }
 
-    /// Dispatches one inbound stanza to its feature module.
-    pub(crate) async fn on_stanza(&mut self, stanza: Stanza) {
-        match stanza {
-            Stanza::Message(m) => self.on_message(m).await,
-            Stanza::Presence(p) => self.on_presence(p).await,
-            Stanza::Iq(iq) => self.on_iq(iq).await,
+    /// The conversation a one-to-one message with `jid` belongs to: the bare JID, except for
+    /// a private message with an occupant of a room we are in (XEP-0045 §7.5), kept apart as
+    /// room/nick.
+    pub(crate) fn conversation_peer(&self, jid: &Jid) -> String {
+        let bare = jid.to_bare().to_string();
+        if jid.resource().is_some() && !self.muc.nick(self.account_id, &bare).is_empty() {
+            jid.to_string()
+        } else {
+            bare
         }
     }
+}
+
+/// Per-account protocol state while the actor runs: the [`Context`] and one state field per
+/// feature that keeps any. Adding a XEP: a file here, a line in [`route`], a field here.
+pub(crate) struct Features {
+    pub ctx: Context,
+    /// Archive queries in flight and the catch-up writer (XEP-0313).
+    pub archive: mam::Archive,
+    /// Room passwords and reserved-room requests (XEP-0045).
+    pub rooms: muc::Rooms,
+    /// Which bookmarks the server keeps, and changes waiting for that (XEP-0402/0048).
+    pub bookmarks: bookmarks::BookmarkSync,
+    /// When rooms are self-pinged (XEP-0410).
+    pub self_ping: self_ping::SelfPing,
 }
 
 /// A fresh random id for a stanza or an origin-id.

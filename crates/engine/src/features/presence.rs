@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tokio_xmpp::parsers::presence::{Presence, Show as XmppShow, Type as PresenceType};
 
-use super::Session;
+use super::Context;
 use crate::event::EngineEvent;
 
 /// How available a contact (or we) are.
@@ -166,90 +166,86 @@ impl PresenceBook {
     }
 }
 
-impl Session {
-    /// Handles an inbound presence stanza.
-    pub(crate) async fn on_presence(&mut self, presence: Presence) {
-        if self.on_muc_presence(&presence).await {
-            return;
+/// A contact's presence (RFC 6121 §4) or subscription request (§3); room presence took
+/// its own route before.
+pub(crate) async fn on_presence(ctx: &mut Context, presence: Presence) {
+    let Some(from) = presence.from.clone() else {
+        tracing::debug!("presence without from, ignored");
+        return;
+    };
+    let bare = from.to_bare().to_string();
+    let resource = from.resource().map(|r| r.to_string()).unwrap_or_default();
+    let status = presence.statuses.values().next().cloned();
+    match presence.type_ {
+        PresenceType::None => {
+            let info = PresenceInfo {
+                show: Show::from_xmpp(presence.show.as_ref()),
+                status,
+                priority: presence.priority.0,
+                error: None,
+            };
+            ctx.presence.set(ctx.account_id, &bare, ERROR_KEY, None);
+            ctx.presence
+                .set(ctx.account_id, &bare, &resource, Some(info));
+            ctx.emit(EngineEvent::PresenceChanged {
+                account_id: ctx.account_id,
+                jid: bare,
+            });
         }
-        let Some(from) = presence.from.clone() else {
-            tracing::debug!("presence without from, ignored");
-            return;
-        };
-        let bare = from.to_bare().to_string();
-        let resource = from.resource().map(|r| r.to_string()).unwrap_or_default();
-        let status = presence.statuses.values().next().cloned();
-        match presence.type_ {
-            PresenceType::None => {
-                let info = PresenceInfo {
-                    show: Show::from_xmpp(presence.show.as_ref()),
-                    status,
-                    priority: presence.priority.0,
-                    error: None,
-                };
-                self.presence.set(self.account_id, &bare, ERROR_KEY, None);
-                self.presence
-                    .set(self.account_id, &bare, &resource, Some(info));
-                self.emit(EngineEvent::PresenceChanged {
-                    account_id: self.account_id,
-                    jid: bare,
-                });
-            }
-            PresenceType::Unavailable => {
-                self.presence.set(self.account_id, &bare, ERROR_KEY, None);
-                self.presence.set(self.account_id, &bare, &resource, None);
-                self.emit(EngineEvent::PresenceChanged {
-                    account_id: self.account_id,
-                    jid: bare,
-                });
-            }
-            PresenceType::Subscribe => {
-                if let Err(e) = self
-                    .store
-                    .add_subscription_request(self.account_id, &bare, status.as_deref())
-                    .await
-                {
-                    tracing::warn!(
-                        account = self.account_id,
-                        "storing subscription request failed: {e}"
-                    );
-                }
-                self.emit(EngineEvent::SubscriptionRequest {
-                    account_id: self.account_id,
-                    jid: bare,
-                });
-            }
-            PresenceType::Unsubscribe => {
-                // A withdrawn request (RFC 6121 §3.2.3) is no longer pending.
-                let _ = self
-                    .store
-                    .remove_subscription_request(self.account_id, &bare)
-                    .await;
-            }
-            PresenceType::Subscribed | PresenceType::Unsubscribed => {
-                // The roster push that follows carries the new subscription state.
-            }
-            PresenceType::Error => {
-                let text = error_text(&presence);
-                tracing::info!(
-                    account = self.account_id,
-                    "presence error from {bare}: {text}"
+        PresenceType::Unavailable => {
+            ctx.presence.set(ctx.account_id, &bare, ERROR_KEY, None);
+            ctx.presence.set(ctx.account_id, &bare, &resource, None);
+            ctx.emit(EngineEvent::PresenceChanged {
+                account_id: ctx.account_id,
+                jid: bare,
+            });
+        }
+        PresenceType::Subscribe => {
+            if let Err(e) = ctx
+                .store
+                .add_subscription_request(ctx.account_id, &bare, status.as_deref())
+                .await
+            {
+                tracing::warn!(
+                    account = ctx.account_id,
+                    "storing subscription request failed: {e}"
                 );
-                self.presence.set(self.account_id, &bare, &resource, None);
-                let info = PresenceInfo {
-                    show: Show::Offline,
-                    status: None,
-                    priority: i8::MIN,
-                    error: Some(text),
-                };
-                self.presence
-                    .set(self.account_id, &bare, ERROR_KEY, Some(info));
-                self.emit(EngineEvent::PresenceChanged {
-                    account_id: self.account_id,
-                    jid: bare,
-                });
             }
-            PresenceType::Probe => {}
+            ctx.emit(EngineEvent::SubscriptionRequest {
+                account_id: ctx.account_id,
+                jid: bare,
+            });
         }
+        PresenceType::Unsubscribe => {
+            // A withdrawn request (RFC 6121 §3.2.3) is no longer pending.
+            let _ = ctx
+                .store
+                .remove_subscription_request(ctx.account_id, &bare)
+                .await;
+        }
+        PresenceType::Subscribed | PresenceType::Unsubscribed => {
+            // The roster push that follows carries the new subscription state.
+        }
+        PresenceType::Error => {
+            let text = error_text(&presence);
+            tracing::info!(
+                account = ctx.account_id,
+                "presence error from {bare}: {text}"
+            );
+            ctx.presence.set(ctx.account_id, &bare, &resource, None);
+            let info = PresenceInfo {
+                show: Show::Offline,
+                status: None,
+                priority: i8::MIN,
+                error: Some(text),
+            };
+            ctx.presence
+                .set(ctx.account_id, &bare, ERROR_KEY, Some(info));
+            ctx.emit(EngineEvent::PresenceChanged {
+                account_id: ctx.account_id,
+                jid: bare,
+            });
+        }
+        PresenceType::Probe => {}
     }
 }

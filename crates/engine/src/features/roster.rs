@@ -6,7 +6,7 @@ use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::BareJid;
 use tokio_xmpp::parsers::roster::{Ask, Group, Item, Roster, Subscription};
 
-use super::{new_id, IqPurpose, Session};
+use super::{new_id, Context, IqPurpose};
 use crate::event::EngineEvent;
 use crate::store::RosterRow;
 
@@ -62,73 +62,72 @@ pub fn roster_remove(jid: BareJid) -> Roster {
     }
 }
 
-impl Session {
-    /// Queues the roster get, with the version we hold (XEP-0237 §2).
-    pub(crate) async fn request_roster(&mut self) {
-        let ver = match self.store.account(self.account_id).await {
-            Ok(a) => a.roster_ver.or(Some(String::new())),
-            Err(_) => Some(String::new()),
-        };
-        let id = new_id();
-        self.pending_iq.insert(id.clone(), IqPurpose::RosterGet);
-        self.out
-            .push(Iq::from_get(id, Roster { ver, items: vec![] }).into());
-    }
+/// Queues the roster get, with the version we hold (XEP-0237 §2).
+pub(crate) async fn request_roster(ctx: &mut Context) {
+    let ver = match ctx.store.account(ctx.account_id).await {
+        Ok(a) => a.roster_ver.or(Some(String::new())),
+        Err(_) => Some(String::new()),
+    };
+    ctx.request(
+        Iq::from_get(new_id(), Roster { ver, items: vec![] }),
+        IqPurpose::RosterGet,
+    );
+}
 
-    /// A roster result: full roster, or empty when our version is current (XEP-0237 §2.3).
-    pub(crate) async fn on_roster_result(&mut self, payload: Option<Element>) {
-        let Some(payload) = payload else {
-            tracing::debug!(
-                account = self.account_id,
-                "roster unchanged since our version"
-            );
-            return;
-        };
-        match Roster::try_from(payload) {
-            Ok(roster) => {
-                let rows: Vec<RosterRow> = roster
-                    .items
-                    .iter()
-                    .map(|i| row(self.account_id, i))
-                    .collect();
-                if let Err(e) = self
-                    .store
-                    .replace_roster(self.account_id, &rows, roster.ver.as_deref())
-                    .await
-                {
-                    tracing::warn!(account = self.account_id, "storing roster failed: {e}");
-                }
-                self.emit(EngineEvent::RosterChanged {
-                    account_id: self.account_id,
-                });
-            }
-            Err(e) => tracing::warn!(
-                account = self.account_id,
-                "malformed roster result skipped: {e}"
-            ),
-        }
-    }
-
-    pub(crate) async fn on_roster_push(&mut self, roster: Roster) {
-        for item in &roster.items {
-            let r = row(self.account_id, item);
-            if let Err(e) = self
+/// A roster result: full roster, or empty when our version is current (XEP-0237 §2.3).
+pub(crate) async fn on_roster_result(ctx: &mut Context, payload: Option<Element>) {
+    let Some(payload) = payload else {
+        tracing::debug!(
+            account = ctx.account_id,
+            "roster unchanged since our version"
+        );
+        return;
+    };
+    match Roster::try_from(payload) {
+        Ok(roster) => {
+            let rows: Vec<RosterRow> = roster
+                .items
+                .iter()
+                .map(|i| row(ctx.account_id, i))
+                .collect();
+            if let Err(e) = ctx
                 .store
-                .apply_roster_push(self.account_id, &r, roster.ver.as_deref())
+                .replace_roster(ctx.account_id, &rows, roster.ver.as_deref())
                 .await
             {
-                tracing::warn!(account = self.account_id, "storing roster push failed: {e}");
+                tracing::warn!(account = ctx.account_id, "storing roster failed: {e}");
             }
-            // Once we share presence both ways, a stored inbound request is answered.
-            if matches!(item.subscription, Subscription::From | Subscription::Both) {
-                let _ = self
-                    .store
-                    .remove_subscription_request(self.account_id, &r.jid)
-                    .await;
-            }
+            ctx.emit(EngineEvent::RosterChanged {
+                account_id: ctx.account_id,
+            });
         }
-        self.emit(EngineEvent::RosterChanged {
-            account_id: self.account_id,
-        });
+        Err(e) => tracing::warn!(
+            account = ctx.account_id,
+            "malformed roster result skipped: {e}"
+        ),
     }
+}
+
+/// A roster push (RFC 6121 §2.1.6), already checked to come from our server.
+pub(crate) async fn on_roster_push(ctx: &mut Context, roster: Roster) {
+    for item in &roster.items {
+        let r = row(ctx.account_id, item);
+        if let Err(e) = ctx
+            .store
+            .apply_roster_push(ctx.account_id, &r, roster.ver.as_deref())
+            .await
+        {
+            tracing::warn!(account = ctx.account_id, "storing roster push failed: {e}");
+        }
+        // Once we share presence both ways, a stored inbound request is answered.
+        if matches!(item.subscription, Subscription::From | Subscription::Both) {
+            let _ = ctx
+                .store
+                .remove_subscription_request(ctx.account_id, &r.jid)
+                .await;
+        }
+    }
+    ctx.emit(EngineEvent::RosterChanged {
+        account_id: ctx.account_id,
+    });
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::stanza_error::{DefinedCondition, StanzaError};
 
-use super::{iq, new_id, IqPurpose, Session};
+use super::muc::Rooms;
+use super::{iq, new_id, Context, IqPurpose};
 
 /// Default silence after which a room is pinged (XEP-0410 §4 suggests minutes, not seconds;
 /// Profanity recommends 300–900 s).
@@ -39,36 +40,47 @@ pub(crate) fn verdict(error: Option<&StanzaError>) -> Verdict {
     }
 }
 
-impl Session {
-    /// Pings our own occupant JID in every room silent for `idle` (§3.2). Called on a timer
-    /// while online.
-    pub(crate) fn self_ping_rooms(&mut self, idle: Duration) {
-        for (room, nick) in self.muc.due_for_self_ping(self.account_id, idle) {
-            let Ok(occupant) = Jid::new(&format!("{room}/{nick}")) else {
-                continue;
-            };
-            let id = new_id();
-            self.pending_iq
-                .insert(id.clone(), IqPurpose::SelfPing(room.clone()));
-            self.out.push(iq::ping(id, occupant).into());
-        }
-    }
+/// When rooms are self-pinged.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SelfPing {
+    /// Silence after which a joined room is pinged (XEP-0410).
+    pub idle: Duration,
+}
 
-    /// The answer to a self-ping of `room`: rejoins when the room no longer knows us.
-    pub(crate) fn on_self_ping(&mut self, room: &str, error: Option<&StanzaError>) {
-        match verdict(error) {
-            Verdict::Joined | Verdict::Unknown => self.muc.heard(self.account_id, room),
-            Verdict::NotJoined => {
-                let nick = self.muc.nick(self.account_id, room);
-                tracing::info!(
-                    account = self.account_id,
-                    room,
-                    "no longer in the room (XEP-0410 self-ping); joining again"
-                );
-                let Ok(jid) = BareJid::new(room) else { return };
-                if let Ok(occupant) = jid.with_resource_str(&nick) {
-                    self.send_join(&jid, occupant);
-                }
+/// Pings our own occupant JID in every room silent for `idle` (§3.2). Called on a timer while
+/// online.
+pub(crate) fn ping_due(ctx: &mut Context, idle: Duration) {
+    for (room, nick) in ctx.muc.due_for_self_ping(ctx.account_id, idle) {
+        let Ok(occupant) = BareJid::new(&room).and_then(|r| r.with_resource_str(&nick)) else {
+            continue;
+        };
+        ctx.request(
+            iq::ping(new_id(), Jid::from(occupant)),
+            IqPurpose::SelfPing(room.clone()),
+        );
+    }
+}
+
+/// The answer to a self-ping of `room` (`error` for an error answer): rejoins when the room
+/// no longer knows us.
+pub(crate) fn on_answer(
+    ctx: &mut Context,
+    rooms: &mut Rooms,
+    room: &str,
+    error: Option<&StanzaError>,
+) {
+    match verdict(error) {
+        Verdict::Joined | Verdict::Unknown => ctx.muc.heard(ctx.account_id, room),
+        Verdict::NotJoined => {
+            let nick = ctx.muc.nick(ctx.account_id, room);
+            tracing::info!(
+                account = ctx.account_id,
+                room,
+                "no longer in the room (XEP-0410 self-ping); joining again"
+            );
+            let Ok(jid) = BareJid::new(room) else { return };
+            if let Ok(occupant) = jid.with_resource_str(&nick) {
+                rooms.send_join(ctx, &jid, occupant);
             }
         }
     }

@@ -1,98 +1,8 @@
 //! `messages` table: both directions, with send state, stanza-id and origin-id (XEP-0359).
 
-use super::Store;
+use super::rows::COLUMNS;
+use super::{MessageRow, MessageState, NewMessage, Store};
 use crate::error::EngineError;
-
-/// A stored message.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MessageRow {
-    /// Row id; also the paging cursor.
-    pub id: i64,
-    /// Owning account.
-    pub account_id: i64,
-    /// Conversation partner, bare JID.
-    pub peer: String,
-    /// Sent by us.
-    pub outgoing: bool,
-    /// Plain-text body.
-    pub body: String,
-    /// `none`, or the encryption the payload used.
-    pub encryption: String,
-    /// XEP-0359 stanza-id assigned by our server.
-    pub stanza_id: Option<String>,
-    /// XEP-0359 origin-id assigned by the sender.
-    pub origin_id: Option<String>,
-    /// The stanza's `id` attribute.
-    pub message_id: Option<String>,
-    /// Unix ms, in whole seconds (see `insert_message`).
-    pub at: i64,
-    /// `pending`, `sent`, `delivered`, `displayed`, `failed` or `received`.
-    pub state: String,
-    /// Why sending failed, for `failed`.
-    pub error: Option<String>,
-    /// The user has seen it.
-    pub read: bool,
-    /// The sender asked for chat markers (XEP-0333 `<markable/>`).
-    pub markable: bool,
-    /// A group message (XEP-0045); `peer` is the room.
-    pub groupchat: bool,
-    /// The occupant's nickname, for group messages.
-    pub sender: Option<String>,
-}
-
-/// A message to insert.
-#[derive(Debug, Clone)]
-pub struct NewMessage<'a> {
-    /// Owning account.
-    pub account_id: i64,
-    /// Conversation partner, bare JID.
-    pub peer: &'a str,
-    /// Sent by us.
-    pub outgoing: bool,
-    /// Plain-text body.
-    pub body: &'a str,
-    /// XEP-0359 stanza-id.
-    pub stanza_id: Option<&'a str>,
-    /// XEP-0359 origin-id.
-    pub origin_id: Option<&'a str>,
-    /// The stanza's `id` attribute.
-    pub message_id: Option<&'a str>,
-    /// Unix ms.
-    pub at: i64,
-    /// Initial state.
-    pub state: &'a str,
-    /// Counts as already read (our own messages).
-    pub read: bool,
-    /// The sender asked for chat markers (XEP-0333 `<markable/>`).
-    pub markable: bool,
-    /// A group message (XEP-0045); `peer` is the room.
-    pub groupchat: bool,
-    /// The occupant's nickname, for group messages.
-    pub sender: Option<&'a str>,
-}
-
-const COLUMNS: &str =
-    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender";
-
-/// A conversation summary: partner, last message, unread count.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ConversationRow {
-    /// Owning account.
-    pub account_id: i64,
-    /// Partner, bare JID.
-    pub peer: String,
-    /// Body of the newest message.
-    pub last_body: Option<String>,
-    /// Unix ms of the newest message.
-    pub last_at: i64,
-    /// Messages from the partner not read yet.
-    pub unread: i64,
-    /// Of those, group messages mentioning our current nickname in the room (case-insensitive
-    /// for ASCII letters); 0 outside rooms.
-    pub mentions: i64,
-    /// The user muted notifications for this conversation.
-    pub muted: bool,
-}
 
 impl Store {
     /// Inserts a message unless one with the same stanza-id or origin-id is already stored for
@@ -308,7 +218,7 @@ where
             .bind(m.origin_id)
             .bind(m.message_id)
             .bind(whole_seconds(m.at))
-            .bind(m.state)
+            .bind(m.state.as_str())
             .bind(m.read)
             .bind(m.markable)
             .bind(m.groupchat)
@@ -325,6 +235,28 @@ impl Store {
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// The messages of one account with these row ids, in time order (`at`, then row id).
+    pub async fn messages_by_id(
+        &self,
+        account_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<MessageRow>, EngineError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages
+             WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))
+             ORDER BY at, id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(account_id)
+            .bind(ids)
+            .fetch_all(self.pool())
             .await?)
     }
 
@@ -378,11 +310,11 @@ impl Store {
     pub async fn set_message_state(
         &self,
         id: i64,
-        state: &str,
+        state: MessageState,
         error: Option<&str>,
     ) -> Result<(), EngineError> {
         sqlx::query("UPDATE messages SET state = ?, error = ? WHERE id = ?")
-            .bind(state)
+            .bind(state.as_str())
             .bind(error)
             .bind(id)
             .execute(self.pool())
@@ -437,72 +369,5 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?,
         )
-    }
-
-    /// Marks every message of a conversation read. Returns how many were unread.
-    pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<u64, EngineError> {
-        let done = sqlx::query(
-            "UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND read = 0",
-        )
-        .bind(account_id)
-        .bind(peer)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// Conversations of every account, most recent activity first; the last message is the
-    /// newest by time.
-    pub async fn conversations(&self) -> Result<Vec<ConversationRow>, EngineError> {
-        Ok(sqlx::query_as(
-            "SELECT m.account_id, m.peer, m.body AS last_body, m.at AS last_at,
-                    (SELECT COUNT(*) FROM messages u
-                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0) AS unread,
-                    (SELECT COUNT(*) FROM messages u
-                       JOIN rooms r ON r.account_id = u.account_id AND r.jid = u.peer
-                      WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0
-                        AND u.groupchat = 1 AND u.outgoing = 0 AND u.sender IS NOT NULL
-                        AND r.nick <> '' AND instr(lower(u.body), lower(r.nick)) > 0) AS mentions,
-                    COALESCE(s.muted, 0) AS muted
-             FROM (SELECT account_id, peer FROM messages GROUP BY account_id, peer) c
-             JOIN messages m ON m.id = (SELECT x.id FROM messages x
-                                        WHERE x.account_id = c.account_id AND x.peer = c.peer
-                                        ORDER BY x.at DESC, x.id DESC LIMIT 1)
-             LEFT JOIN conversation_settings s ON s.account_id = m.account_id AND s.peer = m.peer
-             ORDER BY m.at DESC, m.id DESC",
-        )
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    /// Mutes or unmutes desktop notifications for one conversation.
-    pub async fn set_muted(
-        &self,
-        account_id: i64,
-        peer: &str,
-        muted: bool,
-    ) -> Result<(), EngineError> {
-        sqlx::query(
-            "INSERT INTO conversation_settings (account_id, peer, muted) VALUES (?, ?, ?)
-             ON CONFLICT (account_id, peer) DO UPDATE SET muted = excluded.muted",
-        )
-        .bind(account_id)
-        .bind(peer)
-        .bind(muted)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Whether notifications are muted for one conversation (false when never set).
-    pub async fn is_muted(&self, account_id: i64, peer: &str) -> Result<bool, EngineError> {
-        Ok(sqlx::query_scalar(
-            "SELECT muted FROM conversation_settings WHERE account_id = ? AND peer = ?",
-        )
-        .bind(account_id)
-        .bind(peer)
-        .fetch_optional(self.pool())
-        .await?
-        .unwrap_or(false))
     }
 }

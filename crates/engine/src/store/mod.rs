@@ -6,14 +6,16 @@
 //! when the SQLite library linked in supports it.
 
 mod accounts;
+mod conversations;
 mod messages;
 mod rooms;
 mod roster;
+mod rows;
 
 pub use accounts::AccountRow;
-pub use messages::{ConversationRow, MessageRow, NewMessage};
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
+pub use rows::{ConversationRow, MessageRow, MessageState, NewMessage};
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -239,7 +239,8 @@ mentions: number,
 muted: boolean, };
 
 /**
- * Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker).
+ * Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker). Stored as its
+ * snake_case name; this is the only place that maps the two.
  */
 export type MessageState = "pending" | "sent" | "delivered" | "displayed" | "failed" | "received" | "system";
 
@@ -307,6 +308,16 @@ complete: boolean, };
 export type RoomNotify = "all" | "mentions" | "none";
 
 /**
+ * An occupant's role in a room (XEP-0045 §5.1).
+ */
+export type Role = "moderator" | "participant" | "visitor" | "none";
+
+/**
+ * An occupant's affiliation with a room (XEP-0045 §5.2).
+ */
+export type Affiliation = "owner" | "admin" | "member" | "outcast" | "none";
+
+/**
  * One occupant of a room (XEP-0045 §7.2.3).
  */
 export type Occupant = { 
@@ -315,13 +326,13 @@ export type Occupant = {
  */
 nick: string, 
 /**
- * `moderator`, `participant`, `visitor` or `none`.
+ * Role in the room (§5.1).
  */
-role: string, 
+role: Role, 
 /**
- * `owner`, `admin`, `member`, `outcast` or `none`.
+ * Affiliation with the room (§5.2).
  */
-affiliation: string, 
+affiliation: Affiliation, 
 /**
  * Real JID when the room shows it (non-anonymous rooms, or to moderators).
  */
@@ -330,6 +341,11 @@ jid: string | null,
  * Availability.
  */
 show: Show, };
+
+/**
+ * Why we are not in a room, as a stable code (the words are in [`RoomState::error`]).
+ */
+export type RoomErrorCode = "nickname_taken" | "password_required" | "members_only" | "banned" | "join_refused" | "kicked" | "banned_now" | "destroyed" | "left";
 
 /**
  * What we know live about one room.
@@ -355,6 +371,10 @@ occupants: Array<Occupant>,
  * Why we are not in the room (nickname taken, kicked, banned, room destroyed…), in words.
  */
 error: string | null, 
+/**
+ * The same as a stable code the UI branches on.
+ */
+error_code: RoomErrorCode | null, 
 /**
  * We created the room and asked to configure it first (§10.1.3): it stays locked, nobody
  * else can enter, until its configuration form is submitted.

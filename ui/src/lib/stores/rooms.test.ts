@@ -1,7 +1,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import { describe, expect, test } from 'vitest';
 import { occupant, room } from '../../test/backend';
-import type { RoomView } from '../ipc';
+import type { Occupant, RoomView } from '../ipc';
 import { nickHue } from '../format/nickColor';
 import {
   RoomsStore,
@@ -45,7 +45,7 @@ describe('room helpers', () => {
     [{ role: 'participant', affiliation: 'member' }, 'member'],
     [{ role: 'participant', affiliation: 'none' }, ''],
     [{ role: 'visitor', affiliation: 'none' }, 'visitor'],
-  ])('standing of %j is %j', (overrides, expected) => {
+  ] satisfies [Partial<Occupant>, string][])('standing of %j is %j', (overrides, expected) => {
     expect(occupantStanding(occupant('x', overrides))).toBe(expected);
   });
 });

@@ -108,7 +108,7 @@ describe('room list', () => {
     renderApp();
     await screen.findByTestId(`room-${DEV}`);
 
-    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN }) })];
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN, error_code: 'nickname_taken' }) })];
     await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
     const error = await screen.findByTestId('room-error');
     expect(error.textContent).toBe(TAKEN);
@@ -144,7 +144,7 @@ describe('room list', () => {
 
   test('a room that needs a password offers "Enter password" and joins with it', async () => {
     const backend = backendWithAlice([
-      room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD }) }),
+      room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD, error_code: 'password_required' }) }),
     ]);
     renderApp();
     expect((await screen.findByTestId('room-error')).textContent?.trim()).toBe(NEEDS_PASSWORD);
@@ -590,7 +590,7 @@ describe('room chat', () => {
     const backend = backendWithDev();
     renderApp();
     const chat = await openRoom(DEV);
-    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN }) })];
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: TAKEN, error_code: 'nickname_taken' }) })];
     await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
     const notice = await within(chat).findByTestId('room-notice');
     expect(within(notice).getByRole('alert').textContent).toBe(TAKEN);
@@ -605,7 +605,7 @@ describe('room chat', () => {
     const backend = backendWithDev();
     renderApp();
     const chat = await openRoom(DEV);
-    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD }) })];
+    backend.rooms = [room(DEV, { state: roomState({ joined: false, error: NEEDS_PASSWORD, error_code: 'password_required' }) })];
     await backend.emit('linnet://room', { account_id: ALICE.id, room: DEV });
     const notice = await within(chat).findByTestId('room-notice');
     expect(within(notice).getByRole('alert').textContent).toBe(NEEDS_PASSWORD);

@@ -16,11 +16,6 @@ export function roomPhase(room: RoomView, accountOnline: boolean): RoomPhase {
   return accountOnline ? 'joining' : 'offline';
 }
 
-/** The error of a room that refused us for lack of its password (XEP-0045 §7.2.6). */
-export const PASSWORD_NEEDED = 'This room needs a password.';
-
-/** The backend's words when our nickname is taken in a room (XEP-0045 §7.2.9). */
-export const NICK_TAKEN = 'That nickname is already taken in this room. Join with another one.';
 
 /**
  * The nickname to offer when ours is taken: a trailing number counts up, keeping its width
@@ -35,14 +30,14 @@ export function alternativeNick(nick: string): string {
 
 /** The nickname to fill in when joining a room again: another one if ours was taken. */
 export function rejoinNick(room: RoomView): string {
-  return room.state.error === NICK_TAKEN && room.state.nick
+  return room.state.error_code === 'nickname_taken' && room.state.nick
     ? alternativeNick(room.state.nick)
     : room.state.nick;
 }
 
 /** The room refused us for lack of its password: joining again asks for it. */
 export function needsPassword(room: RoomView): boolean {
-  return room.state.error === PASSWORD_NEEDED;
+  return room.state.error_code === 'password_required';
 }
 
 /** Short label for a phase (the status dot's name). */

@@ -1,0 +1,229 @@
+//! Accounts: adding, removing, enabling, connection settings, certificates, and the actor
+//! each enabled account runs.
+
+use crate::*;
+
+impl Engine {
+    /// Adds an account (the caller stores its password first) and connects it.
+    ///
+    /// Errors: [`EngineError::InvalidJid`], [`EngineError::AccountExists`].
+    pub async fn add_account(&self, new: NewAccount) -> Result<AccountView, EngineError> {
+        let jid = parse_jid(&new.jid)?;
+        let bare = jid.to_bare().to_string();
+        let resource = jid.resource().map(|r| r.to_string());
+        let host = new.host.as_deref().map(str::trim).filter(|h| !h.is_empty());
+        let row = self
+            .inner
+            .store
+            .insert_account(&bare, resource.as_deref(), host, new.port, new.direct_tls)
+            .await?;
+        self.emit(EngineEvent::AccountsChanged);
+        self.connect(row.id).await?;
+        self.account(row.id).await
+    }
+
+    /// Disconnects and deletes an account with all its data.
+    pub async fn remove_account(&self, account_id: i64) -> Result<(), EngineError> {
+        self.disconnect(account_id).await;
+        self.inner.store.delete_account(account_id).await?;
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.remove(&account_id);
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        Ok(())
+    }
+
+    /// Enables (connects) or disables (disconnects) an account; remembered across restarts.
+    pub async fn set_account_enabled(
+        &self,
+        account_id: i64,
+        enabled: bool,
+    ) -> Result<(), EngineError> {
+        self.inner.store.account(account_id).await?;
+        self.inner
+            .store
+            .set_account_enabled(account_id, enabled)
+            .await?;
+        if enabled {
+            self.connect(account_id).await?;
+        } else {
+            self.disconnect(account_id).await;
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        Ok(())
+    }
+
+    /// Changes an account's connection settings (host/port override, XEP-0368 direct TLS) and
+    /// reconnects it when enabled. An empty host means "look up SRV records".
+    ///
+    /// Errors: [`EngineError::UnknownAccount`].
+    pub async fn update_account(
+        &self,
+        account_id: i64,
+        settings: ConnectionSettings,
+    ) -> Result<AccountView, EngineError> {
+        let host = settings
+            .host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        self.inner
+            .store
+            .set_account_connection(account_id, host, settings.port, settings.direct_tls)
+            .await?;
+        if self.inner.store.account(account_id).await?.enabled {
+            self.connect(account_id).await?;
+        }
+        self.emit(EngineEvent::AccountsChanged);
+        self.account(account_id).await
+    }
+
+    /// Reconnects an enabled account (after a password change or a fatal error).
+    pub async fn reconnect(&self, account_id: i64) -> Result<(), EngineError> {
+        self.connect(account_id).await
+    }
+
+    /// Trusts a certificate for one account (SHA-256 of its DER, hex) and reconnects.
+    pub async fn trust_certificate(
+        &self,
+        account_id: i64,
+        sha256: &str,
+        subject: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let clean: String = sha256.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+        if clean.len() != 64 {
+            return Err(EngineError::Server(
+                "a SHA-256 fingerprint has 64 hex digits".into(),
+            ));
+        }
+        self.inner
+            .store
+            .pin_certificate(account_id, &clean, subject)
+            .await?;
+        self.connect(account_id).await
+    }
+
+    /// (Re)starts the actor of an account.
+    pub(crate) async fn connect(&self, account_id: i64) -> Result<(), EngineError> {
+        self.disconnect(account_id).await;
+        let account = self.inner.store.account(account_id).await?;
+        let password = match self.inner.credentials.password(account_id, &account.jid) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                self.set_offline_state(
+                    account_id,
+                    ConnectionState::Error {
+                        code: ErrorCode::PasswordMissing,
+                        message: "No password is stored for this account. Enter it again.".into(),
+                        cert: None,
+                    },
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                self.set_offline_state(
+                    account_id,
+                    ConnectionState::Error {
+                        code: e.code(),
+                        message: e.to_string(),
+                        cert: None,
+                    },
+                );
+                return Ok(());
+            }
+        };
+        let bare = parse_bare_jid(&account.jid)?;
+        let jid = match &account.resource {
+            Some(r) => Jid::new(&format!("{}/{}", account.jid, r))
+                .unwrap_or_else(|_| Jid::from(bare.clone())),
+            None => Jid::from(bare.clone()),
+        };
+        let target = ConnectTarget {
+            jid,
+            host: account.host.clone(),
+            port: account.port.and_then(|p| u16::try_from(p).ok()),
+            direct_tls: account.direct_tls,
+        };
+        let pins = self.inner.store.pinned_certificates(account_id).await?;
+        let handle = account::spawn(AccountSetup {
+            account_id,
+            jid: bare,
+            target,
+            password,
+            roots: self.inner.trust.clone(),
+            pins,
+            store: self.inner.store.clone(),
+            events: self.inner.events.clone(),
+            presence: self.inner.presence.clone(),
+            muc: self.inner.muc.clone(),
+            notify: self.inner.notify.clone(),
+            self_ping_idle: self.inner.self_ping_idle,
+        });
+        self.inner.accounts.lock().await.insert(account_id, handle);
+        Ok(())
+    }
+
+    fn set_offline_state(&self, account_id: i64, state: ConnectionState) {
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.insert(account_id, state.clone());
+        }
+        self.emit(EngineEvent::AccountState { account_id, state });
+    }
+
+    pub(crate) async fn disconnect(&self, account_id: i64) {
+        let handle = self.inner.accounts.lock().await.remove(&account_id);
+        if let Some(handle) = handle {
+            let (done, wait) = oneshot::channel();
+            if handle.commands.send(Command::Stop(done)).is_ok() {
+                let _ = wait.await;
+            }
+        }
+        if let Ok(mut states) = self.inner.states.lock() {
+            states.remove(&account_id);
+        }
+    }
+
+    /// Stops every account (closing streams cleanly) and closes the store.
+    pub async fn shutdown(&self) {
+        let ids: Vec<i64> = self.inner.accounts.lock().await.keys().copied().collect();
+        for id in ids {
+            self.disconnect(id).await;
+        }
+        self.inner.store.close().await;
+    }
+
+    /// Current connection state of an account.
+    pub async fn state(&self, account_id: i64) -> ConnectionState {
+        if let Some(handle) = self.inner.accounts.lock().await.get(&account_id) {
+            if let Ok(state) = handle.state.lock() {
+                return state.clone();
+            }
+        }
+        self.inner
+            .states
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&account_id).cloned())
+            .unwrap_or(ConnectionState::Offline)
+    }
+
+    /// Every account with its connection state.
+    pub async fn accounts(&self) -> Result<Vec<AccountView>, EngineError> {
+        let rows = self.inner.store.accounts().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let state = self.state(row.id).await;
+            out.push(AccountView::new(row, state));
+        }
+        Ok(out)
+    }
+
+    /// One account with its connection state.
+    ///
+    /// Errors: [`EngineError::UnknownAccount`].
+    pub async fn account(&self, account_id: i64) -> Result<AccountView, EngineError> {
+        let row = self.inner.store.account(account_id).await?;
+        let state = self.state(account_id).await;
+        Ok(AccountView::new(row, state))
+    }
+}

@@ -1,0 +1,185 @@
+//! The outbox: every message the user writes is stored as `pending` before anything is sent
+//! ([`store_pending`]), then sent by the account actor when online, with XEP-0198 ack
+//! tracking: the ack marks it `sent`. A message whose stream dies unacknowledged stays pending
+//! and goes again, with the same origin-id (XEP-0359), after a resumption (what the stream
+//! does not retransmit itself) or on the next session (after archive reconciliation, see
+//! [`super::mam`]).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use tokio_xmpp::parsers::displayed_markers::Markable;
+use tokio_xmpp::parsers::jid::Jid;
+use tokio_xmpp::parsers::message::{Id, Lang, Message};
+use tokio_xmpp::parsers::muc::user::MucUser;
+use tokio_xmpp::parsers::receipts::Request;
+use tokio_xmpp::parsers::stanza_id::OriginId;
+use tokio_xmpp::stanzastream::{StanzaStage, StanzaState, StanzaStream};
+use tokio_xmpp::Stanza;
+
+use super::Context;
+use crate::error::EngineError;
+use crate::event::EngineEvent;
+use crate::store::{now_ms, MessageRow, MessageState, NewMessage, Store};
+
+/// Builds the stanza for one of our stored messages: body, origin-id (XEP-0359), a receipt
+/// request (XEP-0184) and `<markable/>` (XEP-0333). The stanza id equals the origin-id.
+pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
+    let id = row.origin_id.clone().unwrap_or_default();
+    if row.groupchat {
+        // XEP-0045 §7.4: to the room's bare JID; the room reflects it back with our origin-id.
+        let mut m = Message::groupchat(Some(to)).with_body(Lang::default(), row.body.clone());
+        m.id = Some(Id(id.clone()));
+        return m.with_payload(OriginId { id });
+    }
+    let private = to.resource().is_some();
+    let mut m = Message::chat(Some(to)).with_body(Lang::default(), row.body.clone());
+    m.id = Some(Id(id.clone()));
+    if private {
+        // A private message to a room occupant (XEP-0045 §7.5) says so with <x/>; receipts
+        // and markers are not asked of an occupant we may not know.
+        let x = MucUser {
+            status: vec![],
+            items: vec![],
+            invite: None,
+            decline: None,
+            affiliations: None,
+        };
+        m.payloads.push(x.into());
+        return m.with_payload(OriginId { id });
+    }
+    m.with_payload(OriginId { id })
+        .with_payload(Request)
+        .with_payload(Markable)
+}
+
+/// Stores a message the user wrote to `peer` (a contact, a room when `groupchat`, or an
+/// occupant as room/nick) as `pending` with a fresh origin-id, which is also its stanza id.
+///
+/// Errors: store errors; [`EngineError::Server`] if the origin-id collided (never in practice).
+pub(crate) async fn store_pending(
+    store: &Store,
+    account_id: i64,
+    peer: &str,
+    body: &str,
+    groupchat: bool,
+) -> Result<MessageRow, EngineError> {
+    let origin_id = super::new_id();
+    let new = NewMessage {
+        account_id,
+        peer,
+        outgoing: true,
+        body,
+        stanza_id: None,
+        origin_id: Some(&origin_id),
+        message_id: Some(&origin_id),
+        at: now_ms(),
+        state: MessageState::Pending,
+        read: true,
+        markable: false,
+        groupchat,
+        sender: None,
+    };
+    store
+        .insert_message(&new)
+        .await?
+        .ok_or_else(|| EngineError::Server("duplicate origin-id".into()))
+}
+
+/// Outbox messages on their way out of one account's actor.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    /// Queued to send with ack tracking: (stanza, row id, conversation).
+    queued: Vec<(Stanza, i64, String)>,
+    /// Row ids handed to the stream and not yet acknowledged or dropped by it; the stream
+    /// retransmits those itself after a resumption (XEP-0198 §5).
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+}
+
+impl Outbox {
+    /// Whether the stream carries this row already.
+    pub(crate) fn in_flight(&self, row_id: i64) -> bool {
+        self.in_flight.lock().is_ok_and(|s| s.contains(&row_id))
+    }
+
+    /// Queues every pending message the stream does not already carry.
+    pub(crate) async fn queue_all(&mut self, ctx: &Context) {
+        match ctx.store.pending_messages(ctx.account_id).await {
+            Ok(rows) => {
+                for row in rows {
+                    if !self.in_flight(row.id) {
+                        self.queue_row(ctx, row).await;
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(account = ctx.account_id, "reading the outbox failed: {e}"),
+        }
+    }
+
+    /// Queues one stored message when it is still pending.
+    pub(crate) async fn queue(&mut self, ctx: &Context, row_id: i64) {
+        if let Ok(Some(row)) = ctx.store.message(row_id).await {
+            self.queue_row(ctx, row).await;
+        }
+    }
+
+    async fn queue_row(&mut self, ctx: &Context, row: MessageRow) {
+        if row.state != MessageState::Pending {
+            return;
+        }
+        let Ok(to) = Jid::new(&row.peer) else {
+            let reason = Some("invalid recipient address");
+            let failed = ctx
+                .store
+                .set_message_state(row.id, MessageState::Failed, reason);
+            if failed.await.is_ok() {
+                ctx.emit(EngineEvent::MessagesChanged {
+                    account_id: ctx.account_id,
+                    peer: row.peer,
+                    ids: vec![row.id],
+                    live: false,
+                });
+            }
+            return;
+        };
+        self.queued
+            .push((outgoing_stanza(&row, to).into(), row.id, row.peer));
+    }
+
+    /// Hands the queued messages to the stream; a task per message waits for the server's
+    /// ack (XEP-0198) and marks it `sent`.
+    pub(crate) async fn flush(&mut self, ctx: &Context, stream: &StanzaStream) {
+        for (stanza, row_id, peer) in std::mem::take(&mut self.queued) {
+            if let Ok(mut in_flight) = self.in_flight.lock() {
+                in_flight.insert(row_id);
+            }
+            let mut token = stream.send(Box::new(stanza)).await;
+            let store = ctx.store.clone();
+            let events = ctx.events.clone();
+            let account_id = ctx.account_id;
+            let in_flight = self.in_flight.clone();
+            tokio::spawn(async move {
+                let acked = matches!(
+                    token.wait_for(StanzaStage::Acked).await,
+                    Some(StanzaState::Acked { .. })
+                );
+                if acked && store.mark_sent(row_id).await.unwrap_or(false) {
+                    let _ = events.send(EngineEvent::MessagesChanged {
+                        account_id,
+                        peer,
+                        ids: vec![row_id],
+                        live: false,
+                    });
+                }
+                if let Ok(mut in_flight) = in_flight.lock() {
+                    in_flight.remove(&row_id);
+                }
+            });
+        }
+    }
+
+    /// Drops what is queued (no stream to send it on); the rows stay pending.
+    pub(crate) fn clear(&mut self) {
+        self.queued.clear();
+    }
+}

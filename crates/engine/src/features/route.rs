@@ -1,0 +1,150 @@
+//! The route every inbound stanza takes, in one visible list.
+//!
+//! Messages, parsed once by [`inbound::parse`]: error → archive result → carbon → PEP event →
+//! invitation → group message → one-to-one chat. Presence: room presence, then contacts'.
+//! IQs: requests are answered by [`iq`]; answers to ours go to the feature that asked
+//! ([`IqPurpose`]).
+
+use tokio_xmpp::minidom::Element;
+use tokio_xmpp::parsers::iq::Iq;
+use tokio_xmpp::parsers::message::Message;
+use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::parsers::stanza_error::StanzaError;
+use tokio_xmpp::Stanza;
+
+use super::inbound::{self, Kind};
+use super::iq::condition_words;
+use super::{bookmarks, chat, iq, muc, presence, roster, self_ping, Features, IqPurpose};
+use crate::error::EngineError;
+
+impl Features {
+    /// Takes one inbound stanza along its route.
+    pub(crate) async fn on_stanza(&mut self, stanza: Stanza) {
+        match stanza {
+            Stanza::Message(m) => self.on_message(m).await,
+            Stanza::Presence(p) => self.on_presence(p).await,
+            Stanza::Iq(iq) => self.on_iq(iq).await,
+        }
+    }
+
+    async fn on_message(&mut self, message: Message) {
+        let Features {
+            ctx,
+            archive,
+            rooms,
+            ..
+        } = self;
+        let message = inbound::parse(message, &ctx.jid);
+        let (envelope, content) = (message.envelope, message.content);
+        match message.kind {
+            Kind::Error { condition } => chat::on_error(ctx, envelope, condition).await,
+            Kind::ArchiveResult {
+                query_id,
+                archive_id,
+                forward,
+            } => archive.on_result(ctx, envelope.from.as_ref(), query_id, archive_id, *forward),
+            Kind::Carbon { forward } => chat::on_carbon(ctx, *forward).await,
+            Kind::ForgedCarbon => tracing::warn!(
+                account = ctx.account_id,
+                "carbon from {:?} ignored: not our own account",
+                envelope.from
+            ),
+            Kind::Pep(event) => {
+                bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await
+            }
+            Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
+            Kind::Groupchat => muc::messages::on_groupchat(ctx, envelope, content).await,
+            Kind::Chat => chat::on_chat(ctx, envelope, content).await,
+        }
+    }
+
+    async fn on_presence(&mut self, p: Presence) {
+        if muc::presence::on_room_presence(&mut self.ctx, &mut self.rooms, &p).await {
+            return;
+        }
+        presence::on_presence(&mut self.ctx, p).await;
+    }
+
+    async fn on_iq(&mut self, stanza: Iq) {
+        match stanza {
+            Iq::Get {
+                from, id, payload, ..
+            } => iq::on_get(&mut self.ctx, from, id, payload),
+            Iq::Set {
+                from, id, payload, ..
+            } => iq::on_set(&mut self.ctx, from, id, payload).await,
+            Iq::Result { id, payload, .. } => match self.ctx.pending_iq.remove(&id) {
+                Some(purpose) => self.on_answer(purpose, Ok(payload)).await,
+                None => {
+                    tracing::debug!(account = self.ctx.account_id, "result for unknown iq {id}")
+                }
+            },
+            Iq::Error { id, error, .. } => match self.ctx.pending_iq.remove(&id) {
+                Some(purpose) => self.on_answer(purpose, Err(error)).await,
+                None => tracing::debug!(account = self.ctx.account_id, "error for unknown iq {id}"),
+            },
+        }
+    }
+
+    /// The answer to one of our IQs, to the feature that sent it.
+    async fn on_answer(
+        &mut self,
+        purpose: IqPurpose,
+        answer: Result<Option<Element>, StanzaError>,
+    ) {
+        let Features {
+            ctx,
+            archive,
+            rooms,
+            bookmarks: sync,
+            ..
+        } = self;
+        match (purpose, answer) {
+            (IqPurpose::RosterGet, Ok(payload)) => roster::on_roster_result(ctx, payload).await,
+            (IqPurpose::RosterGet, Err(e)) => tracing::warn!(
+                account = ctx.account_id,
+                "roster get failed: {}",
+                condition_words(&e.defined_condition)
+            ),
+            (IqPurpose::RosterSet(done), answer) => {
+                let _ = done.send(
+                    answer
+                        .map(|_| ())
+                        .map_err(|e| EngineError::Server(condition_words(&e.defined_condition))),
+                );
+            }
+            (IqPurpose::Bookmarks, Ok(payload)) => bookmarks::on_result(ctx, rooms, payload).await,
+            (IqPurpose::Bookmarks, Err(e)) => tracing::info!(
+                account = ctx.account_id,
+                "no bookmarks: {}",
+                condition_words(&e.defined_condition)
+            ),
+            (IqPurpose::AccountInfo, answer) => {
+                bookmarks::on_account_info(ctx, sync, answer.ok().flatten())
+            }
+            (IqPurpose::PrivateBookmarks, Ok(payload)) => {
+                bookmarks::on_private(ctx, rooms, sync, payload).await
+            }
+            // Not read, so never written: our changes cannot overwrite a list we did not see.
+            (IqPurpose::PrivateBookmarks, Err(e)) => tracing::info!(
+                account = ctx.account_id,
+                "no private XML storage: {}",
+                condition_words(&e.defined_condition)
+            ),
+            (IqPurpose::ArchivePage(query_id), Ok(payload)) => {
+                archive.on_fin(ctx, &query_id, payload).await
+            }
+            (IqPurpose::ArchivePage(query_id), Err(e)) => {
+                archive.on_refused(ctx, &query_id, &e).await
+            }
+            (IqPurpose::SelfPing(room), answer) => {
+                self_ping::on_answer(ctx, rooms, &room, answer.err().as_ref())
+            }
+            (IqPurpose::Request(done), answer) => {
+                let _ = done.send(
+                    answer.map_err(|e| EngineError::Server(condition_words(&e.defined_condition))),
+                );
+            }
+        }
+    }
+}
