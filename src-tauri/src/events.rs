@@ -24,8 +24,7 @@ pub async fn forward(app: AppHandle, engine: Engine) {
         let first = match rx.recv().await {
             Ok(ev) => ev,
             Err(RecvError::Lagged(_)) => {
-                // Too far behind: tell the UI to reload everything.
-                let _ = app.emit("linnet://conversations", ReloadEvent::default());
+                reload_everything(&app, &engine).await;
                 continue;
             }
             Err(RecvError::Closed) => return,
@@ -36,6 +35,22 @@ pub async fn forward(app: AppHandle, engine: Engine) {
             batch.push(ev);
         }
         emit_batch(&app, &engine, batch).await;
+    }
+}
+
+/// Too far behind the engine: every store in the UI reloads (accounts, conversations, and each
+/// account's roster and rooms), since any of their events may have been lost.
+async fn reload_everything(app: &AppHandle, engine: &Engine) {
+    let _ = app.emit("linnet://accounts", ReloadEvent::default());
+    let _ = app.emit("linnet://conversations", ReloadEvent::default());
+    let accounts = engine.accounts().await.unwrap_or_default();
+    for account in accounts {
+        let account_id = account.id;
+        let _ = app.emit("linnet://roster", RosterEvent { account_id });
+        for room in engine.rooms(account_id).await.unwrap_or_default() {
+            let room = room.jid;
+            let _ = app.emit("linnet://room", RoomEvent { account_id, room });
+        }
     }
 }
 
@@ -166,10 +181,12 @@ fn notify_incoming(app: &AppHandle, rows: &[MessageView]) {
     };
     notifications::message(
         app,
-        last.account_id,
-        &last.peer,
-        &from,
-        &last.body,
-        incoming.len(),
+        notifications::Incoming {
+            account_id: last.account_id,
+            peer: last.peer.clone(),
+            from,
+            body: last.body.clone(),
+            count: incoming.len(),
+        },
     );
 }

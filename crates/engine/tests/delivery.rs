@@ -412,6 +412,84 @@ async fn our_other_clients_messages_appear_as_ours_live_and_after_catch_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_archive_was_reset_the_catch_up_pages_by_time_and_skips_nothing() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    // Alice's phone stays online, so bob's messages reach it and the archive, never the
+    // offline store: Linnet can only learn of them through its archive catch-up (XEP-0313).
+    let phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let mut bob_peer = server.peer("bob", "bob-pw", false).await.unwrap();
+    bob_peer.send(&alice, "before the reset").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // First run: the catch-up stores bob's message and remembers its archive id.
+    let db = temp_db("archive-reset");
+    let engine1 = engine(&server, Some(db.clone()), true, passwords.clone()).await;
+    let mut rx = engine1.subscribe();
+    let account = engine1.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine1, &mut rx, account.id).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while engine1.count_messages(account.id, &bob).await.unwrap() < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the first catch-up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    engine1.shutdown().await;
+    drop(engine1);
+
+    // The server's archive of alice is emptied (expiry, a reset server): the id Linnet
+    // remembers is gone. Then bob writes again while Linnet is closed.
+    let domain = server.domain();
+    server
+        .shell(&format!(
+            ">require'core.storagemanager'.open('{domain}', 'archive', 'archive'):delete('alice')"
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    bob_peer
+        .send(&alice, "while Linnet was closed")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Second run: the catch-up from the vanished id is refused (item-not-found); paging by
+    // time from the newest stored message finds bob's new message, once.
+    let engine2 = engine(&server, Some(db), true, passwords).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while engine2.count_messages(account.id, &bob).await.unwrap() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the message written while Linnet was closed arrives after the archive reset"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let bodies: Vec<String> = engine2
+        .messages(account.id, &bob, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(
+        bodies,
+        vec!["before the reset", "while Linnet was closed"],
+        "each once, in order"
+    );
+
+    phone.close().await;
+    bob_peer.close().await;
+    engine2.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn receipts_and_displayed_markers_move_our_message_forward() {
     let mut server = server().await;
     let alice = server.register("alice", "alice-pw").await.unwrap();

@@ -62,11 +62,18 @@ pub struct HistoryPage {
 pub(crate) enum QueryKind {
     /// Outbox reconciliation after a restart or a new stream.
     Reconcile { start_ms: i64 },
-    /// Catch-up from our stored position; `latest_only` on an account's first catch-up.
-    CatchUp { latest_only: bool },
+    /// Catch-up from our stored position; `latest_only` on an account's first catch-up;
+    /// `since_ms` (a `start` filter) when the stored position is no longer in the archive.
+    CatchUp {
+        latest_only: bool,
+        since_ms: Option<i64>,
+    },
     /// Older history of one conversation, answered to the caller.
     History {
         reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
+        /// The conversation (a contact, or a room whose own archive is asked).
+        peer: Jid,
+        room: bool,
     },
 }
 
@@ -80,6 +87,9 @@ pub(crate) struct ArchiveQuery {
     received: usize,
     /// The room whose archive is queried; `None` for our own.
     room: Option<BareJid>,
+    /// The query named an archive id (RSM `after` or `before`), which the archive may no
+    /// longer have (expiry, a reset archive).
+    anchored: bool,
 }
 
 fn form(fields: Vec<Field>) -> DataForm {
@@ -140,11 +150,22 @@ impl Archive {
             // `""`: the archive was empty when we last looked; read it from the start.
             Ok(Some(after)) => self.query(
                 ctx,
-                QueryKind::CatchUp { latest_only: false },
+                QueryKind::CatchUp {
+                    latest_only: false,
+                    since_ms: None,
+                },
                 Some(after),
                 0,
             ),
-            Ok(None) => self.query(ctx, QueryKind::CatchUp { latest_only: true }, None, 0),
+            Ok(None) => self.query(
+                ctx,
+                QueryKind::CatchUp {
+                    latest_only: true,
+                    since_ms: None,
+                },
+                None,
+                0,
+            ),
             Err(e) => tracing::warn!(account = ctx.account_id, "archive position unreadable: {e}"),
         }
     }
@@ -168,14 +189,31 @@ impl Archive {
                 return;
             }
         };
+        self.send_history(ctx, peer, room, before, None, reply);
+    }
+
+    /// Asks a page of older history of `peer`: before the archive id `before` (`""`: the
+    /// newest page), up to `end_ms` when given (XEP-0313 §4.1.1 `end`).
+    fn send_history(
+        &mut self,
+        ctx: &mut Context,
+        peer: Jid,
+        room: bool,
+        before: String,
+        end_ms: Option<i64>,
+        reply: oneshot::Sender<Result<HistoryPage, EngineError>>,
+    ) {
         let query_id = new_id();
         // A room's history comes from the room's own archive (XEP-0313 §5, MUC MAM), in the
         // room's stanza-id space; a contact's from ours, filtered `with` them.
-        let form_fields = if room {
+        let mut form_fields = if room {
             vec![]
         } else {
-            vec![Field::text_single("with", &peer_str)]
+            vec![Field::text_single("with", &peer.to_string())]
         };
+        if let Some(end) = end_ms {
+            form_fields.push(Field::text_single("end", &xep0082(end)));
+        }
         let query = Query {
             queryid: Some(QueryId(query_id.clone())),
             node: None,
@@ -189,7 +227,8 @@ impl Archive {
             flip_page: false,
         };
         let to = room.then(|| peer.to_bare());
-        self.send_query_to(ctx, to, query_id, query, QueryKind::History { reply }, 0);
+        let kind = QueryKind::History { reply, peer, room };
+        self.send_query_to(ctx, to, query_id, query, kind, 0);
     }
 
     /// Sends a reconciliation or catch-up query for the page after `after`.
@@ -201,10 +240,21 @@ impl Archive {
         received: usize,
     ) {
         let mut fields = Vec::new();
-        if let QueryKind::Reconcile { start_ms } = &kind {
-            fields.push(Field::text_single("start", &xep0082(*start_ms)));
+        match &kind {
+            QueryKind::Reconcile { start_ms }
+            | QueryKind::CatchUp {
+                since_ms: Some(start_ms),
+                ..
+            } => fields.push(Field::text_single("start", &xep0082(*start_ms))),
+            _ => {}
         }
-        let latest_only = matches!(kind, QueryKind::CatchUp { latest_only: true });
+        let latest_only = matches!(
+            kind,
+            QueryKind::CatchUp {
+                latest_only: true,
+                ..
+            }
+        );
         let set = SetQuery {
             max: Some(PAGE),
             before: latest_only.then(String::new),
@@ -232,6 +282,10 @@ impl Archive {
         kind: QueryKind,
         received: usize,
     ) {
+        let anchored = query.set.as_ref().is_some_and(|set| {
+            set.after.as_ref().is_some_and(|a| !a.is_empty())
+                || set.before.as_ref().is_some_and(|b| !b.is_empty())
+        });
         self.queries.insert(
             query_id.clone(),
             ArchiveQuery {
@@ -239,6 +293,7 @@ impl Archive {
                 results: Vec::new(),
                 received,
                 room: room.clone(),
+                anchored,
             },
         );
         let mut iq = Iq::from_set(new_id(), query);
@@ -320,16 +375,19 @@ impl Archive {
         let last = fin.set.last.clone();
         let received = query.received + query.results.len();
         let more = !fin.complete && last.is_some();
-        if let QueryKind::CatchUp { latest_only } = query.kind {
+        if let QueryKind::CatchUp {
+            latest_only,
+            since_ms,
+        } = query.kind
+        {
             // Ask for the next page first and store this one on the writer task, so the
             // server prepares page n+1 while we store page n.
             if !latest_only && more && received < MAX_PER_SESSION {
-                self.query(
-                    ctx,
-                    QueryKind::CatchUp { latest_only: false },
-                    last.clone(),
-                    received,
-                );
+                let next = QueryKind::CatchUp {
+                    latest_only: false,
+                    since_ms,
+                };
+                self.query(ctx, next, last.clone(), received);
             }
             let position = match (&last, latest_only) {
                 (Some(l), _) => Some(l.clone()),
@@ -374,7 +432,7 @@ impl Archive {
                 self.start_regular_catch_up(ctx).await;
             }
             QueryKind::CatchUp { .. } => {}
-            QueryKind::History { reply } => {
+            QueryKind::History { reply, .. } => {
                 let _ = reply.send(Ok(HistoryPage {
                     stored,
                     complete: fin.complete,
@@ -431,11 +489,46 @@ impl Archive {
         query_id: &str,
         error: &StanzaError,
     ) {
-        if let Some(query) = self.queries.remove(query_id) {
-            let condition = condition_words(&error.defined_condition);
-            let why = format!("archive query refused: {condition}");
-            self.query_failed(ctx, query.kind, &why).await;
+        let Some(query) = self.queries.remove(query_id) else {
+            return;
+        };
+        let condition = condition_words(&error.defined_condition);
+        if condition == "item-not-found" && query.anchored {
+            // XEP-0059 §2.6: the id we paged from is gone (archive expiry, a reset archive).
+            // Page from the nearest end by time instead: nothing in between is skipped, and
+            // what we already hold is deduplicated.
+            tracing::info!(
+                account = ctx.account_id,
+                "archive id no longer known; paging by time instead"
+            );
+            match query.kind {
+                QueryKind::CatchUp { .. } => {
+                    let since = match ctx.store.newest_direct_at(ctx.account_id).await {
+                        Ok(at) => at.map(|at| at - RECONCILE_MARGIN_MS),
+                        Err(e) => {
+                            tracing::warn!(account = ctx.account_id, "store unreadable: {e}");
+                            return;
+                        }
+                    };
+                    let kind = QueryKind::CatchUp {
+                        latest_only: since.is_none(),
+                        since_ms: since,
+                    };
+                    self.query(ctx, kind, None, query.received);
+                }
+                QueryKind::History { reply, peer, room } => {
+                    let end = ctx.store.oldest_at(ctx.account_id, &peer.to_string()).await;
+                    self.send_history(ctx, peer, room, String::new(), end.ok().flatten(), reply);
+                }
+                kind @ QueryKind::Reconcile { .. } => {
+                    let why = format!("archive query refused: {condition}");
+                    self.query_failed(ctx, kind, &why).await;
+                }
+            }
+            return;
         }
+        let why = format!("archive query refused: {condition}");
+        self.query_failed(ctx, query.kind, &why).await;
     }
 
     /// A query ended without a usable page. The outbox never waits on a broken archive.
@@ -447,8 +540,11 @@ impl Archive {
                 self.start_regular_catch_up(ctx).await;
             }
             QueryKind::CatchUp { .. } => {}
-            QueryKind::History { reply } => {
-                let _ = reply.send(Err(EngineError::Server(why.to_owned())));
+            QueryKind::History { reply, .. } => {
+                let _ = reply.send(Err(EngineError::Server(
+                    "The server could not give older messages right now. Try again later."
+                        .to_owned(),
+                )));
             }
         }
     }

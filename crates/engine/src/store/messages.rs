@@ -306,6 +306,29 @@ impl Store {
         .await?)
     }
 
+    /// The time of the newest stored one-to-one message of an account (unix ms): where a
+    /// catch-up by time starts when our archive position is gone (XEP-0313).
+    pub async fn newest_direct_at(&self, account_id: i64) -> Result<Option<i64>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MAX(at) FROM messages
+             WHERE account_id = ? AND groupchat = 0 AND state <> 'system'",
+        )
+        .bind(account_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// The time of the oldest stored message of a conversation (unix ms), `None` when empty.
+    pub async fn oldest_at(&self, account_id: i64, peer: &str) -> Result<Option<i64>, EngineError> {
+        Ok(
+            sqlx::query_scalar("SELECT MIN(at) FROM messages WHERE account_id = ? AND peer = ?")
+                .bind(account_id)
+                .bind(peer)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// Sets the send state (and error text) of one of our messages.
     pub async fn set_message_state(
         &self,
