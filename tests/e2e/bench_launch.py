@@ -14,28 +14,18 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bench_common import (COUNT_JS, COUNT_ROWS, add_contacts, app_pid, process_name, pss_kib,
+                          start_epoch, tree)
 from conftest import ARTIFACTS, Peer
 from flows import by_testid, sign_in, wait_account_state
 
 CONTACTS = 500
 RUNS = int(os.environ.get("LINNET_BENCH_RUNS", "3"))
-
-# The contact list is virtual: it says how many contacts it holds (data-count) and renders the
-# rows in view. "Usable" = all contacts loaded and the first rows on screen.
-COUNT_JS = """
-const list = document.querySelector('[data-testid="contact-list"]');
-const rows = Array.from(document.querySelectorAll('[data-testid^="contact-"]'))
-  .filter(e => e.dataset.testid.includes('@')).length;
-const total = list && list.dataset.count ? Number(list.dataset.count) : rows;
-return rows > 0 ? total : 0;
-"""
-COUNT_ROWS = "const f = () => {" + COUNT_JS + "}; return f();"
 
 # Resolves with Date.now() once the list holds `n` contacts (checked on every DOM mutation).
 WAIT_ROWS = """
@@ -49,70 +39,6 @@ obs.observe(document.documentElement, { childList: true, subtree: true });
 """
 
 
-def _boot_epoch() -> float:
-    with open("/proc/uptime") as f:
-        uptime = float(f.read().split()[0])
-    return time.time() - uptime
-
-
-def _start_epoch(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return _boot_epoch() + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        todo += _children(p)
-    return pids
-
-
-def _pss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _app_pid(binary: str) -> int:
-    """The newest process running the app binary."""
-    best = None
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            exe = os.readlink(d / "exe")
-        except OSError:
-            continue
-        if os.path.realpath(exe) == os.path.realpath(binary):
-            start = _start_epoch(int(d.name))
-            if best is None or start > best[0]:
-                best = (start, int(d.name))
-    if best is None:
-        raise RuntimeError("app process not found")
-    return best[1]
-
-
-def _process_name(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return "?"
-
-
 def test_launch_and_memory(launcher, prosody, app_binary):
     prosody.register("bench", "bench-pw")
     data = launcher.new_data_dir()
@@ -120,11 +46,7 @@ def test_launch_and_memory(launcher, prosody, app_binary):
     sign_in(driver, prosody, "bench@localhost", "bench-pw")
     other = Peer.for_server(prosody, "bench", "bench-pw", resource="seeder")
     try:
-        for i in range(CONTACTS):
-            other.iq("bench@localhost",
-                     f"<query xmlns='jabber:iq:roster'><item jid='contact{i:03}@localhost' "
-                     f"name='Contact {i:03}'><group>Group {i % 10}</group></item></query>",
-                     type="set")
+        add_contacts(other, CONTACTS)
     finally:
         other.close()
     WebDriverWait(driver, 120).until(lambda d: d.execute_script(COUNT_ROWS) >= CONTACTS)
@@ -133,15 +55,15 @@ def test_launch_and_memory(launcher, prosody, app_binary):
     runs = []
     for n in range(RUNS):
         driver = launcher.start(data)
-        pid = _app_pid(app_binary)
-        started = _start_epoch(pid)
+        pid = app_pid(app_binary)
+        started = start_epoch(pid)
         driver.set_script_timeout(60)
         ready_ms = driver.execute_async_script(WAIT_ROWS, CONTACTS)
         launch_ms = ready_ms - started * 1000
         wait_account_state(driver, "bench@localhost", "online")
         time.sleep(10)
-        pids = _tree(pid)
-        per = {f"{_process_name(p)}[{p}]": _pss_kib(p) for p in pids}
+        pids = tree(pid)
+        per = {f"{process_name(p)}[{p}]": pss_kib(p) for p in pids}
         total_mib = sum(per.values()) / 1024
         runs.append({"launch_ms": round(launch_ms), "pss_mib": round(total_mib, 1), "processes": per})
         launcher.stop(driver, shot=f"bench-launch-{n}" if n == 0 else None)

@@ -263,3 +263,51 @@ def test_python_api_direct_tls_upload_and_auth_failure():
             Peer.for_server(srv, "dave", "wrong")
         pid, folder = srv.pid, srv.dir
     assert not pid_alive(pid) and not os.path.exists(folder)
+
+
+def test_cli_null_receiver_burst_ping_and_cpu(procs):
+    """Benchmark pieces: a null receiver with stream management (counts, prints no message
+    events, answers no receipts, answers pings), burst ids for receipts, Prosody's CPU time
+    (from the pid of Prosody itself, also under eatmydata)."""
+    import shutil
+
+    from linnet_harness import ProsodyServer
+
+    eatmydata = shutil.which("eatmydata") is not None
+    with ProsodyServer(eatmydata=eatmydata) as srv:
+        with open(f"/proc/{srv.pid}/cmdline", "rb") as f:
+            assert b"prosody" in f.read()
+        if eatmydata:  # the wrapper exec'd Prosody: same pid, its preload in the environment
+            with open(f"/proc/{srv.pid}/environ", "rb") as f:
+                assert b"eatmydata" in f.read()
+        ready = srv.info()
+        for user in ("erin", "sink", "rx"):
+            srv.register(user, "pw")
+        cpu0 = srv.cpu_seconds()
+        sink = procs(*peer_args(ready, "sink", "--stream-management", "--null-receiver"))
+        sink_jid = sink.expect({"event": "online"})["jid"]
+        erin = procs(*peer_args(ready, "erin", "--stream-management"))
+        erin.expect({"event": "online"})
+        rx = procs(*peer_args(ready, "rx"))
+        rx.expect({"event": "online"})
+
+        assert erin.cmd("burst", to="sink@localhost", count=300, prefix="n",
+                        request_receipt=True, id_prefix="s-")["count"] == 300
+        # The ping is answered after the receiver read everything sent before it.
+        rep = erin.cmd("iq", to=sink_jid, xml="<ping xmlns='urn:xmpp:ping'/>", timeout=30)
+        assert rep["type"] == "result" and rep["error"] is None, rep
+        assert sink.cmd("received")["count"] == 300
+        assert sink.cmd("received")["last_body"] == "n299"
+        assert not [e for e in sink.seen if e.get("event") == "message"], "counted, not printed"
+        assert not [e for e in erin.seen if e.get("event") == "receipt"], "no receipts answered"
+
+        # A normal receiver answers every receipt request; the ids come from id_prefix.
+        erin.cmd("burst", to="rx@localhost", count=20, prefix="r", request_receipt=True,
+                 id_prefix="r-")
+        erin.expect({"event": "receipt", "id": "r-19"})
+        rx.expect({"event": "message", "body": "r19", "id": "r-19", "receipt_request": True})
+        cpu1 = srv.cpu_seconds()
+        assert cpu1 > cpu0 >= 0
+        for p in (sink, erin, rx):
+            p.close_stdin()
+            assert p.proc.wait(10) == 0

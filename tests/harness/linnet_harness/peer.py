@@ -2,12 +2,17 @@
 
     python -m linnet_harness.peer --jid bob@localhost --password pw \\
         --host 127.0.0.1 --port N --ca ca.pem [--resource r] [--auto-accept] [--direct-tls]
+        [--stream-management] [--null-receiver]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
 Logs in (STARTTLS, or direct TLS with --direct-tls and the server's tls_port),
 verifying the server against --ca, fetches the roster, sends presence, then
 prints {"event":"online","jid":FULLJID}; on failure prints
 {"event":"error","message":...} and exits 1 (within about 15 s).
+--stream-management: XEP-0198 is enabled before "online" (login fails without it).
+--null-receiver (for benchmarks): receives only: chat messages are counted, not
+printed as events (see "received"), and receipt requests are not answered;
+pings (XEP-0199) still are.
 
 Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
@@ -27,8 +32,13 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   send {to, body, type="chat", msg_id?, request_receipt?=false} -> {"id":..,"ok":true,"msg_id":ID}
         (msg_id: the message stanza's id attribute, also used as its origin-id;
          "id" is taken by the command id, "stanza_id" means XEP-0359's server id)
-  burst {to, count, prefix="m", request_receipt?=false}     -> {.., "count":N} once all written
-        (bodies prefix0 .. prefix{count-1})
+  burst {to, count, prefix="m", request_receipt?=false, id_prefix?}
+                                                  -> {.., "count":N} once all written
+        (bodies prefix0 .. prefix{count-1}; with id_prefix the stanza ids are
+         id_prefix0 .. id_prefix{count-1}, so the last receipt event names
+         id_prefix{count-1})
+  received                        -> {.., "count":N, "last_body":B|null}  (--null-receiver:
+        chat messages received so far)
   subscribe {to} | approve {to} | deny {to} | unsubscribe {to}
   presence {show?, status?, type?}
   raw {xml}                                                  send raw XML
@@ -69,8 +79,11 @@ def _handle(peer, cmd):
         return {"msg_id": sid}
     if name == "burst":
         n = peer.burst(cmd["to"], int(cmd["count"]), cmd.get("prefix", "m"),
-                       request_receipt=bool(cmd.get("request_receipt")))
+                       request_receipt=bool(cmd.get("request_receipt")),
+                       id_prefix=cmd.get("id_prefix"))
         return {"count": n}
+    if name == "received":
+        return peer.received()
     if name in ("subscribe", "approve", "deny", "unsubscribe"):
         getattr(peer, name)(cmd["to"])
         return {}
@@ -99,6 +112,9 @@ def main(argv=None):
     ap.add_argument("--resource")
     ap.add_argument("--auto-accept", action="store_true")
     ap.add_argument("--direct-tls", action="store_true", help="XEP-0368 direct TLS")
+    ap.add_argument("--stream-management", action="store_true", help="XEP-0198")
+    ap.add_argument("--null-receiver", action="store_true",
+                    help="count chat messages instead of printing them; no receipts")
     ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -111,7 +127,9 @@ def main(argv=None):
         try:
             peer = Peer(args.jid, args.password, host=args.host, port=args.port, ca=args.ca,
                         resource=args.resource, auto_accept=args.auto_accept,
-                        direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout)
+                        direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout,
+                        stream_management=args.stream_management,
+                        null_receiver=args.null_receiver)
         except PeerError:
             return 1  # the error event has been printed already
         except Exception as exc:  # noqa: BLE001 - anything else still gets an event

@@ -11,6 +11,12 @@ asyncio loop in a background thread and offers a blocking API for tests::
 It logs in over STARTTLS (or direct TLS), verifying the server certificate
 against the given CA only; verification is never disabled. Everything the
 peer sees becomes an event dict (see :mod:`linnet_harness.peer` for fields).
+
+For benchmarks: ``stream_management=True`` enables XEP-0198 (acks, as a real
+client has them) before the peer reports itself online; ``null_receiver=True``
+makes a receiver that only receives: chat messages are counted
+(:meth:`Peer.received`) instead of becoming events, and receipt requests are
+not answered (pings still are, by slixmpp's XEP-0199 plugin).
 """
 
 import asyncio
@@ -45,13 +51,17 @@ class Peer:
 
     def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
                  resource=None, auto_accept=False, direct_tls=False,
-                 on_event=None, timeout=15.0, connect=True):
+                 on_event=None, timeout=15.0, connect=True, stream_management=False,
+                 null_receiver=False):
         if resource and "/" not in jid:
             jid = f"{jid}/{resource}"
         self.jid, self.host, self.port = jid, host, port
         self._password, self._ca = password, ca
         self._auto_accept, self._direct_tls = auto_accept, direct_tls
         self._on_event = on_event
+        self._sm, self._null = stream_management, null_receiver
+        self._sm_enabled = None  # future while logging in with stream_management
+        self._received, self._last_received = 0, None  # null_receiver's count, last body
         self.events = []
         self._taken = set()
         self._cond = threading.Condition()
@@ -116,7 +126,10 @@ class Peer:
         c.roster.auto_subscribe = self._auto_accept
         for plugin in ("xep_0030", "xep_0199", "xep_0359"):
             c.register_plugin(plugin)
-        c.register_plugin("xep_0184", {"auto_ack": True, "auto_request": False})
+        c.register_plugin("xep_0184", {"auto_ack": not self._null, "auto_request": False})
+        if self._sm:
+            c.register_plugin("xep_0198")
+            c.add_event_handler("sm_enabled", self._on_sm_enabled)
         on = c.add_event_handler
         on("session_start", self._on_session_start)
         on("failed_all_auth", lambda _: self._fail("authentication failed"))
@@ -151,6 +164,11 @@ class Peer:
 
     async def _on_session_start(self, _):
         try:
+            if self._sm:  # slixmpp enables it after binding, maybe after session_start
+                await asyncio.wait_for(asyncio.shield(self._sm_enabled), 10)
+        except asyncio.TimeoutError:
+            return self._fail("stream management (XEP-0198) not enabled within 10 s")
+        try:
             await self.client.get_roster(timeout=10)
             self.client.send_presence()
         except Exception as exc:  # noqa: BLE001 - reported as a login failure
@@ -158,6 +176,10 @@ class Peer:
         if not self._online.done():
             self._emit({"event": "online", "jid": str(self.client.boundjid)})
             self._online.set_result(str(self.client.boundjid))
+
+    def _on_sm_enabled(self, _):
+        if self._sm_enabled is not None and not self._sm_enabled.done():
+            self._sm_enabled.set_result(True)
 
     def _on_stream_error(self, err):
         if self._online is not None and not self._online.done():
@@ -181,8 +203,13 @@ class Peer:
 
     def _on_message(self, msg):
         # Error messages with a body reach both handlers; report them once.
-        if msg["type"] != "error":
-            self._emit_message(msg)
+        if msg["type"] == "error":
+            return
+        if self._null:  # count only: no event dict, no line on stdout
+            self._received += 1
+            self._last_received = msg["body"]
+            return
+        self._emit_message(msg)
 
     def _emit_message(self, msg):
         self._emit(message_event(msg))
@@ -207,6 +234,7 @@ class Peer:
         """Connect, log in, fetch roster, send presence; return the full JID."""
         async def go():
             self._online = self._loop.create_future()
+            self._sm_enabled = self._loop.create_future()
             self.client.connect(self.host, self.port)
             try:
                 return await asyncio.wait_for(asyncio.shield(self._online), timeout)
@@ -228,11 +256,16 @@ class Peer:
             return msg["id"]
         return self.run(go())
 
-    def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0):
-        """Send ``count`` chat messages with bodies prefix0..prefix{count-1}."""
+    def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0, id_prefix=None):
+        """Send ``count`` chat messages with bodies prefix0..prefix{count-1}, as fast as
+        slixmpp writes them; return once all are written. With ``id_prefix`` the stanza
+        ids are id_prefix0..id_prefix{count-1} (so a receipt names its message), else
+        slixmpp's own."""
         async def go():
             for i in range(count):
                 msg = self.client.make_message(mto=to, mbody=f"{prefix}{i}", mtype="chat")
+                if id_prefix is not None:
+                    msg["id"] = f"{id_prefix}{i}"
                 if request_receipt:
                     msg["request_receipt"] = True
                 msg.send()
@@ -298,6 +331,13 @@ class Peer:
             return {"type": answer["type"], "xml": tostring(answer.xml, top_level=True),
                     "error": error}
         return self.run(go(), timeout + 5)
+
+    def received(self):
+        """For a ``null_receiver``: {"count": chat messages received so far, "last_body":
+        the body of the last one or None}."""
+        async def go():
+            return {"count": self._received, "last_body": self._last_received}
+        return self.run(go())
 
     def roster(self):
         """Fetch the roster from the server; return a list of item dicts."""
