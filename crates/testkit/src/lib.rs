@@ -36,10 +36,20 @@ pub enum HarnessError {
     Io(#[from] std::io::Error),
 }
 
+/// The checkout the tests run from: the nearest directory holding `tests/harness` above the
+/// manifest of the crate under test (`cargo test` sets `CARGO_MANIFEST_DIR` at run time), so
+/// a build reused from another checkout through a shared target directory still drives this
+/// checkout's harness; else the checkout this crate was built in.
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("..")
+    let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..");
+    let Some(start) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
+        return built_in;
+    };
+    let found = start
+        .ancestors()
+        .find(|dir| dir.join("tests").join("harness").is_dir())
+        .map(PathBuf::from);
+    found.unwrap_or(built_in)
 }
 
 fn python() -> PathBuf {
