@@ -9,7 +9,7 @@ mode=${1:-run}
 run_pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config libdbus-1-dev gnome-keyring)
 test_pkgs=(xvfb xauth webkit2gtk-driver dbus dbus-x11 libsecret-tools imagemagick
-  prosody lua-unbound lua-dbi-sqlite3 lua-zlib eatmydata openssl python3-venv)
+  fonts-noto-color-emoji prosody prosody-modules lua-unbound lua-dbi-sqlite3 lua-zlib eatmydata openssl python3-venv)
 
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -6,7 +6,7 @@ JSON lines) and checks the Python API once. Run from the repo root:
     .venv/bin/python -m pytest tests/harness -q
 
 Needs Debian's prosody (+ lua-dbi-sqlite3, lua-unbound, lua-zlib), openssl and
-the packages of tests/harness/requirements.txt. Takes about 10 s.
+the packages of tests/harness/requirements.txt. Takes about 15 s.
 """
 
 import json
@@ -293,6 +293,9 @@ def test_cli_null_receiver_burst_ping_and_cpu(procs):
 
         assert erin.cmd("burst", to="sink@localhost", count=300, prefix="n",
                         request_receipt=True, id_prefix="s-")["count"] == 300
+        # Body-less messages (a chat state, reactions) are neither counted nor printed.
+        erin.cmd("chat_state", to="sink@localhost", state="composing")
+        erin.cmd("react", to="sink@localhost", target_id="s-0", emojis=["👍"])
         # The ping is answered after the receiver read everything sent before it.
         rep = erin.cmd("iq", to=sink_jid, xml="<ping xmlns='urn:xmpp:ping'/>", timeout=30)
         assert rep["type"] == "result" and rep["error"] is None, rep
@@ -311,3 +314,114 @@ def test_cli_null_receiver_burst_ping_and_cpu(procs):
         for p in (sink, erin, rx):
             p.close_stdin()
             assert p.proc.wait(10) == 0
+
+
+def test_cli_message_facets(procs):
+    """Corrections, reactions, retractions, replies (with the quoted fallback), chat states
+    and moderation between two peers, 1:1 and in a room; body-less ones are message events
+    too."""
+    server = procs("linnet_harness.server")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    for user in ("alice", "bob"):
+        server.cmd("register", user=user, password="pw")
+    alice = procs(*peer_args(ready, "alice", "--resource", "desk"))
+    bob = procs(*peer_args(ready, "bob", "--resource", "pad"))
+    alice_jid = alice.expect({"event": "online"})["jid"]
+    bob.expect({"event": "online"})
+    to_alice = lambda **m: alice.expect({"event": "message", "from": "bob@localhost/pad", **m})  # noqa: E731
+
+    bob.cmd("send", to="alice@localhost", body="helo", msg_id="m-1")
+    first = to_alice(body="helo")
+    assert first["replace"] is None and first["reactions"] is None and first["retract"] is None
+    assert first["reply"] is None and first["fallback_stripped_body"] is None
+    assert first["chat_state"] is None and first["occupant_id"] is None
+
+    # XEP-0308: a correction, with its own id (also its origin-id).
+    rep = bob.cmd("correct", to="alice@localhost", target_id="m-1", body="hello")
+    ev = to_alice(body="hello", replace="m-1")
+    assert ev["id"] == rep["msg_id"] == ev["origin_id"] and rep["msg_id"] != "m-1"
+    bob.cmd("correct", to="alice@localhost", target_id="m-1", body="hello!", msg_id="c-2")
+    to_alice(body="hello!", replace="m-1", id="c-2")
+
+    # XEP-0444: the full set in order, body-less; [] clears it. Any text goes.
+    rep = bob.cmd("react", to="alice@localhost", target_id="m-1", emojis=["👍", "🎉", "+1"])
+    ev = to_alice(id=rep["msg_id"])
+    assert ev["body"] is None and ev["type"] == "chat"
+    assert ev["reactions"] == {"id": "m-1", "emojis": ["👍", "🎉", "+1"]}
+    bob.cmd("react", to="alice@localhost", target_id="m-1", emojis=[])
+    assert to_alice(body=None, chat_state=None)["reactions"] == {"id": "m-1", "emojis": []}
+
+    # XEP-0461 + XEP-0428: the quoted fallback comes first and is marked, so it strips off.
+    rep = bob.cmd("reply", to="alice@localhost", target_id="a-1", reply_to=alice_jid,
+                  body="yes", quote="are you there?\nhello?", quote_nick="Alice")
+    ev = to_alice(id=rep["msg_id"])
+    assert ev["body"] == "> Alice:\n> are you there?\n> hello?\nyes", ev
+    assert ev["reply"] == {"id": "a-1", "to": alice_jid}
+    assert ev["fallback_stripped_body"] == "yes"
+    bob.cmd("reply", to="alice@localhost", target_id="a-2", reply_to="alice@localhost",
+            body="no quote")
+    ev = to_alice(body="no quote")
+    assert ev["reply"] == {"id": "a-2", "to": "alice@localhost"}
+    assert ev["fallback_stripped_body"] is None
+
+    # XEP-0085: a standalone notification is an event with body null.
+    rep = bob.cmd("chat_state", to="alice@localhost", state="composing")
+    ev = to_alice(chat_state="composing")
+    assert ev["body"] is None and ev["id"] == rep["msg_id"]
+    bob.cmd("chat_state", to="alice@localhost", state="paused")
+    to_alice(chat_state="paused", body=None)
+    assert "ValueError" in bob.cmd("chat_state", to="alice@localhost", state="sleepy",
+                                   ok=False)["error"]
+
+    # XEP-0424: slixmpp's retraction, with its fallback body.
+    rep = bob.cmd("retract", to="alice@localhost", target_id="m-1")
+    ev = to_alice(retract="m-1")
+    assert ev["id"] == rep["msg_id"] and ev["body"] and "retract" in ev["body"], ev
+    assert ev["replace"] is None and ev["reactions"] is None
+
+    # Bad commands: the target is "target_id" ("id" is the command's), types are checked.
+    assert "target_id" in bob.cmd("correct", to="alice@localhost", body="x", ok=False)["error"]
+    assert "type" in bob.cmd("retract", to="alice@localhost", target_id="m-1",
+                             type="headline", ok=False)["error"]
+    assert "emojis" in bob.cmd("react", to="alice@localhost", target_id="m-1",
+                               emojis="👍", ok=False)["error"]
+
+    # A body-less direct invitation (XEP-0249) is still reported, once.
+    bob.cmd("raw", xml="<message to='alice@localhost'>"
+            "<x xmlns='jabber:x:conference' jid='lounge@conference.localhost'/></message>")
+    assert to_alice(direct_invite="lounge@conference.localhost")["body"] is None
+
+    # In a room: alice creates it (so she owns it), bob enters; facets travel as groupchat,
+    # the room stamps stanza-id and occupant-id.
+    room = f"facets@{ready['muc']}"
+    for peer, nick in ((alice, "Alice"), (bob, "Bob")):
+        peer.cmd("raw", xml=f"<presence to='{room}/{nick}'>"
+                 "<x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        peer.expect({"event": "presence", "from": f"{room}/{nick}"})
+    from_bob = lambda **m: alice.expect({"event": "message", "from": f"{room}/Bob",  # noqa: E731
+                                         "type": "groupchat", **m})
+    bob.cmd("send", to=room, body="hi room", type="groupchat", msg_id="g-1")
+    ev = from_bob(body="hi room")
+    sid, occupant = ev["stanza_id"], ev["occupant_id"]
+    assert sid and occupant, ev
+    bob.cmd("react", to=room, target_id=sid, emojis=["❤️"], type="groupchat")
+    ev = from_bob(body=None, chat_state=None)
+    assert ev["reactions"] == {"id": sid, "emojis": ["❤️"]} and ev["occupant_id"] == occupant
+    bob.cmd("correct", to=room, target_id="g-1", body="hi, room", type="groupchat")
+    assert from_bob(body="hi, room")["replace"] == "g-1"
+    bob.cmd("reply", to=room, target_id=sid, reply_to=f"{room}/Bob", body="me again",
+            quote="hi room", quote_nick="Bob", type="groupchat")
+    ev = from_bob(fallback_stripped_body="me again")
+    assert ev["reply"] == {"id": sid, "to": f"{room}/Bob"}
+    bob.cmd("chat_state", to=room, state="composing", type="groupchat")
+    assert from_bob(chat_state="composing")["occupant_id"] == occupant
+    bob.cmd("retract", to=room, target_id=sid, type="groupchat")
+    assert from_bob(retract=sid)["occupant_id"] == occupant
+    # XEP-0425: this Prosody has no mod_muc_moderation, so the room refuses; the answer is
+    # a normal reply.
+    rep = alice.cmd("moderate", room=room, target_id=sid, reason="spam")
+    assert rep["type"] == "error" and rep["error"], rep
+
+    for p in (alice, bob):
+        p.close_stdin()
+        assert p.proc.wait(10) == 0

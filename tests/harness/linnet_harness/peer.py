@@ -12,13 +12,28 @@ prints {"event":"online","jid":FULLJID}; on failure prints
 --stream-management: XEP-0198 is enabled before "online" (login fails without it).
 --null-receiver (for benchmarks): receives only: chat messages are counted, not
 printed as events (see "received"), and receipt requests are not answered;
-pings (XEP-0199) still are.
+pings (XEP-0199) still are. Body-less messages (chat states, reactions) are
+neither counted nor printed.
 
 Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
    "receipt_request":bool,"markable":bool (XEP-0333),
-   "direct_invite","invite_reason","invite_password" (XEP-0249, else null)
+   "direct_invite","invite_reason","invite_password" (XEP-0249, else null),
+   "replace":ID (XEP-0308: corrects the message with stanza id ID),
+   "reactions":{"id":ID,"emojis":[E,...]} (XEP-0444: the sender's full set, in order;
+        [] = cleared),
+   "retract":ID (XEP-0424 urn:xmpp:message-retract:1; by the sender, or by the room),
+   "moderated":{"by":JID|null,"reason":TEXT|null} (XEP-0425 urn:xmpp:message-moderate:1:
+        the room retracts ID on a moderator's behalf; "retract" holds ID),
+   "reply":{"id":ID,"to":JID|null} (XEP-0461),
+   "fallback_stripped_body":TEXT (a reply's body without its XEP-0428 quoted fallback;
+        null when the message has no fallback for urn:xmpp:reply:0),
+   "chat_state":"active"|"composing"|"paused"|"inactive"|"gone" (XEP-0085),
+   "occupant_id":ID (XEP-0421, set by the room)
    [,"error":condition for type error]}
+        Facets are parsed by slixmpp's own plugins; each is null when absent. A message
+        without a body is an event too (body null) when it carries a chat state,
+        reactions, a retraction, a correction or a direct invitation.
   {"event":"marker","from","displayed":ID}          (XEP-0333 <displayed/>)
   {"event":"invite","room","from","reason"}          (XEP-0045 mediated invitation)
   {"event":"presence","from","type":"available|unavailable|subscribe|...","show","status"}
@@ -49,6 +64,29 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
             "error":CONDITION|null}   (xml is the whole answer stanza; an error
         answer is still ok:true; no answer within timeout s, bad type or
         malformed xml -> ok:false)
+  Message facets, built by slixmpp's own plugins (an implementation independent of Linnet).
+  "target_id" is the stanza id of the message acted on ("id" is the command id): the
+  original's id (or origin-id) in 1:1 chats, its stanza-id (XEP-0359, by the room) in
+  rooms. type is "chat" (default) or "groupchat" (then "to" is the room's bare JID; the
+  peer enters rooms with raw presence). Each sends one message and replies
+  {.., "msg_id":ID} (its stanza id, also its origin-id; msg_id? chooses it):
+  correct {to, target_id, body, type?, msg_id?}          XEP-0308 <replace id=target_id/>
+  react {to, target_id, emojis:[E,...], type?, msg_id?}  XEP-0444: our full set for the
+        message ([] clears it); any strings, emoji or not; with a store hint
+  retract {to, target_id, type?}         XEP-0424 (urn:xmpp:message-retract:1): exactly
+        slixmpp's send_retraction (fallback body + <fallback/>, store hint, its own id,
+        no origin-id)
+  reply {to, target_id, reply_to, body, quote?, quote_nick?, type?, msg_id?}
+        XEP-0461 <reply to=reply_to (JID the original came from) id=target_id/>; with
+        quote, the body is prefixed with slixmpp's quoted fallback (XEP-0428,
+        add_quoted_fallback): "> quote_nick:\\n" (if given) + "> " + each quote line +
+        "\\n", marked <fallback for='urn:xmpp:reply:0'><body start=0 end=N/></fallback>
+  chat_state {to, state, type?, msg_id?}  XEP-0085 standalone notification (no body);
+        state active|composing|paused|inactive|gone
+  moderate {room, target_id, reason?, timeout?=10}  XEP-0425 (urn:xmpp:message-moderate:1)
+        IQ set to the room for its message with stanza-id target_id
+        -> {.., "type":"result"|"error", "error":CONDITION|null} (an error answer is
+        still ok:true; no answer within timeout s -> ok:false)
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -69,6 +107,43 @@ def _on_signal(signum, _frame):
     raise KeyboardInterrupt(signum)
 
 
+FACET_COMMANDS = ("correct", "react", "retract", "reply", "chat_state", "moderate")
+
+
+def _target(cmd):
+    """The stanza id a facet command acts on ("id" is the command's own id)."""
+    if "target_id" not in cmd:
+        raise ValueError("missing field 'target_id' (the stanza id of the message acted on; "
+                         "\"id\" is the command id)")
+    return cmd["target_id"]
+
+
+def _facet(peer, name, cmd):
+    """correct, react, retract, reply, chat_state, moderate (see the module docstring)."""
+    kind, msg_id = cmd.get("type", "chat"), cmd.get("msg_id")
+    if kind not in ("chat", "groupchat"):
+        raise ValueError(f"type must be 'chat' or 'groupchat', not {kind!r}")
+    if name == "correct":
+        sid = peer.correct(cmd["to"], _target(cmd), cmd["body"], type=kind, msg_id=msg_id)
+    elif name == "react":
+        emojis = cmd["emojis"]
+        if not isinstance(emojis, list) or not all(isinstance(e, str) for e in emojis):
+            raise ValueError("emojis must be a list of strings")
+        sid = peer.react(cmd["to"], _target(cmd), emojis, type=kind, msg_id=msg_id)
+    elif name == "retract":
+        sid = peer.retract(cmd["to"], _target(cmd), type=kind)
+    elif name == "reply":
+        sid = peer.reply(cmd["to"], _target(cmd), cmd["reply_to"], cmd["body"],
+                         quote=cmd.get("quote"), quote_nick=cmd.get("quote_nick"),
+                         type=kind, msg_id=msg_id)
+    elif name == "chat_state":
+        sid = peer.chat_state(cmd["to"], cmd["state"], type=kind, msg_id=msg_id)
+    else:  # moderate
+        return peer.moderate(cmd["room"], _target(cmd), reason=cmd.get("reason"),
+                             timeout=float(cmd.get("timeout", 10.0)))
+    return {"msg_id": sid}
+
+
 def _handle(peer, cmd):
     """Run one command; return the extra reply fields (raises on failure)."""
     name = cmd.get("cmd")
@@ -82,6 +157,8 @@ def _handle(peer, cmd):
                        request_receipt=bool(cmd.get("request_receipt")),
                        id_prefix=cmd.get("id_prefix"))
         return {"count": n}
+    if name in FACET_COMMANDS:
+        return _facet(peer, name, cmd)
     if name == "received":
         return peer.received()
     if name in ("subscribe", "approve", "deny", "unsubscribe"):

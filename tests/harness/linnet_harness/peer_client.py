@@ -12,6 +12,10 @@ It logs in over STARTTLS (or direct TLS), verifying the server certificate
 against the given CA only; verification is never disabled. Everything the
 peer sees becomes an event dict (see :mod:`linnet_harness.peer` for fields).
 
+Message facets (corrections, reactions, retraction, replies, chat states, moderation:
+:meth:`Peer.correct` .. :meth:`Peer.moderate`) are built, and parsed into the message
+events, by slixmpp's own plugins, so they too test interoperability.
+
 For benchmarks: ``stream_management=True`` enables XEP-0198 (acks, as a real
 client has them) before the peer reports itself online; ``null_receiver=True``
 makes a receiver that only receives: chat messages are counted
@@ -31,7 +35,7 @@ from slixmpp.xmlstream import ET, tostring
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-from .peer_events import (describe_failure, invite_event, marker_event,
+from .peer_events import (describe_failure, has_facet, invite_event, marker_event,
                           message_event, presence_event, receipt_event,
                           roster_items)
 
@@ -124,7 +128,12 @@ class Peer:
         c.enable_plaintext = False
         c.roster.auto_authorize = True if self._auto_accept else None
         c.roster.auto_subscribe = self._auto_accept
-        for plugin in ("xep_0030", "xep_0199", "xep_0359"):
+        for plugin in ("xep_0030", "xep_0199", "xep_0359",
+                       # Message facets, built and parsed by slixmpp's own plugins: corrections,
+                       # reactions, retraction, moderation, replies (+ fallback), chat states,
+                       # occupant ids (which pulls in xep_0045).
+                       "xep_0308", "xep_0444", "xep_0424", "xep_0425", "xep_0461", "xep_0428",
+                       "xep_0085", "xep_0421"):
             c.register_plugin(plugin)
         c.register_plugin("xep_0184", {"auto_ack": not self._null, "auto_request": False})
         if self._sm:
@@ -152,12 +161,11 @@ class Peer:
             "LinnetInvite",
             MatchXPath("{jabber:client}message/{http://jabber.org/protocol/muc#user}x"),
             self._on_muc_user_message))
-        # A direct invitation (XEP-0249) usually has no body, so "message" skips it: report it
-        # as a message event carrying "direct_invite" (once: bodied ones come through "message").
+        # slixmpp's "message" needs a <body/>, but a direct invitation (XEP-0249), a chat state
+        # (XEP-0085) or reactions (XEP-0444) usually come without: report those as message
+        # events too, with body null (once: bodied ones come through "message").
         c.register_handler(Callback(
-            "LinnetDirectInvite",
-            MatchXPath("{jabber:client}message/{jabber:x:conference}x"),
-            lambda m: None if m["body"] else self._emit(message_event(m))))
+            "LinnetBodyless", MatchXPath("{jabber:client}message"), self._on_bodyless))
         return c
 
     # -- slixmpp event handlers (run on the peer's loop) -----------------------
@@ -211,6 +219,14 @@ class Peer:
             return
         self._emit_message(msg)
 
+    def _on_bodyless(self, msg):
+        if msg["body"] or msg["type"] == "error":
+            return  # those come through "message" / "message_error"
+        if self._null and msg.xml.find("{jabber:x:conference}x") is None:
+            return  # a null receiver prints no chat states or reactions (nor counts them)
+        if has_facet(msg):
+            self._emit_message(msg)
+
     def _emit_message(self, msg):
         self._emit(message_event(msg))
 
@@ -255,6 +271,84 @@ class Peer:
             await self._flush()
             return msg["id"]
         return self.run(go())
+
+    async def _send_stamped(self, msg, id=None):
+        """Give ``msg`` a stanza id (``id`` or slixmpp's), the same as its origin-id (as
+        :meth:`send` does), send it, wait until written; return the id."""
+        msg["id"] = id or msg["id"] or self.client.new_id()
+        msg["origin_id"]["id"] = msg["id"]
+        msg.send()
+        await self._flush()
+        return msg["id"]
+
+    def correct(self, to, id, body, type="chat", msg_id=None):
+        """XEP-0308: replace our earlier message with stanza id ``id`` by ``body``; return
+        the correction's stanza id."""
+        async def go():
+            msg = self.client["xep_0308"].build_correction(id, to, mtype=type, mbody=body)
+            return await self._send_stamped(msg, msg_id)
+        return self.run(go())
+
+    def react(self, to, id, emojis, type="chat", msg_id=None):
+        """XEP-0444: our full set of reactions (``[]`` clears them) to message ``id``; return
+        the stanza id. Any text is allowed as a reaction, emoji or not."""
+        from slixmpp.plugins.xep_0444.stanza import Reaction
+
+        async def go():
+            msg = self.client.make_message(mto=to, mtype=type)
+            msg["reactions"]["id"] = id
+            for emoji in emojis:
+                reaction = Reaction()
+                reaction.set_value(emoji, all_chars=True)
+                msg["reactions"].append(reaction)
+            msg.enable("store")  # XEP-0334 hint, as the plugin's send_reactions() sets
+            return await self._send_stamped(msg, msg_id)
+        return self.run(go())
+
+    def retract(self, to, id, type="chat"):
+        """XEP-0424 (urn:xmpp:message-retract:1) for message ``id``, with slixmpp's fallback
+        body; return the retraction's stanza id."""
+        async def go():
+            msg = self.client["xep_0424"].send_retraction(to, id, mtype=type)
+            await self._flush()
+            return msg["id"]
+        return self.run(go())
+
+    def reply(self, to, id, reply_to, body, quote=None, quote_nick=None, type="chat",
+              msg_id=None):
+        """XEP-0461: ``body`` answering message ``id`` written by ``reply_to``; with ``quote``
+        the body starts with slixmpp's quoted fallback (XEP-0428), ``> quote_nick:`` first if
+        given. Returns the stanza id."""
+        async def go():
+            msg = self.client["xep_0461"].make_reply(
+                reply_to, id, fallback=quote, quoted_nick=quote_nick,
+                mto=to, mbody=body, mtype=type)
+            return await self._send_stamped(msg, msg_id)
+        return self.run(go())
+
+    def chat_state(self, to, state, type="chat", msg_id=None):
+        """XEP-0085 standalone notification (no body): active, composing, paused, inactive
+        or gone. Returns the stanza id."""
+        async def go():
+            msg = self.client.make_message(mto=to, mtype=type)
+            msg["chat_state"] = state  # slixmpp raises ValueError for an unknown state
+            return await self._send_stamped(msg, msg_id)
+        return self.run(go())
+
+    def moderate(self, room, id, reason=None, timeout=10.0):
+        """XEP-0425 (urn:xmpp:message-moderate:1): ask ``room`` to retract the message with
+        its stanza-id ``id``. Returns {"type": "result"|"error", "error": condition|None};
+        raises PeerError if no answer comes within ``timeout`` s."""
+        async def go():
+            try:
+                await self.client["xep_0425"].moderate(
+                    slixmpp.JID(room), id, reason or "", timeout=timeout)
+            except IqError as exc:
+                return {"type": "error", "error": exc.iq["error"]["condition"] or None}
+            except IqTimeout:
+                raise PeerError(f"no answer to moderate in {room} within {timeout:g} s") from None
+            return {"type": "result", "error": None}
+        return self.run(go(), timeout + 5)
 
     def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0, id_prefix=None):
         """Send ``count`` chat messages with bodies prefix0..prefix{count-1}, as fast as

@@ -9,6 +9,7 @@ import ssl
 RECEIPTS_NS = "urn:xmpp:receipts"
 SID_NS = "urn:xmpp:sid:0"
 MARKERS_NS = "urn:xmpp:chat-markers:0"
+REPLY_NS = "urn:xmpp:reply:0"  # XEP-0461; its XEP-0428 fallback is marked for this
 
 
 def _child_attr(stanza, tag, ns, attr="id"):
@@ -31,9 +32,55 @@ def message_event(msg):
         "invite_reason": _child_attr(msg, "x", "jabber:x:conference", "reason"),
         "invite_password": _child_attr(msg, "x", "jabber:x:conference", "password"),
     }
+    ev.update(facets(msg))
     if msg["type"] == "error":
         ev["error"] = msg["error"]["condition"] or None
     return ev
+
+
+def _plugin(stanza, name):
+    """A stanza plugin (slixmpp's parse of a child element) if present, else None; never
+    creates the element."""
+    return stanza.get_plugin(name, check=True)
+
+
+def facets(msg):
+    """The message facets, parsed by slixmpp's plugins (XEP-0308, 0444, 0424/0425, 0461 with
+    0428, 0085, 0421): {"replace","reactions","retract","moderated","reply",
+    "fallback_stripped_body","chat_state","occupant_id"}, each None when absent."""
+    replace = _plugin(msg, "replace")
+    reactions = _plugin(msg, "reactions")
+    retract = _plugin(msg, "retract")
+    moderated = _plugin(retract, "moderated") if retract is not None else None
+    reply = _plugin(msg, "reply")
+    occupant = _plugin(msg, "occupant-id")
+    stripped = None
+    if reply is not None and any(f["for"] == REPLY_NS for f in msg["fallbacks"]):
+        stripped = reply.strip_fallback_content()
+    return {
+        "replace": (replace["id"] or None) if replace is not None else None,
+        # In document order (slixmpp's get_values() is a set, and drops non-emoji).
+        "reactions": None if reactions is None else {
+            "id": reactions["id"] or None,
+            "emojis": [r["value"] or "" for r in reactions]},
+        "retract": (retract["id"] or None) if retract is not None else None,
+        # XEP-0425 (urn:xmpp:message-moderate:1): the room's retraction by a moderator.
+        "moderated": None if moderated is None else {
+            "by": moderated["by"] or None, "reason": retract["reason"] or None},
+        "reply": None if reply is None else {
+            "id": reply["id"] or None, "to": reply["to"] or None},
+        "fallback_stripped_body": stripped,
+        "chat_state": msg["chat_state"] or None,
+        "occupant_id": (occupant["id"] or None) if occupant is not None else None,
+    }
+
+
+def has_facet(msg):
+    """True if a body-less message still means something to report as a message event: a
+    chat state, reactions, a retraction, a correction or a direct invitation."""
+    return any(_plugin(msg, name) is not None for name in ("replace", "reactions", "retract")) \
+        or bool(msg["chat_state"]) \
+        or msg.xml.find("{jabber:x:conference}x") is not None
 
 
 def marker_event(msg):

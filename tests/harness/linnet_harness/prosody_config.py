@@ -107,7 +107,7 @@ modules_enabled = {{
 VirtualHost {_lua(DOMAIN)}
 
 Component {_lua(MUC)} "muc"
-    modules_enabled = {{ "muc_mam" }}
+    modules_enabled = {{ "muc_mam", "muc_moderation" }}
     muc_room_locking = {locking}
 
 Component {_lua(UPLOAD)} "http_file_share"
