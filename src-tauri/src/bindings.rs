@@ -8,14 +8,15 @@ use ts_rs::{Config, TS};
 
 use crate::error::IpcError;
 use crate::views::{
-    AccountStateEvent, AddAccountRequest, ConversationView, HistoryPageView, MessageState,
-    MessageView, MessagesEvent, OpenConversationEvent, ReloadEvent, RoomEvent, RoomInviteEvent,
-    RoomView, RosterEvent, SubscriptionRequestView,
+    AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, HistoryPageView,
+    MessageEditView, MessageState, MessageView, MessagesEvent, OpenConversationEvent, ReactionView,
+    ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent, RoomView, RosterEvent,
+    SubscriptionRequestView,
 };
 use linnet_engine::{
-    AccountView, Affiliation, CertificateInfo, ConnectionState, Contact, ErrorCode, FieldValues,
-    FormField, FormOption, Occupant, PresenceInfo, Role, RoomConfigForm, RoomErrorCode, RoomNotify,
-    RoomState, Show,
+    AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, ErrorCode,
+    FieldValues, FormField, FormOption, Occupant, PresenceInfo, Role, RoomConfigForm,
+    RoomErrorCode, RoomNotify, RoomState, Show,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -50,7 +51,12 @@ pub fn typescript() -> String {
     declare::<SubscriptionRequestView>(&cfg, &mut out);
     declare::<ConversationView>(&cfg, &mut out);
     declare::<MessageState>(&cfg, &mut out);
+    declare::<ReplyView>(&cfg, &mut out);
+    declare::<ReactionView>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
+    declare::<MessageEditView>(&cfg, &mut out);
+    declare::<ChatStateName>(&cfg, &mut out);
+    declare::<ChatStateEvent>(&cfg, &mut out);
     declare::<HistoryPageView>(&cfg, &mut out);
     declare::<RoomNotify>(&cfg, &mut out);
     declare::<Role>(&cfg, &mut out);

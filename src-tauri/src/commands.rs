@@ -284,15 +284,21 @@ pub async fn load_messages(
         .collect())
 }
 
-/// Stores and sends a message.
+/// Stores and sends a message; with `reply_to` (a row id) as a reply to that message
+/// (XEP-0461).
 #[tauri::command]
 pub async fn send_message(
     engine: State<'_, Engine>,
     account_id: i64,
     to: String,
     body: String,
+    reply_to: Option<i64>,
 ) -> Result<MessageView> {
-    Ok(engine.send_message(account_id, &to, &body).await?.into())
+    let row = match reply_to {
+        Some(id) => engine.send_reply(account_id, &to, &body, id).await?,
+        None => engine.send_message(account_id, &to, &body).await?,
+    };
+    Ok(row.into())
 }
 
 /// Mutes or unmutes notifications for one conversation.

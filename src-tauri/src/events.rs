@@ -10,8 +10,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::notifications;
 use crate::views::{
-    AccountStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent, RoomEvent,
-    RoomInviteEvent, RosterEvent,
+    AccountStateEvent, ChatStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent,
+    RoomEvent, RoomInviteEvent, RosterEvent,
 };
 
 /// How long to gather events before emitting.
@@ -73,6 +73,22 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 let _ = app.emit("linnet://accounts", ReloadEvent::default());
             }
             EngineEvent::ConversationsChanged => conversations = true,
+            EngineEvent::ChatState {
+                account_id,
+                peer,
+                sender,
+                state,
+            } => {
+                let _ = app.emit(
+                    "linnet://chat-state",
+                    ChatStateEvent {
+                        account_id,
+                        peer,
+                        sender,
+                        state,
+                    },
+                );
+            }
             EngineEvent::RoomInvite {
                 account_id,
                 room,

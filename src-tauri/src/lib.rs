@@ -1,10 +1,13 @@
 //! Linnet's Tauri shell: thin commands over the engine, event forwarding, keyring, notifications.
 
 mod bindings;
+#[cfg(test)]
+mod command_list;
 mod commands;
 mod credentials;
 mod error;
 mod events;
+mod message_commands;
 mod notifications;
 mod views;
 
@@ -117,6 +120,12 @@ pub fn run() {
             commands::list_conversations,
             commands::load_messages,
             commands::send_message,
+            message_commands::correct_message,
+            message_commands::retract_message,
+            message_commands::moderate_message,
+            message_commands::react_to_message,
+            message_commands::send_chat_state,
+            message_commands::message_edits,
             commands::mark_read,
             commands::retry_message,
             commands::fetch_history,

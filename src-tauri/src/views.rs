@@ -1,7 +1,10 @@
 //! View types and event payloads that cross IPC. Their TypeScript twins in
 //! `ui/src/lib/ipc/generated.ts` are generated from these (see `bindings.rs`).
 
-use linnet_engine::{ConnectionState, ConversationRow, MessageRow, SubscriptionRequestRow};
+use linnet_engine::{
+    ChatStateName, ConnectionState, ConversationRow, MessageRow, ReactionRow,
+    SubscriptionRequestRow,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -67,10 +70,107 @@ pub struct MessageView {
     pub groupchat: bool,
     /// For group messages from others: the occupant's nickname.
     pub sender: Option<String>,
+    /// Corrected at least once (XEP-0308); `body` is the newest text.
+    pub edited: bool,
+    /// Deleted by its sender (XEP-0424) or a moderator (XEP-0425); `body` is then empty.
+    pub retracted: bool,
+    /// For a moderated message: the moderator's nick, when the room said.
+    pub moderated_by: Option<String>,
+    /// The moderator's reason, if given.
+    pub retract_reason: Option<String>,
+    /// The message this one answers (XEP-0461).
+    pub reply_to: Option<ReplyView>,
+    /// Reactions (XEP-0444), grouped by emoji in first-reacted order.
+    pub reactions: Vec<ReactionView>,
+}
+
+/// What a reply answers (XEP-0461).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReplyView {
+    /// Row id of the original, when it is stored.
+    pub id: Option<i64>,
+    /// The original's author as the reply names them (nick in rooms, else a bare JID).
+    pub sender: Option<String>,
+    /// The original's text (from the store when known, else the reply's quoted fallback).
+    pub quote: Option<String>,
+}
+
+/// One emoji's reactions on a message (XEP-0444).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReactionView {
+    /// The emoji.
+    pub emoji: String,
+    /// How many reacted with it.
+    pub count: u32,
+    /// Who: nicks in rooms, bare JIDs one-to-one; ours as "You".
+    pub senders: Vec<String>,
+    /// We reacted with it.
+    pub ours: bool,
+}
+
+/// An older text of a corrected message (XEP-0308).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MessageEditView {
+    /// The text as it was.
+    pub body: String,
+    /// When it was replaced, unix ms.
+    pub at: i64,
+}
+
+/// Payload of `linnet://chat-state`: what a contact or occupant is doing (XEP-0085).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ChatStateEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// The contact's bare JID, or the room's.
+    pub peer: String,
+    /// The occupant's nick in a room; `None` one-to-one.
+    pub sender: Option<String>,
+    /// The state.
+    pub state: ChatStateName,
+}
+
+/// Reactions grouped by emoji, in the order first seen.
+fn group_reactions(rows: Vec<ReactionRow>) -> Vec<ReactionView> {
+    let mut out: Vec<ReactionView> = Vec::new();
+    for r in rows {
+        let who = if r.ours { "You".to_owned() } else { r.sender };
+        for emoji in r.emojis {
+            match out.iter_mut().find(|v| v.emoji == emoji) {
+                Some(v) => {
+                    v.count += 1;
+                    v.ours |= r.ours;
+                    v.senders.push(who.clone());
+                }
+                None => out.push(ReactionView {
+                    emoji,
+                    count: 1,
+                    senders: vec![who.clone()],
+                    ours: r.ours,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// The author named in a reply: the nick of `room/nick`, else the bare JID.
+fn reply_sender(jid: Option<String>, groupchat: bool) -> Option<String> {
+    let jid = jid?;
+    Some(match jid.split_once('/') {
+        Some((_, nick)) if groupchat => nick.to_owned(),
+        Some((bare, _)) => bare.to_owned(),
+        None => jid,
+    })
 }
 
 impl From<MessageRow> for MessageView {
     fn from(r: MessageRow) -> Self {
+        let reply_to = r.reply.map(|reply| ReplyView {
+            id: reply.row,
+            sender: reply_sender(reply.jid, r.groupchat),
+            quote: reply.quote,
+        });
         Self {
             id: r.id,
             account_id: r.account_id,
@@ -82,6 +182,12 @@ impl From<MessageRow> for MessageView {
             error: r.error,
             groupchat: r.groupchat,
             sender: r.sender,
+            edited: r.edited,
+            retracted: r.retracted,
+            moderated_by: r.moderated_by,
+            retract_reason: r.retract_reason,
+            reply_to,
+            reactions: group_reactions(r.reactions),
         }
     }
 }

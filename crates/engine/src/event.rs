@@ -44,6 +44,47 @@ pub enum ConnectionState {
     },
 }
 
+/// A chat state (XEP-0085 §2): what someone is doing in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatStateName {
+    /// Paying attention to the conversation.
+    Active,
+    /// Typing a message.
+    Composing,
+    /// Stopped typing for a while.
+    Paused,
+    /// Not paying attention.
+    Inactive,
+    /// Left the conversation.
+    Gone,
+}
+
+impl From<&tokio_xmpp::parsers::chatstates::ChatState> for ChatStateName {
+    fn from(state: &tokio_xmpp::parsers::chatstates::ChatState) -> Self {
+        use tokio_xmpp::parsers::chatstates::ChatState as S;
+        match state {
+            S::Active => Self::Active,
+            S::Composing => Self::Composing,
+            S::Paused => Self::Paused,
+            S::Inactive => Self::Inactive,
+            S::Gone => Self::Gone,
+        }
+    }
+}
+
+impl From<ChatStateName> for tokio_xmpp::parsers::chatstates::ChatState {
+    fn from(state: ChatStateName) -> Self {
+        match state {
+            ChatStateName::Active => Self::Active,
+            ChatStateName::Composing => Self::Composing,
+            ChatStateName::Paused => Self::Paused,
+            ChatStateName::Inactive => Self::Inactive,
+            ChatStateName::Gone => Self::Gone,
+        }
+    }
+}
+
 /// Something changed; the shell forwards these to the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -68,6 +109,17 @@ pub enum EngineEvent {
         /// New messages that just arrived live from someone else (may notify); false for
         /// history (XEP-0313), carbons (XEP-0280), our own messages and state changes.
         live: bool,
+    },
+    /// A contact or room occupant's chat state (XEP-0085): typing, paused, …; never ours.
+    ChatState {
+        /// Account id.
+        account_id: i64,
+        /// The contact's bare JID, or the room's.
+        peer: String,
+        /// The occupant's nick in a room; `None` one-to-one.
+        sender: Option<String>,
+        /// The state.
+        state: ChatStateName,
     },
     /// A room's live state changed: joined or left, occupants, subject, an error
     /// (XEP-0045); read it with `Engine::room`.

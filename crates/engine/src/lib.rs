@@ -21,15 +21,15 @@ use tokio_xmpp::parsers::presence::Presence;
 
 pub use account::connector::{fingerprint, TrustRoots};
 pub use error::{EngineError, ErrorCode};
-pub use event::{CertificateInfo, ConnectionState, EngineEvent};
+pub use event::{CertificateInfo, ChatStateName, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
 pub use features::muc::{Affiliation, Occupant, Role, RoomErrorCode, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};
 pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
 pub use store::{
-    ConversationRow, MessageRow, MessageState, RosterRow, Store, StoreOptions,
-    SubscriptionRequestRow,
+    ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, Store,
+    StoreOptions, SubscriptionRequestRow,
 };
 pub use view::{AccountView, Contact};
 

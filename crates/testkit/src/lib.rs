@@ -41,7 +41,9 @@ pub enum HarnessError {
 /// a build reused from another checkout through a shared target directory still drives this
 /// checkout's harness; else the checkout this crate was built in.
 fn workspace_root() -> PathBuf {
-    let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..");
+    let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..");
     let Some(start) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) else {
         return built_in;
     };

@@ -15,6 +15,7 @@ import type {
   FieldValues,
   FormField,
   HistoryPageView,
+  MessageEditView,
   MessageView,
   Occupant,
   RoomConfigForm,
@@ -57,6 +58,8 @@ export class FakeBackend {
    */
   archive: MessageView[] = [];
   archivePage = 50;
+  /** Older texts of edited messages by row id, oldest first, as `message_edits` answers. */
+  edits = new Map<number, MessageEditView[]>();
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -127,7 +130,10 @@ export class FakeBackend {
       case 'fetch_history':
         return this.fetchHistory(a);
       case 'send_message': {
+        const replyTo = (a['replyTo'] ?? null) as number | null;
+        const original = this.messages.find((m) => m.id === replyTo);
         const message: MessageView = {
+          ...noFacets(),
           id: this.#nextId++,
           account_id: a['accountId'] as number,
           peer: a['to'] as string,
@@ -138,10 +144,59 @@ export class FakeBackend {
           error: null,
           groupchat: this.rooms.some((r) => r.account_id === a['accountId'] && r.jid === a['to']),
           sender: null,
+          reply_to: original
+            ? { id: original.id, sender: original.sender ?? original.peer, quote: original.body }
+            : null,
         };
         this.messages.push(message);
         return message;
       }
+      case 'correct_message': {
+        // Like the real backend: our own, not retracted; the changed row follows as an event.
+        const known = this.#own(a);
+        if (known.retracted) throw { code: 'internal', message: 'message was retracted' };
+        const older = [...(this.edits.get(known.id) ?? []), { body: known.body, at: Date.now() }];
+        this.edits.set(known.id, older);
+        this.#change(known, { body: a['body'] as string, edited: true });
+        return null;
+      }
+      case 'retract_message':
+        this.#change(this.#own(a), { body: '', retracted: true });
+        return null;
+      case 'moderate_message': {
+        const known = this.#find(a);
+        const moderator = this.rooms.find((r) => r.account_id === known.account_id && r.jid === known.peer);
+        this.#change(known, {
+          body: '',
+          retracted: true,
+          moderated_by: moderator?.state.nick ?? null,
+          retract_reason: (a['reason'] ?? null) as string | null,
+        });
+        return null;
+      }
+      case 'react_to_message': {
+        // Like the real backend: the set replaces ours; grouped by emoji in first-reacted order.
+        const known = this.#find(a);
+        const room = this.rooms.find((r) => r.account_id === known.account_id && r.jid === known.peer);
+        const self = room ? room.state.nick : (this.accounts.find((x) => x.id === known.account_id)?.jid ?? '');
+        const emojis = a['emojis'] as string[];
+        const reactions = known.reactions
+          .map((r) => {
+            const senders = r.senders.filter((s) => s !== self);
+            if (emojis.includes(r.emoji)) senders.push(self);
+            return { ...r, senders, count: senders.length, ours: emojis.includes(r.emoji) };
+          })
+          .filter((r) => r.count > 0);
+        for (const emoji of emojis) {
+          if (!reactions.some((r) => r.emoji === emoji)) {
+            reactions.push({ emoji, count: 1, senders: [self], ours: true });
+          }
+        }
+        this.#change(known, { reactions });
+        return null;
+      }
+      case 'message_edits':
+        return this.edits.get(this.#find(a).id) ?? [];
       case 'retry_message': {
         // Like the real backend: the row goes back to pending, reported as an event.
         const known = this.messages.find((m) => m.account_id === a['accountId'] && m.id === a['id']);
@@ -271,9 +326,35 @@ export class FakeBackend {
       case 'set_presence':
       case 'set_password':
       case 'set_active_conversation':
+      case 'send_chat_state':
         return null;
     }
     throw new Error(`fake backend: unknown command ${command}`);
+  }
+
+  /** The stored message the command names (`accountId`, `id`). */
+  #find(a: Record<string, unknown>): MessageView {
+    const known = this.messages.find((m) => m.account_id === a['accountId'] && m.id === a['id']);
+    if (!known) throw { code: 'not_found', message: 'no such message' };
+    return known;
+  }
+
+  /** Like `#find`, for the commands that only take our own messages. */
+  #own(a: Record<string, unknown>): MessageView {
+    const known = this.#find(a);
+    if (!known.outgoing) throw { code: 'internal', message: 'not our message' };
+    return known;
+  }
+
+  /** Changes a stored message and reports it as `linnet://messages`, as the real backend does. */
+  #change(known: MessageView, changes: Partial<MessageView>): void {
+    const changed: MessageView = { ...known, ...changes };
+    this.messages = this.messages.map((m) => (m === known ? changed : m));
+    void this.emit('linnet://messages', {
+      account_id: changed.account_id,
+      peer: changed.peer,
+      messages: [changed],
+    });
   }
 
   /**
@@ -391,8 +472,24 @@ export function conversation(peer: string, overrides: Partial<ConversationView> 
   };
 }
 
+/** The message facets of a plain message: not edited nor retracted, no reply, no reactions. */
+export function noFacets(): Pick<
+  MessageView,
+  'edited' | 'retracted' | 'moderated_by' | 'retract_reason' | 'reply_to' | 'reactions'
+> {
+  return {
+    edited: false,
+    retracted: false,
+    moderated_by: null,
+    retract_reason: null,
+    reply_to: null,
+    reactions: [],
+  };
+}
+
 export function message(id: number, overrides: Partial<MessageView> = {}): MessageView {
   return {
+    ...noFacets(),
     id,
     account_id: ALICE.id,
     peer: 'bob@example.org',

@@ -28,4 +28,6 @@ afterEach(() => {
   cleanup();
   clearMocks();
   document.title = '';
+  // Settings persist in localStorage: every test starts from the defaults.
+  localStorage.clear();
 });

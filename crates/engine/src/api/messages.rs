@@ -20,9 +20,15 @@ impl Engine {
         // private message to an occupant, §7.5.
         let peer = self.conversation_jid(account_id, to).await?.to_string();
         let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
-        let row =
-            features::outbox::store_pending(&self.inner.store, account_id, &peer, body, groupchat)
-                .await?;
+        let row = features::outbox::store_pending(
+            &self.inner.store,
+            account_id,
+            &peer,
+            body,
+            groupchat,
+            None,
+        )
+        .await?;
         self.emit(EngineEvent::MessagesChanged {
             account_id,
             peer,

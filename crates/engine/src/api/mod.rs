@@ -1,6 +1,7 @@
 //! The [`crate::Engine`] API, one file per area.
 
 mod accounts;
+mod facets;
 mod messages;
 mod rooms;
 mod roster;

@@ -36,6 +36,11 @@ pub(crate) async fn on_chat(ctx: &mut Context, envelope: Envelope, content: Cont
     if let Some(id) = &content.displayed {
         on_displayed(ctx, &peer, id).await;
     }
+    if let Some(state) = &content.facets.chat_state {
+        if from.to_bare() != ctx.jid && content.delay.is_none() {
+            super::muc::messages::chat_state(ctx, &peer, None, state);
+        }
+    }
     let Some(chat) = ingest::direct(ctx, &envelope, &content, None, None) else {
         return;
     };
@@ -111,7 +116,8 @@ async fn on_displayed(ctx: &Context, peer: &str, id: &str) {
 }
 
 /// A message error (RFC 6120 §8.3) for one of ours: it is marked failed with the condition in
-/// words.
+/// words. It counts only from where the message went (the entity we sent it to, RFC 6120
+/// §8.3.1) or from our own server: anyone else naming our message's id is ignored.
 pub(crate) async fn on_error(ctx: &mut Context, envelope: Envelope, condition: Option<String>) {
     let Some(id) = envelope.id.as_ref() else {
         return;
@@ -119,28 +125,50 @@ pub(crate) async fn on_error(ctx: &mut Context, envelope: Envelope, condition: O
     let reason = condition
         .map(|c| c.replace('-', " "))
         .unwrap_or_else(|| "the server could not deliver it".into());
-    match ctx.store.outgoing_by_message_id(ctx.account_id, id).await {
-        Ok(Some(row_id)) => {
-            if ctx
-                .store
-                .set_message_state(row_id, MessageState::Failed, Some(&reason))
-                .await
-                .is_ok()
-            {
-                if let Ok(Some(row)) = ctx.store.message(row_id).await {
-                    ctx.emit(EngineEvent::MessagesChanged {
-                        account_id: ctx.account_id,
-                        peer: row.peer,
-                        ids: vec![row_id],
-                        live: false,
-                    });
-                }
-            }
+    let row = match ctx.store.outgoing_by_message_id(ctx.account_id, id).await {
+        Ok(Some(row_id)) => match ctx.store.message(row_id).await {
+            Ok(Some(row)) => row,
+            _ => return,
+        },
+        Ok(None) => {
+            tracing::debug!(
+                account = ctx.account_id,
+                "error for a message we do not know"
+            );
+            return;
         }
-        Ok(None) => tracing::debug!(
+        Err(e) => {
+            tracing::warn!(account = ctx.account_id, "looking up failed message: {e}");
+            return;
+        }
+    };
+    let from_recipient = match &envelope.from {
+        None => true,
+        Some(from) if from.node().is_none() && from.domain() == ctx.jid.domain() => true,
+        Some(from) => {
+            let peer = ctx.conversation_peer(from);
+            peer == row.peer || from.to_bare().to_string() == row.peer
+        }
+    };
+    if !from_recipient {
+        tracing::warn!(
             account = ctx.account_id,
-            "error for a message we do not know"
-        ),
-        Err(e) => tracing::warn!(account = ctx.account_id, "looking up failed message: {e}"),
+            "message error from {:?} ignored: our message went elsewhere",
+            envelope.from
+        );
+        return;
+    }
+    if ctx
+        .store
+        .set_message_state(row.id, MessageState::Failed, Some(&reason))
+        .await
+        .is_ok()
+    {
+        ctx.emit(EngineEvent::MessagesChanged {
+            account_id: ctx.account_id,
+            peer: row.peer,
+            ids: vec![row.id],
+            live: false,
+        });
     }
 }

@@ -19,6 +19,7 @@ use tokio_xmpp::parsers::receipts::{Received, Request};
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 use tokio_xmpp::parsers::stanza_id::{OriginId, StanzaId};
 
+use super::facets::{self, Facets};
 use super::iq::condition_words;
 
 /// The addressing of a message (RFC 6121 §5.2).
@@ -77,6 +78,8 @@ pub(crate) struct Content {
     pub displayed: Option<String>,
     /// An invitation (not a chat message, though it carries a fallback body).
     pub invitation: Option<Invitation>,
+    /// Corrections, retractions, reactions, replies, chat states, occupant-id.
+    pub facets: Facets,
 }
 
 impl Content {
@@ -89,6 +92,7 @@ impl Content {
     }
 
     /// The XEP-0203 delay's stamp, unix ms.
+    #[cfg(test)]
     pub(crate) fn delay_ms(&self) -> Option<i64> {
         self.delay.as_ref().map(|d| d.stamp.0.timestamp_millis())
     }
@@ -255,7 +259,8 @@ where
 }
 
 fn content(message: &mut Message) -> Content {
-    let body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
+    let mut body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
+    let facets = facets::parse(message, &mut body);
     let subject = message.get_best_subject_cloned(vec![]).map(|(_, s)| s);
     let invitation = invitation(message);
     let origin_id = take::<OriginId>(message).map(|o| o.id);
@@ -274,6 +279,7 @@ fn content(message: &mut Message) -> Content {
         receipt: take::<Received>(message).map(|r| r.id),
         displayed: take::<Displayed>(message).map(|d| d.id.0),
         invitation,
+        facets,
     }
 }
 

@@ -15,7 +15,26 @@ use super::inbound::{Content, Envelope};
 use super::Context;
 use crate::error::EngineError;
 use crate::event::EngineEvent;
-use crate::store::{now_ms, MessageRow, MessageState, NewMessage};
+use crate::store::{now_ms, Amend, MessageRow, MessageState, NewMessage};
+
+/// The longest body we store, in bytes (UTF-8); the rest is cut with a marker saying so.
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What a message does to an earlier one (see [`crate::store::Amend`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Amendment {
+    /// XEP-0308: the body replaces the message with this id.
+    Correct(String),
+    /// XEP-0424 by its sender, or XEP-0425 by a moderator (`moderated`, only from the room).
+    Retract {
+        id: String,
+        moderated: bool,
+        by: Option<String>,
+        reason: Option<String>,
+    },
+    /// XEP-0444: the sender's whole set of reactions on the message with this id.
+    React { id: String, emojis: Vec<String> },
+}
 
 /// A message taken apart for storing.
 #[derive(Debug, Clone)]
@@ -36,6 +55,12 @@ pub(crate) struct ChatMessage {
     /// A group message (XEP-0045): `peer` is the room, `sender` the nick.
     pub groupchat: bool,
     pub sender: Option<String>,
+    /// The room's occupant-id for the author (XEP-0421).
+    pub occupant_id: Option<String>,
+    /// XEP-0461: `(answered id, its author as named, quoted fallback)`.
+    pub reply: Option<(String, Option<String>, Option<String>)>,
+    /// Not a new message: a change to an earlier one.
+    pub amend: Option<Amendment>,
 }
 
 impl ChatMessage {
@@ -58,22 +83,127 @@ impl ChatMessage {
             markable: self.markable,
             groupchat: self.groupchat,
             sender: self.sender.as_deref(),
+            occupant_id: self.occupant_id.as_deref(),
+            reply: self
+                .reply
+                .as_ref()
+                .map(|(id, jid, quote)| (id.as_str(), jid.as_deref(), quote.as_deref())),
+            amend: self.amend.as_ref().map(|a| match a {
+                Amendment::Correct(id) => Amend::Correct { id },
+                Amendment::Retract {
+                    id,
+                    moderated,
+                    by,
+                    reason,
+                } => Amend::Retract {
+                    id,
+                    moderated: *moderated,
+                    by: by.as_deref(),
+                    reason: reason.as_deref(),
+                },
+                Amendment::React { id, emojis } => Amend::React { id, emojis },
+            }),
         }
     }
 }
 
-/// The time a message was sent: the forwarding delay (archive, carbon), else the message's
-/// own XEP-0203 delay, else now. Unix ms.
-fn sent_at(forward_delay: Option<&Delay>, content: &Content) -> i64 {
+/// The time a message was sent, unix ms: the forwarding delay (archive, carbon: our own
+/// server's word), else the message's own XEP-0203 delay when `trusted` stamped it (our
+/// server's offline storage, a room's history), else now. Never later than now: a stamp
+/// cannot pin a conversation to the top.
+fn sent_at(forward_delay: Option<&Delay>, content: &Content, trusted: &[&str]) -> i64 {
+    let own = content.delay.as_ref().filter(|d| {
+        d.from
+            .as_ref()
+            .is_some_and(|from| trusted.contains(&from.to_string().as_str()))
+    });
+    let now = now_ms();
     forward_delay
+        .or(own)
         .map(|d| d.stamp.0.timestamp_millis())
-        .or_else(|| content.delay_ms())
-        .unwrap_or_else(now_ms)
+        .map_or(now, |at| at.min(now))
 }
 
-/// A one-to-one `chat`/`normal` message with a body (live, a carbon, or from our archive, in
-/// which case `archive_id` is its id there). `None` for messages without a body (chat states,
-/// markers), invitations (their body is a fallback) and messages without the address we need.
+/// A body no longer than [`MAX_BODY_BYTES`], cut at a character boundary with a marker.
+fn capped(body: String) -> String {
+    if body.len() <= MAX_BODY_BYTES {
+        return body;
+    }
+    let mut cut = MAX_BODY_BYTES;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let rest = body[cut..].chars().count();
+    format!(
+        "{}\n\n[… {rest} more characters were not kept]",
+        &body[..cut]
+    )
+}
+
+/// What the facets make of a message: an amendment of another one, or `None` for a message
+/// of its own. `Err(())` for what must be dropped: a moderator's retraction anywhere but from
+/// a room itself (`from_room`), or an archive's tombstone.
+fn amendment(content: &Content, from_room: bool) -> Result<Option<Amendment>, ()> {
+    let facets = &content.facets;
+    if facets.tombstone {
+        return Err(());
+    }
+    if let Some(r) = &facets.retract {
+        if r.moderated != from_room {
+            return Err(());
+        }
+        let by = r.moderated_by.as_deref().map(|by| {
+            // `room/nick` (XEP-0425 §4.2): the nick is what people know.
+            by.split_once('/').map_or(by, |(_, nick)| nick).to_owned()
+        });
+        return Ok(Some(Amendment::Retract {
+            id: r.id.clone(),
+            moderated: r.moderated,
+            by,
+            reason: r.reason.clone(),
+        }));
+    }
+    if from_room {
+        return Err(()); // the room itself corrects and reacts to nothing
+    }
+    if let Some(id) = &facets.replace {
+        return Ok(content
+            .body
+            .is_some()
+            .then(|| Amendment::Correct(id.clone())));
+    }
+    Ok(facets
+        .reactions
+        .as_ref()
+        .map(|(id, emojis)| Amendment::React {
+            id: id.clone(),
+            emojis: emojis.clone(),
+        }))
+}
+
+/// The reply facet as stored.
+fn reply(content: &Content) -> Option<(String, Option<String>, Option<String>)> {
+    let r = content.facets.reply.as_ref()?;
+    Some((
+        r.id.clone(),
+        r.to.as_ref().map(|t| t.to_string()),
+        r.quote.clone(),
+    ))
+}
+
+/// The body to store with `amend`: a correction's new text, nothing for the others (their
+/// body is a fallback), the message's own body when it amends nothing.
+fn body_for(content: &Content, amend: &Option<Amendment>) -> Option<String> {
+    match amend {
+        Some(Amendment::Correct(_)) | None => content.body.clone().map(capped),
+        Some(_) => Some(String::new()),
+    }
+}
+
+/// A one-to-one `chat`/`normal` message with a body, or one that amends an earlier one (live,
+/// a carbon, or from our archive, in which case `archive_id` is its id there). `None` for
+/// messages without either (chat states, markers), invitations (their body is a fallback) and
+/// messages without the address we need.
 pub(crate) fn direct(
     ctx: &Context,
     envelope: &Envelope,
@@ -88,7 +218,8 @@ pub(crate) fn direct(
     if content.invitation.is_some() {
         return None;
     }
-    let body = content.body.clone()?;
+    let amend = amendment(content, false).ok()?;
+    let body = body_for(content, &amend)?;
     let from_us = envelope
         .from
         .as_ref()
@@ -102,6 +233,8 @@ pub(crate) fn direct(
     // A stanza-id counts only when our own server put it there (XEP-0359 §5).
     let stanza_id = archive_id.or_else(|| content.stanza_id_by(&ctx.jid).map(str::to_owned));
     let message_id = envelope.id.clone();
+    let own = ctx.jid.to_string();
+    let trusted = [ctx.jid.domain().as_str(), own.as_str()];
     Some(ChatMessage {
         peer,
         outgoing,
@@ -113,36 +246,46 @@ pub(crate) fn direct(
             .or_else(|| message_id.clone().filter(|_| outgoing)),
         stanza_id,
         message_id,
-        at: sent_at(forward_delay, content),
+        at: sent_at(forward_delay, content, &trusted),
         markable: content.markable,
         groupchat: false,
         sender: None,
+        occupant_id: None,
+        reply: reply(content),
+        amend,
     })
 }
 
-/// A group message with a body from occupant `nick` of `room` (live, or from the room's
+/// A group message with a body, or one that amends an earlier one, from occupant `nick` of
+/// `room` (`None`: from the room itself, which only moderates) (live, or from the room's
 /// archive); `own_nick` is ours there, `stanza_id` the room's id for it (XEP-0359 §5, `by` the
 /// room, or the room archive's result id).
 pub(crate) fn group(
     room: &BareJid,
-    nick: &str,
+    nick: Option<&str>,
     own_nick: &str,
     envelope: &Envelope,
     content: &Content,
     stanza_id: Option<String>,
     forward_delay: Option<&Delay>,
 ) -> Option<ChatMessage> {
+    let amend = amendment(content, nick.is_none()).ok()?;
+    let body = body_for(content, &amend)?;
+    let trusted = [room.as_str()];
     Some(ChatMessage {
         peer: room.to_string(),
-        outgoing: nick == own_nick,
-        body: content.body.clone()?,
+        outgoing: nick == Some(own_nick),
+        body,
         stanza_id,
         origin_id: content.origin_id.clone(),
         message_id: envelope.id.clone(),
-        at: sent_at(forward_delay, content),
+        at: sent_at(forward_delay, content, &trusted),
         markable: false,
         groupchat: true,
-        sender: Some(nick.to_owned()),
+        sender: nick.map(str::to_owned),
+        occupant_id: content.facets.occupant_id.clone(),
+        reply: reply(content),
+        amend,
     })
 }
 
@@ -153,6 +296,9 @@ pub(crate) async fn store_live(
     message: &ChatMessage,
     notify: bool,
 ) -> Option<MessageRow> {
+    if message.amend.is_some() {
+        return amend_live(ctx, message).await;
+    }
     match ctx
         .store
         .insert_message(&message.as_new(ctx.account_id))
@@ -173,6 +319,32 @@ pub(crate) async fn store_live(
         }
         Err(e) => {
             tracing::error!(account = ctx.account_id, "storing a message failed: {e}");
+            None
+        }
+    }
+}
+
+/// Applies a live amendment; it never notifies.
+async fn amend_live(ctx: &Context, message: &ChatMessage) -> Option<MessageRow> {
+    match ctx.store.amend(&message.as_new(ctx.account_id)).await {
+        Ok(Some(row)) => {
+            ctx.emit(EngineEvent::MessagesChanged {
+                account_id: ctx.account_id,
+                peer: message.peer.clone(),
+                ids: vec![row.id],
+                live: false,
+            });
+            Some(row)
+        }
+        Ok(None) => {
+            tracing::debug!(
+                account = ctx.account_id,
+                "amendment of an unknown message, or not by its author: ignored"
+            );
+            None
+        }
+        Err(e) => {
+            tracing::error!(account = ctx.account_id, "storing an amendment failed: {e}");
             None
         }
     }

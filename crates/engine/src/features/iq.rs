@@ -27,6 +27,11 @@ pub const FEATURES: &[&str] = &[
     "urn:xmpp:sid:0",
     ns::MUC,
     "urn:xmpp:bookmarks:1+notify",
+    ns::MESSAGE_CORRECT,
+    super::facets::RETRACT,
+    ns::REACTIONS,
+    super::facets::REPLY,
+    ns::CHATSTATES,
 ];
 
 /// Node URI in our entity capabilities.

@@ -6,6 +6,7 @@
 
 pub mod bookmarks;
 pub mod chat;
+pub mod facets;
 pub(crate) mod inbound;
 pub(crate) mod ingest;
 pub mod iq;

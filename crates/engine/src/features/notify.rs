@@ -72,7 +72,7 @@ pub(crate) fn decide(
     settings: Settings,
     own_nick: &str,
 ) -> bool {
-    if message.outgoing || !fresh || settings.muted {
+    if message.outgoing || !fresh || settings.muted || message.amend.is_some() {
         return false;
     }
     if !message.groupchat {
@@ -106,6 +106,9 @@ mod tests {
             markable: false,
             groupchat,
             sender: Some("bob".into()),
+            occupant_id: None,
+            reply: None,
+            amend: None,
         }
     }
 

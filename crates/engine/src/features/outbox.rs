@@ -24,7 +24,18 @@ use crate::store::{now_ms, MessageRow, MessageState, NewMessage, Store};
 
 /// Builds the stanza for one of our stored messages: body, origin-id (XEP-0359), a receipt
 /// request (XEP-0184) and `<markable/>` (XEP-0333). The stanza id equals the origin-id.
+///
+/// A reply (XEP-0461) carries `<reply/>` and the answered text as a quoted fallback.
 pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
+    let mut m = plain_stanza(row, to);
+    if let Some(reply) = &row.reply {
+        let author = reply.jid.as_deref().and_then(|j| Jid::new(j).ok());
+        super::facets::add_reply(&mut m, &reply.id, author.as_ref(), reply.quote.as_deref());
+    }
+    m
+}
+
+fn plain_stanza(row: &MessageRow, to: Jid) -> Message {
     let id = row.origin_id.clone().unwrap_or_default();
     if row.groupchat {
         // XEP-0045 §7.4: to the room's bare JID; the room reflects it back with our origin-id.
@@ -54,7 +65,8 @@ pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
 }
 
 /// Stores a message the user wrote to `peer` (a contact, a room when `groupchat`, or an
-/// occupant as room/nick) as `pending` with a fresh origin-id, which is also its stanza id.
+/// occupant as room/nick) as `pending` with a fresh origin-id, which is also its stanza id;
+/// `reply` is what it answers (XEP-0461): `(id, author, quoted text)`.
 ///
 /// Errors: store errors; [`EngineError::Server`] if the origin-id collided (never in practice).
 pub(crate) async fn store_pending(
@@ -63,6 +75,7 @@ pub(crate) async fn store_pending(
     peer: &str,
     body: &str,
     groupchat: bool,
+    reply: Option<(&str, Option<&str>, Option<&str>)>,
 ) -> Result<MessageRow, EngineError> {
     let origin_id = super::new_id();
     let new = NewMessage {
@@ -79,6 +92,9 @@ pub(crate) async fn store_pending(
         markable: false,
         groupchat,
         sender: None,
+        occupant_id: None,
+        reply,
+        amend: None,
     };
     store
         .insert_message(&new)

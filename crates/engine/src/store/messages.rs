@@ -11,7 +11,8 @@ impl Store {
         &self,
         m: &NewMessage<'_>,
     ) -> Result<Option<MessageRow>, EngineError> {
-        insert_one(self.pool(), m, None).await
+        let mut conn = self.pool().acquire().await?;
+        insert_one(&mut conn, m, None).await
     }
 
     /// Stores one page of archived or forwarded messages (XEP-0313 / XEP-0280) in one
@@ -42,9 +43,15 @@ impl Store {
             None
         };
         for m in page {
+            if m.amend.is_some() {
+                if let Some(id) = super::amend::apply(&mut tx, m).await? {
+                    changed.push((m.peer.to_owned(), id));
+                }
+                continue;
+            }
             let id = next_id;
             next_id = next_id.map(|n| n + 1);
-            if let Some(row) = insert_one(&mut *tx, m, id).await? {
+            if let Some(row) = insert_one(&mut tx, m, id).await? {
                 changed.push((row.peer, row.id));
                 continue;
             }
@@ -191,41 +198,44 @@ pub(super) fn whole_seconds(at_ms: i64) -> i64 {
     at_ms - at_ms.rem_euclid(1000)
 }
 
-/// `INSERT … ON CONFLICT DO NOTHING` of one message on a pool or inside a transaction; `id`
-/// `None` takes the next row id.
-async fn insert_one<'e, E>(
-    executor: E,
+/// `INSERT … ON CONFLICT DO NOTHING` of one message on a connection (or inside a
+/// transaction); `id` `None` takes the next row id. A reply (XEP-0461) is linked to the
+/// answered message when that is stored.
+async fn insert_one(
+    conn: &mut sqlx::SqliteConnection,
     m: &NewMessage<'_>,
     id: Option<i64>,
-) -> Result<Option<MessageRow>, EngineError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-{
-    {
-        let sql = format!(
-            "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT DO NOTHING
-             RETURNING {COLUMNS}"
-        );
-        Ok(sqlx::query_as(&sql)
-            .bind(id)
-            .bind(m.account_id)
-            .bind(m.peer)
-            .bind(m.outgoing)
-            .bind(m.body)
-            .bind(m.stanza_id)
-            .bind(m.origin_id)
-            .bind(m.message_id)
-            .bind(whole_seconds(m.at))
-            .bind(m.state.as_str())
-            .bind(m.read)
-            .bind(m.markable)
-            .bind(m.groupchat)
-            .bind(m.sender)
-            .fetch_optional(executor)
-            .await?)
-    }
+) -> Result<Option<MessageRow>, EngineError> {
+    let (reply_row, reply_quote) = super::amend::reply_target(conn, m).await?;
+    let sql = format!(
+        "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
+                               occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING
+         RETURNING {COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(id)
+        .bind(m.account_id)
+        .bind(m.peer)
+        .bind(m.outgoing)
+        .bind(m.body)
+        .bind(m.stanza_id)
+        .bind(m.origin_id)
+        .bind(m.message_id)
+        .bind(whole_seconds(m.at))
+        .bind(m.state.as_str())
+        .bind(m.read)
+        .bind(m.markable)
+        .bind(m.groupchat)
+        .bind(m.sender)
+        .bind(m.occupant_id)
+        .bind(m.reply.map(|r| r.0))
+        .bind(m.reply.and_then(|r| r.1))
+        .bind(reply_row)
+        .bind(reply_quote)
+        .fetch_optional(&mut *conn)
+        .await?)
 }
 
 impl Store {
@@ -238,7 +248,8 @@ impl Store {
             .await?)
     }
 
-    /// The messages of one account with these row ids, in time order (`at`, then row id).
+    /// The messages of one account with these row ids, in time order (`at`, then row id),
+    /// with their reactions.
     pub async fn messages_by_id(
         &self,
         account_id: i64,
@@ -253,11 +264,13 @@ impl Store {
              WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))
              ORDER BY at, id"
         );
-        Ok(sqlx::query_as(&sql)
+        let mut rows = sqlx::query_as(&sql)
             .bind(account_id)
             .bind(ids)
             .fetch_all(self.pool())
-            .await?)
+            .await?;
+        self.attach_reactions(&mut rows).await?;
+        Ok(rows)
     }
 
     /// A page of a conversation in time order (`at`, then row id): up to `limit` messages
@@ -279,13 +292,15 @@ impl Store {
              ORDER BY at, id",
             MAX = i64::MAX
         );
-        Ok(sqlx::query_as(&sql)
+        let mut rows = sqlx::query_as(&sql)
             .bind(before)
             .bind(account_id)
             .bind(peer)
             .bind(limit)
             .fetch_all(self.pool())
-            .await?)
+            .await?;
+        self.attach_reactions(&mut rows).await?;
+        Ok(rows)
     }
 
     /// The oldest archive id (XEP-0313 stanza-id) stored in a conversation, where history

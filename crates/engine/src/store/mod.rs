@@ -6,6 +6,7 @@
 //! when the SQLite library linked in supports it.
 
 mod accounts;
+mod amend;
 mod conversations;
 mod messages;
 mod rooms;
@@ -15,7 +16,9 @@ mod rows;
 pub use accounts::AccountRow;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
-pub use rows::{ConversationRow, MessageRow, MessageState, NewMessage};
+pub use rows::{
+    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
+};
 
 use std::path::PathBuf;
 use std::str::FromStr;

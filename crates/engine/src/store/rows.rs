@@ -91,6 +91,44 @@ pub struct MessageRow {
     pub groupchat: bool,
     /// The occupant's nickname, for group messages.
     pub sender: Option<String>,
+    /// The room's occupant-id for the author (XEP-0421).
+    pub occupant_id: Option<String>,
+    /// Corrected by its sender (XEP-0308); older texts via `Store::message_edits`.
+    pub edited: bool,
+    /// Retracted by its sender (XEP-0424) or a moderator (XEP-0425); `body` is then empty.
+    pub retracted: bool,
+    /// The moderator's nick, for a moderated message.
+    pub moderated_by: Option<String>,
+    /// The moderator's reason.
+    pub retract_reason: Option<String>,
+    /// The message this one answers (XEP-0461).
+    pub reply: Option<ReplyRef>,
+    /// Reactions (XEP-0444), filled by the queries that build views (empty elsewhere).
+    pub reactions: Vec<ReactionRow>,
+}
+
+/// What a reply (XEP-0461) names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRef {
+    /// The answered message's id as the reply gives it.
+    pub id: String,
+    /// Its author, as the reply names them.
+    pub jid: Option<String>,
+    /// The answered message's row, when it was stored first.
+    pub row: Option<i64>,
+    /// The quoted text (the original's body when stored, else the reply's fallback).
+    pub quote: Option<String>,
+}
+
+/// One sender's reactions on one message (XEP-0444).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionRow {
+    /// Bare JID (one-to-one) or nick (rooms).
+    pub sender: String,
+    /// Sent by us.
+    pub ours: bool,
+    /// The emojis, in the sender's order.
+    pub emojis: Vec<String>,
 }
 
 impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
@@ -114,6 +152,23 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
             markable: row.try_get("markable")?,
             groupchat: row.try_get("groupchat")?,
             sender: row.try_get("sender")?,
+            occupant_id: row.try_get("occupant_id")?,
+            edited: row.try_get("edited")?,
+            retracted: row.try_get("retracted")?,
+            moderated_by: row.try_get("moderated_by")?,
+            retract_reason: row.try_get("retract_reason")?,
+            reply: row
+                .try_get::<Option<String>, _>("reply_to_id")?
+                .map(|id| -> Result<ReplyRef, sqlx::Error> {
+                    Ok(ReplyRef {
+                        id,
+                        jid: row.try_get("reply_to_jid")?,
+                        row: row.try_get("reply_to_row")?,
+                        quote: row.try_get("reply_quote")?,
+                    })
+                })
+                .transpose()?,
+            reactions: Vec::new(),
         })
     }
 }
@@ -147,10 +202,49 @@ pub struct NewMessage<'a> {
     pub groupchat: bool,
     /// The occupant's nickname, for group messages.
     pub sender: Option<&'a str>,
+    /// The room's occupant-id for the author (XEP-0421), when the room stamped one.
+    pub occupant_id: Option<&'a str>,
+    /// The message this one answers (XEP-0461): `(id, author as named, quoted fallback)`.
+    pub reply: Option<(&'a str, Option<&'a str>, Option<&'a str>)>,
+    /// Not a new message but a change to an earlier one by the same author.
+    pub amend: Option<Amend<'a>>,
+}
+
+/// A change one message makes to an earlier one, by the earlier one's id in the conversation
+/// (its stanza-id, origin-id or stanza `id`). It applies only when the author matches: the
+/// same direction in one-to-one chat (only the contact amends theirs, only we amend ours),
+/// the same nick (and occupant-id, XEP-0421, when both carry one) in a room; a moderator's
+/// retraction, which only the room itself can send, applies to anyone's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amend<'a> {
+    /// XEP-0308: the new text is the message's `body`.
+    Correct {
+        /// The corrected message's id.
+        id: &'a str,
+    },
+    /// XEP-0424 (sender) or XEP-0425 (moderator).
+    Retract {
+        /// The retracted message's id.
+        id: &'a str,
+        /// A moderator's retraction: no author check.
+        moderated: bool,
+        /// The moderator's nick.
+        by: Option<&'a str>,
+        /// The moderator's reason.
+        reason: Option<&'a str>,
+    },
+    /// XEP-0444: the sender's whole set of reactions on the message.
+    React {
+        /// The message reacted to.
+        id: &'a str,
+        /// Every emoji, in order (empty: none any more).
+        emojis: &'a [String],
+    },
 }
 
 pub(super) const COLUMNS: &str =
-    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender";
+    "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
+     occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote";
 
 /// A conversation summary: partner, last message, unread count.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -8,6 +8,7 @@ mod common;
 mod fixtures;
 
 mod bookmarks;
+mod facets;
 mod invitations;
 mod messages;
 mod moderation;

@@ -4,7 +4,7 @@
 // after start-up, instead of inside the frame that shows the first messages, took the longest
 // frame of joining a busy room from ~120 ms to under 100 ms on the 2-core test machine.
 
-import { splitLinks } from '../components/chat/links';
+import { parseStyling } from '../components/chat/styling';
 import { nickHue } from './nickColor';
 import { clockTime, dayLabel, fullTime } from './time';
 
@@ -12,7 +12,7 @@ import { clockTime, dayLabel, fullTime } from './time';
 export function warmUpMessageRendering(delayMs = 1500): void {
   setTimeout(() => {
     const now = Date.now();
-    splitLinks('see https://example.org/a?b=c#d or xmpp:room@conference.example.org?join');
+    parseStyling('see *https://example.org/a?b=c#d* or _xmpp:room@conference.example.org?join_');
     clockTime(now);
     fullTime(now);
     dayLabel(now - 3 * 86_400_000, now);

@@ -14,11 +14,14 @@ import type {
   AccountStateEvent,
   AccountView,
   AddAccountRequest,
+  ChatStateEvent,
+  ChatStateName,
   Contact,
   ConversationView,
   ErrorCode,
   FieldValues,
   HistoryPageView,
+  MessageEditView,
   MessagesEvent,
   MessageView,
   OpenConversationEvent,
@@ -39,6 +42,8 @@ export type {
   AccountView,
   AddAccountRequest,
   CertificateInfo,
+  ChatStateEvent,
+  ChatStateName,
   ConnectionState,
   ConversationView,
   ErrorCode,
@@ -47,10 +52,13 @@ export type {
   FormOption,
   HistoryPageView,
   IpcError,
+  MessageEditView,
   MessagesEvent,
   MessageState,
   MessageView,
   Occupant,
+  ReactionView,
+  ReplyView,
   OpenConversationEvent,
   RoomConfigForm,
   RoomEvent,
@@ -127,7 +135,35 @@ export interface Commands {
    * account is offline, `server_error` when the server has no archive or refuses.
    */
   fetch_history: { args: { accountId: number; peer: string }; result: HistoryPageView };
-  send_message: { args: { accountId: number; to: string; body: string }; result: MessageView };
+  /** `replyTo`: the row id of the message this one answers (XEP-0461), null for none. */
+  send_message: {
+    args: { accountId: number; to: string; body: string; replyTo: number | null };
+    result: MessageView;
+  };
+  /**
+   * Replaces the text of our own message `id` (XEP-0308); not for a retracted one. The changed
+   * row (`edited`, the new `body`) arrives as `linnet://messages`.
+   */
+  correct_message: { args: { accountId: number; id: number; body: string }; result: null };
+  /** Deletes our own message `id` for everyone (XEP-0424); then `linnet://messages`. */
+  retract_message: { args: { accountId: number; id: number }; result: null };
+  /**
+   * Has the room delete a group message (XEP-0425), when we are one of its moderators, with an
+   * optional reason (null for none); then `linnet://messages`.
+   */
+  moderate_message: {
+    args: { accountId: number; id: number; reason: string | null };
+    result: null;
+  };
+  /**
+   * Sets OUR FULL SET of reactions on message `id` (XEP-0444): toggling one is adding or
+   * removing it, then sending the set; `[]` clears ours. Then `linnet://messages`.
+   */
+  react_to_message: { args: { accountId: number; id: number; emojis: string[] }; result: null };
+  /** Tells `peer` (a contact or a room) our chat state (XEP-0085). */
+  send_chat_state: { args: { accountId: number; peer: string; state: ChatStateName }; result: null };
+  /** The older texts of an edited message, oldest first. */
+  message_edits: { args: { accountId: number; id: number }; result: MessageEditView[] };
   /**
    * Sends a `failed` outgoing message again: the row goes back to `pending`, and
    * `linnet://messages` carries that and every later state.
@@ -256,6 +292,11 @@ export interface Events {
    * joins the room (`join_room`) or dismisses it.
    */
   'linnet://room-invite': RoomInviteEvent;
+  /**
+   * Someone's chat state (XEP-0085) in a conversation: typing, paused, gone... In rooms, never
+   * our own nickname's.
+   */
+  'linnet://chat-state': ChatStateEvent;
 }
 
 export type EventName = keyof Events;

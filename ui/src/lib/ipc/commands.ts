@@ -5,12 +5,14 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   AccountView,
   AddAccountRequest,
+  ChatStateName,
   CommandName,
   Commands,
   ContactView,
   ConversationView,
   FieldValues,
   HistoryPageView,
+  MessageEditView,
   MessageView,
   OwnShow,
   RoomConfigForm,
@@ -88,8 +90,52 @@ export function fetchHistory(accountId: number, peer: string): Promise<HistoryPa
   return call('fetch_history', { accountId, peer });
 }
 
-export function sendMessage(accountId: number, to: string, body: string): Promise<MessageView> {
-  return call('send_message', { accountId, to, body });
+/** Sends `body` to `to`; `replyTo` is the row id of the message it answers (null for none). */
+export function sendMessage(
+  accountId: number,
+  to: string,
+  body: string,
+  replyTo: number | null = null,
+): Promise<MessageView> {
+  return call('send_message', { accountId, to, body, replyTo });
+}
+
+/** Replaces the text of our own message `id` (XEP-0308); the row follows as an event. */
+export async function correctMessage(accountId: number, id: number, body: string): Promise<void> {
+  await call('correct_message', { accountId, id, body });
+}
+
+/** Deletes our own message `id` for everyone (XEP-0424). */
+export async function retractMessage(accountId: number, id: number): Promise<void> {
+  await call('retract_message', { accountId, id });
+}
+
+/** Has the room delete the group message `id` (XEP-0425); `reason` null for none. */
+export async function moderateMessage(
+  accountId: number,
+  id: number,
+  reason: string | null,
+): Promise<void> {
+  await call('moderate_message', { accountId, id, reason });
+}
+
+/** Sets our full set of reactions on message `id` (XEP-0444); `[]` removes ours. */
+export async function reactToMessage(accountId: number, id: number, emojis: string[]): Promise<void> {
+  await call('react_to_message', { accountId, id, emojis });
+}
+
+/** Tells `peer` our chat state (XEP-0085). */
+export async function sendChatState(
+  accountId: number,
+  peer: string,
+  state: ChatStateName,
+): Promise<void> {
+  await call('send_chat_state', { accountId, peer, state });
+}
+
+/** The older texts of an edited message, oldest first. */
+export function messageEdits(accountId: number, id: number): Promise<MessageEditView[]> {
+  return call('message_edits', { accountId, id });
 }
 
 /** Sends the failed outgoing message `id` again; its new states arrive as `linnet://messages`. */

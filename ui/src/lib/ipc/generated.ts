@@ -245,6 +245,44 @@ muted: boolean, };
 export type MessageState = "pending" | "sent" | "delivered" | "displayed" | "failed" | "received" | "system";
 
 /**
+ * What a reply answers (XEP-0461).
+ */
+export type ReplyView = { 
+/**
+ * Row id of the original, when it is stored.
+ */
+id: number | null, 
+/**
+ * The original's author as the reply names them (nick in rooms, else a bare JID).
+ */
+sender: string | null, 
+/**
+ * The original's text (from the store when known, else the reply's quoted fallback).
+ */
+quote: string | null, };
+
+/**
+ * One emoji's reactions on a message (XEP-0444).
+ */
+export type ReactionView = { 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * How many reacted with it.
+ */
+count: number, 
+/**
+ * Who: nicks in rooms, bare JIDs one-to-one; ours as "You".
+ */
+senders: Array<string>, 
+/**
+ * We reacted with it.
+ */
+ours: boolean, };
+
+/**
  * One message.
  */
 export type MessageView = { 
@@ -287,7 +325,70 @@ groupchat: boolean,
 /**
  * For group messages from others: the occupant's nickname.
  */
-sender: string | null, };
+sender: string | null, 
+/**
+ * Corrected at least once (XEP-0308); `body` is the newest text.
+ */
+edited: boolean, 
+/**
+ * Deleted by its sender (XEP-0424) or a moderator (XEP-0425); `body` is then empty.
+ */
+retracted: boolean, 
+/**
+ * For a moderated message: the moderator's nick, when the room said.
+ */
+moderated_by: string | null, 
+/**
+ * The moderator's reason, if given.
+ */
+retract_reason: string | null, 
+/**
+ * The message this one answers (XEP-0461).
+ */
+reply_to: ReplyView | null, 
+/**
+ * Reactions (XEP-0444), grouped by emoji in first-reacted order.
+ */
+reactions: Array<ReactionView>, };
+
+/**
+ * An older text of a corrected message (XEP-0308).
+ */
+export type MessageEditView = { 
+/**
+ * The text as it was.
+ */
+body: string, 
+/**
+ * When it was replaced, unix ms.
+ */
+at: number, };
+
+/**
+ * A chat state (XEP-0085 §2): what someone is doing in a conversation.
+ */
+export type ChatStateName = "active" | "composing" | "paused" | "inactive" | "gone";
+
+/**
+ * Payload of `linnet://chat-state`: what a contact or occupant is doing (XEP-0085).
+ */
+export type ChatStateEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * The contact's bare JID, or the room's.
+ */
+peer: string, 
+/**
+ * The occupant's nick in a room; `None` one-to-one.
+ */
+sender: string | null, 
+/**
+ * The state.
+ */
+state: ChatStateName, };
 
 /**
  * What `fetch_history` found in the server's archive (XEP-0313).

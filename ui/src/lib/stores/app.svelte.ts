@@ -5,11 +5,13 @@ import { createContext } from 'svelte';
 import * as ipc from '../ipc';
 import type { Events, IpcError } from '../ipc';
 import { AccountsStore } from './accounts.svelte';
+import { ChatStatesStore } from './chatStates.svelte';
 import { ContactsStore } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { RoomInvitesStore } from './invites.svelte';
 import { MessagesStore } from './messages.svelte';
 import { RoomsStore } from './rooms.svelte';
+import { SettingsStore } from './settings.svelte';
 import { SubscriptionRequestsStore } from './subscriptions.svelte';
 
 /** The chat shown on the right. */
@@ -26,6 +28,10 @@ export class AppState {
   readonly subscriptionRequests = new SubscriptionRequestsStore();
   readonly rooms = new RoomsStore();
   readonly roomInvites = new RoomInvitesStore();
+  /** Who is typing where (XEP-0085). */
+  readonly chatStates = new ChatStatesStore();
+  /** App-wide preferences (localStorage). */
+  readonly settings = new SettingsStore();
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
@@ -67,6 +73,7 @@ export class AppState {
       ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
       ipc.subscribe('linnet://room', (p) => this.#report(this.rooms.refresh(p.account_id, p.room))),
       ipc.subscribe('linnet://room-invite', (p) => this.#onRoomInvite(p)),
+      ipc.subscribe('linnet://chat-state', (p) => this.chatStates.apply(p)),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
     ]);
@@ -148,6 +155,7 @@ export class AppState {
     this.conversations.forget(accountId);
     this.rooms.forget(accountId);
     this.roomInvites.forget(accountId);
+    this.chatStates.forget(accountId);
     if (this.chat?.accountId === accountId) {
       this.chat = null;
       this.#report(ipc.setActiveConversation(null, null));
@@ -168,6 +176,8 @@ export class AppState {
     if ((state.kind === 'online') !== (previous === 'online')) {
       this.#report(this.rooms.load());
     }
+    // Offline, nobody's "typing…" can end: forget them.
+    if (state.kind !== 'online') this.chatStates.forget(account_id);
   }
 
   /** An invitation to a room we are already in (or joining) has nothing left to offer. */
@@ -177,6 +187,12 @@ export class AppState {
 
   #onMessages({ account_id, peer, messages }: Events['linnet://messages']): void {
     this.messages.merge(account_id, peer, messages);
+    // Their message is what they were typing.
+    for (const m of messages) {
+      if (!m.outgoing && m.state !== 'system') {
+        this.chatStates.clear(account_id, peer, m.groupchat ? m.sender : null);
+      }
+    }
     const open = this.chat;
     const isOpen = open !== null && open.accountId === account_id && open.peer === peer;
     // Lines from a room itself (`system`) never count as unread: nothing to mark.

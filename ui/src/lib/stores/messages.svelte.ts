@@ -2,7 +2,7 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
-import type { MessageState, MessageView } from '../ipc';
+import type { MessageEditView, MessageState, MessageView } from '../ipc';
 
 /** Messages per page requested from `load_messages`. */
 export const PAGE_SIZE = 50;
@@ -74,6 +74,8 @@ export function mergeMessages(
 
 export class MessagesStore {
   readonly #timelines = new SvelteMap<string, Timeline>();
+  /** `edits` answers, by message and text. */
+  readonly #edits = new Map<string, Promise<MessageEditView[]>>();
 
   timeline(accountId: number, peer: string): Timeline {
     return this.#timelines.get(chatKey(accountId, peer)) ?? EMPTY;
@@ -153,11 +155,72 @@ export class MessagesStore {
     this.#update(key, { messages: mergeMessages(now.messages, batch) });
   }
 
-  /** Sends a message and shows the backend's local echo (state `pending`) at once. */
-  async send(accountId: number, to: string, body: string): Promise<MessageView> {
-    const message = await ipc.sendMessage(accountId, to, body);
+  /**
+   * Sends a message (answering the message `replyTo`, a row id, unless null) and shows the
+   * backend's local echo (state `pending`) at once.
+   */
+  async send(
+    accountId: number,
+    to: string,
+    body: string,
+    replyTo: number | null = null,
+  ): Promise<MessageView> {
+    const message = await ipc.sendMessage(accountId, to, body, replyTo);
     this.merge(accountId, to, [message]);
     return message;
+  }
+
+  /**
+   * The facets below change a message the UI already shows. Nothing changes here: the backend
+   * reports the changed row as `linnet://messages` (see `merge`).
+   */
+
+  /** Replaces the text of our own message `id` (XEP-0308). */
+  async correct(accountId: number, id: number, body: string): Promise<void> {
+    await ipc.correctMessage(accountId, id, body);
+  }
+
+  /** Deletes our own message `id` for everyone (XEP-0424). */
+  async retract(accountId: number, id: number): Promise<void> {
+    await ipc.retractMessage(accountId, id);
+  }
+
+  /** Has the room delete the group message `id` (XEP-0425), with a reason or null. */
+  async moderate(accountId: number, id: number, reason: string | null): Promise<void> {
+    await ipc.moderateMessage(accountId, id, reason);
+  }
+
+  /**
+   * Adds our reaction `emoji` to `message`, or takes it back when we reacted with it already:
+   * the backend takes our whole set (XEP-0444).
+   */
+  async toggleReaction(message: MessageView, emoji: string): Promise<void> {
+    const ours = message.reactions.filter((r) => r.ours).map((r) => r.emoji);
+    const emojis = ours.includes(emoji) ? ours.filter((e) => e !== emoji) : [...ours, emoji];
+    await ipc.reactToMessage(message.account_id, message.id, emojis);
+  }
+
+  /** Adds our reaction `emoji` to `message`; nothing to do when it is one of ours already. */
+  async addReaction(message: MessageView, emoji: string): Promise<void> {
+    if (message.reactions.some((r) => r.ours && r.emoji === emoji)) return;
+    await this.toggleReaction(message, emoji);
+  }
+
+  /**
+   * The older texts of an edited message, oldest first; asked once per text of the message (a
+   * new correction asks again).
+   */
+  edits(message: MessageView): Promise<MessageEditView[]> {
+    const key = `${chatKey(message.account_id, message.peer)}\u0000${message.id}\u0000${message.body}`;
+    let edits = this.#edits.get(key);
+    if (!edits) {
+      edits = ipc.messageEdits(message.account_id, message.id).catch((error: unknown) => {
+        this.#edits.delete(key);
+        throw error;
+      });
+      this.#edits.set(key, edits);
+    }
+    return edits;
   }
 
   /**

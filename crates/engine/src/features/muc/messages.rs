@@ -1,10 +1,11 @@
 //! Group messages (XEP-0045 §7.4) and the room subject (§8.1): stored with the occupant's
 //! nickname through the one ingest path; our reflected message only turns ours `delivered`.
 
+use tokio_xmpp::parsers::chatstates::ChatState;
 use tokio_xmpp::parsers::jid::BareJid;
 
 use super::rooms::room_changed;
-use crate::event::EngineEvent;
+use crate::event::{ChatStateName, EngineEvent};
 use crate::features::inbound::{Content, Envelope, Forward};
 use crate::features::ingest::{self, ChatMessage};
 use crate::features::{notify, Context};
@@ -25,7 +26,13 @@ pub(crate) async fn on_groupchat(ctx: &mut Context, envelope: Envelope, content:
         return;
     }
     ctx.muc.heard(ctx.account_id, &room);
-    if content.body.is_none() {
+    let nick = from.resource().map(|r| r.to_string());
+    if let (Some(state), Some(nick)) = (&content.facets.chat_state, &nick) {
+        if *nick != own_nick && content.delay.is_none() {
+            chat_state(ctx, &room, Some(nick.clone()), state);
+        }
+    }
+    if content.body.is_none() && !content.facets.amends_without_body() {
         if let Some(subject) = &content.subject {
             let subject = Some(subject.clone()).filter(|s| !s.is_empty());
             ctx.muc
@@ -38,17 +45,21 @@ pub(crate) async fn on_groupchat(ctx: &mut Context, envelope: Envelope, content:
         }
         return;
     }
-    let Some(nick) = from.resource().map(|r| r.to_string()) else {
-        return; // a message from the room itself (no occupant): not shown yet
-    };
     // The room's stanza-id (XEP-0359 §5: `by` the room) identifies the message in it.
     let stanza_id = content.stanza_id_by(&room_jid).map(str::to_owned);
+    // From the room itself (no nick), only a moderator's retraction (XEP-0425) counts.
     let Some(message) = ingest::group(
-        &room_jid, &nick, &own_nick, &envelope, &content, stanza_id, None,
+        &room_jid,
+        nick.as_deref(),
+        &own_nick,
+        &envelope,
+        &content,
+        stanza_id,
+        None,
     ) else {
         return;
     };
-    if reflected(ctx, &message).await {
+    if message.amend.is_none() && reflected(ctx, &message).await {
         return;
     }
     // Room history (join history has a delay) never notifies; live messages by the room's
@@ -57,6 +68,16 @@ pub(crate) async fn on_groupchat(ctx: &mut Context, envelope: Envelope, content:
     let fresh = content.delay.is_none();
     let notify = notify::decide(&message, fresh, settings, &own_nick);
     ingest::store_live(ctx, &message, notify).await;
+}
+
+/// Tells the UI an occupant's chat state (XEP-0085 §5.5 in rooms).
+pub(crate) fn chat_state(ctx: &Context, peer: &str, sender: Option<String>, state: &ChatState) {
+    ctx.emit(EngineEvent::ChatState {
+        account_id: ctx.account_id,
+        peer: peer.to_owned(),
+        sender,
+        state: ChatStateName::from(state),
+    });
 }
 
 /// Our own message coming back from the room (§7.4) with our origin-id: the stored one
@@ -99,11 +120,16 @@ pub(crate) fn archived(
     forward: &Forward,
     archive_id: String,
 ) -> Option<ChatMessage> {
-    let nick = forward.envelope.from.as_ref()?.resource()?.to_string();
+    let nick = forward
+        .envelope
+        .from
+        .as_ref()?
+        .resource()
+        .map(|r| r.to_string());
     let own_nick = ctx.muc.nick(ctx.account_id, room.as_str());
     ingest::group(
         room,
-        &nick,
+        nick.as_deref(),
         &own_nick,
         &forward.envelope,
         &forward.content,

@@ -96,7 +96,7 @@ describe('chat view', () => {
     await fireEvent.keyDown(composer, { key: 'Enter' });
     await waitFor(() =>
       expect(backend.callsOf('send_message')).toEqual([
-        { accountId: ALICE.id, to: 'bob@example.org', body: 'line one' },
+        { accountId: ALICE.id, to: 'bob@example.org', body: 'line one', replyTo: null },
       ]),
     );
     const row = await within(chat).findByTestId('message');

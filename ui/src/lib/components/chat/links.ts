@@ -42,6 +42,14 @@ export function allowedUrl(url: string): string | null {
   }
 }
 
+/** Where the links of `body` are: [start, end) index pairs, in order. */
+export function linkRanges(body: string): Array<[number, number]> {
+  if (!body.includes(':')) return [];
+  return (linkify.match(body) ?? [])
+    .filter((match) => allowedUrl(match.url) !== null)
+    .map((match) => [match.index, match.lastIndex]);
+}
+
 /** The body as text and link segments, in order; joined, their texts give the body back. */
 export function splitLinks(body: string): BodySegment[] {
   const segments: BodySegment[] = [];

@@ -635,7 +635,7 @@ describe('room chat', () => {
     await fireEvent.input(composer, { target: { value: 'ship it' } });
     await fireEvent.keyDown(composer, { key: 'Enter' });
     await waitFor(() =>
-      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: DEV, body: 'ship it' }]),
+      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: DEV, body: 'ship it', replyTo: null }]),
     );
   });
 
@@ -810,7 +810,7 @@ describe('private chat with an occupant', () => {
     await fireEvent.input(composer, { target: { value: 'psst' } });
     await fireEvent.keyDown(composer, { key: 'Enter' });
     await waitFor(() =>
-      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: BOB, body: 'psst' }]),
+      expect(backend.callsOf('send_message')).toEqual([{ accountId: ALICE.id, to: BOB, body: 'psst', replyTo: null }]),
     );
   });
 

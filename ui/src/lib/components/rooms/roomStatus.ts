@@ -92,3 +92,13 @@ export function isRoomOwner(room: RoomView): boolean {
   const { joined, nick, occupants } = room.state;
   return joined && occupants.some((o) => o.nick === nick && o.affiliation === 'owner');
 }
+
+/**
+ * We are one of the room's moderators: our own occupant (the one with our nickname) has the
+ * `moderator` role (XEP-0045 §5.1), so the room lets us delete others' messages (XEP-0425).
+ * False until we are in the room.
+ */
+export function isRoomModerator(room: RoomView): boolean {
+  const { joined, nick, occupants } = room.state;
+  return joined && occupants.some((o) => o.nick === nick && o.role === 'moderator');
+}
