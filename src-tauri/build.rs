@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "react_to_message",
     "send_chat_state",
     "message_edits",
+    "search_messages",
+    "load_messages_around",
     "mark_read",
     "retry_message",
     "fetch_history",

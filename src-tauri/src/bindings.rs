@@ -10,7 +10,7 @@ use crate::error::IpcError;
 use crate::views::{
     AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, HistoryPageView,
     MessageEditView, MessageState, MessageView, MessagesEvent, OpenConversationEvent, ReactionView,
-    ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent, RoomView, RosterEvent,
+    ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent, RoomView, RosterEvent, SearchHitView,
     SubscriptionRequestView,
 };
 use linnet_engine::{
@@ -55,6 +55,7 @@ pub fn typescript() -> String {
     declare::<ReactionView>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<MessageEditView>(&cfg, &mut out);
+    declare::<SearchHitView>(&cfg, &mut out);
     declare::<ChatStateName>(&cfg, &mut out);
     declare::<ChatStateEvent>(&cfg, &mut out);
     declare::<HistoryPageView>(&cfg, &mut out);

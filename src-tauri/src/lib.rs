@@ -126,6 +126,8 @@ pub fn run() {
             message_commands::react_to_message,
             message_commands::send_chat_state,
             message_commands::message_edits,
+            message_commands::search_messages,
+            message_commands::load_messages_around,
             commands::mark_read,
             commands::retry_message,
             commands::fetch_history,

@@ -1,12 +1,12 @@
 //! Commands on messages beyond sending them (a reply, XEP-0461, is `send_message` with
 //! `reply_to`): corrections (XEP-0308), retractions (XEP-0424), moderation (XEP-0425),
-//! reactions (XEP-0444) and chat states (XEP-0085). Each calls one engine method; the changed rows arrive as `linnet://messages`.
+//! reactions (XEP-0444) and chat states (XEP-0085); and search over stored history. Each calls one engine method; the changed rows arrive as `linnet://messages`.
 
 use linnet_engine::{ChatStateName, Engine};
 use tauri::State;
 
 use crate::error::IpcError;
-use crate::views::MessageEditView;
+use crate::views::{MessageEditView, MessageView, SearchHitView};
 
 type Result<T> = std::result::Result<T, IpcError>;
 
@@ -75,4 +75,32 @@ pub async fn message_edits(
         .into_iter()
         .map(|(body, at)| MessageEditView { body, at })
         .collect())
+}
+
+/// Full-text search over stored history: every account, one account, or one conversation.
+#[tauri::command]
+pub async fn search_messages(
+    engine: State<'_, Engine>,
+    account_id: Option<i64>,
+    peer: Option<String>,
+    query: String,
+    limit: u32,
+) -> Result<Vec<SearchHitView>> {
+    let hits = engine
+        .search_messages(account_id, peer.as_deref(), &query, limit)
+        .await?;
+    Ok(hits.into_iter().map(Into::into).collect())
+}
+
+/// A message with up to `limit` messages before and after it, oldest first.
+#[tauri::command]
+pub async fn load_messages_around(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+    id: i64,
+    limit: u32,
+) -> Result<Vec<MessageView>> {
+    let rows = engine.messages_around(account_id, &peer, id, limit).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }

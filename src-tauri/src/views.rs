@@ -2,7 +2,7 @@
 //! `ui/src/lib/ipc/generated.ts` are generated from these (see `bindings.rs`).
 
 use linnet_engine::{
-    ChatStateName, ConnectionState, ConversationRow, MessageRow, ReactionRow,
+    ChatStateName, ConnectionState, ConversationRow, MessageRow, ReactionRow, SearchHit,
     SubscriptionRequestRow,
 };
 use serde::{Deserialize, Serialize};
@@ -115,6 +115,26 @@ pub struct MessageEditView {
     pub body: String,
     /// When it was replaced, unix ms.
     pub at: i64,
+}
+
+/// A search hit: the message and the text around the match.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "SearchHit")]
+pub struct SearchHitView {
+    /// The message.
+    pub message: MessageView,
+    /// Plain text around the match; each matched term between U+0002 and U+0003, cut text
+    /// marked with "…". Text, never HTML.
+    pub snippet: String,
+}
+
+impl From<SearchHit> for SearchHitView {
+    fn from(hit: SearchHit) -> Self {
+        Self {
+            message: hit.message.into(),
+            snippet: hit.snippet,
+        }
+    }
 }
 
 /// Payload of `linnet://chat-state`: what a contact or occupant is doing (XEP-0085).

@@ -28,7 +28,7 @@ pub use features::presence::{PresenceInfo, Show};
 pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
 pub use store::{
-    ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, Store,
+    ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, SearchHit, Store,
     StoreOptions, SubscriptionRequestRow,
 };
 pub use view::{AccountView, Contact};
@@ -99,6 +99,9 @@ struct Inner {
     accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
     /// Last state of accounts without a running actor (errors survive the actor).
     states: Mutex<HashMap<i64, ConnectionState>>,
+    /// Conversations whose read state was just told to others (XEP-0333 marker, XEP-0490
+    /// item), with whether another read came since: see `Engine::mark_read`.
+    read_sync: Mutex<HashMap<(i64, String), bool>>,
 }
 
 /// The engine. Cheap to clone; all clones share the same accounts and store.
@@ -157,6 +160,7 @@ impl Engine {
                     .unwrap_or(features::self_ping::DEFAULT_IDLE),
                 accounts: tokio::sync::Mutex::new(HashMap::new()),
                 states: Mutex::new(HashMap::new()),
+                read_sync: Mutex::new(HashMap::new()),
             }),
         };
         for account in engine.inner.store.accounts().await? {

@@ -1,5 +1,6 @@
 // A fake Linnet backend for component tests: answers the IPC commands from in-memory data
-// through `mockIPC`, records every call, and emits backend events.
+// through `mockIPC`, records every call, and emits backend events. Message search answers from
+// the stored messages, much as the real full-text index would.
 
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
@@ -23,6 +24,7 @@ import type {
   RoomNotify,
   RoomState,
   RoomView,
+  SearchHit,
   SubscriptionRequestView,
 } from '../lib/ipc';
 
@@ -127,6 +129,10 @@ export class FakeBackend {
         return this.conversations;
       case 'load_messages':
         return this.#page(a);
+      case 'load_messages_around':
+        return this.#around(a);
+      case 'search_messages':
+        return this.#search(a);
       case 'fetch_history':
         return this.fetchHistory(a);
       case 'send_message': {
@@ -394,19 +400,93 @@ export class FakeBackend {
     return { stored: fetched.length, complete: fetched.length === archived.length };
   }
 
+  /** The stored messages of one chat, oldest first. */
+  #chat(accountId: unknown, peer: unknown): MessageView[] {
+    return this.messages
+      .filter((m) => m.account_id === accountId && m.peer === peer)
+      .sort((x, y) => x.at - y.at || x.id - y.id);
+  }
+
+  /**
+   * `load_messages_around`: up to `limit` messages before the one with row id `id`, it, and up
+   * to `limit` after it, oldest first; `not_found` for a message not stored.
+   */
+  #around(a: Record<string, unknown>): MessageView[] {
+    const all = this.#chat(a['accountId'], a['peer']);
+    const index = all.findIndex((m) => m.id === a['id']);
+    if (index < 0) throw { code: 'not_found', message: 'no such message' };
+    const limit = a['limit'] as number;
+    return all.slice(Math.max(0, index - limit), index + limit + 1);
+  }
+
+  /**
+   * `search_messages`, much as SQLite FTS5 answers it: the stored messages (of one account and
+   * chat when given) whose words include every word of the query, the last one as a prefix,
+   * case-insensitively; newest first, at most `limit`. The snippet is the body with the matched
+   * words between U+0002 and U+0003, cut to a few words around the first one ("…").
+   */
+  #search(a: Record<string, unknown>): SearchHit[] {
+    const terms = words(a['query'] as string);
+    if (terms.length === 0) return [];
+    const accountId = a['accountId'] as number | null;
+    const peer = a['peer'] as string | null;
+    const last = terms.length - 1;
+    const matches = (word: string, i: number): boolean =>
+      i === last ? word.startsWith(terms[i] ?? '') : word === terms[i];
+    return this.messages
+      .filter((m) => (accountId === null || m.account_id === accountId) && (peer === null || m.peer === peer))
+      .filter((m) => !m.retracted && m.state !== 'system')
+      .filter((m) => {
+        const body = words(m.body);
+        return terms.every((_, i) => body.some((w) => matches(w, i)));
+      })
+      .sort((x, y) => y.at - x.at || y.id - x.id)
+      .slice(0, a['limit'] as number)
+      .map((m) => ({ message: m, snippet: snippet(m.body, (w) => terms.some((_, i) => matches(w, i))) }));
+  }
+
   /**
    * `load_messages`: every message of the chat older than `before`, or, with `paged`, the newest
    * `limit` of them, as the real backend answers.
    */
   #page(a: Record<string, unknown>): MessageView[] {
-    const all = this.messages
-      .filter((m) => m.account_id === a['accountId'] && m.peer === a['peer'])
-      .sort((x, y) => x.at - y.at || x.id - y.id);
+    const all = this.#chat(a['accountId'], a['peer']);
     const before = a['before'] as number | null;
     const end = before === null ? all.length : all.findIndex((m) => m.id === before);
     const older = all.slice(0, end < 0 ? all.length : end);
     return this.paged ? older.slice(-(a['limit'] as number)) : older;
   }
+}
+
+/** The words of a text, lowercased, as the search index sees them. */
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/** Words of context kept on either side of the first match in a snippet. */
+const SNIPPET_CONTEXT = 4;
+
+/**
+ * A search snippet of `body`: the words around the first one `matched` accepts, each matched
+ * word between U+0002 and U+0003, "…" where text was cut.
+ */
+function snippet(body: string, matched: (word: string) => boolean): string {
+  const tokens = [...body.matchAll(/[\p{L}\p{N}]+/gu)];
+  const first = Math.max(0, tokens.findIndex((t) => matched(t[0].toLowerCase())));
+  const from = tokens[first - SNIPPET_CONTEXT]?.index ?? 0;
+  const endToken = tokens[first + SNIPPET_CONTEXT];
+  const to = endToken ? (endToken.index ?? 0) + endToken[0].length : body.length;
+  let out = from > 0 ? '…' : '';
+  let at = from;
+  for (const token of tokens) {
+    const index = token.index ?? 0;
+    if (index < from || index + token[0].length > to) continue;
+    if (!matched(token[0].toLowerCase())) continue;
+    out += `${body.slice(at, index)}\u0002${token[0]}\u0003`;
+    at = index + token[0].length;
+  }
+  out += body.slice(at, to);
+  return to < body.length ? `${out}…` : out;
 }
 
 export const ALICE: AccountView = {

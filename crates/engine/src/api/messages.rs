@@ -1,7 +1,12 @@
 //! Messages: sending (through the outbox), reading pages and changed rows, older history
-//! from the archive (XEP-0313), read state and chat markers (XEP-0333), mute, retry.
+//! from the archive (XEP-0313), read state, chat markers (XEP-0333) and displayed-state sync
+//! (XEP-0490), mute, retry.
 
 use crate::*;
+
+/// How often, at most, a conversation's read state is told to others while reads keep
+/// coming (see [`Engine::mark_read`]).
+const READ_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Engine {
     /// Stores a chat message as pending, then sends it when the account is online (now or
@@ -133,9 +138,12 @@ impl Engine {
         Ok(())
     }
 
-    /// Marks a conversation read: the user has it on screen. When something was unread and
-    /// the partner asked for chat markers, a `<displayed/>` for their newest markable message
-    /// is sent (XEP-0333 §3) if the account is online.
+    /// Marks a conversation read: the user has it on screen. When something was unread, our
+    /// other clients (XEP-0490) and the partner, when they asked for chat markers (a
+    /// `<displayed/>` for their newest markable message, XEP-0333 §3), are told, if the
+    /// account is online: at once, then at most once every 2 s while reads
+    /// keep coming (a chat open during a burst would otherwise send a marker and a PEP
+    /// publish for every batch, work the server archives and fans out).
     ///
     /// Errors: [`EngineError::InvalidJid`] for a bad `peer`, store errors.
     pub async fn mark_read(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
@@ -144,13 +152,67 @@ impl Engine {
         if self.inner.store.mark_read(account_id, &peer).await? == 0 {
             return Ok(());
         }
+        let key = (account_id, peer);
+        {
+            let Ok(mut pending) = self.inner.read_sync.lock() else {
+                return Ok(());
+            };
+            if let Some(again) = pending.get_mut(&key) {
+                *again = true;
+                return Ok(());
+            }
+            pending.insert(key.clone(), false);
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = engine.tell_read(account_id, &jid).await {
+                    tracing::warn!(account = account_id, "telling the read state failed: {e}");
+                }
+                tokio::time::sleep(READ_SYNC_INTERVAL).await;
+                let Ok(mut pending) = engine.inner.read_sync.lock() else {
+                    return;
+                };
+                match pending.get_mut(&key) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        pending.remove(&key);
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Sends the XEP-0490 item and the XEP-0333 marker for a conversation read up to now.
+    async fn tell_read(&self, account_id: i64, jid: &Jid) -> Result<(), EngineError> {
+        let peer = jid.to_string();
+        self.publish_displayed(account_id, &peer).await?;
         if let Some(id) = self.inner.store.last_markable(account_id, &peer).await? {
-            let marker = features::chat::displayed_marker(jid, id);
+            let marker = features::chat::displayed_marker(jid.clone(), id);
             // Offline: the marker is simply not sent (it is not worth an outbox entry).
             let _ = self
                 .send_command(account_id, Command::Send(Box::new(marker.into())))
                 .await;
         }
+        Ok(())
+    }
+
+    /// Tells our other clients that `peer` is read up to its newest archived message
+    /// (XEP-0490); nothing when offline or when no message there has a stanza-id.
+    async fn publish_displayed(&self, account_id: i64, peer: &str) -> Result<(), EngineError> {
+        let Some(id) = self.inner.store.newest_stanza_id(account_id, peer).await? else {
+            return Ok(());
+        };
+        let by = match self.inner.store.room(account_id, peer).await? {
+            Some(_) => parse_jid(peer)?,
+            None => parse_jid(&self.inner.store.account(account_id).await?.jid)?,
+        };
+        let iq = features::mds::publish(peer, &id, by);
+        let _ = self
+            .send_command(account_id, Command::Send(Box::new(iq.into())))
+            .await;
         Ok(())
     }
 

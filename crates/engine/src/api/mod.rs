@@ -5,3 +5,4 @@ mod facets;
 mod messages;
 mod rooms;
 mod roster;
+mod search;

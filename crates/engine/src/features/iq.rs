@@ -32,6 +32,7 @@ pub const FEATURES: &[&str] = &[
     ns::REACTIONS,
     super::facets::REPLY,
     ns::CHATSTATES,
+    "urn:xmpp:mds:displayed:0+notify",
 ];
 
 /// Node URI in our entity capabilities.

@@ -7,10 +7,13 @@
 pub mod bookmarks;
 pub mod chat;
 pub mod facets;
+#[cfg(test)]
+mod fuzz;
 pub(crate) mod inbound;
 pub(crate) mod ingest;
 pub mod iq;
 pub mod mam;
+pub mod mds;
 pub mod muc;
 pub(crate) mod notify;
 pub(crate) mod outbox;

@@ -1,6 +1,7 @@
 //! The route every inbound stanza takes, in one visible list.
 //!
-//! Messages, parsed once by [`inbound::parse`]: error → archive result → carbon → PEP event →
+//! Messages, parsed once by [`inbound::parse`]: error → archive result → carbon → PEP event
+//! (XEP-0490 displayed state, else bookmarks) →
 //! invitation → group message → one-to-one chat. Presence: room presence, then contacts'.
 //! IQs: requests are answered by [`iq`]; answers to ours go to the feature that asked
 //! ([`IqPurpose`]).
@@ -9,12 +10,13 @@ use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::message::Message;
 use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::parsers::pubsub::event::Payload;
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 use tokio_xmpp::Stanza;
 
 use super::inbound::{self, Kind};
 use super::iq::condition_words;
-use super::{bookmarks, chat, iq, muc, presence, roster, self_ping, Features, IqPurpose};
+use super::{bookmarks, chat, iq, mds, muc, presence, roster, self_ping, Features, IqPurpose};
 use crate::error::EngineError;
 
 impl Features {
@@ -49,9 +51,14 @@ impl Features {
                 "carbon from {:?} ignored: not our own account",
                 envelope.from
             ),
-            Kind::Pep(event) => {
-                bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await
-            }
+            Kind::Pep(event) => match event.payload {
+                Payload::Items {
+                    node, published, ..
+                } if node.0 == mds::NODE => {
+                    mds::on_items(ctx, envelope.from.as_ref(), published).await
+                }
+                _ => bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await,
+            },
             Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
             Kind::Groupchat => muc::messages::on_groupchat(ctx, envelope, content).await,
             Kind::Chat => chat::on_chat(ctx, envelope, content).await,

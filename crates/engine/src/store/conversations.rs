@@ -17,6 +17,47 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Marks a conversation read up to the message with this stanza-id (XEP-0490: read on
+    /// another client of ours): it and everything before it in time order. Returns how many
+    /// changed; 0 when no stored message has that stanza-id.
+    pub async fn mark_read_up_to(
+        &self,
+        account_id: i64,
+        peer: &str,
+        stanza_id: &str,
+    ) -> Result<u64, EngineError> {
+        let done = sqlx::query(
+            "UPDATE messages SET read = 1
+             WHERE account_id = ?1 AND peer = ?2 AND read = 0
+               AND (at, id) <= (SELECT at, id FROM messages
+                                WHERE account_id = ?1 AND peer = ?2 AND stanza_id = ?3)",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(stanza_id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The stanza-id of the newest message of a conversation that has one (what XEP-0490
+    /// publishes as read).
+    pub async fn newest_stanza_id(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Option<String>, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT stanza_id FROM messages
+             WHERE account_id = ? AND peer = ? AND stanza_id IS NOT NULL
+             ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// Conversations of every account, most recent activity first; the last message is the
     /// newest by time.
     pub async fn conversations(&self) -> Result<Vec<ConversationRow>, EngineError> {

@@ -12,6 +12,7 @@ mod messages;
 mod rooms;
 mod roster;
 mod rows;
+mod search;
 
 pub use accounts::AccountRow;
 pub use rooms::RoomRow;
@@ -19,6 +20,7 @@ pub use roster::{RosterRow, SubscriptionRequestRow};
 pub use rows::{
     Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
 };
+pub use search::{fts_query, SearchHit, MATCH_END, MATCH_START};
 
 use std::path::PathBuf;
 use std::str::FromStr;

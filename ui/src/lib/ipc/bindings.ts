@@ -33,6 +33,7 @@ import type {
   RoomNotify,
   RoomView,
   RosterEvent,
+  SearchHit,
   Show,
   SubscriptionRequestView,
 } from './generated';
@@ -67,6 +68,7 @@ export type {
   RoomState,
   RoomView,
   RosterEvent,
+  SearchHit,
   SubscriptionRequestView,
 } from './generated';
 
@@ -128,6 +130,23 @@ export interface Commands {
   load_messages: {
     args: { accountId: number; peer: string; before: number | null; limit: number };
     result: MessageView[];
+  };
+  /**
+   * The messages around the one with row id `id`: up to `limit` before it, it, and up to `limit`
+   * after it, oldest first (a search hit shown in context).
+   */
+  load_messages_around: {
+    args: { accountId: number; peer: string; id: number; limit: number };
+    result: MessageView[];
+  };
+  /**
+   * Full-text search over the stored history, newest first, at most `limit` hits: every
+   * account's when `accountId` is null, one conversation's when `peer` is given too. `query` is
+   * what the user typed (words; the last one matches as a prefix); an empty one finds nothing.
+   */
+  search_messages: {
+    args: { accountId: number | null; peer: string | null; query: string; limit: number };
+    result: SearchHit[];
   };
   /**
    * Asks the server's archive (XEP-0313) for messages older than the oldest one stored; they

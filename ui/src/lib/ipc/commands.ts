@@ -18,6 +18,7 @@ import type {
   RoomConfigForm,
   RoomNotify,
   RoomView,
+  SearchHit,
   SubscriptionRequestView,
 } from './bindings';
 import { toIpcError } from './errors';
@@ -80,6 +81,32 @@ export function loadMessages(
   limit: number,
 ): Promise<MessageView[]> {
   return call('load_messages', { accountId, peer, before, limit });
+}
+
+/**
+ * The messages around row id `id` (up to `limit` before and after it, and it), oldest first:
+ * a search hit in its context.
+ */
+export function loadMessagesAround(
+  accountId: number,
+  peer: string,
+  id: number,
+  limit: number,
+): Promise<MessageView[]> {
+  return call('load_messages_around', { accountId, peer, id, limit });
+}
+
+/**
+ * Full-text search of the stored messages, newest first: all accounts when `accountId` is null,
+ * one conversation when `peer` is given. An empty query finds nothing.
+ */
+export function searchMessages(
+  accountId: number | null,
+  peer: string | null,
+  query: string,
+  limit: number,
+): Promise<SearchHit[]> {
+  return call('search_messages', { accountId, peer, query, limit });
 }
 
 /**

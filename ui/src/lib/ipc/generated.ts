@@ -365,6 +365,20 @@ body: string,
 at: number, };
 
 /**
+ * A search hit: the message and the text around the match.
+ */
+export type SearchHit = { 
+/**
+ * The message.
+ */
+message: MessageView, 
+/**
+ * Plain text around the match; each matched term between U+0002 and U+0003, cut text
+ * marked with "…". Text, never HTML.
+ */
+snippet: string, };
+
+/**
  * A chat state (XEP-0085 §2): what someone is doing in a conversation.
  */
 export type ChatStateName = "active" | "composing" | "paused" | "inactive" | "gone";

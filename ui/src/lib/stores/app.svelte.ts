@@ -6,11 +6,11 @@ import * as ipc from '../ipc';
 import type { Events, IpcError } from '../ipc';
 import { AccountsStore } from './accounts.svelte';
 import { ChatStatesStore } from './chatStates.svelte';
-import { ContactsStore } from './contacts.svelte';
+import { ContactsStore, displayName } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { RoomInvitesStore } from './invites.svelte';
 import { MessagesStore } from './messages.svelte';
-import { RoomsStore } from './rooms.svelte';
+import { RoomsStore, privateChat, privateChatName, roomName } from './rooms.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SubscriptionRequestsStore } from './subscriptions.svelte';
 
@@ -35,6 +35,12 @@ export class AppState {
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
+
+  /**
+   * A message to scroll to and highlight once its chat shows it (a search hit); the chat view
+   * clears it when done.
+   */
+  reveal: (ChatRef & { id: number }) | null = $state(null);
 
   /** Whether a room's chat shows its occupant list (the user's last choice, for every room). */
   occupantsShown = $state(true);
@@ -99,10 +105,41 @@ export class AppState {
 
   /** Opens a chat: loads its newest messages and marks it read. */
   openChat(accountId: number, peer: string): void {
+    this.reveal = null;
     this.chat = { accountId, peer };
     this.#report(ipc.setActiveConversation(accountId, peer));
     this.#report(this.messages.open(accountId, peer));
     this.markOpenChatRead();
+  }
+
+  /**
+   * Opens a chat at message `id` (a search hit): the messages around it, scrolled to it and
+   * highlighted (see `reveal`). When they cannot be loaded, the chat opens at its newest ones.
+   */
+  openMessage(accountId: number, peer: string, id: number): void {
+    this.chat = { accountId, peer };
+    this.reveal = { accountId, peer, id };
+    this.#report(ipc.setActiveConversation(accountId, peer));
+    this.#report(
+      this.messages.openAround(accountId, peer, id).catch(async (error: unknown) => {
+        if (this.reveal?.id === id) this.reveal = null;
+        await this.messages.open(accountId, peer);
+        throw error;
+      }),
+    );
+    this.markOpenChatRead();
+  }
+
+  /**
+   * What to call a conversation in lists: a room by its name, a private chat with an occupant
+   * "Nick (private, in room)", anyone else by their contact name or JID. `groupchat`: its
+   * messages are a room's (a room left is no longer listed).
+   */
+  conversationName(accountId: number, peer: string, groupchat = false): string {
+    const occupant = privateChat(peer);
+    if (occupant) return privateChatName(occupant);
+    if (groupchat || this.rooms.find(accountId, peer)) return roomName(peer);
+    return displayName(this.contacts.find(accountId, peer), peer);
   }
 
   /** Marks the open chat read if it has unread messages (e.g. when the window regains focus). */

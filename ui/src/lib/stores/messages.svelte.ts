@@ -1,4 +1,14 @@
 // Message timelines, one per (account id, peer).
+//
+// A timeline is a contiguous run of a chat's stored messages. Usually it ends with the newest
+// one (`atLiveEnd`): pages of older messages are added at its start, new messages at its end.
+// Showing a search hit loads a window around it instead (`openAround`), which may end before
+// the newest message. Such a window still grows at its start (scrolling up loads older pages,
+// as ever), but it is not extended at its end: new messages arriving meanwhile are left out
+// (they would leave a gap), and "Jump to latest" (`jumpToLatest`), opening the chat again from
+// a list, or sending a message there replaces the window with the newest page. That is simpler
+// and sturdier than paging forwards, which would need a "newer than" query besides
+// `load_messages` and a second kind of scroll anchoring in the list.
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
@@ -6,6 +16,9 @@ import type { MessageEditView, MessageState, MessageView } from '../ipc';
 
 /** Messages per page requested from `load_messages`. */
 export const PAGE_SIZE = 50;
+
+/** Messages asked for on either side of a search hit (`load_messages_around`). */
+export const AROUND_SIZE = 50;
 
 export interface Timeline {
   /** Oldest first, ordered by `at` then `id`. */
@@ -19,6 +32,11 @@ export interface Timeline {
   loading: boolean;
   /** True while `loading` asks the server's archive (slower than a local page). */
   fetchingArchive: boolean;
+  /**
+   * The messages run up to the newest one stored: new ones are added as they arrive. False for
+   * a window around a search hit that ends earlier (see the top of this file).
+   */
+  atLiveEnd: boolean;
 }
 
 const EMPTY: Timeline = {
@@ -28,6 +46,7 @@ const EMPTY: Timeline = {
   reachedStart: false,
   loading: false,
   fetchingArchive: false,
+  atLiveEnd: true,
 };
 
 export function chatKey(accountId: number, peer: string): string {
@@ -74,6 +93,11 @@ export function mergeMessages(
 
 export class MessagesStore {
   readonly #timelines = new SvelteMap<string, Timeline>();
+  /**
+   * Bumped, by chat key, when a timeline's messages are replaced (`openAround`, `jumpToLatest`):
+   * a page asked for before belongs to the old run, and is dropped rather than merged.
+   */
+  readonly #epochs = new Map<string, number>();
   /** `edits` answers, by message and text. */
   readonly #edits = new Map<string, Promise<MessageEditView[]>>();
 
@@ -81,10 +105,79 @@ export class MessagesStore {
     return this.#timelines.get(chatKey(accountId, peer)) ?? EMPTY;
   }
 
-  /** Loads the newest page the first time a chat is opened; later calls do nothing. */
+  /**
+   * Loads the newest page the first time a chat is opened; later calls do nothing, but for a
+   * chat showing a window around an older message, which goes back to the newest page.
+   */
   async open(accountId: number, peer: string): Promise<void> {
-    if (this.#timelines.has(chatKey(accountId, peer))) return;
-    await this.#loadPage(accountId, peer, null);
+    const known = this.#timelines.get(chatKey(accountId, peer));
+    if (!known) await this.#loadPage(accountId, peer, null);
+    else if (!known.atLiveEnd) await this.jumpToLatest(accountId, peer);
+  }
+
+  /**
+   * Shows message `id` in its context (a search hit): when the timeline does not hold it, it is
+   * replaced with the messages around it, which may end before the newest one (`atLiveEnd`
+   * false). Rejects with `not_found` when the message is gone; a chat never opened that fails
+   * to load is left unopened (`open` loads it).
+   */
+  async openAround(accountId: number, peer: string, id: number): Promise<void> {
+    const key = chatKey(accountId, peer);
+    const before = this.#timelines.get(key);
+    if (before?.messages.some((m) => m.id === id)) return;
+    const epoch = this.#bump(key);
+    this.#update(key, { loading: true });
+    let loaded = false;
+    try {
+      const around = [...(await ipc.loadMessagesAround(accountId, peer, id, AROUND_SIZE))].sort(byTime);
+      if (this.#epochs.get(key) !== epoch) return;
+      const index = around.findIndex((m) => m.id === id);
+      if (index < 0) throw { code: 'not_found', message: 'That message is no longer stored.' };
+      const atLiveEnd = around.length - index - 1 < AROUND_SIZE;
+      const now = this.#timelines.get(key) ?? EMPTY;
+      // Reaching the newest message, the window may join what arrived meanwhile.
+      const newest = around.at(-1);
+      const arrived =
+        atLiveEnd && now.atLiveEnd && newest
+          ? now.messages.filter((m) => byTime(m, newest) > 0)
+          : [];
+      this.#update(key, {
+        messages: mergeMessages(around, arrived),
+        localStart: index < AROUND_SIZE,
+        atLiveEnd,
+      });
+      loaded = true;
+    } finally {
+      if (this.#epochs.get(key) === epoch) {
+        if (!loaded && !before) this.#timelines.delete(key);
+        else this.#update(key, { loading: false });
+      }
+    }
+  }
+
+  /** Replaces the timeline with the newest page (after a window around an older message). */
+  async jumpToLatest(accountId: number, peer: string): Promise<void> {
+    const key = chatKey(accountId, peer);
+    const epoch = this.#bump(key);
+    this.#update(key, { loading: true });
+    try {
+      const page = await ipc.loadMessages(accountId, peer, null, PAGE_SIZE);
+      if (this.#epochs.get(key) !== epoch) return;
+      this.#update(key, {
+        messages: mergeMessages([], page),
+        localStart: page.length < PAGE_SIZE,
+        atLiveEnd: true,
+      });
+    } finally {
+      if (this.#epochs.get(key) === epoch) this.#update(key, { loading: false });
+    }
+  }
+
+  /** Starts a new run of messages for a chat; returns its number. */
+  #bump(key: string): number {
+    const epoch = (this.#epochs.get(key) ?? 0) + 1;
+    this.#epochs.set(key, epoch);
+    return epoch;
   }
 
   /**
@@ -116,9 +209,11 @@ export class MessagesStore {
    */
   async #fetchArchive(accountId: number, peer: string, before: number | null): Promise<void> {
     const key = chatKey(accountId, peer);
+    const epoch = this.#epochs.get(key);
     this.#update(key, { loading: true, fetchingArchive: true });
     try {
       const { stored, complete } = await ipc.fetchHistory(accountId, peer);
+      if (this.#epochs.get(key) !== epoch) return;
       // With something new stored, the local store has more again (read next time if this fails).
       this.#update(key, { archiveComplete: complete || stored === 0, localStart: stored === 0 });
       if (stored > 0) await this.#readPage(accountId, peer, before);
@@ -127,10 +222,15 @@ export class MessagesStore {
     }
   }
 
-  /** Reads the local page before `before` (null: the newest) into the timeline. */
+  /**
+   * Reads the local page before `before` (null: the newest) into the timeline, unless its
+   * messages were replaced meanwhile.
+   */
   async #readPage(accountId: number, peer: string, before: number | null): Promise<void> {
     const key = chatKey(accountId, peer);
+    const epoch = this.#epochs.get(key);
     const page = await ipc.loadMessages(accountId, peer, before, PAGE_SIZE);
+    if (this.#epochs.get(key) !== epoch) return;
     const now = this.#timelines.get(key) ?? EMPTY;
     this.#update(key, {
       messages: mergeMessages(now.messages, page),
@@ -146,18 +246,33 @@ export class MessagesStore {
 
   /**
    * Applies a `linnet://messages` batch. A chat never opened is left alone: opening it loads
-   * the newest page, these messages included.
+   * the newest page, these messages included. A window that ends before the newest message
+   * takes only changes to its messages and messages within its span (or older ones, from the
+   * archive, once it reaches the start of the local store), never newer ones, which would leave
+   * a gap: they show once the user is back at the newest page.
    */
   merge(accountId: number, peer: string, batch: readonly MessageView[]): void {
     const key = chatKey(accountId, peer);
     const now = this.#timelines.get(key);
     if (!now) return;
-    this.#update(key, { messages: mergeMessages(now.messages, batch) });
+    let incoming = batch;
+    const oldest = now.messages[0];
+    const newest = now.messages.at(-1);
+    if (!now.atLiveEnd && oldest && newest) {
+      const known = new Set(now.messages.map((m) => m.id));
+      incoming = batch.filter(
+        (m) =>
+          known.has(m.id) ||
+          (byTime(m, newest) < 0 && (now.localStart || byTime(m, oldest) > 0)),
+      );
+      if (incoming.length === 0) return;
+    }
+    this.#update(key, { messages: mergeMessages(now.messages, incoming) });
   }
 
   /**
    * Sends a message (answering the message `replyTo`, a row id, unless null) and shows the
-   * backend's local echo (state `pending`) at once.
+   * backend's local echo (state `pending`) at once, at the chat's newest messages.
    */
   async send(
     accountId: number,
@@ -166,7 +281,9 @@ export class MessagesStore {
     replyTo: number | null = null,
   ): Promise<MessageView> {
     const message = await ipc.sendMessage(accountId, to, body, replyTo);
-    this.merge(accountId, to, [message]);
+    // From a window around an older message, the chat goes to its newest page, this one's.
+    if (this.timeline(accountId, to).atLiveEnd) this.merge(accountId, to, [message]);
+    else await this.jumpToLatest(accountId, to);
     return message;
   }
 
@@ -234,7 +351,10 @@ export class MessagesStore {
   forget(accountId: number): void {
     const prefix = chatKey(accountId, '');
     for (const key of [...this.#timelines.keys()]) {
-      if (key.startsWith(prefix)) this.#timelines.delete(key);
+      if (key.startsWith(prefix)) {
+        this.#timelines.delete(key);
+        this.#bump(key);
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ALICE, FakeBackend, message } from '../../test/backend';
 import type { MessageView } from '../ipc';
-import { MessagesStore, mergeMessages } from './messages.svelte';
+import { AROUND_SIZE, MessagesStore, PAGE_SIZE, mergeMessages } from './messages.svelte';
 
 const BOB = 'bob@example.org';
 
@@ -141,5 +141,123 @@ describe('MessagesStore history', () => {
     await store.loadEarlier(ALICE.id, BOB);
     expect(backend.callsOf('fetch_history')).toHaveLength(2);
     expect(store.timeline(ALICE.id, BOB).messages[0]?.id).toBe(1011);
+  });
+});
+
+describe('MessagesStore around a message (search hits)', () => {
+  /** Bob's chat: messages 1..300 stored, read in pages. */
+  function backendWithLongChat(): FakeBackend {
+    const backend = new FakeBackend();
+    backend.paged = true;
+    backend.messages = range(1, 300).map((i) => message(i));
+    return backend;
+  }
+
+  const ids = (store: MessagesStore): number[] => store.timeline(ALICE.id, BOB).messages.map((m) => m.id);
+
+  test('a message not loaded replaces the timeline with the messages around it', async () => {
+    const backend = backendWithLongChat();
+    const store = new MessagesStore();
+    await store.open(ALICE.id, BOB);
+    await store.openAround(ALICE.id, BOB, 200);
+
+    expect(backend.callsOf('load_messages_around')).toEqual([
+      { accountId: ALICE.id, peer: BOB, id: 200, limit: AROUND_SIZE },
+    ]);
+    expect(ids(store)).toEqual(range(200 - AROUND_SIZE, 200 + AROUND_SIZE));
+    expect(store.timeline(ALICE.id, BOB)).toMatchObject({
+      atLiveEnd: false,
+      localStart: false,
+      loading: false,
+    });
+
+    // Older pages load before it as ever.
+    await store.loadEarlier(ALICE.id, BOB);
+    expect(ids(store)[0]).toBe(200 - AROUND_SIZE - PAGE_SIZE);
+  });
+
+  test('a message already loaded leaves the timeline as it is', async () => {
+    const backend = backendWithLongChat();
+    const store = new MessagesStore();
+    await store.open(ALICE.id, BOB);
+    await store.openAround(ALICE.id, BOB, 290);
+    expect(backend.callsOf('load_messages_around')).toEqual([]);
+    expect(store.timeline(ALICE.id, BOB).atLiveEnd).toBe(true);
+  });
+
+  test('near the newest message the window is at the live end, and near the oldest at the start', async () => {
+    backendWithLongChat();
+    const store = new MessagesStore();
+    await store.openAround(ALICE.id, BOB, 280);
+    expect(store.timeline(ALICE.id, BOB).atLiveEnd).toBe(true);
+    expect(ids(store).at(-1)).toBe(300);
+
+    const other = new MessagesStore();
+    await other.openAround(ALICE.id, BOB, 3);
+    expect(other.timeline(ALICE.id, BOB)).toMatchObject({ localStart: true, atLiveEnd: false });
+    expect(ids(other)[0]).toBe(1);
+  });
+
+  test('away from the live end, new messages wait; changes to shown ones apply', async () => {
+    backendWithLongChat();
+    const store = new MessagesStore();
+    await store.openAround(ALICE.id, BOB, 100);
+    store.merge(ALICE.id, BOB, [
+      message(301),
+      message(100, { body: 'edited', edited: true }),
+      message(1), // older than the window, which is not at the local start: a gap
+      message(2000, { at: message(120).at + 1 }), // within its span
+    ]);
+    expect(ids(store)).not.toContain(301);
+    expect(ids(store)).not.toContain(1);
+    expect(ids(store)).toContain(2000);
+    expect(store.timeline(ALICE.id, BOB).messages.find((m) => m.id === 100)?.body).toBe('edited');
+  });
+
+  test('jump to latest, opening again and sending go back to the newest page', async () => {
+    const backend = backendWithLongChat();
+    const store = new MessagesStore();
+    await store.openAround(ALICE.id, BOB, 100);
+    await store.jumpToLatest(ALICE.id, BOB);
+    expect(ids(store)).toEqual(range(251, 300));
+    expect(store.timeline(ALICE.id, BOB).atLiveEnd).toBe(true);
+
+    await store.openAround(ALICE.id, BOB, 100);
+    await store.open(ALICE.id, BOB);
+    expect(ids(store)).toEqual(range(251, 300));
+
+    await store.openAround(ALICE.id, BOB, 100);
+    const sent = await store.send(ALICE.id, BOB, 'hello');
+    expect(ids(store).at(-1)).toBe(sent.id);
+    expect(ids(store)).toHaveLength(PAGE_SIZE);
+    expect(store.timeline(ALICE.id, BOB).atLiveEnd).toBe(true);
+    expect(backend.callsOf('send_message')).toHaveLength(1);
+  });
+
+  test('a page asked for before the window replaced the timeline is dropped', async () => {
+    const backend = backendWithLongChat();
+    const store = new MessagesStore();
+    await store.open(ALICE.id, BOB);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    backend.on('load_messages', async (a) => {
+      await gate;
+      backend.overrides.delete('load_messages');
+      return backend.messages.filter((m) => m.id < (a['before'] as number)).slice(-PAGE_SIZE);
+    });
+    const earlier = store.loadEarlier(ALICE.id, BOB);
+    await store.openAround(ALICE.id, BOB, 100);
+    release();
+    await earlier;
+    expect(ids(store)).toEqual(range(100 - AROUND_SIZE, 100 + AROUND_SIZE));
+  });
+
+  test('a message no longer stored rejects, and a chat never opened stays unopened', async () => {
+    backendWithLongChat();
+    const store = new MessagesStore();
+    await expect(store.openAround(ALICE.id, BOB, 9999)).rejects.toMatchObject({ code: 'not_found' });
+    expect(ids(store)).toEqual([]);
+    await store.open(ALICE.id, BOB);
+    expect(ids(store)).toEqual(range(251, 300));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkJid, checkPort } from './describe';
+import { checkChatJid, checkJid, checkPort } from './describe';
 import { formatFingerprint } from '../../format/fingerprint';
 
 describe('checkJid', () => {
@@ -40,4 +40,17 @@ describe('checkJid for a contact', () => {
     expect(checkJid('bob', 'contact')).toContain('friend@example.org');
     expect(checkJid('bob@example.org', 'contact')).toBeNull();
   });
+});
+
+describe('checkChatJid', () => {
+  test.each(['bob@example.org', 'example.org', 'gateway.example.org', 'bob@localhost'])('accepts %j', (jid) => {
+    expect(checkChatJid(jid)).toBeNull();
+  });
+
+  test.each(['', '  ', 'bob @example.org', 'a@b@c', '@example.org', 'bob@', 'bob@example..org', 'bob@.org'])(
+    'refuses %j in words',
+    (jid) => {
+      expect(checkChatJid(jid)?.length).toBeGreaterThan(10);
+    },
+  );
 });

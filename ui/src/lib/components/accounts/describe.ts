@@ -111,6 +111,26 @@ export function checkJid(jid: string, whose: 'own' | 'contact' = 'own'): string 
   return null;
 }
 
+/**
+ * Client-side check of the address to start a chat with: a bare JID, `name@server` or a bare
+ * `server` (a service, say a gateway or a bot on its own domain), without spaces; the server
+ * has the last word. Returns an error message, or null when it looks fine.
+ */
+export function checkChatJid(jid: string): string | null {
+  const trimmed = jid.trim();
+  if (!trimmed) return 'Enter a Jabber ID, like friend@example.org.';
+  if (/\s/.test(trimmed)) return 'A Jabber ID cannot contain spaces.';
+  const parts = trimmed.split('@');
+  if (parts.length > 2 || parts.some((p) => !p)) {
+    return 'A Jabber ID is a name, one @ and a server, like friend@example.org (or just a server).';
+  }
+  const domain = parts.at(-1) ?? '';
+  if (domain.startsWith('.') || domain.endsWith('.') || domain.includes('..')) {
+    return 'The server part of that Jabber ID is not a valid domain name.';
+  }
+  return null;
+}
+
 /** Checks the optional port field; returns an error message or null. */
 export function checkPort(port: string): string | null {
   const trimmed = port.trim();

@@ -1,13 +1,15 @@
 // What the parts of one open chat share (ChatView creates it, its message rows and composer
-// use it): the message being answered or edited, the message briefly highlighted, what to call
-// people, and the chat-wide helpers (scroll to a message, the emoji picker, the delete dialog),
-// which ChatView provides once its list and dialogs are mounted.
+// use it): the message being answered or edited, the message briefly highlighted, the long
+// messages expanded, what to call people, and the chat-wide helpers (scroll to a message, the
+// emoji picker, the delete dialog), which ChatView provides once its list and dialogs are
+// mounted.
 
 import { createContext } from 'svelte';
+import { SvelteSet } from 'svelte/reactivity';
 import type { MessageView, ReplyView } from '../../ipc';
 
-/** How long a message shown from a reply quote stays highlighted. */
-export const HIGHLIGHT_MS = 2000;
+/** How long a message shown from a reply quote or a search hit stays highlighted. */
+export const HIGHLIGHT_MS = 3000;
 
 export type DeleteMode = 'retract' | 'moderate';
 
@@ -33,8 +35,13 @@ export class ChatContext {
   replyTo: MessageView | null = $state(null);
   /** Our message the composer corrects (XEP-0308), if any. */
   editing: MessageView | null = $state(null);
-  /** A message just scrolled to from a reply quote. */
+  /** A message just scrolled to from a reply quote or a search hit. */
   highlighted: number | null = $state(null);
+  /**
+   * Long messages shown whole ("Show more"), by id: remembered while their rows scroll out of
+   * the virtual list and back.
+   */
+  readonly expanded = new SvelteSet<number>();
 
   readonly people: ChatPeople;
 

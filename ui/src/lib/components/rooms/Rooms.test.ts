@@ -838,3 +838,42 @@ describe('private chat with an occupant', () => {
     expect(within(chat).getByTestId('mute-toggle')).toBeTruthy();
   });
 });
+
+describe('direct chat with an occupant', () => {
+  test('an occupant whose real JID the room shows opens a one-to-one chat with the bare JID', async () => {
+    const backend = backendWithAlice([
+      room(DEV, {
+        state: roomState({
+          occupants: [
+            occupant('alice', { jid: 'alice@example.org/laptop' }),
+            occupant('bob', { jid: 'bob@example.org/phone' }),
+            occupant('carol'),
+          ],
+        }),
+      }),
+    ]);
+    renderApp();
+    const chat = await openRoom(DEV);
+    const occupants = within(chat).getByTestId('occupants');
+    const bob = await within(occupants).findByTestId('occupant-bob');
+    const direct = within(bob).getByTestId('message-occupant-jid');
+    expect(direct.dataset['jid']).toBe('bob@example.org');
+    expect(direct.getAttribute('aria-label')).toBe('Message bob directly, as bob@example.org');
+    expect(
+      within(within(occupants).getByTestId('occupant-carol')).queryByTestId('message-occupant-jid'),
+      'a hidden real JID: only the private chat',
+    ).toBeNull();
+    expect(
+      within(within(occupants).getByTestId('occupant-alice')).queryByTestId('message-occupant-jid'),
+      'not with ourselves',
+    ).toBeNull();
+
+    await fireEvent.click(direct);
+    await waitFor(() => expect(screen.getByTestId('chat-view').dataset['peer']).toBe('bob@example.org'));
+    expect(backend.callsOf('set_active_conversation').at(-1)).toEqual({
+      accountId: ALICE.id,
+      peer: 'bob@example.org',
+    });
+    expect(within(screen.getByTestId('chat-view')).queryByTestId('occupants')).toBeNull();
+  });
+});
