@@ -3,7 +3,7 @@
 //! bytes read so a `<stream:error/>` the library swallows can still be told to the user.
 //!
 //! tokio-xmpp's own connectors retry forever on a bad password or certificate and trust only
-//! system roots; this module replaces them (see ../shared/notes/tokio-xmpp.md).
+//! system roots (tokio-xmpp 6.0); this module replaces them.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;

@@ -16,6 +16,8 @@ use tokio_xmpp::parsers::occupant_id::OccupantId;
 use tokio_xmpp::parsers::reactions::{Reaction, Reactions};
 use tokio_xmpp::parsers::stanza_id::OriginId;
 
+use super::inbound::take;
+
 /// XEP-0424 (v0.4) message retraction.
 pub const RETRACT: &str = "urn:xmpp:message-retract:1";
 /// XEP-0424 (before v0.4), wrapped in XEP-0422 `<apply-to/>`.
@@ -129,19 +131,6 @@ pub(crate) fn parse(message: &mut Message, body: &mut Option<String>) -> Facets 
         }
     }
     facets
-}
-
-fn take<T>(message: &mut Message) -> Option<T>
-where
-    T: TryFrom<Element, Error = tokio_xmpp::parsers::FromElementError>,
-{
-    match message.extract_payload::<T>() {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::debug!("malformed payload skipped: {e:?}");
-            None
-        }
-    }
 }
 
 /// `<retract id=… xmlns='urn:xmpp:message-retract:1'>`, with XEP-0425 `<moderated/>` inside.

@@ -245,7 +245,7 @@ fn forward(forwarded: Forwarded) -> Forward {
 }
 
 /// Takes the first payload of type `T` out of the message; a malformed one is skipped.
-fn take<T>(message: &mut Message) -> Option<T>
+pub(super) fn take<T>(message: &mut Message) -> Option<T>
 where
     T: TryFrom<Element, Error = tokio_xmpp::parsers::FromElementError>,
 {
