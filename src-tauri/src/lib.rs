@@ -150,9 +150,37 @@ pub fn run() {
             commands::set_password,
             commands::set_active_conversation,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("Linnet could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                close_cleanly(handle);
+            }
+        }),
+        Err(e) => {
+            eprintln!("Linnet could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }
+
+/// On quit, every account's stream is closed (`</stream:stream>`, RFC 6120 §4.4) so the
+/// server ends the session at once instead of keeping a stream-management session
+/// (XEP-0198) waiting for a resumption that never comes, which holds back and duplicates the
+/// next session's messages; the archive position is saved and the database closed. Bounded
+/// by [`QUIT_TIMEOUT`] so an unreachable server never holds the quit.
+fn close_cleanly(handle: &tauri::AppHandle) {
+    let Some(engine) = handle.try_state::<Engine>() else {
+        return;
+    };
+    let engine = engine.inner().clone();
+    let closed = tauri::async_runtime::block_on(async move {
+        tokio::time::timeout(QUIT_TIMEOUT, engine.shutdown()).await
+    });
+    if closed.is_err() {
+        tracing::warn!("quit before every account had closed its stream");
+    }
+}
+
+/// Longest wait for streams to close on quit.
+const QUIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -1,12 +1,13 @@
 //! Desktop notifications through `notify-rust` (freedesktop notifications on Linux), shown by
 //! one worker thread so the event path never waits for the notification service.
 //!
-//! Requests are coalesced: the worker gathers them for [`GATHER`] and shows one notification
-//! per conversation, replacing the one it showed before for that conversation (the summary
-//! counts the messages; a conversation quiet for [`FRESH`] starts a new one), so a burst of 10,000 messages to a closed chat is a handful of
-//! updates of one notification, never 10,000. When the service fails (none is running, or it
-//! times out), the worker stops trying for [`BACKOFF`] instead of paying the failure for every
-//! message.
+//! Requests are coalesced by [`Coalescer`]: one notification per conversation, replaced when
+//! more messages come (the summary counts them; a conversation quiet for [`FRESH`] starts a
+//! new one). A new notification waits [`GATHER`] for the messages right behind it; an update
+//! of a shown one waits until [`UPDATE_EVERY`] after the last, so a burst of 10,000 messages
+//! to a closed chat is one notification updated every few seconds, never 10,000. When the
+//! service fails (none is running, or it times out), the worker stops trying for [`BACKOFF`]
+//! instead of paying the failure for every message.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -17,15 +18,17 @@ use tauri::{AppHandle, Emitter, Manager};
 
 use crate::views::OpenConversationEvent;
 
-/// How long the worker gathers requests before showing them.
+/// How long a new notification waits for the messages right behind the first.
 const GATHER: Duration = Duration::from_millis(750);
+/// Least time between two updates of one conversation's notification.
+const UPDATE_EVERY: Duration = Duration::from_secs(5);
 /// How long a conversation's notification keeps being updated; later messages start a new one.
 const FRESH: Duration = Duration::from_secs(30);
 /// How long the worker stops trying after the notification service failed.
 const BACKOFF: Duration = Duration::from_secs(60);
 
 /// New messages in one conversation that may notify.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incoming {
     /// Account id.
     pub account_id: i64,
@@ -59,7 +62,10 @@ pub fn message(app: &AppHandle, incoming: Incoming) {
     }
 }
 
+type Key = (i64, String);
+
 /// What the worker showed for one conversation.
+#[derive(Debug)]
 struct Shown {
     /// The notification's id, to replace it.
     id: u32,
@@ -69,38 +75,120 @@ struct Shown {
     at: Instant,
 }
 
-fn run(app: AppHandle, rx: Receiver<Incoming>) {
-    let mut shown: HashMap<(i64, String), Shown> = HashMap::new();
-    let mut paused_until: Option<Instant> = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch: Vec<Incoming> = vec![first];
-        let deadline = Instant::now() + GATHER;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(next) => merge(&mut batch, next),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
+/// One notification to show now: the messages, the count it shows, the one it replaces.
+#[derive(Debug, PartialEq, Eq)]
+struct Due {
+    incoming: Incoming,
+    count: usize,
+    replaces: Option<u32>,
+}
+
+/// Which notifications to show when (see the module docs); no clock of its own, so tests
+/// drive it with made-up instants.
+#[derive(Debug, Default)]
+struct Coalescer {
+    shown: HashMap<Key, Shown>,
+    /// Messages not shown yet, merged per conversation, with when the first of them came.
+    waiting: Vec<(Incoming, Instant)>,
+}
+
+impl Coalescer {
+    fn key(incoming: &Incoming) -> Key {
+        (incoming.account_id, incoming.peer.clone())
+    }
+
+    /// The conversation's notification that later messages update, if still fresh at `now`.
+    fn fresh(&self, key: &Key, now: Instant) -> Option<&Shown> {
+        self.shown
+            .get(key)
+            .filter(|s| now.saturating_duration_since(s.at) < FRESH)
+    }
+
+    /// Adds messages that came at `now`, merged into their conversation's waiting entry.
+    fn push(&mut self, next: Incoming, now: Instant) {
+        match self
+            .waiting
+            .iter_mut()
+            .find(|(w, _)| w.account_id == next.account_id && w.peer == next.peer)
+        {
+            Some((entry, _)) => {
+                entry.count += next.count;
+                entry.from = next.from;
+                entry.body = next.body;
             }
+            None => self.waiting.push((next, now)),
         }
-        if paused_until.is_some_and(|t| Instant::now() < t) {
+    }
+
+    /// When a waiting entry is due: [`GATHER`] after its first message, and not before
+    /// [`UPDATE_EVERY`] after the conversation's fresh notification was last shown.
+    fn due_at(&self, incoming: &Incoming, since: Instant) -> Instant {
+        let gathered = since + GATHER;
+        match self.fresh(&Self::key(incoming), since) {
+            Some(shown) => gathered.max(shown.at + UPDATE_EVERY),
+            None => gathered,
+        }
+    }
+
+    /// The earliest time something waiting is due.
+    fn next_due(&self) -> Option<Instant> {
+        self.waiting
+            .iter()
+            .map(|(w, since)| self.due_at(w, *since))
+            .min()
+    }
+
+    /// Takes what is due at `now`, with the count to show and the notification it replaces.
+    fn take_due(&mut self, now: Instant) -> Vec<Due> {
+        let waiting = std::mem::take(&mut self.waiting);
+        let mut due = Vec::new();
+        for (incoming, since) in waiting {
+            if self.due_at(&incoming, since) > now {
+                self.waiting.push((incoming, since));
+                continue;
+            }
+            let previous = self.fresh(&Self::key(&incoming), now);
+            due.push(Due {
+                count: incoming.count + previous.map_or(0, |s| s.count),
+                replaces: previous.map(|s| s.id),
+                incoming,
+            });
+        }
+        due
+    }
+
+    /// Notes that `due` was shown at `now` as notification `id`.
+    fn shown(&mut self, due: &Due, id: u32, now: Instant) {
+        let shown = Shown {
+            id,
+            count: due.count,
+            at: now,
+        };
+        self.shown.insert(Self::key(&due.incoming), shown);
+    }
+}
+
+fn run(app: AppHandle, rx: Receiver<Incoming>) {
+    let mut coalescer = Coalescer::default();
+    let mut paused_until: Option<Instant> = None;
+    loop {
+        let next = match coalescer.next_due() {
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match next {
+            Ok(incoming) => coalescer.push(incoming, Instant::now()),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        let now = Instant::now();
+        let due = coalescer.take_due(now);
+        if paused_until.is_some_and(|t| now < t) {
             continue;
         }
-        for incoming in batch {
-            let key = (incoming.account_id, incoming.peer.clone());
-            let previous = shown.get(&key).filter(|s| s.at.elapsed() < FRESH);
-            let count = incoming.count + previous.map_or(0, |s| s.count);
-            match show(&app, &incoming, count, previous.map(|s| s.id)) {
-                Ok(id) => {
-                    shown.insert(
-                        key,
-                        Shown {
-                            id,
-                            count,
-                            at: Instant::now(),
-                        },
-                    );
-                }
+        for due in due {
+            match show(&app, &due.incoming, due.count, due.replaces) {
+                Ok(id) => coalescer.shown(&due, id, Instant::now()),
                 Err(e) => {
                     tracing::info!("desktop notifications paused for {BACKOFF:?}: {e}");
                     paused_until = Some(Instant::now() + BACKOFF);
@@ -108,21 +196,6 @@ fn run(app: AppHandle, rx: Receiver<Incoming>) {
                 }
             }
         }
-    }
-}
-
-/// Adds `next` to the batch: counted into its conversation's entry, or a new entry.
-fn merge(batch: &mut Vec<Incoming>, next: Incoming) {
-    match batch
-        .iter_mut()
-        .find(|b| b.account_id == next.account_id && b.peer == next.peer)
-    {
-        Some(entry) => {
-            entry.count += next.count;
-            entry.from = next.from;
-            entry.body = next.body;
-        }
-        None => batch.push(next),
     }
 }
 
@@ -203,4 +276,92 @@ fn open_conversation(app: &AppHandle, account_id: i64, peer: &str) {
             peer: peer.to_owned(),
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+    use super::*;
+
+    fn incoming(peer: &str, n: usize) -> Incoming {
+        Incoming {
+            account_id: 1,
+            peer: peer.to_owned(),
+            from: peer.to_owned(),
+            body: format!("message {n}"),
+            count: 1,
+        }
+    }
+
+    /// Messages every 10 ms for `seconds` to one conversation, the worker's loop played with
+    /// made-up instants: how many notifications it shows (first, then updates).
+    fn burst(seconds: u64) -> Vec<Due> {
+        let start = Instant::now();
+        let mut c = Coalescer::default();
+        let mut out = Vec::new();
+        let mut id = 0;
+        for step in 0..(seconds * 100) {
+            let now = start + Duration::from_millis(step * 10);
+            c.push(incoming("bob@localhost", step as usize), now);
+            for due in c.take_due(now) {
+                id = due.replaces.unwrap_or(id + 1);
+                c.shown(&due, id, now);
+                out.push(due);
+            }
+        }
+        let end = c.next_due().expect("the last messages wait");
+        for due in c.take_due(end) {
+            c.shown(&due, id, end);
+            out.push(due);
+        }
+        out
+    }
+
+    #[test]
+    fn a_burst_to_one_conversation_is_one_notification_updated_every_few_seconds() {
+        let shown = burst(35);
+        // First after GATHER, then one update per UPDATE_EVERY, then the rest.
+        assert!(shown.len() <= 9, "{} notifications", shown.len());
+        assert_eq!(shown[0].replaces, None);
+        assert!(
+            shown[1..].iter().all(|d| d.replaces == Some(1)),
+            "updates of the first"
+        );
+        assert_eq!(
+            shown.last().map(|d| d.count),
+            Some(3500),
+            "the last counts every message"
+        );
+        assert_eq!(
+            shown.last().map(|d| d.incoming.body.as_str()),
+            Some("message 3499")
+        );
+    }
+
+    #[test]
+    fn conversations_get_their_own_notification_and_a_quiet_one_starts_a_new_one() {
+        let t0 = Instant::now();
+        let mut c = Coalescer::default();
+        c.push(incoming("bob@localhost", 0), t0);
+        c.push(incoming("carol@localhost", 0), t0);
+        c.push(
+            incoming("bob@localhost", 1),
+            t0 + Duration::from_millis(100),
+        );
+        assert!(
+            c.take_due(t0 + Duration::from_millis(500)).is_empty(),
+            "still gathering"
+        );
+        let due = c.take_due(t0 + GATHER);
+        assert_eq!(due.len(), 2);
+        assert_eq!((due[0].count, due[1].count), (2, 1));
+        c.shown(&due[0], 7, t0 + GATHER);
+        c.shown(&due[1], 8, t0 + GATHER);
+        // Long after: a new notification, counting only the new message.
+        let later = t0 + FRESH + Duration::from_secs(5);
+        c.push(incoming("bob@localhost", 2), later);
+        let due = c.take_due(later + GATHER);
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].count, due[0].replaces), (1, None));
+    }
 }

@@ -102,3 +102,29 @@ def process_name(pid: int) -> str:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return "?"
+
+
+def cpu_snapshot(pid):
+    """{pid: CPU seconds} for the app and its WebKit processes."""
+    out = {}
+    for p in tree(pid):
+        try:
+            out[p] = cpu_seconds(p)
+        except OSError:  # exited meanwhile
+            pass
+    return out
+
+
+def cpu_delta(before, after):
+    """CPU used between two snapshots (a process started meanwhile counts from zero)."""
+    return sum(t - before.get(p, 0.0) for p, t in after.items())
+
+
+def pss_mib(pid):
+    per = {}
+    for p in tree(pid):
+        try:
+            per[f"{process_name(p)}[{p}]"] = pss_kib(p)
+        except OSError:
+            pass
+    return round(sum(per.values()) / 1024, 1), per

@@ -3,7 +3,11 @@ scripts/bench-app.sh`): a room with 1,000 occupants and 5,000 messages of histor
 joins it through the window. Figures: time from the Join click until the occupant list holds
 everyone and the newest message is on screen, and the longest gap between animation frames in
 the webview (requestAnimationFrame) while joining and then while scrolling back through history
-(which pages from the room's archive). Prints a JSON line; writes tests/artifacts/bench-room.json."""
+(which pages from the room's archive). Then a live burst with the room open at its newest messages: an occupant posts 1,000 messages
+(`LINNET_BENCH_LIVE`) as fast as slixmpp writes them; figures: time until the room reflected
+the last to its sender, until the last is on screen in the app, the app's and Prosody's CPU
+over that, and the app's memory (PSS) before and after. Prints a JSON line; writes
+tests/artifacts/bench-room.json."""
 
 import json
 import os
@@ -13,12 +17,18 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bench_common import app_pid, cpu_delta, cpu_snapshot, pss_mib
 from conftest import ARTIFACTS
 from flows import by_testid, sign_in
 from linnet_harness.crowd import Crowd, quiet_room
 
 OCCUPANTS = int(os.environ.get("LINNET_BENCH_OCCUPANTS", "1000"))
 MESSAGES = int(os.environ.get("LINNET_BENCH_MESSAGES", "5000"))
+LIVE = int(os.environ.get("LINNET_BENCH_LIVE", "1000"))
+LAST_SHOWN = """
+return Array.from(document.querySelectorAll('[data-testid="message"] .body'))
+  .some(e => e.textContent === arguments[0]);
+"""
 
 FRAMES = """
 window.__maxGap = 0; window.__gaps = 0; let last = performance.now();
@@ -36,7 +46,7 @@ return [occ, msgs.some(t => t.includes(arguments[0]))];
 """
 
 
-def test_join_a_big_room(launcher, prosody):
+def test_join_a_big_room(launcher, prosody, app_binary):
     room = f"crowded@{prosody.muc}"
     prosody.register("anna", "anna-pw")
     prosody.register("crowd", "crowd-pw")
@@ -74,9 +84,36 @@ def test_join_a_big_room(launcher, prosody):
             time.sleep(0.5)
         scroll_gap = driver.execute_script(RESET)
         shown = len(driver.find_elements(*by_testid("message")))
+
+        # Back at the newest messages, then a live burst into the open room.
+        driver.execute_script(
+            "arguments[0].scrollTop = arguments[0].scrollHeight;"
+            " arguments[0].dispatchEvent(new Event('scroll'));", scroll)
+        time.sleep(3)
+        pid = app_pid(app_binary)
+        pss_before, _ = pss_mib(pid)
+        cpu0, srv0 = cpu_snapshot(pid), prosody.cpu_seconds()
+        driver.execute_script(RESET)
+        t1 = time.monotonic()
+        crowd.post(LIVE, prefix="live")
+        reflected_s = time.monotonic() - t1
+        WebDriverWait(driver, 300, poll_frequency=0.05).until(
+            lambda d: d.execute_script(LAST_SHOWN, f"live {LIVE - 1}"))
+        live_s = time.monotonic() - t1
+        cpu1, srv1 = cpu_snapshot(pid), prosody.cpu_seconds()
+        live_gap = driver.execute_script(RESET)
+        time.sleep(5)
+        pss_after, _ = pss_mib(pid)
         figures = {"occupants": OCCUPANTS, "messages": MESSAGES, "crowd_join_s": round(fill_s, 1),
                    "join_to_rendered_ms": round(join_ms), "longest_frame_join_ms": round(join_gap),
-                   "longest_frame_scroll_ms": round(scroll_gap), "messages_in_dom_after_scroll": shown}
+                   "longest_frame_scroll_ms": round(scroll_gap), "messages_in_dom_after_scroll": shown,
+                   "live_messages": LIVE, "live_reflected_s": round(reflected_s, 2),
+                   "live_on_screen_s": round(live_s, 2),
+                   "live_client_cpu_s": round(cpu_delta(cpu0, cpu1), 2),
+                   "live_server_cpu_s": round(srv1 - srv0, 2),
+                   "live_longest_frame_ms": round(live_gap),
+                   "pss_mib_before_live": pss_before, "pss_mib_after_live": pss_after,
+                   "live_memory_growth_pct": round((pss_after - pss_before) / pss_before * 100, 1)}
         print("BENCH " + json.dumps(figures))
         (ARTIFACTS / "bench-room.json").write_text(json.dumps(figures, indent=2) + "\n")
         launcher.stop(driver, shot="bench-room")

@@ -315,9 +315,19 @@ def test_cli_null_receiver_burst_ping_and_cpu(procs):
                  id_prefix="r-")
         erin.expect({"event": "receipt", "id": "r-19"})
         rx.expect({"event": "message", "body": "r19", "id": "r-19", "receipt_request": True})
+        # A null receiver that answers receipts: counted, not printed, each receipt sent.
+        srv.register("ack", "pw")
+        ack = procs(*peer_args(ready, "ack", "--stream-management", "--null-receiver",
+                               "--answer-receipts"))
+        ack.expect({"event": "online"})
+        erin.cmd("burst", to="ack@localhost", count=30, prefix="a", request_receipt=True,
+                 id_prefix="a-")
+        erin.expect({"event": "receipt", "id": "a-29"})
+        assert ack.cmd("received")["count"] == 30
+        assert not [e for e in ack.seen if e.get("event") == "message"], "counted, not printed"
         cpu1 = srv.cpu_seconds()
         assert cpu1 > cpu0 >= 0
-        for p in (sink, erin, rx):
+        for p in (sink, erin, rx, ack):
             p.close_stdin()
             assert p.proc.wait(10) == 0
 

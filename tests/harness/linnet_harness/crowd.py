@@ -84,22 +84,25 @@ class Crowd:
             await asyncio.gather(*(self._one(i, sem) for i in range(first, last)))
         self.run(go(), timeout)
 
-    def post(self, n, timeout=600):
-        """The first occupant sends ``n`` group messages ``history 0`` .. and waits for the
+    def post(self, n, timeout=600, prefix="history"):
+        """The first occupant sends ``n`` group messages ``{prefix} 0`` .. and waits for the
         room to reflect the last one."""
         async def go():
             c = self.clients[0]
             done = self._loop.create_future()
 
             def on_msg(m):
-                if m["type"] == "groupchat" and m["body"] == f"history {n - 1}" and not done.done():
+                if m["type"] == "groupchat" and m["body"] == f"{prefix} {n - 1}" and not done.done():
                     done.set_result(True)
             c.add_event_handler("message", on_msg)
             for i in range(n):
-                c.send_message(mto=self.room, mbody=f"history {i}", mtype="groupchat")
+                c.send_message(mto=self.room, mbody=f"{prefix} {i}", mtype="groupchat")
                 if i % 200 == 199:
                     await asyncio.sleep(0)
-            await asyncio.wait_for(done, timeout)
+            try:
+                await asyncio.wait_for(done, timeout)
+            finally:
+                c.del_event_handler("message", on_msg)
         self.run(go(), timeout + 10)
 
     def close(self):

@@ -12,7 +12,8 @@ prints {"event":"online","jid":FULLJID}; on failure prints
 --stream-management: XEP-0198 is enabled before "online" (login fails without it).
 --null-receiver (for benchmarks): receives only: chat messages are counted, not
 printed as events (see "received"), and receipt requests are not answered;
-pings (XEP-0199) still are. Body-less messages (chat states, reactions) are
+pings (XEP-0199) still are.
+--answer-receipts (with --null-receiver): receipt requests are answered (XEP-0184). Body-less messages (chat states, reactions) are
 neither counted nor printed.
 
 Events (printed as they happen):
@@ -192,6 +193,8 @@ def main(argv=None):
     ap.add_argument("--stream-management", action="store_true", help="XEP-0198")
     ap.add_argument("--null-receiver", action="store_true",
                     help="count chat messages instead of printing them; no receipts")
+    ap.add_argument("--answer-receipts", action="store_true",
+                    help="with --null-receiver: answer receipt requests (XEP-0184)")
     ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -206,7 +209,8 @@ def main(argv=None):
                         resource=args.resource, auto_accept=args.auto_accept,
                         direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout,
                         stream_management=args.stream_management,
-                        null_receiver=args.null_receiver)
+                        null_receiver=args.null_receiver,
+                        answer_receipts=args.answer_receipts)
         except PeerError:
             return 1  # the error event has been printed already
         except Exception as exc:  # noqa: BLE001 - anything else still gets an event

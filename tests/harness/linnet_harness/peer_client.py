@@ -20,7 +20,9 @@ For benchmarks: ``stream_management=True`` enables XEP-0198 (acks, as a real
 client has them) before the peer reports itself online; ``null_receiver=True``
 makes a receiver that only receives: chat messages are counted
 (:meth:`Peer.received`) instead of becoming events, and receipt requests are
-not answered (pings still are, by slixmpp's XEP-0199 plugin).
+not answered (pings still are, by slixmpp's XEP-0199 plugin), unless
+``answer_receipts=True`` (XEP-0184, the work any client that answers them asks
+of the server).
 """
 
 import asyncio
@@ -56,7 +58,7 @@ class Peer:
     def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
                  resource=None, auto_accept=False, direct_tls=False,
                  on_event=None, timeout=15.0, connect=True, stream_management=False,
-                 null_receiver=False):
+                 null_receiver=False, answer_receipts=False):
         if resource and "/" not in jid:
             jid = f"{jid}/{resource}"
         self.jid, self.host, self.port = jid, host, port
@@ -64,6 +66,7 @@ class Peer:
         self._auto_accept, self._direct_tls = auto_accept, direct_tls
         self._on_event = on_event
         self._sm, self._null = stream_management, null_receiver
+        self._answer_receipts = answer_receipts or not null_receiver
         self._sm_enabled = None  # future while logging in with stream_management
         self._received, self._last_received = 0, None  # null_receiver's count, last body
         self.events = []
@@ -135,7 +138,7 @@ class Peer:
                        "xep_0308", "xep_0444", "xep_0424", "xep_0425", "xep_0461", "xep_0428",
                        "xep_0085", "xep_0421"):
             c.register_plugin(plugin)
-        c.register_plugin("xep_0184", {"auto_ack": not self._null, "auto_request": False})
+        c.register_plugin("xep_0184", {"auto_ack": self._answer_receipts, "auto_request": False})
         if self._sm:
             c.register_plugin("xep_0198")
             c.add_event_handler("sm_enabled", self._on_sm_enabled)

@@ -222,6 +222,7 @@ impl Actor {
         if let Some(s) = stream {
             let _ = tokio::time::timeout(Duration::from_secs(3), s.close()).await;
         }
+        self.features.archive.end_session(&self.features.ctx).await;
         let ctx = &self.features.ctx;
         ctx.presence.clear_account(ctx.account_id);
         ctx.muc.clear_account(ctx.account_id);
@@ -302,7 +303,7 @@ impl Actor {
             ..
         } = &mut self.features;
         ctx.presence.clear_account(ctx.account_id);
-        archive.reset();
+        archive.end_session(ctx).await;
         roster::request_roster(ctx).await;
         let carbons = Iq::from_set(
             crate::features::new_id(),

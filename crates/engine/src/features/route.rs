@@ -61,7 +61,14 @@ impl Features {
             },
             Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
             Kind::Groupchat => muc::messages::on_groupchat(ctx, envelope, content).await,
-            Kind::Chat => chat::on_chat(ctx, envelope, content).await,
+            Kind::Chat => {
+                // In our archive too (XEP-0359 by our bare JID): the catch-up's live edge.
+                let live_id = content.stanza_id_by(&ctx.jid).map(str::to_owned);
+                chat::on_chat(ctx, envelope, content).await;
+                if let Some(id) = live_id {
+                    archive.on_live(ctx, &id);
+                }
+            }
         }
     }
 

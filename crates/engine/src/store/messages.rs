@@ -31,7 +31,7 @@ impl Store {
         archive: Option<(&str, &str)>,
         older: bool,
     ) -> Result<Vec<(String, i64)>, EngineError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let mut changed = Vec::new();
         let mut next_id = if older {
             let min: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM messages")

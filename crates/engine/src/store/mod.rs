@@ -80,7 +80,10 @@ impl Store {
         Ok(Self { pool })
     }
 
-    /// The underlying pool, for modules of this crate.
+    /// The underlying pool, for modules of this crate. Transactions that write begin with
+    /// `BEGIN IMMEDIATE`: a deferred one that read first and then writes fails at once
+    /// (`SQLITE_BUSY_SNAPSHOT`, no busy timeout applies) when another connection wrote
+    /// meanwhile, as live messages do while a catch-up page is stored.
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

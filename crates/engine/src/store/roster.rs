@@ -49,7 +49,7 @@ impl Store {
         items: &[RosterRow],
         ver: Option<&str>,
     ) -> Result<(), EngineError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("DELETE FROM roster_items WHERE account_id = ?")
             .bind(account_id)
             .execute(&mut *tx)
@@ -73,7 +73,7 @@ impl Store {
         item: &RosterRow,
         ver: Option<&str>,
     ) -> Result<(), EngineError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         if item.subscription == "remove" {
             sqlx::query("DELETE FROM roster_items WHERE account_id = ? AND jid = ?")
                 .bind(account_id)

@@ -20,6 +20,13 @@ export const PAGE_SIZE = 50;
 /** Messages asked for on either side of a search hit (`load_messages_around`). */
 export const AROUND_SIZE = 50;
 
+/**
+ * Newest messages a timeline keeps while nobody reads back in it (see `setReading`): a burst of
+ * 10,000 messages to an open chat keeps memory and the cost of each merge flat. Older ones are
+ * read from the local store again when the user scrolls up.
+ */
+export const LIVE_WINDOW = 200;
+
 export interface Timeline {
   /** Oldest first, ordered by `at` then `id`. */
   messages: MessageView[];
@@ -100,6 +107,8 @@ export class MessagesStore {
   readonly #epochs = new Map<string, number>();
   /** `edits` answers, by message and text. */
   readonly #edits = new Map<string, Promise<MessageEditView[]>>();
+  /** Chats whose user scrolled up from the newest messages: their timelines are not trimmed. */
+  readonly #reading = new Set<string>();
 
   timeline(accountId: number, peer: string): Timeline {
     return this.#timelines.get(chatKey(accountId, peer)) ?? EMPTY;
@@ -268,6 +277,33 @@ export class MessagesStore {
       if (incoming.length === 0) return;
     }
     this.#update(key, { messages: mergeMessages(now.messages, incoming) });
+    this.#trim(key);
+  }
+
+  /**
+   * Whether the user reads back in a chat (scrolled up from its newest messages). While not,
+   * its timeline keeps only the newest `LIVE_WINDOW` messages as new ones arrive; a chat that is
+   * closed is not being read.
+   */
+  setReading(accountId: number, peer: string, reading: boolean): void {
+    const key = chatKey(accountId, peer);
+    if (reading) {
+      this.#reading.add(key);
+    } else {
+      this.#reading.delete(key);
+      this.#trim(key);
+    }
+  }
+
+  /**
+   * Drops the oldest messages of a timeline at the live end beyond `LIVE_WINDOW` (once it holds a
+   * page more, so that not every new message copies the array), unless the user reads back.
+   */
+  #trim(key: string): void {
+    const now = this.#timelines.get(key);
+    if (!now?.atLiveEnd || this.#reading.has(key)) return;
+    if (now.messages.length <= LIVE_WINDOW + PAGE_SIZE) return;
+    this.#update(key, { messages: now.messages.slice(-LIVE_WINDOW), localStart: false });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ALICE, FakeBackend, message } from '../../test/backend';
 import type { MessageView } from '../ipc';
-import { AROUND_SIZE, MessagesStore, PAGE_SIZE, mergeMessages } from './messages.svelte';
+import { AROUND_SIZE, LIVE_WINDOW, MessagesStore, PAGE_SIZE, mergeMessages } from './messages.svelte';
 
 const BOB = 'bob@example.org';
 
@@ -259,5 +259,36 @@ describe('MessagesStore around a message (search hits)', () => {
     expect(ids(store)).toEqual([]);
     await store.open(ALICE.id, BOB);
     expect(ids(store)).toEqual(range(251, 300));
+  });
+});
+
+describe('MessagesStore during a burst', () => {
+  test('at the newest messages the timeline keeps a window; reading back keeps everything', async () => {
+    const backend = new FakeBackend();
+    backend.paged = true;
+    backend.messages = range(1, 10).map((i) => message(i));
+    const store = new MessagesStore();
+    await store.open(ALICE.id, BOB);
+    for (let i = 11; i <= 1000; i += 10) {
+      store.merge(ALICE.id, BOB, range(i, i + 9).map((n) => message(n)));
+    }
+    let timeline = store.timeline(ALICE.id, BOB);
+    expect(timeline.messages.length).toBeLessThanOrEqual(LIVE_WINDOW + PAGE_SIZE);
+    expect(timeline.messages.at(-1)?.id, 'the newest is shown').toBe(1000);
+    expect(timeline.reachedStart, 'older ones are stored, to be read on scrolling up').toBe(false);
+
+    // Scrolled up: nothing is dropped while the user reads.
+    store.setReading(ALICE.id, BOB, true);
+    const kept = timeline.messages.length;
+    store.merge(ALICE.id, BOB, range(1001, 1100).map((n) => message(n)));
+    timeline = store.timeline(ALICE.id, BOB);
+    expect(timeline.messages.length).toBe(kept + 100);
+    expect(timeline.messages[0]?.id).toBe(1000 - kept + 1);
+
+    // Back at the bottom (or the chat closed): trimmed to the newest window.
+    store.setReading(ALICE.id, BOB, false);
+    timeline = store.timeline(ALICE.id, BOB);
+    expect(timeline.messages.map((m) => m.id)).toEqual(range(1100 - LIVE_WINDOW + 1, 1100));
+    expect(timeline.localStart).toBe(false);
   });
 });

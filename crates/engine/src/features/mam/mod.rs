@@ -16,8 +16,14 @@
 //! - **History**: [`Archive::fetch_history`] asks for the page before the oldest archived
 //!   message of one conversation (`with` filter), for scrolling back past what is stored.
 //!
+//! - **The live edge** ([`live`]): the catch-up stops at the first page holding a message
+//!   that also arrived live, and after it the position follows the live stream, so nothing
+//!   received live is fetched again, in this session or the next.
+//!
 //! Results are accepted only from our own archive (no `from`, or our bare JID, §4.2) and only
 //! for a query we sent (`queryid`).
+
+mod live;
 
 use std::collections::HashMap;
 
@@ -90,6 +96,8 @@ pub(crate) struct ArchiveQuery {
     /// The query named an archive id (RSM `after` or `before`), which the archive may no
     /// longer have (expiry, a reset archive).
     anchored: bool,
+    /// A result of this page also arrived live in this session (see [`live`]).
+    reached_live: bool,
 }
 
 fn form(fields: Vec<Field>) -> DataForm {
@@ -107,19 +115,43 @@ fn xep0082(ms: i64) -> String {
 pub(crate) struct Archive {
     /// Queries in flight by `queryid`.
     queries: HashMap<String, ArchiveQuery>,
-    /// Stores catch-up pages in order off the actor; one per connection.
+    /// Stores catch-up pages (and live positions) in order off the actor; one per session.
     page_writer: Option<mpsc::UnboundedSender<(Vec<ChatMessage>, Option<String>)>>,
+    /// The writer's task, awaited when the session ends.
+    writer_task: Option<tokio::task::JoinHandle<()>>,
+    /// Live archive ids of this session, against the catch-up.
+    live: live::LiveEdge,
     /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
     /// clears it.
     pub catch_up_done: bool,
 }
 
 impl Archive {
-    /// A new session: queries of the last one are forgotten, and a fresh page writer is used
-    /// (one that stopped on a store error must not block this session).
-    pub(crate) fn reset(&mut self) {
+    /// The session ends (before a new one, or when the account stops): the live position is
+    /// saved after the pages still being written, and the writer is waited for, so that the
+    /// next catch-up starts from what is stored. Queries of this session are forgotten; the
+    /// next one gets a fresh writer (one that stopped on a store error must not block it).
+    pub(crate) async fn end_session(&mut self, ctx: &Context) {
+        if let Some(id) = self.live.session_ended() {
+            self.write_catch_up_page(ctx, Vec::new(), Some(id));
+        }
         self.queries.clear();
         self.page_writer = None;
+        if let Some(task) = self.writer_task.take() {
+            if tokio::time::timeout(std::time::Duration::from_secs(10), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!(account = ctx.account_id, "archive writer still busy");
+            }
+        }
+    }
+
+    /// A message with archive id `id` (a stanza-id by our bare JID) arrived live.
+    pub(crate) fn on_live(&mut self, ctx: &Context, id: &str) {
+        if let Some(position) = self.live.on_live(id) {
+            self.write_catch_up_page(ctx, Vec::new(), Some(position));
+        }
     }
 
     /// Starts a new session's archive work: reconciliation when the outbox holds messages,
@@ -146,6 +178,7 @@ impl Archive {
     }
 
     async fn start_regular_catch_up(&mut self, ctx: &mut Context) {
+        self.live.state = live::CatchUp::Running;
         match ctx.store.archive_last_id(ctx.account_id, OWN_ARCHIVE).await {
             // `""`: the archive was empty when we last looked; read it from the start.
             Ok(Some(after)) => self.query(
@@ -166,7 +199,10 @@ impl Archive {
                 None,
                 0,
             ),
-            Err(e) => tracing::warn!(account = ctx.account_id, "archive position unreadable: {e}"),
+            Err(e) => {
+                tracing::warn!(account = ctx.account_id, "archive position unreadable: {e}");
+                self.live.catch_up_ended(false);
+            }
         }
     }
 
@@ -294,6 +330,7 @@ impl Archive {
                 received,
                 room: room.clone(),
                 anchored,
+                reached_live: false,
             },
         );
         let mut iq = Iq::from_set(new_id(), query);
@@ -316,6 +353,7 @@ impl Archive {
             tracing::debug!(account = ctx.account_id, "archive result without a queryid");
             return;
         };
+        let seen_live = self.live.seen_live(&archive_id);
         let Some(query) = self.queries.get_mut(&query_id) else {
             tracing::debug!(
                 account = ctx.account_id,
@@ -335,6 +373,9 @@ impl Archive {
                 "archive result from {from:?} ignored: not the archive we asked"
             );
             return;
+        }
+        if query.room.is_none() && seen_live {
+            query.reached_live = true;
         }
         let parsed = match &query.room {
             Some(r) => muc::messages::archived(ctx, r, &forward, archive_id),
@@ -381,8 +422,10 @@ impl Archive {
         } = query.kind
         {
             // Ask for the next page first and store this one on the writer task, so the
-            // server prepares page n+1 while we store page n.
-            if !latest_only && more && received < MAX_PER_SESSION {
+            // server prepares page n+1 while we store page n. A page holding a message that
+            // also came live is the last: the rest came live too.
+            let go_on = !latest_only && more && received < MAX_PER_SESSION && !query.reached_live;
+            if go_on {
                 let next = QueryKind::CatchUp {
                     latest_only: false,
                     since_ms,
@@ -396,6 +439,20 @@ impl Archive {
                 (None, false) => None,
             };
             self.write_catch_up_page(ctx, query.results, position);
+            if !go_on {
+                // The first catch-up of an account reads only the newest page on purpose.
+                let reached = latest_only || !more || query.reached_live;
+                tracing::debug!(
+                    account = ctx.account_id,
+                    received,
+                    reached,
+                    live_edge = query.reached_live,
+                    "catch-up ended"
+                );
+                if let Some(id) = self.live.catch_up_ended(reached) {
+                    self.write_catch_up_page(ctx, Vec::new(), Some(id));
+                }
+            }
             return;
         }
         let older = matches!(query.kind, QueryKind::History { .. });
@@ -451,12 +508,13 @@ impl Archive {
         results: Vec<ChatMessage>,
         position: Option<String>,
     ) {
+        let task = &mut self.writer_task;
         let writer = self.page_writer.get_or_insert_with(|| {
             let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<ChatMessage>, Option<String>)>();
             let store = ctx.store.clone();
             let events = ctx.events.clone();
             let account_id = ctx.account_id;
-            tokio::spawn(async move {
+            *task = Some(tokio::spawn(async move {
                 while let Some((results, position)) = rx.recv().await {
                     let at = position.as_deref().map(|p| (OWN_ARCHIVE, p));
                     match ingest::store_page(&store, &events, account_id, &results, at, false).await
@@ -471,7 +529,7 @@ impl Archive {
                         }
                     }
                 }
-            });
+            }));
             tx
         });
         if writer.send((results, position)).is_err() {
@@ -539,7 +597,9 @@ impl Archive {
                 self.catch_up_done = true;
                 self.start_regular_catch_up(ctx).await;
             }
-            QueryKind::CatchUp { .. } => {}
+            QueryKind::CatchUp { .. } => {
+                self.live.catch_up_ended(false);
+            }
             QueryKind::History { reply, .. } => {
                 let _ = reply.send(Err(EngineError::Server(
                     "The server could not give older messages right now. Try again later."
