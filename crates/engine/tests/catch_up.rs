@@ -47,25 +47,6 @@ async fn wait_count(engine: &Engine, account_id: i64, peer: &str, n: i64, what: 
     }
 }
 
-/// Every message with `peer`, oldest first.
-async fn bodies(engine: &Engine, account_id: i64, peer: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut before = None;
-    loop {
-        let page = engine
-            .messages(account_id, peer, before, 500)
-            .await
-            .unwrap();
-        if page.is_empty() {
-            return out;
-        }
-        before = Some(page[0].id);
-        let mut chunk: Vec<String> = page.into_iter().map(|r| r.body).collect();
-        chunk.append(&mut out);
-        out = chunk;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_position_follows_live_messages_so_the_next_catch_up_starts_after_them() {
     let mut server = server().await;
@@ -102,7 +83,7 @@ async fn the_position_follows_live_messages_so_the_next_catch_up_starts_after_th
     wait_count(&engine2, account.id, &bob, 4, "after the restart").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
-        bodies(&engine2, account.id, &bob).await,
+        all_bodies(&engine2, account.id, &bob).await,
         vec!["live 0", "live 1", "live 2", "while closed"]
     );
     engine2.shutdown().await;
@@ -161,7 +142,7 @@ async fn a_burst_during_the_catch_up_is_stored_once_in_order_and_the_position_en
         .chain((0..400).map(|i| format!("live {i}")))
         .collect();
     assert_eq!(
-        bodies(&engine2, account.id, &bob).await,
+        all_bodies(&engine2, account.id, &bob).await,
         expected,
         "each once, in order"
     );

@@ -313,21 +313,7 @@ async fn a_thousand_messages_sent_while_offline_show_once_in_order() {
     }
     // Offline delivery and the archive catch-up overlap: give both time to finish.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut bodies = Vec::new();
-    let mut before = None;
-    loop {
-        let page = engine2
-            .messages(account.id, &bob, before, 500)
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        before = Some(page[0].id);
-        let mut chunk: Vec<String> = page.into_iter().map(|r| r.body).collect();
-        chunk.append(&mut bodies);
-        bodies = chunk;
-    }
+    let bodies = all_bodies(&engine2, account.id, &bob).await;
     let expected: Vec<String> = (0..1000).map(|i| format!("offline {i}")).collect();
     assert_eq!(bodies.len(), 1000, "each message once");
     assert_eq!(bodies, expected, "in the order bob sent them");

@@ -142,3 +142,23 @@ pub async fn wait_online(engine: &Engine, rx: &mut broadcast::Receiver<EngineEve
     )
     .await;
 }
+
+/// Every message body of the conversation with `peer`, oldest first (paged through
+/// `Engine::messages`).
+pub async fn all_bodies(engine: &Engine, account_id: i64, peer: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut before = None;
+    loop {
+        let page = engine
+            .messages(account_id, peer, before, 500)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        before = Some(page[0].id);
+        let mut chunk: Vec<String> = page.into_iter().map(|r| r.body).collect();
+        chunk.append(&mut out);
+        out = chunk;
+    }
+}
