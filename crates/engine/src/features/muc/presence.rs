@@ -147,6 +147,14 @@ pub(crate) async fn on_room_presence(
                 format!("{nick} left the room.")
             };
             system_line(ctx, &room, &line).await;
+            if is_self && !renamed {
+                // Kicked, banned, destroyed (or our own leave, already forgotten): listed
+                // with the reason, not rejoined on the next connect. Stored before the live
+                // state says we left, so whoever sees that also reads the stored room as such.
+                if let Err(e) = ctx.store.stop_autojoin(ctx.account_id, &room).await {
+                    tracing::warn!(account = ctx.account_id, "room autojoin off: {e}");
+                }
+            }
             ctx.muc.with(ctx.account_id, &room, |l| {
                 l.occupants.remove(&nick);
                 if is_self {
@@ -168,13 +176,6 @@ pub(crate) async fn on_room_presence(
                     }
                 }
             });
-            if is_self && !renamed {
-                // Kicked, banned, destroyed (or our own leave, already forgotten): listed
-                // with the reason, not rejoined on the next connect.
-                if let Err(e) = ctx.store.stop_autojoin(ctx.account_id, &room).await {
-                    tracing::warn!(account = ctx.account_id, "room autojoin off: {e}");
-                }
-            }
         }
         _ => {
             let Some(nick) = nick else { return true };
