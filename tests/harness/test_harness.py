@@ -6,12 +6,14 @@ JSON lines) and checks the Python API once. Run from the repo root:
     .venv/bin/python -m pytest tests/harness -q
 
 Needs Debian's prosody (+ lua-dbi-sqlite3, lua-unbound, lua-zlib), openssl and
-the packages of tests/harness/requirements.txt. Takes about 15 s.
+the packages of tests/harness/requirements.txt. Takes about 20 s.
 """
 
+import base64
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +23,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
+LEGACY = "eu.siacs.conversations.axolotl"
+OMEMO2 = "urn:xmpp:omemo:2"
+PUBSUB = "http://jabber.org/protocol/pubsub"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -348,6 +353,7 @@ def test_cli_message_facets(procs):
 
     bob.cmd("send", to="alice@localhost", body="helo", msg_id="m-1")
     first = to_alice(body="helo")
+    assert first["encrypted"] is None  # plaintext (and the peer has no --omemo anyway)
     assert first["replace"] is None and first["reactions"] is None and first["retract"] is None
     assert first["reply"] is None and first["fallback_stripped_body"] is None
     assert first["chat_state"] is None and first["occupant_id"] is None
@@ -441,3 +447,127 @@ def test_cli_message_facets(procs):
     for p in (alice, bob):
         p.close_stdin()
         assert p.proc.wait(10) == 0
+
+
+def node_config(peer, node):
+    """{var: value} of our own PEP node's configuration form (XEP-0060 owner)."""
+    rep = peer.cmd("iq", to="alice@localhost",
+                   xml=f"<pubsub xmlns='{PUBSUB}#owner'><configure node='{node}'/></pubsub>")
+    assert rep["type"] == "result", rep
+    fields = ET.fromstring(rep["xml"]).iter("{jabber:x:data}field")
+    return {f.get("var"): f.findtext("{jabber:x:data}value") for f in fields}
+
+
+def legacy_identity_hex(peer, owner, device_id):
+    """The Curve25519 identity key in ``owner``'s legacy bundle, read with a plain IQ."""
+    node = f"{LEGACY}.bundles:{device_id}"
+    rep = peer.cmd("iq", to=owner,
+                   xml=f"<pubsub xmlns='{PUBSUB}'><items node='{node}' max_items='1'/></pubsub>")
+    ik = ET.fromstring(rep["xml"]).find(f".//{{{LEGACY}}}identityKey").text
+    raw = base64.b64decode(ik)
+    assert len(raw) == 33 and raw[0] == 5, raw  # 0x05 || Montgomery u
+    return raw[1:].hex()
+
+
+def check_omemo_devices(peer, jid, other):
+    """omemo_devices shows the other's one device, on both namespaces, with its fingerprint."""
+    rep = peer.cmd("omemo_devices", jid=jid)
+    devices = rep["devices"]
+    assert rep["list_errors"] == {}, rep
+    assert [(d["device_id"], d["fingerprint"]) for d in devices] == \
+        [(other["device_id"], other["fingerprint"])], devices
+    assert sorted(devices[0]["namespaces"]) == [LEGACY, OMEMO2]
+    assert devices[0]["bundles"] == {ns: {"fingerprint": other["fingerprint"], "error": None}
+                                     for ns in (LEGACY, OMEMO2)}
+
+
+def test_cli_omemo(procs):
+    """Two --omemo peers (not subscribed to each other: slixmpp-omemo subscribes to the
+    device-list nodes itself) exchange legacy and OMEMO 2 messages both ways; empty
+    session-completion messages, failures, and the PEP publish-options on the server."""
+    server = procs("linnet_harness.server")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    for user in ("alice", "bob", "carol"):
+        server.cmd("register", user=user, password="pw")
+    alice = procs(*peer_args(ready, "alice", "--omemo", "--resource", "desk"))
+    bob = procs(*peer_args(ready, "bob", "--omemo", "--resource", "pad"))
+    alice.expect({"event": "online"})
+    bob.expect({"event": "online"})
+
+    infos = {}
+    for name, peer in (("alice", alice), ("bob", bob)):
+        info = infos[name] = peer.cmd("omemo_info")
+        assert isinstance(info["device_id"], int) and info["device_id"] > 0, info
+        assert re.fullmatch("[0-9a-f]{64}", info["fingerprint"]), info
+    assert legacy_identity_hex(bob, "alice@localhost", infos["alice"]["device_id"]) == \
+        infos["alice"]["fingerprint"]
+    check_omemo_devices(alice, "bob@localhost", infos["bob"])
+    check_omemo_devices(bob, "alice@localhost", infos["alice"])
+
+    pairs = ((alice, bob, "bob@localhost", "alice@localhost/desk"),
+             (bob, alice, "alice@localhost", "bob@localhost/pad"))
+    for generation in ("legacy", "omemo2"):
+        for sender, receiver, to, sender_jid in pairs:
+            body = f"{generation} secret from {sender_jid} ✓"
+            rep = sender.cmd("omemo_send", to=to, body=body, generation=generation)
+            assert rep["errors"] == [], rep
+            ev = receiver.expect({"event": "message", "body": body})
+            assert ev["encrypted"] == generation and ev["from"] == sender_jid, ev
+            assert ev["id"] == rep["msg_id"] == ev["origin_id"] and ev["type"] == "chat", ev
+    # alice started both sessions (key exchanges): bob completed each with an empty message.
+    for generation in ("legacy", "omemo2"):
+        alice.expect({"event": "omemo_empty", "from": "bob@localhost/pad",
+                      "generation": generation})
+
+    # Failures: nobody to encrypt for, a bad generation, a malformed OMEMO element (an
+    # error event, and no message event for its fallback body).
+    rep = alice.cmd("omemo_devices", jid="carol@localhost")  # no OMEMO: Prosody says forbidden
+    assert rep["devices"] == [] and sorted(rep["list_errors"]) == [LEGACY, OMEMO2], rep
+    err = alice.cmd("omemo_send", to="carol@localhost", body="x", generation="omemo2",
+                    ok=False)["error"]
+    assert err.startswith("NoEligibleDevices"), err
+    assert "generation" in alice.cmd("omemo_send", to="bob@localhost", body="x",
+                                     generation="omemo3", ok=False)["error"]
+    alice.cmd("raw", xml=f"<message to='bob@localhost' type='chat'><body>fallback</body>"
+              f"<encrypted xmlns='{OMEMO2}'><header sid='1'/></encrypted></message>")
+    ev = bob.expect({"event": "omemo_error", "generation": "omemo2"})
+    assert ev["from"] == "alice@localhost/desk", ev
+    assert re.match(r"XMLSchema\w*ValidationError: ", ev["error"]), ev
+    assert not [e for e in bob.seen if e.get("body") == "fallback"]
+
+    # What Prosody made of slixmpp-omemo's publish-options.
+    bundles = node_config(alice, f"{OMEMO2}:bundles")
+    assert bundles["pubsub#access_model"] == "open" and bundles["pubsub#max_items"] == "max"
+    assert node_config(alice, f"{OMEMO2}:devices")["pubsub#access_model"] == "open"
+
+    # Without --omemo the commands are refused.
+    carol = procs(*peer_args(ready, "carol"))
+    carol.expect({"event": "online"})
+    assert "not enabled" in carol.cmd("omemo_info", ok=False)["error"]
+
+    for p in (alice, bob, carol):
+        p.close_stdin()
+        assert p.proc.wait(10) == 0
+
+
+def test_sce_envelope():
+    """The OMEMO 2 payload (XEP-0420 envelope): what the peer writes, what it accepts."""
+    from linnet_harness.peer_omemo import SceError, build_envelope, parse_envelope
+
+    env = build_envelope("a < b & c", "bob@localhost", "alice@localhost")
+    root = ET.fromstring(env)
+    sce = "{urn:xmpp:sce:1}"
+    assert [child.tag for child in root] == [f"{sce}{t}" for t in
+                                             ("content", "rpad", "time", "to", "from")]
+    assert root.find(f"{sce}content/{{jabber:client}}body").text == "a < b & c"
+    assert root.find(f"{sce}rpad").text and root.find(f"{sce}time").get("stamp").endswith("Z")
+    assert parse_envelope(env, "alice@localhost") == "a < b & c"
+    with pytest.raises(SceError, match="not the sender"):
+        parse_envelope(env, "mallory@localhost")
+    bodyless = b"<envelope xmlns='urn:xmpp:sce:1'><content/><rpad>x</rpad></envelope>"
+    assert parse_envelope(bodyless, "alice@localhost") is None  # no <from/>: accepted
+    for bad in (b"not xml", b"<envelope xmlns='urn:other'/>",
+                b"<envelope xmlns='urn:xmpp:sce:1'/>",  # no <content/>
+                b"<envelope xmlns='urn:xmpp:sce:1'><content><body>x</body></content></envelope>"):
+        with pytest.raises(SceError):
+            parse_envelope(bad, "alice@localhost")

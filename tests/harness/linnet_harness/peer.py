@@ -2,7 +2,7 @@
 
     python -m linnet_harness.peer --jid bob@localhost --password pw \\
         --host 127.0.0.1 --port N --ca ca.pem [--resource r] [--auto-accept] [--direct-tls]
-        [--stream-management] [--null-receiver]
+        [--stream-management] [--null-receiver] [--answer-receipts] [--omemo]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
 Logs in (STARTTLS, or direct TLS with --direct-tls and the server's tls_port),
@@ -15,6 +15,19 @@ printed as events (see "received"), and receipt requests are not answered;
 pings (XEP-0199) still are.
 --answer-receipts (with --null-receiver): receipt requests are answered (XEP-0184). Body-less messages (chat states, reactions) are
 neither counted nor printed.
+--omemo: OMEMO (XEP-0384), legacy (eu.siacs.conversations.axolotl) and OMEMO 2
+(urn:xmpp:omemo:2), by slixmpp-omemo 2.2 / python-omemo 2.1 (independent of Linnet): a new
+device with in-memory state, Blind Trust Before Verification, never a manual trust
+decision. "online" comes only once its device lists and bundles are published for both
+namespaces (a failure there is a login error). slixmpp-omemo publishes with
+publish-options access_model=open, persist_items=true and max_items=max (OMEMO 2 bundles,
+one item per device id) or 1 (device lists, legacy bundles), reconfigures the node on
+precondition-not-met and silently retries without max_items on any other refusal; after
+using up a prekey it republishes its bundle. It subscribes to the device-list nodes of
+JIDs it encrypts for unless the subscription is "both" (then it relies on PEP +notify).
+It loads slixmpp's XEP-0060/0163/0115/0280 plugins too, so its presence carries entity
+caps (+notify for both device-list nodes); carbons are not enabled. Adds the omemo_*
+commands and events below; without it nothing changes.
 
 Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
@@ -30,7 +43,9 @@ Events (printed as they happen):
    "fallback_stripped_body":TEXT (a reply's body without its XEP-0428 quoted fallback;
         null when the message has no fallback for urn:xmpp:reply:0),
    "chat_state":"active"|"composing"|"paused"|"inactive"|"gone" (XEP-0085),
-   "occupant_id":ID (XEP-0421, set by the room)
+   "occupant_id":ID (XEP-0421, set by the room),
+   "encrypted":"legacy"|"omemo2" (--omemo: "body" is the decrypted text; null when the
+        message was not decrypted)
    [,"error":condition for type error]}
         Facets are parsed by slixmpp's own plugins; each is null when absent. A message
         without a body is an event too (body null) when it carries a chat state,
@@ -42,6 +57,23 @@ Events (printed as they happen):
   {"event":"receipt","from","id"}                                   (XEP-0184)
   {"event":"stream_error","condition","text"}          (after online, e.g. conflict)
   {"event":"disconnected","reason"}                    (stream closed after online)
+  --omemo only. A message carrying {eu.siacs.conversations.axolotl}encrypted or
+  {urn:xmpp:omemo:2}encrypted (OMEMO 2 wins when both are there; any type but error) is
+  decrypted and gives exactly one of:
+  {"event":"message",...,"body":TEXT,"encrypted":"legacy"|"omemo2"}  the usual fields of
+        the outer stanza with the decrypted body (OMEMO 2: the jabber:client <body/> in
+        the XEP-0420 envelope's <content/>, null if none; the envelope's <from jid/>, if
+        present, must be the sender's bare JID)
+  {"event":"omemo_empty","from","generation":"legacy"|"omemo2"}  no <payload/>: session
+        completion / heartbeat (python-omemo sends these itself, see below)
+  {"event":"omemo_error","from","generation","error":"ExceptionClassName: text"}
+        (e.g. SenderNotFound, NoSession, DecryptionFailed, XMLSchema*ValidationError,
+        SceError for a bad envelope)
+  Decryption may make the peer send empty OMEMO messages by itself (after each received
+  message that carries a key exchange, and after each one that makes its receiving chain
+  longer than 53): a <message> with no type attribute to the sender's bare JID with the
+  OMEMO element and <store xmlns='urn:xmpp:hints'/> only.
+  Rooms are not supported (the sender is taken to be the bare "from").
 Absent values are null. Receipt requests are answered automatically.
 
 Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"error"}):
@@ -88,6 +120,31 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         IQ set to the room for its message with stanza-id target_id
         -> {.., "type":"result"|"error", "error":CONDITION|null} (an error answer is
         still ok:true; no answer within timeout s -> ok:false)
+  OMEMO (--omemo; else ok:false):
+  omemo_info -> {.., "device_id":N, "fingerprint":HEX}  HEX: lower-case hex of the
+        32-byte Curve25519 (Montgomery) form of the identity key (python-omemo's fingerprint)
+  omemo_devices {jid} -> {.., "devices":[{"device_id":N, "namespaces":[NS,...],
+        "fingerprint":HEX|null, "bundles":{NS:{"fingerprint":HEX|null, "error":TEXT|null}}}],
+        "list_errors":{NS:TEXT}}
+        Downloads jid's device lists for both namespaces now (and gives them to the
+        library), then each listed device's bundle per namespace it is listed in
+        (python-omemo's parse, schema and signature checks). Sorted by device id; NS is
+        "urn:xmpp:omemo:2" or "eu.siacs.conversations.axolotl"; "fingerprint" is the
+        first bundle's that worked (OMEMO 2 first), null if none did. A list that cannot
+        be downloaded counts as empty and is named in "list_errors" (Prosody answers
+        forbidden, not item-not-found, for another account's node that does not exist).
+        Works for the peer's own bare JID too (its own device is listed then).
+  omemo_send {to, body, generation:"legacy"|"omemo2", type?="chat"|"normal", msg_id?}
+        -> {.., "msg_id":ID, "errors":[{"namespace","jid","device_id","error"}]}
+        Encrypts body for the bare JID of "to" (all its devices of that generation) and
+        the peer's own other devices, after downloading to's device lists afresh; sends
+        it to "to" with msg_id (also its origin-id). "errors": devices skipped (e.g. a
+        bad bundle); ok:false when nothing could be encrypted (e.g. NoEligibleDevices:
+        no device of that generation). legacy: slixmpp-omemo's encrypt_message (fallback
+        body "This message is OMEMO encrypted.", <store/>). omemo2: python-omemo with the
+        twomemo backend only; payload = XEP-0420 envelope <content><body
+        xmlns='jabber:client'/></content><rpad/><time stamp/><to jid=bare to/><from
+        jid=own bare/>; the stanza has the OMEMO element and <store/>, no body.
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -145,6 +202,19 @@ def _facet(peer, name, cmd):
     return {"msg_id": sid}
 
 
+OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send")
+
+
+def _omemo(peer, name, cmd):
+    """omemo_info, omemo_devices, omemo_send (see the module docstring)."""
+    if name == "omemo_info":
+        return peer.omemo_info()
+    if name == "omemo_devices":
+        return peer.omemo_devices(cmd["jid"])
+    return peer.omemo_send(cmd["to"], cmd["body"], cmd["generation"],
+                           type=cmd.get("type", "chat"), msg_id=cmd.get("msg_id"))
+
+
 def _handle(peer, cmd):
     """Run one command; return the extra reply fields (raises on failure)."""
     name = cmd.get("cmd")
@@ -176,6 +246,8 @@ def _handle(peer, cmd):
     if name == "iq":
         return peer.iq(cmd["to"], cmd["xml"], type=cmd.get("type", "get"),
                        timeout=float(cmd.get("timeout", 10.0)))
+    if name in OMEMO_COMMANDS:
+        return _omemo(peer, name, cmd)
     raise ValueError(f"unknown command {name!r}")
 
 
@@ -195,11 +267,14 @@ def main(argv=None):
                     help="count chat messages instead of printing them; no receipts")
     ap.add_argument("--answer-receipts", action="store_true",
                     help="with --null-receiver: answer receipt requests (XEP-0184)")
+    ap.add_argument("--omemo", action="store_true",
+                    help="OMEMO, legacy and OMEMO 2 (slixmpp-omemo)")
     ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     setup_logging(args.verbose)
-    logging.getLogger("slixmpp").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    for name in ("slixmpp", "slixmpp_omemo", "omemo"):  # libraries: warnings only, unless -v
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     signal.signal(signal.SIGTERM, _on_signal)
 
     peer = None
@@ -210,7 +285,7 @@ def main(argv=None):
                         direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout,
                         stream_management=args.stream_management,
                         null_receiver=args.null_receiver,
-                        answer_receipts=args.answer_receipts)
+                        answer_receipts=args.answer_receipts, omemo=args.omemo)
         except PeerError:
             return 1  # the error event has been printed already
         except Exception as exc:  # noqa: BLE001 - anything else still gets an event

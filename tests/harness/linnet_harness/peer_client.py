@@ -23,6 +23,11 @@ makes a receiver that only receives: chat messages are counted
 not answered (pings still are, by slixmpp's XEP-0199 plugin), unless
 ``answer_receipts=True`` (XEP-0184, the work any client that answers them asks
 of the server).
+
+``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
+(:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
+:meth:`Peer.omemo_send`): the peer is online only once its device lists and bundles are
+published, and encrypted messages become decrypted message events.
 """
 
 import asyncio
@@ -58,7 +63,7 @@ class Peer:
     def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
                  resource=None, auto_accept=False, direct_tls=False,
                  on_event=None, timeout=15.0, connect=True, stream_management=False,
-                 null_receiver=False, answer_receipts=False):
+                 null_receiver=False, answer_receipts=False, omemo=False):
         if resource and "/" not in jid:
             jid = f"{jid}/{resource}"
         self.jid, self.host, self.port = jid, host, port
@@ -69,6 +74,8 @@ class Peer:
         self._answer_receipts = answer_receipts or not null_receiver
         self._sm_enabled = None  # future while logging in with stream_management
         self._received, self._last_received = 0, None  # null_receiver's count, last body
+        self._want_omemo, self.omemo = omemo, None  # PeerOmemo once the client exists
+        self._timeout = timeout
         self.events = []
         self._taken = set()
         self._cond = threading.Condition()
@@ -142,6 +149,9 @@ class Peer:
         if self._sm:
             c.register_plugin("xep_0198")
             c.add_event_handler("sm_enabled", self._on_sm_enabled)
+        if self._want_omemo:  # imported here: the peer works without slixmpp-omemo
+            from .peer_omemo import PeerOmemo
+            self.omemo = PeerOmemo(c, self._emit)
         on = c.add_event_handler
         on("session_start", self._on_session_start)
         on("failed_all_auth", lambda _: self._fail("authentication failed"))
@@ -179,6 +189,11 @@ class Peer:
                 await asyncio.wait_for(asyncio.shield(self._sm_enabled), 10)
         except asyncio.TimeoutError:
             return self._fail("stream management (XEP-0198) not enabled within 10 s")
+        if self.omemo is not None:
+            try:  # device lists and bundles published for both namespaces, before presence
+                await self.omemo.ready(self._timeout)
+            except Exception as exc:  # noqa: BLE001 - reported as a login failure
+                return self._fail(f"OMEMO setup failed: {exc!r}")
         try:
             await self.client.get_roster(timeout=10)
             self.client.send_presence()
@@ -212,9 +227,13 @@ class Peer:
                              "{http://jabber.org/protocol/muc#user}invite") is not None:
             self._emit(event)
 
+    def _omemo_handles(self, msg):
+        """Encrypted messages become events in peer_omemo, not here."""
+        return self.omemo is not None and self.omemo.handles(msg)
+
     def _on_message(self, msg):
         # Error messages with a body reach both handlers; report them once.
-        if msg["type"] == "error":
+        if msg["type"] == "error" or self._omemo_handles(msg):
             return
         if self._null:  # count only: no event dict, no line on stdout
             self._received += 1
@@ -223,8 +242,8 @@ class Peer:
         self._emit_message(msg)
 
     def _on_bodyless(self, msg):
-        if msg["body"] or msg["type"] == "error":
-            return  # those come through "message" / "message_error"
+        if msg["body"] or msg["type"] == "error" or self._omemo_handles(msg):
+            return  # those come through "message" / "message_error" / peer_omemo
         if self._null and msg.xml.find("{jabber:x:conference}x") is None:
             return  # a null receiver prints no chat states or reactions (nor counts them)
         if has_facet(msg):
@@ -352,6 +371,31 @@ class Peer:
                 raise PeerError(f"no answer to moderate in {room} within {timeout:g} s") from None
             return {"type": "result", "error": None}
         return self.run(go(), timeout + 5)
+
+    # -- OMEMO (omemo=True) ------------------------------------------------------
+
+    def _omemo_run(self, make_coro, timeout=30.0):
+        """Run ``make_coro(self.omemo)`` on the loop; PeerError without OMEMO."""
+        if self.omemo is None:
+            raise PeerError("OMEMO is not enabled (start the peer with --omemo / omemo=True)")
+        return self.run(make_coro(self.omemo), timeout)
+
+    def omemo_info(self):
+        """{"device_id": N, "fingerprint": hex of the Curve25519 identity key}."""
+        return self._omemo_run(lambda omemo: omemo.info())
+
+    def omemo_devices(self, jid):
+        """Download ``jid``'s device lists (both namespaces) and bundles: {"devices":
+        [{"device_id", "namespaces", "fingerprint", "bundles"}]} (see peer.py)."""
+        return self._omemo_run(lambda omemo: omemo.devices(jid))
+
+    def omemo_send(self, to, body, generation, type="chat", msg_id=None):
+        """Encrypt ``body`` ("legacy" or "omemo2") for ``to``'s bare JID (and our other
+        devices), send it; return {"msg_id", "errors" (non-critical, per device)}."""
+        async def go(omemo):
+            stanza, errors = await omemo.encrypt(to, body, generation, type)
+            return {"msg_id": await self._send_stamped(stanza, msg_id), "errors": errors}
+        return self._omemo_run(go)
 
     def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0, id_prefix=None):
         """Send ``count`` chat messages with bodies prefix0..prefix{count-1}, as fast as

@@ -31,6 +31,9 @@ def message_event(msg):
         "direct_invite": _child_attr(msg, "x", "jabber:x:conference", "jid"),
         "invite_reason": _child_attr(msg, "x", "jabber:x:conference", "reason"),
         "invite_password": _child_attr(msg, "x", "jabber:x:conference", "password"),
+        # OMEMO generation ("legacy"|"omemo2") "body" was decrypted from (peer_omemo); None
+        # for a message that was not decrypted.
+        "encrypted": None,
     }
     ev.update(facets(msg))
     if msg["type"] == "error":
