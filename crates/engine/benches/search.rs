@@ -135,6 +135,7 @@ async fn main() {
                     peer,
                     outgoing: *outgoing,
                     body,
+                    encryption: "none",
                     stanza_id: None,
                     origin_id: None,
                     message_id: None,

@@ -67,6 +67,9 @@ pub enum EngineError {
     /// Database failure.
     #[error("store error: {0}")]
     Store(#[from] sqlx::Error),
+    /// Stored data that does not read back (OMEMO state, for one).
+    #[error("stored data unreadable: {0}")]
+    Corrupt(String),
     /// Migration failure.
     #[error("store migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -89,7 +92,7 @@ impl EngineError {
             Self::NotConnected => ErrorCode::NotConnected,
             Self::Server(_) => ErrorCode::ServerError,
             Self::NotFound(_) => ErrorCode::NotFound,
-            Self::Store(_) | Self::Migrate(_) => ErrorCode::Internal,
+            Self::Store(_) | Self::Migrate(_) | Self::Corrupt(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,
         }
     }

@@ -306,6 +306,24 @@ impl Server {
         auto_accept: bool,
         resource: Option<&str>,
     ) -> Result<Peer, HarnessError> {
+        let mut flags = Vec::new();
+        if auto_accept {
+            flags.push("--auto-accept");
+        }
+        if let Some(r) = resource {
+            flags.extend(["--resource", r]);
+        }
+        self.peer_with_flags(user, password, &flags).await
+    }
+
+    /// A peer started with these extra command-line flags (`--auto-accept`, `--omemo`, …;
+    /// see `tests/harness/linnet_harness/peer.py`).
+    pub async fn peer_with_flags(
+        &self,
+        user: &str,
+        password: &str,
+        flags: &[&str],
+    ) -> Result<Peer, HarnessError> {
         let mut args = vec![
             "--jid".to_owned(),
             format!("{user}@{}", self.domain()),
@@ -318,13 +336,7 @@ impl Server {
             "--ca".to_owned(),
             self.ca_cert().display().to_string(),
         ];
-        if auto_accept {
-            args.push("--auto-accept".to_owned());
-        }
-        if let Some(r) = resource {
-            args.push("--resource".to_owned());
-            args.push(r.to_owned());
-        }
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
         let mut proc = JsonChild::spawn("linnet_harness.peer", &args, &format!("peer {user}"))?;
         let online = proc
             .read(Duration::from_secs(30), "the peer to log in")

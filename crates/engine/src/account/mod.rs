@@ -75,6 +75,8 @@ struct Actor {
     own_presence: (Show, Option<String>),
     /// When an unanswered outbox reconciliation stops holding the outbox back.
     reconcile_deadline: Option<tokio::time::Instant>,
+    /// A new session started: OMEMO starts after the first flush (see `on_session_start`).
+    omemo_start_due: bool,
 }
 
 /// How long the outbox waits for the archive's answer before it is sent anyway.
@@ -117,6 +119,7 @@ impl Actor {
             self_ping: self_ping::SelfPing {
                 idle: setup.self_ping_idle,
             },
+            omemo: Default::default(),
         };
         Self {
             features,
@@ -127,6 +130,7 @@ impl Actor {
             outbox: Outbox::default(),
             own_presence: (Show::Available, None),
             reconcile_deadline: None,
+            omemo_start_due: false,
         }
     }
 
@@ -211,6 +215,10 @@ impl Actor {
             }
             if let Some(s) = stream.as_ref() {
                 self.flush(s).await;
+                if std::mem::take(&mut self.omemo_start_due) && self.online {
+                    self.features.omemo.start(&mut self.features.ctx).await;
+                    self.flush(s).await;
+                }
             } else {
                 self.features.ctx.out.clear();
                 self.outbox.clear();
@@ -314,6 +322,10 @@ impl Actor {
         // Bookmarks (XEP-0402, or XEP-0048 on older servers) may add rooms; stored rooms are
         // rejoined after our presence.
         bookmarks::discover(ctx, sync);
+        // OMEMO's keys (made on first use) and publishes wait until our presence and the
+        // catch-up query are out: messages sent to us before our presence reaches the server
+        // would go to our other clients only.
+        self.omemo_start_due = true;
         ctx.muc.clear_account(ctx.account_id);
         match ctx.store.rooms(ctx.account_id).await {
             Ok(stored) => {

@@ -269,6 +269,7 @@ impl Engine {
             peer: &target.peer,
             outgoing: true,
             body,
+            encryption: "none",
             stanza_id: None,
             origin_id: None,
             message_id: None,

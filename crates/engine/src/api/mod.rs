@@ -3,6 +3,8 @@
 mod accounts;
 mod facets;
 mod messages;
+mod omemo;
 mod rooms;
 mod roster;
+pub use omemo::OwnDevice;
 mod search;

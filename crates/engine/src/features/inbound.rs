@@ -80,6 +80,11 @@ pub(crate) struct Content {
     pub invitation: Option<Invitation>,
     /// Corrections, retractions, reactions, replies, chat states, occupant-id.
     pub facets: Facets,
+    /// An OMEMO `<encrypted/>` element (XEP-0384; OMEMO 2 when both generations came),
+    /// taken by `omemo::decrypt`, which replaces `body`.
+    pub encrypted: Option<super::omemo::Encrypted>,
+    /// How the body was encrypted, once decrypted (`omemo`, `omemo2`, `undecryptable`).
+    pub encryption: Option<&'static str>,
 }
 
 impl Content {
@@ -245,7 +250,7 @@ fn forward(forwarded: Forwarded) -> Forward {
 }
 
 /// Takes the first payload of type `T` out of the message; a malformed one is skipped.
-pub(super) fn take<T>(message: &mut Message) -> Option<T>
+pub(crate) fn take<T>(message: &mut Message) -> Option<T>
 where
     T: TryFrom<Element, Error = tokio_xmpp::parsers::FromElementError>,
 {
@@ -263,6 +268,7 @@ fn content(message: &mut Message) -> Content {
     let facets = facets::parse(message, &mut body);
     let subject = message.get_best_subject_cloned(vec![]).map(|(_, s)| s);
     let invitation = invitation(message);
+    let encrypted = super::omemo::Encrypted::take(message);
     let origin_id = take::<OriginId>(message).map(|o| o.id);
     let mut stanza_ids = Vec::new();
     while let Some(sid) = take::<StanzaId>(message) {
@@ -280,6 +286,8 @@ fn content(message: &mut Message) -> Content {
         displayed: take::<Displayed>(message).map(|d| d.id.0),
         invitation,
         facets,
+        encrypted,
+        encryption: None,
     }
 }
 

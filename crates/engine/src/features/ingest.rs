@@ -61,6 +61,8 @@ pub(crate) struct ChatMessage {
     pub reply: Option<(String, Option<String>, Option<String>)>,
     /// Not a new message: a change to an earlier one.
     pub amend: Option<Amendment>,
+    /// How the payload was encrypted (`none`, `omemo`, `omemo2`, `undecryptable`).
+    pub encryption: &'static str,
 }
 
 impl ChatMessage {
@@ -70,6 +72,7 @@ impl ChatMessage {
             peer: &self.peer,
             outgoing: self.outgoing,
             body: &self.body,
+            encryption: self.encryption,
             stanza_id: self.stanza_id.as_deref(),
             origin_id: self.origin_id.as_deref(),
             message_id: self.message_id.as_deref(),
@@ -253,6 +256,7 @@ pub(crate) fn direct(
         occupant_id: None,
         reply: reply(content),
         amend,
+        encryption: content.encryption.unwrap_or("none"),
     })
 }
 
@@ -286,6 +290,7 @@ pub(crate) fn group(
         occupant_id: content.facets.occupant_id.clone(),
         reply: reply(content),
         amend,
+        encryption: content.encryption.unwrap_or("none"),
     })
 }
 

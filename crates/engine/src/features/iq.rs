@@ -33,6 +33,9 @@ pub const FEATURES: &[&str] = &[
     super::facets::REPLY,
     ns::CHATSTATES,
     "urn:xmpp:mds:displayed:0+notify",
+    // XEP-0384: device lists of both OMEMO generations.
+    "eu.siacs.conversations.axolotl.devicelist+notify",
+    "urn:xmpp:omemo:2:devices+notify",
 ];
 
 /// Node URI in our entity capabilities.

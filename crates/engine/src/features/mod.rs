@@ -16,6 +16,7 @@ pub mod mam;
 pub mod mds;
 pub mod muc;
 pub(crate) mod notify;
+pub(crate) mod omemo;
 pub(crate) mod outbox;
 pub mod presence;
 pub mod room_config;
@@ -56,6 +57,8 @@ pub(crate) enum IqPurpose {
     /// A request whose answer the caller awaits: the result's payload, or the error's
     /// defined condition (RFC 6120 §8.3.3) as [`EngineError::Server`].
     Request(oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>),
+    /// Our OMEMO device lists and bundles (XEP-0384).
+    Omemo(omemo::OmemoIq),
 }
 
 /// What every feature handler gets: who we are, where to store, whom to tell, what to send.
@@ -131,6 +134,8 @@ pub(crate) struct Features {
     pub bookmarks: bookmarks::BookmarkSync,
     /// When rooms are self-pinged (XEP-0410).
     pub self_ping: self_ping::SelfPing,
+    /// Our OMEMO device and its keys (XEP-0384).
+    pub omemo: omemo::Omemo,
 }
 
 /// A fresh random id for a stanza or an origin-id.

@@ -109,6 +109,7 @@ mod tests {
             occupant_id: None,
             reply: None,
             amend: None,
+            encryption: "none",
         }
     }
 

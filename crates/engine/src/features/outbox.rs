@@ -83,6 +83,7 @@ pub(crate) async fn store_pending(
         peer,
         outgoing: true,
         body,
+        encryption: "none",
         stanza_id: None,
         origin_id: Some(&origin_id),
         message_id: Some(&origin_id),

@@ -14,10 +14,14 @@ use tokio_xmpp::parsers::pubsub::event::Payload;
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 use tokio_xmpp::Stanza;
 
+use super::inbound::Envelope;
 use super::inbound::{self, Kind};
 use super::iq::condition_words;
-use super::{bookmarks, chat, iq, mds, muc, presence, roster, self_ping, Features, IqPurpose};
+use super::{
+    bookmarks, chat, iq, mds, muc, omemo, presence, roster, self_ping, Context, Features, IqPurpose,
+};
 use crate::error::EngineError;
+use tokio_xmpp::parsers::jid::BareJid;
 
 impl Features {
     /// Takes one inbound stanza along its route.
@@ -34,10 +38,11 @@ impl Features {
             ctx,
             archive,
             rooms,
+            omemo,
             ..
         } = self;
         let message = inbound::parse(message, &ctx.jid);
-        let (envelope, content) = (message.envelope, message.content);
+        let (envelope, mut content) = (message.envelope, message.content);
         match message.kind {
             Kind::Error { condition } => chat::on_error(ctx, envelope, condition).await,
             Kind::ArchiveResult {
@@ -45,7 +50,13 @@ impl Features {
                 archive_id,
                 forward,
             } => archive.on_result(ctx, envelope.from.as_ref(), query_id, archive_id, *forward),
-            Kind::Carbon { forward } => chat::on_carbon(ctx, *forward).await,
+            Kind::Carbon { mut forward } => {
+                let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
+                omemo
+                    .decrypt(ctx, &sender, &recipient, &mut forward.content)
+                    .await;
+                chat::on_carbon(ctx, *forward).await
+            }
             Kind::ForgedCarbon => tracing::warn!(
                 account = ctx.account_id,
                 "carbon from {:?} ignored: not our own account",
@@ -57,11 +68,21 @@ impl Features {
                 } if node.0 == mds::NODE => {
                     mds::on_items(ctx, envelope.from.as_ref(), published).await
                 }
+                Payload::Items {
+                    node, published, ..
+                } if omemo::device_list_generation(&node.0).is_some() => {
+                    let payloads = published.into_iter().filter_map(|i| i.payload).collect();
+                    if let Some(generation) = omemo::device_list_generation(&node.0) {
+                        omemo.on_device_list(ctx, envelope.from.as_ref(), generation, payloads);
+                    }
+                }
                 _ => bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await,
             },
             Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
             Kind::Groupchat => muc::messages::on_groupchat(ctx, envelope, content).await,
             Kind::Chat => {
+                let (sender, recipient) = omemo_parties(ctx, &envelope);
+                omemo.decrypt(ctx, &sender, &recipient, &mut content).await;
                 // In our archive too (XEP-0359 by our bare JID): the catch-up's live edge.
                 let live_id = content.stanza_id_by(&ctx.jid).map(str::to_owned);
                 chat::on_chat(ctx, envelope, content).await;
@@ -111,6 +132,7 @@ impl Features {
             archive,
             rooms,
             bookmarks: sync,
+            omemo,
             ..
         } = self;
         match (purpose, answer) {
@@ -154,6 +176,7 @@ impl Features {
             (IqPurpose::SelfPing(room), answer) => {
                 self_ping::on_answer(ctx, rooms, &room, answer.err().as_ref())
             }
+            (IqPurpose::Omemo(purpose), answer) => omemo.on_answer(ctx, purpose, answer),
             (IqPurpose::Request(done), answer) => {
                 let _ = done.send(
                     answer.map_err(|e| EngineError::Server(condition_words(&e.defined_condition))),
@@ -161,4 +184,18 @@ impl Features {
             }
         }
     }
+}
+
+/// The author and addressee (bare JIDs) of a one-to-one message, for OMEMO: the sender is
+/// the `from` (our own account when absent), the recipient the `to` (ours when absent).
+fn omemo_parties(ctx: &Context, envelope: &Envelope) -> (BareJid, BareJid) {
+    let sender = envelope
+        .from
+        .as_ref()
+        .map_or_else(|| ctx.jid.clone(), |f| f.to_bare());
+    let recipient = envelope
+        .to
+        .as_ref()
+        .map_or_else(|| ctx.jid.clone(), |t| t.to_bare());
+    (sender, recipient)
 }

@@ -209,8 +209,8 @@ async fn insert_one(
     let (reply_row, reply_quote) = super::amend::reply_target(conn, m).await?;
     let sql = format!(
         "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
-                               occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -234,6 +234,7 @@ async fn insert_one(
         .bind(m.reply.and_then(|r| r.1))
         .bind(reply_row)
         .bind(reply_quote)
+        .bind(m.encryption)
         .fetch_optional(&mut *conn)
         .await?)
 }

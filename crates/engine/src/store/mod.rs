@@ -9,12 +9,14 @@ mod accounts;
 mod amend;
 mod conversations;
 mod messages;
+mod omemo;
 mod rooms;
 mod roster;
 mod rows;
 mod search;
 
 pub use accounts::AccountRow;
+pub use omemo::Trust;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
 pub use rows::{

@@ -184,6 +184,8 @@ pub struct NewMessage<'a> {
     pub outgoing: bool,
     /// Plain-text body.
     pub body: &'a str,
+    /// How the payload was encrypted: `none`, `omemo`, `omemo2`, `undecryptable`.
+    pub encryption: &'a str,
     /// XEP-0359 stanza-id.
     pub stanza_id: Option<&'a str>,
     /// XEP-0359 origin-id.

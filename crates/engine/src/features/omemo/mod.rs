@@ -1,0 +1,106 @@
+//! OMEMO end-to-end encryption (XEP-0384), both generations: legacy
+//! (`eu.siacs.conversations.axolotl`, Conversations, Dino, Gajim, Monal) and OMEMO 2
+//! (`urn:xmpp:omemo:2`, Kaidan, python-omemo). The protocol is in the `linnet-omemo` crate;
+//! this module is the XMPP side:
+//!
+//! - [`publish`]: at session start our device (one id and identity for both generations) is
+//!   made if missing, added to both device lists without dropping others' entries, and both
+//!   bundles are published with `access_model=open` (XEP-0384 §"Publishing"); a device-list
+//!   notification for our account that lacks our device puts it back.
+//! - [`decrypt`]: an incoming message (live or carbon) carrying `<encrypted/>` has its key
+//!   read with the sender device's session (a key exchange starts one, uses up a prekey and
+//!   republishes the bundle), its payload decrypted (OMEMO 2: the XEP-0420 envelope, its
+//!   `from`/`to` checked) and its body replaced; a message that cannot be decrypted says so
+//!   in words instead of showing the sender's fallback text. Identity keys are trusted
+//!   before verification (BTBV) and may never change for a known device.
+
+pub(crate) mod decrypt;
+pub(crate) mod publish;
+
+use linnet_omemo::xml::{legacy, Encrypted as Omemo2Encrypted};
+use linnet_omemo::{Generation, OwnKeys};
+
+/// An `<encrypted/>` element as parsed from a message.
+#[derive(Debug, Clone)]
+pub(crate) enum Encrypted {
+    /// `eu.siacs.conversations.axolotl`.
+    Legacy(legacy::Encrypted),
+    /// `urn:xmpp:omemo:2`.
+    Omemo2(Omemo2Encrypted),
+    /// An `<encrypted/>` of this generation that did not parse (bad base64, missing parts).
+    Malformed(Generation),
+}
+
+impl Encrypted {
+    pub(crate) fn generation(&self) -> Generation {
+        match self {
+            Encrypted::Legacy(_) => Generation::Legacy,
+            Encrypted::Omemo2(_) | Encrypted::Malformed(Generation::Omemo2) => Generation::Omemo2,
+            Encrypted::Malformed(Generation::Legacy) => Generation::Legacy,
+        }
+    }
+
+    /// The sending device id (0 for a malformed element).
+    pub(crate) fn sid(&self) -> u32 {
+        match self {
+            Encrypted::Legacy(e) => e.header.sid,
+            Encrypted::Omemo2(e) => e.header.sid,
+            Encrypted::Malformed(_) => 0,
+        }
+    }
+
+    /// Takes the OMEMO element out of a message (OMEMO 2 first when both came); one that does
+    /// not parse is kept as [`Encrypted::Malformed`], so the fallback body is not shown instead.
+    pub(crate) fn take(message: &mut tokio_xmpp::parsers::message::Message) -> Option<Self> {
+        use crate::features::inbound::take;
+        use linnet_omemo::xml::{NS_LEGACY, NS_OMEMO2};
+        let present = |ns: &str| message.payloads.iter().any(|p| p.is("encrypted", ns));
+        let (had_omemo2, had_legacy) = (present(NS_OMEMO2), present(NS_LEGACY));
+        let omemo2 = take::<Omemo2Encrypted>(message).map(Encrypted::Omemo2);
+        let legacy = take::<legacy::Encrypted>(message).map(Encrypted::Legacy);
+        omemo2.or(legacy).or_else(|| {
+            if had_omemo2 {
+                Some(Encrypted::Malformed(Generation::Omemo2))
+            } else {
+                had_legacy.then_some(Encrypted::Malformed(Generation::Legacy))
+            }
+        })
+    }
+}
+
+/// The generation whose device-list node this is (XEP-0384 §4.3).
+pub(crate) fn device_list_generation(node: &str) -> Option<Generation> {
+    match node {
+        linnet_omemo::xml::NODE_LEGACY_DEVICES => Some(Generation::Legacy),
+        linnet_omemo::xml::NODE_OMEMO2_DEVICES => Some(Generation::Omemo2),
+        _ => None,
+    }
+}
+
+/// What the store's `encryption` column says of a message: the generation it came in, or
+/// that it could not be decrypted.
+pub(crate) fn encryption_name(generation: Generation) -> &'static str {
+    match generation {
+        Generation::Legacy => "omemo",
+        Generation::Omemo2 => "omemo2",
+    }
+}
+
+/// The `encryption` of a message we could not decrypt.
+pub(crate) const UNDECRYPTABLE: &str = "undecryptable";
+
+/// Per-account OMEMO state while the actor runs: our device's keys, loaded (or made) at
+/// session start.
+#[derive(Default)]
+pub(crate) struct Omemo {
+    pub(crate) keys: Option<OwnKeys>,
+}
+
+/// Why an OMEMO IQ was sent, so its answer can be routed.
+#[derive(Debug)]
+pub(crate) enum OmemoIq {
+    /// Our own device list in this generation, read at session start.
+    OwnDevices(Generation),
+    /// A publish of ours (a device list or a bundle), logged if refused.
+    Published(&'static str),
+}

@@ -1,0 +1,199 @@
+//! OMEMO state (XEP-0384): our device's keys, sessions with remote devices, and the identity
+//! keys we have seen with their trust. Keys and sessions are linnet-omemo's serde values.
+
+use linnet_omemo::{Generation, IdentityKey, OwnKeys, Session};
+use sqlx::Row;
+
+use super::Store;
+use crate::error::EngineError;
+
+fn generation_name(generation: Generation) -> &'static str {
+    match generation {
+        Generation::Legacy => "legacy",
+        Generation::Omemo2 => "omemo2",
+    }
+}
+
+fn corrupt(what: &str, e: serde_json::Error) -> EngineError {
+    EngineError::Corrupt(format!("OMEMO {what}: {e}"))
+}
+
+/// Trust in a remote device's identity key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Trusted before verification (Blind Trust Before Verification, the default).
+    Blind,
+    /// The user compared fingerprints.
+    Verified,
+    /// The user distrusts it: nothing is encrypted to it or accepted from it.
+    Untrusted,
+}
+
+impl Trust {
+    fn name(self) -> &'static str {
+        match self {
+            Trust::Blind => "blind",
+            Trust::Verified => "verified",
+            Trust::Untrusted => "untrusted",
+        }
+    }
+
+    fn parse(s: &str) -> Trust {
+        match s {
+            "verified" => Trust::Verified,
+            "untrusted" => Trust::Untrusted,
+            _ => Trust::Blind,
+        }
+    }
+}
+
+impl Store {
+    /// Our device's keys for this account, if made yet.
+    pub(crate) async fn omemo_own(&self, account_id: i64) -> Result<Option<OwnKeys>, EngineError> {
+        let row = sqlx::query("SELECT keys FROM omemo_own WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            Some(row) => {
+                let keys: String = row.try_get("keys")?;
+                Ok(Some(
+                    serde_json::from_str(&keys).map_err(|e| corrupt("keys", e))?,
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Stores our device's keys (after a prekey was used, replenished or rotated).
+    pub(crate) async fn put_omemo_own(
+        &self,
+        account_id: i64,
+        keys: &OwnKeys,
+    ) -> Result<(), EngineError> {
+        let json = serde_json::to_string(keys).map_err(|e| corrupt("keys", e))?;
+        sqlx::query(
+            "INSERT INTO omemo_own (account_id, device_id, keys) VALUES (?, ?, ?)
+             ON CONFLICT (account_id) DO UPDATE SET device_id = excluded.device_id, keys = excluded.keys",
+        )
+        .bind(account_id)
+        .bind(i64::from(keys.device_id()))
+        .bind(json)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The session with one device.
+    pub(crate) async fn omemo_session(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+        generation: Generation,
+    ) -> Result<Option<Session>, EngineError> {
+        let row = sqlx::query(
+            "SELECT state FROM omemo_sessions WHERE account_id = ? AND jid = ? AND device_id = ? AND generation = ?",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .bind(generation_name(generation))
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(row) => {
+                let state: String = row.try_get("state")?;
+                Ok(Some(
+                    serde_json::from_str(&state).map_err(|e| corrupt("session", e))?,
+                ))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a session; with `own`, our keys too, in the same transaction (a key exchange
+    /// used a prekey: the session and the prekey's removal are kept together or not at all).
+    pub(crate) async fn put_omemo_session(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+        session: &Session,
+        own: Option<&OwnKeys>,
+    ) -> Result<(), EngineError> {
+        let state = serde_json::to_string(session).map_err(|e| corrupt("session", e))?;
+        let own = own
+            .map(|k| serde_json::to_string(k).map(|j| (k.device_id(), j)))
+            .transpose()
+            .map_err(|e| corrupt("keys", e))?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO omemo_sessions (account_id, jid, device_id, generation, state) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (account_id, jid, device_id, generation) DO UPDATE SET state = excluded.state",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .bind(generation_name(session.generation()))
+        .bind(state)
+        .execute(&mut *tx)
+        .await?;
+        if let Some((own_device, keys)) = own {
+            sqlx::query("UPDATE omemo_own SET keys = ? WHERE account_id = ? AND device_id = ?")
+                .bind(keys)
+                .bind(account_id)
+                .bind(i64::from(own_device))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The identity key recorded for a device and our trust in it.
+    pub(crate) async fn omemo_identity(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+    ) -> Result<Option<(IdentityKey, Trust)>, EngineError> {
+        let row = sqlx::query("SELECT identity, trust FROM omemo_identities WHERE account_id = ? AND jid = ? AND device_id = ?")
+            .bind(account_id)
+            .bind(jid)
+            .bind(i64::from(device_id))
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let bytes: Vec<u8> = row.try_get("identity")?;
+        let trust: String = row.try_get("trust")?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| EngineError::Corrupt("OMEMO identity of the wrong length".into()))?;
+        Ok(Some((IdentityKey(key), Trust::parse(&trust))))
+    }
+
+    /// Records the identity key first seen for a device (trusted blindly until verified).
+    pub(crate) async fn add_omemo_identity(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+        identity: &IdentityKey,
+        trust: Trust,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO omemo_identities (account_id, jid, device_id, identity, trust, first_seen)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .bind(identity.0.to_vec())
+        .bind(trust.name())
+        .bind(super::now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
