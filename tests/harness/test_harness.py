@@ -550,6 +550,142 @@ def test_cli_omemo(procs):
         assert p.proc.wait(10) == 0
 
 
+NOTIFY = {LEGACY: f"{LEGACY}.devicelist+notify", OMEMO2: f"{OMEMO2}:devices+notify"}
+
+
+def disco_features(peer, jid):
+    """The disco#info features of ``jid`` (e.g. another peer's full JID), by a plain IQ."""
+    rep = peer.cmd("iq", to=jid, xml=f"<query xmlns='{DISCO_INFO}'/>")
+    assert rep["type"] == "result", rep
+    return {f.get("var") for f in ET.fromstring(rep["xml"]).iter(f"{{{DISCO_INFO}}}feature")}
+
+
+def send_both_generations(peer, recipients, body):
+    """From an in-process full OMEMO :class:`Peer`: one python-omemo encryption of ``body``
+    for all of ``recipients``' devices, OMEMO 2 preferred per device (as a sender speaking
+    both does, e.g. in a room); each recipient gets the same stanza with the <encrypted/>
+    element of each generation used and a fallback body. Returns the namespaces used."""
+    import copy
+
+    import oldmemo.etree
+    import twomemo.etree
+    from slixmpp import JID
+
+    from linnet_harness.peer_omemo import build_envelope
+
+    serialize = {LEGACY: oldmemo.etree.serialize_message, OMEMO2: twomemo.etree.serialize_message}
+
+    async def go():
+        omemo = peer.omemo
+        async with omemo._lock:  # as PeerOmemo.encrypt does
+            await omemo.xep.refresh_device_lists({JID(r) for r in recipients}, force_download=True)
+            sm = await omemo.xep.get_session_manager()
+            # (The envelope's <to/> names the last recipient; nobody checks it.)
+            plaintexts = {OMEMO2: build_envelope(body, recipients[-1], peer.client.boundjid.bare),
+                          LEGACY: body.encode("utf-8")}
+            messages, errors = await sm.encrypt(frozenset(recipients), plaintexts,
+                                                backend_priority_order=[OMEMO2, LEGACY])
+        assert not errors, errors
+        elements = [serialize[m.namespace](m) for m in messages]
+        for to in recipients:
+            stanza = peer.client.make_message(mto=to, mbody="fallback", mtype="chat")
+            for element in elements:
+                stanza.append(copy.deepcopy(element))
+            stanza.enable("store")
+            stanza.send()
+        await peer._flush()
+        return sorted(m.namespace for m in messages)
+
+    return peer.run(go())
+
+
+@pytest.mark.filterwarnings(  # slixmpp-omemo's own, from the in-process peer
+    "ignore:Accessing plugins through the XMPP object:DeprecationWarning")
+def test_cli_omemo_only(procs):
+    """--omemo-only: a legacy-only peer ("conv", like Conversations) and an OMEMO-2-only one
+    ("kaidan") publish and speak their generation alone with a full --omemo peer, refuse
+    the other, and decrypt their element of a message that carries both."""
+    from linnet_harness import Peer
+
+    server = procs("linnet_harness.server")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    for user in ("alice", "conv", "kaidan", "dave"):
+        server.cmd("register", user=user, password="pw")
+    alice = procs(*peer_args(ready, "alice", "--omemo", "--resource", "desk"))
+    only = {"legacy": (LEGACY, OMEMO2), "omemo2": (OMEMO2, LEGACY)}  # generation: ns, other
+    # (With --resource: slixmpp keeps the +notify features added before binding under the
+    # JID it was given, so without one they are missing from the bound JID's disco#info.)
+    peers = {generation: (user, procs(*peer_args(ready, user, "--omemo-only", generation,
+                                                 "--resource", "phone")))
+             for generation, user in (("legacy", "conv"), ("omemo2", "kaidan"))}
+    alice_jid = alice.expect({"event": "online"})["jid"]
+    infos = {"alice": alice.cmd("omemo_info")}
+    for generation, (user, peer) in peers.items():
+        ns, other = only[generation]
+        other_generation = "omemo2" if generation == "legacy" else "legacy"
+        full_jid = peer.expect({"event": "online"})["jid"]
+        info = infos[user] = peer.cmd("omemo_info")
+        bare = f"{user}@localhost"
+
+        # Only its generation is published (Prosody: forbidden for the other, missing node),
+        # and only its device-list +notify is in its caps.
+        rep = alice.cmd("omemo_devices", jid=bare)
+        assert rep["devices"] == [{
+            "device_id": info["device_id"], "namespaces": [ns],
+            "fingerprint": info["fingerprint"],
+            "bundles": {ns: {"fingerprint": info["fingerprint"], "error": None}}}], rep
+        assert sorted(rep["list_errors"]) == [other], rep
+        features = disco_features(alice, full_jid)
+        assert NOTIFY[ns] in features and NOTIFY[other] not in features, sorted(features)
+        # It looks at its generation only: alice's device, on that namespace alone.
+        rep = peer.cmd("omemo_devices", jid="alice@localhost")
+        assert rep["list_errors"] == {} and [
+            (d["device_id"], d["namespaces"], sorted(d["bundles"])) for d in rep["devices"]] \
+            == [(infos["alice"]["device_id"], [ns], [ns])], rep
+
+        # Both ways in its generation.
+        body = f"{generation} to {user} ✓"
+        rep = alice.cmd("omemo_send", to=bare, body=body, generation=generation)
+        assert rep["errors"] == [], rep
+        ev = peer.expect({"event": "message", "body": body})
+        assert ev["encrypted"] == generation and ev["from"] == alice_jid, ev
+        body = f"{generation} from {user} ✓"
+        rep = peer.cmd("omemo_send", to="alice@localhost", body=body, generation=generation)
+        assert rep["errors"] == [], rep
+        ev = alice.expect({"event": "message", "body": body})
+        assert ev["encrypted"] == generation and ev["from"] == full_jid, ev
+        assert ev["id"] == rep["msg_id"], ev
+
+        # The other generation: alice finds no device, the peer refuses, and a message
+        # carrying only that generation is an error event (not a message event).
+        err = alice.cmd("omemo_send", to=bare, body="x", generation=other_generation,
+                        ok=False)["error"]
+        assert err.startswith("NoEligibleDevices"), err
+        err = peer.cmd("omemo_send", to="alice@localhost", body="x",
+                       generation=other_generation, ok=False)["error"]
+        assert err == (f"ValueError: this peer speaks only {generation} (--omemo-only "
+                       f"{generation}): it cannot encrypt {other_generation}"), err
+        alice.cmd("raw", xml=f"<message to='{bare}' type='chat'><body>fallback</body>"
+                  f"<encrypted xmlns='{other}'><header sid='1'/></encrypted></message>")
+        ev = peer.expect({"event": "omemo_error", "generation": other_generation})
+        assert ev["error"].startswith("UnknownNamespace: this peer speaks only"), ev
+        assert ev["from"] == alice_jid, ev
+
+    # A sender speaking both puts both elements in one stanza: each peer decrypts its own.
+    with Peer(f"dave@{ready['domain']}", "pw", host=ready["host"], port=ready["c2s_port"],
+              ca=ready["ca_cert"], omemo=True) as dave:
+        assert send_both_generations(dave, ["conv@localhost", "kaidan@localhost"],
+                                     "one stanza, two generations") == [LEGACY, OMEMO2]
+        for generation, (user, peer) in peers.items():
+            ev = peer.expect({"event": "message", "body": "one stanza, two generations"})
+            assert ev["encrypted"] == generation and ev["from"] == dave.client.boundjid.full, ev
+            assert not [e for e in peer.seen if e.get("event") == "omemo_error"], peer.seen
+
+    for p in (alice, *(peer for _user, peer in peers.values())):
+        p.close_stdin()
+        assert p.proc.wait(10) == 0
+
+
 def test_sce_envelope():
     """The OMEMO 2 payload (XEP-0420 envelope): what the peer writes, what it accepts."""
     from linnet_harness.peer_omemo import SceError, build_envelope, parse_envelope

@@ -3,6 +3,7 @@
     python -m linnet_harness.peer --jid bob@localhost --password pw \\
         --host 127.0.0.1 --port N --ca ca.pem [--resource r] [--auto-accept] [--direct-tls]
         [--stream-management] [--null-receiver] [--answer-receipts] [--omemo]
+        [--omemo-only legacy|omemo2]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
 Logs in (STARTTLS, or direct TLS with --direct-tls and the server's tls_port),
@@ -28,6 +29,14 @@ JIDs it encrypts for unless the subscription is "both" (then it relies on PEP +n
 It loads slixmpp's XEP-0060/0163/0115/0280 plugins too, so its presence carries entity
 caps (+notify for both device-list nodes); carbons are not enabled. Adds the omemo_*
 commands and events below; without it nothing changes.
+--omemo-only legacy|omemo2 (implies --omemo): the device speaks that generation alone, like
+Conversations or Dino (legacy) or Kaidan (OMEMO 2): python-omemo's session manager is
+built with that backend only, so the device list and bundle of that namespace alone are
+published ("online" waits for those), and the other generation's device lists are never
+downloaded, subscribed to or fed to the library, nor is their +notify in the caps.
+omemo_send with the other generation and omemo_devices / decryption are restricted as
+described below; everything else is as with --omemo. (peer_omemo replaces slixmpp-omemo's
+private _make_session_manager in its module by one that changes nothing for --omemo.)
 
 Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
@@ -45,7 +54,8 @@ Events (printed as they happen):
    "chat_state":"active"|"composing"|"paused"|"inactive"|"gone" (XEP-0085),
    "occupant_id":ID (XEP-0421, set by the room),
    "encrypted":"legacy"|"omemo2" (--omemo: "body" is the decrypted text; null when the
-        message was not decrypted)
+        message was not decrypted; the generation actually decrypted when the stanza had
+        both)
    [,"error":condition for type error]}
         Facets are parsed by slixmpp's own plugins; each is null when absent. A message
         without a body is an event too (body null) when it carries a chat state,
@@ -59,7 +69,10 @@ Events (printed as they happen):
   {"event":"disconnected","reason"}                    (stream closed after online)
   --omemo only. A message carrying {eu.siacs.conversations.axolotl}encrypted or
   {urn:xmpp:omemo:2}encrypted (OMEMO 2 wins when both are there; any type but error) is
-  decrypted and gives exactly one of:
+  decrypted and gives exactly one of (with --omemo-only the element of that generation is
+  the one decrypted, whatever else the message carries; one carrying only the other
+  generation gives omemo_error with "UnknownNamespace: this peer speaks only ..." and
+  no message event):
   {"event":"message",...,"body":TEXT,"encrypted":"legacy"|"omemo2"}  the usual fields of
         the outer stanza with the decrypted body (OMEMO 2: the jabber:client <body/> in
         the XEP-0420 envelope's <content/>, null if none; the envelope's <from jid/>, if
@@ -126,11 +139,12 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   omemo_devices {jid} -> {.., "devices":[{"device_id":N, "namespaces":[NS,...],
         "fingerprint":HEX|null, "bundles":{NS:{"fingerprint":HEX|null, "error":TEXT|null}}}],
         "list_errors":{NS:TEXT}}
-        Downloads jid's device lists for both namespaces now (and gives them to the
-        library), then each listed device's bundle per namespace it is listed in
-        (python-omemo's parse, schema and signature checks). Sorted by device id; NS is
-        "urn:xmpp:omemo:2" or "eu.siacs.conversations.axolotl"; "fingerprint" is the
-        first bundle's that worked (OMEMO 2 first), null if none did. A list that cannot
+        Downloads jid's device lists for both namespaces now (with --omemo-only: for
+        that namespace alone; the other is neither shown nor in "list_errors") and
+        gives them to the library, then each listed device's bundle per namespace it is
+        listed in (python-omemo's parse, schema and signature checks). Sorted by device
+        id; NS is "urn:xmpp:omemo:2" or "eu.siacs.conversations.axolotl"; "fingerprint"
+        is the first bundle's that worked (OMEMO 2 first), null if none did. A list that cannot
         be downloaded counts as empty and is named in "list_errors" (Prosody answers
         forbidden, not item-not-found, for another account's node that does not exist).
         Works for the peer's own bare JID too (its own device is listed then).
@@ -140,11 +154,13 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         the peer's own other devices, after downloading to's device lists afresh; sends
         it to "to" with msg_id (also its origin-id). "errors": devices skipped (e.g. a
         bad bundle); ok:false when nothing could be encrypted (e.g. NoEligibleDevices:
-        no device of that generation). legacy: slixmpp-omemo's encrypt_message (fallback
-        body "This message is OMEMO encrypted.", <store/>). omemo2: python-omemo with the
-        twomemo backend only; payload = XEP-0420 envelope <content><body
-        xmlns='jabber:client'/></content><rpad/><time stamp/><to jid=bare to/><from
-        jid=own bare/>; the stanza has the OMEMO element and <store/>, no body.
+        no device of that generation). With --omemo-only, the other generation is
+        refused: ok:false, "ValueError: this peer speaks only legacy (--omemo-only
+        legacy): it cannot encrypt omemo2" (or the reverse). legacy: slixmpp-omemo's
+        encrypt_message (fallback body "This message is OMEMO encrypted.", <store/>).
+        omemo2: python-omemo with the twomemo backend only; payload = XEP-0420 envelope
+        <content><body xmlns='jabber:client'/></content><rpad/><time stamp/><to jid=bare
+        to/><from jid=own bare/>; the stanza has the OMEMO element and <store/>, no body.
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -269,6 +285,8 @@ def main(argv=None):
                     help="with --null-receiver: answer receipt requests (XEP-0184)")
     ap.add_argument("--omemo", action="store_true",
                     help="OMEMO, legacy and OMEMO 2 (slixmpp-omemo)")
+    ap.add_argument("--omemo-only", choices=("legacy", "omemo2"),
+                    help="OMEMO in this generation only (implies --omemo)")
     ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -285,7 +303,8 @@ def main(argv=None):
                         direct_tls=args.direct_tls, on_event=emit, timeout=args.timeout,
                         stream_management=args.stream_management,
                         null_receiver=args.null_receiver,
-                        answer_receipts=args.answer_receipts, omemo=args.omemo)
+                        answer_receipts=args.answer_receipts, omemo=args.omemo,
+                        omemo_only=args.omemo_only)
         except PeerError:
             return 1  # the error event has been printed already
         except Exception as exc:  # noqa: BLE001 - anything else still gets an event

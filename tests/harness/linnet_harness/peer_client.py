@@ -27,7 +27,8 @@ of the server).
 ``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
 (:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
 :meth:`Peer.omemo_send`): the peer is online only once its device lists and bundles are
-published, and encrypted messages become decrypted message events.
+published, and encrypted messages become decrypted message events. ``omemo_only="legacy"``
+or ``"omemo2"`` (implies ``omemo=True``) loads that generation alone (``--omemo-only``).
 """
 
 import asyncio
@@ -63,7 +64,7 @@ class Peer:
     def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
                  resource=None, auto_accept=False, direct_tls=False,
                  on_event=None, timeout=15.0, connect=True, stream_management=False,
-                 null_receiver=False, answer_receipts=False, omemo=False):
+                 null_receiver=False, answer_receipts=False, omemo=False, omemo_only=None):
         if resource and "/" not in jid:
             jid = f"{jid}/{resource}"
         self.jid, self.host, self.port = jid, host, port
@@ -74,7 +75,8 @@ class Peer:
         self._answer_receipts = answer_receipts or not null_receiver
         self._sm_enabled = None  # future while logging in with stream_management
         self._received, self._last_received = 0, None  # null_receiver's count, last body
-        self._want_omemo, self.omemo = omemo, None  # PeerOmemo once the client exists
+        self._want_omemo, self.omemo = omemo or omemo_only is not None, None  # PeerOmemo
+        self._omemo_only = omemo_only  # None (both generations), "legacy" or "omemo2"
         self._timeout = timeout
         self.events = []
         self._taken = set()
@@ -151,7 +153,7 @@ class Peer:
             c.add_event_handler("sm_enabled", self._on_sm_enabled)
         if self._want_omemo:  # imported here: the peer works without slixmpp-omemo
             from .peer_omemo import PeerOmemo
-            self.omemo = PeerOmemo(c, self._emit)
+            self.omemo = PeerOmemo(c, self._emit, only=self._omemo_only)
         on = c.add_event_handler
         on("session_start", self._on_session_start)
         on("failed_all_auth", lambda _: self._fail("authentication failed"))
@@ -190,7 +192,7 @@ class Peer:
         except asyncio.TimeoutError:
             return self._fail("stream management (XEP-0198) not enabled within 10 s")
         if self.omemo is not None:
-            try:  # device lists and bundles published for both namespaces, before presence
+            try:  # device lists and bundles published (each namespace spoken), before presence
                 await self.omemo.ready(self._timeout)
             except Exception as exc:  # noqa: BLE001 - reported as a login failure
                 return self._fail(f"OMEMO setup failed: {exc!r}")
@@ -385,7 +387,7 @@ class Peer:
         return self._omemo_run(lambda omemo: omemo.info())
 
     def omemo_devices(self, jid):
-        """Download ``jid``'s device lists (both namespaces) and bundles: {"devices":
+        """Download ``jid``'s device lists (the namespaces we speak) and bundles: {"devices":
         [{"device_id", "namespaces", "fingerprint", "bundles"}]} (see peer.py)."""
         return self._omemo_run(lambda omemo: omemo.devices(jid))
 

@@ -7,6 +7,10 @@ python-omemo: an implementation independent of Linnet's.
   module calls python-omemo's session manager with the twomemo backend only and builds /
   parses the SCE envelope itself (docs/omemo-research.md §4, §6).
 
+With ``only`` ("legacy" or "omemo2"; the CLI's ``--omemo-only``) the session manager is
+built with that generation's backend alone, like a client that speaks just one
+(Conversations / Dino: legacy; Kaidan: OMEMO 2): see :class:`PeerXEP0384`.
+
 State lives in memory only (a fresh device per run). Trust is Blind Trust Before
 Verification; nobody is ever asked for a manual decision. Used by
 :class:`~linnet_harness.peer_client.Peer` (``omemo=True``); the CLI's commands and events
@@ -14,6 +18,7 @@ are documented in :mod:`linnet_harness.peer`.
 """
 
 import asyncio
+import copy
 import datetime
 import logging
 import secrets
@@ -21,9 +26,11 @@ import xml.etree.ElementTree as ET
 
 import oldmemo
 import slixmpp.plugins.base
+import slixmpp_omemo.xep_0384
 import twomemo
 import twomemo.etree
-from omemo.session_manager import DeviceListDownloadFailed, SessionManager, TrustDecisionFailed
+from omemo.session_manager import (DeviceListDownloadFailed, SessionManager,
+                                   TrustDecisionFailed, UnknownNamespace)
 from omemo.storage import Just, Nothing, Storage
 from slixmpp import JID
 from slixmpp.xmlstream import tostring
@@ -38,6 +45,8 @@ log = logging.getLogger("linnet_harness.peer")
 NS_LEGACY = oldmemo.oldmemo.NAMESPACE  # eu.siacs.conversations.axolotl
 NS_OMEMO2 = twomemo.twomemo.NAMESPACE  # urn:xmpp:omemo:2
 GENERATIONS = {"omemo2": NS_OMEMO2, "legacy": NS_LEGACY}  # also the decryption preference
+DEVICE_LIST_NODES = {NS_OMEMO2: slixmpp_omemo.xep_0384.TWOMEMO_DEVICE_LIST_NODE,
+                     NS_LEGACY: slixmpp_omemo.xep_0384.OLDMEMO_DEVICE_LIST_NODE}
 SCE_NS = "urn:xmpp:sce:1"
 CLIENT_NS = "jabber:client"
 
@@ -60,11 +69,36 @@ class MemoryStorage(Storage):
 
 
 class PeerXEP0384(XEP_0384):
-    """slixmpp-omemo's plugin with in-memory storage and BTBV, never prompting."""
+    """slixmpp-omemo's plugin with in-memory storage and BTBV, never prompting.
+
+    Config ``only`` (a namespace, default None = both): load only that generation's
+    backend. slixmpp-omemo hard-codes both backends in its ``_prepare`` (the
+    ``SessionManager.create`` call) and both namespaces in ``refresh_device_lists``,
+    ``_subscribe`` and its PEP handler, so for ``only`` this plugin
+    * builds its session manager from :func:`_one_generation_session_manager` (a subclass
+      of slixmpp-omemo's whose ``create`` drops the other backend, and which ignores
+      device-list refreshes and updates for the other namespace instead of raising
+      UnknownNamespace);
+    * does not subscribe to the other namespace's device-list nodes;
+    * drops the other device-list node's +notify (caps), which plugin_init added.
+    """
+
+    default_config = {**XEP_0384.default_config, "only": None}
 
     def plugin_init(self):
         self._memory = MemoryStorage()
         super().plugin_init()
+        for ns, node in DEVICE_LIST_NODES.items():
+            if not self.speaks(ns):  # (xep_0163.remove_interest has a bug: use disco)
+                self.xmpp.plugin["xep_0030"].del_feature(feature=f"{node}+notify")
+
+    def speaks(self, namespace):
+        """True if this device loads the backend for ``namespace``."""
+        return self.only is None or namespace == self.only
+
+    async def _subscribe(self, namespace, jid):
+        if self.speaks(namespace):
+            await super()._subscribe(namespace, jid)
 
     @property
     def storage(self):
@@ -78,6 +112,41 @@ class PeerXEP0384(XEP_0384):
         # With BTBV and no manual decisions this is never reached.
         raise TrustDecisionFailed(f"the scripted peer makes no manual trust decisions "
                                   f"({len(manually_trusted)} device(s))")
+
+
+_make_session_manager = slixmpp_omemo.xep_0384._make_session_manager  # the original
+
+
+def _one_generation_session_manager(xmpp, plugin):
+    """slixmpp-omemo's ``_make_session_manager``, replaced in its module (so its
+    ``_prepare`` calls this): for a :class:`PeerXEP0384` with ``only``, a subclass of its
+    session manager class that loads only that namespace's backend; otherwise (other
+    plugin instances, in the same process too) the original class unchanged."""
+    impl = _make_session_manager(xmpp, plugin)
+    only = plugin.only if isinstance(plugin, PeerXEP0384) else None
+    if only is None:
+        return impl
+
+    class OneGenerationSessionManager(impl):
+        @classmethod
+        async def create(cls, backends, *args, **kwargs):
+            return await super().create([b for b in backends if b.namespace == only],
+                                        *args, **kwargs)
+
+        async def refresh_device_list(self, namespace, bare_jid):
+            if namespace == only:  # no download for the other generation
+                await super().refresh_device_list(namespace, bare_jid)
+
+        async def update_device_list(self, namespace, bare_jid, device_list):
+            if namespace == only:
+                await super().update_device_list(namespace, bare_jid, device_list)
+            else:
+                log.debug("ignoring %s device list of %s (--omemo-only)", namespace, bare_jid)
+
+    return OneGenerationSessionManager
+
+
+slixmpp_omemo.xep_0384._make_session_manager = _one_generation_session_manager
 
 
 class SceError(ValueError):
@@ -147,13 +216,13 @@ def _content_body(content):
     return None
 
 
-def _generation(msg):
-    """The generation ("omemo2" or "legacy") of the OMEMO element a message carries, OMEMO 2
-    first; None if it has none."""
-    for name, ns in GENERATIONS.items():
-        if msg.xml.find(f"{{{ns}}}encrypted") is not None:
-            return name
-    return None
+def _generation(msg, spoken=tuple(GENERATIONS)):
+    """The generation ("omemo2" or "legacy") of the OMEMO element to decrypt in a message:
+    the first of ``spoken`` it carries (OMEMO 2 first), else the first it carries at all;
+    None if it has none."""
+    carried = [name for name, ns in GENERATIONS.items()
+               if msg.xml.find(f"{{{ns}}}encrypted") is not None]
+    return next((name for name in carried if name in spoken), carried[0] if carried else None)
 
 
 def _error_text(err):
@@ -165,23 +234,30 @@ def _error_text(err):
 class PeerOmemo:
     """OMEMO on one slixmpp client: registers the plugin and a handler for encrypted
     messages, and offers the peer's omemo_* operations as coroutines (run them on the
-    client's loop). ``emit`` receives the event dicts."""
+    client's loop). ``emit`` receives the event dicts. ``only`` ("legacy" or "omemo2"):
+    speak that generation alone (see the module docstring)."""
 
-    def __init__(self, client, emit):
-        self.client, self._emit = client, emit
+    def __init__(self, client, emit, only=None):
+        if only is not None and only not in GENERATIONS:
+            raise ValueError(f"only must be 'legacy' or 'omemo2', not {only!r}")
+        self.client, self._emit, self.only = client, emit, only
+        # The generations this device speaks, in decryption preference order.
+        self.generations = {name: ns for name, ns in GENERATIONS.items()
+                            if only is None or name == only}
         self._lock = asyncio.Lock()  # one session-manager operation at a time, in order
         self._tasks = set()
         slixmpp.plugins.base.register_plugin(PeerXEP0384)
-        client.register_plugin("xep_0384")
+        client.register_plugin("xep_0384", {"only": None if only is None else GENERATIONS[only]})
         client.register_handler(Callback(
             "LinnetOmemo", MatchXPath(f"{{{CLIENT_NS}}}message"), self._on_message))
 
     @property
     def xep(self):
-        return self.client["xep_0384"]
+        return self.client.plugin["xep_0384"]
 
     async def ready(self, timeout):
-        """Wait until the plugin published device lists and bundles for both namespaces."""
+        """Wait until the plugin published device lists and bundles for the namespaces it
+        speaks (both, unless ``only``)."""
         await asyncio.wait_for(asyncio.shield(self.xep.get_session_manager()), timeout)
 
     def handles(self, msg):
@@ -198,14 +274,15 @@ class PeerOmemo:
         return {"device_id": own.device_id, "fingerprint": fingerprint(own.identity_key)}
 
     async def devices(self, jid):
-        """Download ``jid``'s device lists for both namespaces (feeding them to the library
-        too) and each listed device's bundles: {"devices": [...] by device id,
-        "list_errors": {namespace: text} for lists that could not be downloaded}."""
+        """Download ``jid``'s device lists for the namespaces this device speaks (feeding
+        them to the library too) and each listed device's bundles: {"devices": [...] by
+        device id, "list_errors": {namespace: text} for lists that could not be
+        downloaded}."""
         bare = JID(jid).bare
         async with self._lock:
             sm = await self.xep.get_session_manager()
             lists, errors = {}, {}
-            for ns in GENERATIONS.values():
+            for ns in self.generations.values():
                 try:
                     lists[ns] = await sm._download_device_list(ns, bare)
                 except DeviceListDownloadFailed as exc:  # e.g. forbidden: no such node
@@ -237,6 +314,9 @@ class PeerOmemo:
         devices, and the non-critical errors as dicts. Raises if nothing can be encrypted."""
         if generation not in GENERATIONS:
             raise ValueError(f"generation must be 'legacy' or 'omemo2', not {generation!r}")
+        if generation not in self.generations:
+            raise ValueError(f"this peer speaks only {self.only} (--omemo-only {self.only}): "
+                             f"it cannot encrypt {generation}")
         if type not in ("chat", "normal"):
             raise ValueError(f"type must be 'chat' or 'normal', not {type!r}")
         bare = JID(to).bare
@@ -273,10 +353,13 @@ class PeerOmemo:
             task.add_done_callback(self._tasks.discard)
 
     async def _decrypt(self, msg):
-        generation = _generation(msg)
+        generation = _generation(msg, self.generations)
         ns = GENERATIONS[generation]
         sender = msg["from"].bare
         try:
+            if generation not in self.generations:
+                raise UnknownNamespace(f"this peer speaks only {self.only} (--omemo-only "
+                                       f"{self.only}); the message has only {ns}")
             async with self._lock:
                 if generation == "omemo2":
                     body = await self._decrypt_omemo2(msg, sender)
@@ -302,5 +385,10 @@ class PeerOmemo:
         return None if plaintext is None else parse_envelope(plaintext, sender)
 
     async def _decrypt_legacy(self, msg):
-        decrypted, _device = await self.xep.decrypt_message(msg)
+        # slixmpp-omemo would pick an OMEMO 2 element over the legacy one: hand it a copy
+        # without those (there are some only when this device speaks legacy alone).
+        stanza = copy.copy(msg)
+        for element in stanza.xml.findall(f"{{{NS_OMEMO2}}}encrypted"):
+            stanza.xml.remove(element)
+        decrypted, _device = await self.xep.decrypt_message(stanza)
         return decrypted["body"] or None
