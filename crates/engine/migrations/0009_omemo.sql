@@ -29,3 +29,7 @@ CREATE TABLE omemo_identities (
     first_seen  INTEGER NOT NULL,   -- unix ms
     PRIMARY KEY (account_id, jid, device_id)
 );
+
+-- Per conversation: encrypt what we send with OMEMO. NULL = not decided yet (turned on
+-- when the contact first writes to us encrypted, so a reply never falls back to plaintext).
+ALTER TABLE conversation_settings ADD COLUMN encrypt INTEGER;

@@ -204,3 +204,152 @@ async fn a_message_not_encrypted_for_our_device_says_so_instead_of_its_fallback(
     peer.close().await;
     server.shutdown().await;
 }
+
+fn assert_delivered(row: &MessageRow) {
+    use linnet_engine::MessageState::{Delivered, Displayed, Sent};
+    assert!(matches!(row.state, Sent | Delivered | Displayed), "{row:?}");
+}
+
+/// Waits until our row is no longer pending; returns it.
+async fn settled(engine: &Engine, id: i64) -> MessageRow {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let row = engine.message(id).await.unwrap().unwrap();
+        if row.state != linnet_engine::MessageState::Pending {
+            return row;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still pending: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_messages_reach_python_omemo_encrypted_in_the_generation_each_device_speaks() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let carol = server.register("carol", "carol-pw").await.unwrap();
+    let dave = server.register("dave", "dave-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("omemo-send")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    // Bob speaks both generations. Once he wrote encrypted, our reply is encrypted without
+    // the user turning anything on, in OMEMO 2 (his device is on that list).
+    let mut bob_peer = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo"])
+        .await
+        .unwrap();
+    devices_of(&mut bob_peer, &alice).await;
+    assert_eq!(
+        engine
+            .conversation_encryption(account.id, &bob)
+            .await
+            .unwrap(),
+        None
+    );
+    bob_peer.command(json!({"cmd": "omemo_send", "to": alice, "body": "hi, encrypted", "generation": "legacy"})).await.unwrap();
+    next_message(&engine, &mut rx, &bob).await;
+    assert_eq!(
+        engine
+            .conversation_encryption(account.id, &bob)
+            .await
+            .unwrap(),
+        Some(true)
+    );
+    for body in ["first reply", "second reply ✓"] {
+        let sent = engine.send_message(account.id, &bob, body).await.unwrap();
+        assert_eq!(sent.encryption, "omemo");
+        let got = bob_peer
+            .wait_for(Duration::from_secs(15), "our encrypted reply", |e| {
+                e["event"] == "message" && e["body"] == body
+            })
+            .await
+            .unwrap();
+        assert_eq!(got["encrypted"], "omemo2", "{got}");
+        assert_delivered(&settled(&engine, sent.id).await);
+    }
+
+    // Carol's client speaks only legacy OMEMO (as Conversations and Dino do).
+    let mut carol_peer = server
+        .peer_with_flags("carol", "carol-pw", &["--omemo-only", "legacy"])
+        .await
+        .unwrap();
+    engine
+        .set_conversation_encryption(account.id, &carol, true)
+        .await
+        .unwrap();
+    let sent = engine
+        .send_message(account.id, &carol, "to a legacy client")
+        .await
+        .unwrap();
+    let got = carol_peer
+        .wait_for(Duration::from_secs(15), "our legacy message", |e| {
+            e["event"] == "message"
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (got["body"].as_str(), got["encrypted"].as_str()),
+        (Some("to a legacy client"), Some("legacy")),
+        "{got}"
+    );
+    assert_delivered(&settled(&engine, sent.id).await);
+
+    // Dave has no OMEMO: with encryption on, the message fails with the reason and nothing
+    // reaches him in plaintext.
+    let mut dave_peer = server.peer("dave", "dave-pw", true).await.unwrap();
+    engine
+        .set_conversation_encryption(account.id, &dave, true)
+        .await
+        .unwrap();
+    let sent = engine
+        .send_message(account.id, &dave, "must not leak")
+        .await
+        .unwrap();
+    let failed = settled(&engine, sent.id).await;
+    assert_eq!(failed.state, linnet_engine::MessageState::Failed);
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("could not be encrypted"),
+        "{failed:?}"
+    );
+    let leaked = dave_peer
+        .collect(Duration::from_secs(2), |e| e["event"] == "message")
+        .await;
+    assert!(leaked.is_empty(), "nothing reaches dave: {leaked:?}");
+    // Turned off, it goes in plaintext.
+    engine
+        .set_conversation_encryption(account.id, &dave, false)
+        .await
+        .unwrap();
+    let sent = engine
+        .send_message(account.id, &dave, "plain on purpose")
+        .await
+        .unwrap();
+    assert_eq!(sent.encryption, "none");
+    let got = dave_peer
+        .wait_for(Duration::from_secs(10), "the plaintext message", |e| {
+            e["event"] == "message"
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (got["body"].as_str(), got["encrypted"].as_str()),
+        (Some("plain on purpose"), None)
+    );
+
+    for peer in [bob_peer, carol_peer, dave_peer] {
+        peer.close().await;
+    }
+    server.shutdown().await;
+}

@@ -211,7 +211,15 @@ impl Actor {
                 },
             }
             if std::mem::take(&mut self.features.archive.catch_up_done) && self.online {
-                self.outbox.queue_all(&self.features.ctx).await;
+                let Features { ctx, omemo, .. } = &mut self.features;
+                self.outbox.queue_all(ctx, omemo).await;
+            }
+            // Encrypted messages whose recipients' devices are now known (XEP-0384).
+            if self.online && !self.features.omemo.ready.is_empty() {
+                let Features { ctx, omemo, .. } = &mut self.features;
+                for id in std::mem::take(&mut omemo.ready) {
+                    self.outbox.queue(ctx, omemo, id).await;
+                }
             }
             if let Some(s) = stream.as_ref() {
                 self.flush(s).await;
@@ -286,7 +294,8 @@ impl Actor {
                 self.set_state(ConnectionState::Online);
                 // The stream retransmits what it had in flight; what was written while we
                 // were suspended goes now.
-                self.outbox.queue_all(&self.features.ctx).await;
+                let Features { ctx, omemo, .. } = &mut self.features;
+                self.outbox.queue_all(ctx, omemo).await;
             }
             StreamEvent::Stream(Lifecycle::Suspended) => {
                 self.online = false;
@@ -377,12 +386,13 @@ impl Actor {
             archive,
             rooms,
             bookmarks: sync,
+            omemo,
             ..
         } = &mut self.features;
         match command {
             Command::SendMessage(id) => {
                 if online && !self.outbox.in_flight(id) && !archive.catching_up() {
-                    self.outbox.queue(ctx, id).await;
+                    self.outbox.queue(ctx, omemo, id).await;
                 }
             }
             Command::Send(stanza) => {

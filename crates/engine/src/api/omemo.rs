@@ -16,6 +16,42 @@ pub struct OwnDevice {
 }
 
 impl Engine {
+    /// Whether what we send to `peer` (a bare JID) is encrypted with OMEMO: `Some(true)` on,
+    /// `Some(false)` off by the user, `None` undecided (turned on when the contact first
+    /// writes to us encrypted).
+    ///
+    /// Errors: [`EngineError::InvalidJid`]; store errors.
+    pub async fn conversation_encryption(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Option<bool>, EngineError> {
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
+        self.inner
+            .store
+            .conversation_encryption(account_id, &peer)
+            .await
+    }
+
+    /// Turns OMEMO on or off for what we send to `peer` from now on. A message written while
+    /// it is on is sent encrypted or not at all.
+    ///
+    /// Errors: [`EngineError::InvalidJid`]; store errors.
+    pub async fn set_conversation_encryption(
+        &self,
+        account_id: i64,
+        peer: &str,
+        on: bool,
+    ) -> Result<(), EngineError> {
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
+        self.inner
+            .store
+            .set_conversation_encryption(account_id, &peer, on)
+            .await?;
+        self.emit(EngineEvent::ConversationsChanged);
+        Ok(())
+    }
+
     /// Our OMEMO device on this account; `None` until the account first connected (the keys
     /// are made then).
     ///

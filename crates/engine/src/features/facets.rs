@@ -229,7 +229,7 @@ fn unquote(quoted: &str) -> String {
 }
 
 /// Sets attribute `name` (a valid XML name, always one of ours) on an element being built.
-fn attr(builder: ElementBuilder, name: &str, value: &str) -> ElementBuilder {
+pub(crate) fn attr(builder: ElementBuilder, name: &str, value: &str) -> ElementBuilder {
     match NcName::try_from(name) {
         Ok(name) => builder.attr(name, value),
         Err(_) => builder,
@@ -237,7 +237,7 @@ fn attr(builder: ElementBuilder, name: &str, value: &str) -> ElementBuilder {
 }
 
 /// `<store xmlns='urn:xmpp:hints'/>` (XEP-0334 §4.4): archive this body-less message.
-fn store_hint() -> Element {
+pub(crate) fn store_hint() -> Element {
     Element::builder("store", HINTS).build()
 }
 

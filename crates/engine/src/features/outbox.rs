@@ -17,6 +17,7 @@ use tokio_xmpp::parsers::stanza_id::OriginId;
 use tokio_xmpp::stanzastream::{StanzaStage, StanzaState, StanzaStream};
 use tokio_xmpp::Stanza;
 
+use super::omemo::Omemo;
 use super::Context;
 use crate::error::EngineError;
 use crate::event::EngineEvent;
@@ -64,9 +65,53 @@ fn plain_stanza(row: &MessageRow, to: Jid) -> Message {
         .with_payload(Markable)
 }
 
+/// What `encryption` says of a message to send with OMEMO (and of one received with it).
+pub(crate) const ENCRYPT_OMEMO: &str = "omemo";
+
+/// The fallback body of our encrypted messages, for clients without OMEMO (XEP-0380 names
+/// the encryption too).
+const OMEMO_FALLBACK: &str =
+    "This message is encrypted with OMEMO, which your client does not support.";
+
+/// An encrypted message: the `<encrypted/>` elements, the XEP-0380 marker, a store hint
+/// (XEP-0334, so archives keep a body-less message), origin-id, receipt request and
+/// `<markable/>` outside, and a fallback body.
+fn encrypted_stanza(
+    row: &MessageRow,
+    to: Jid,
+    elements: Vec<tokio_xmpp::minidom::Element>,
+) -> Message {
+    let mut fallback = row.clone();
+    fallback.body = OMEMO_FALLBACK.to_owned();
+    fallback.reply = None;
+    let mut m = plain_stanza(&fallback, to);
+    m.payloads.extend(elements);
+    let eme = tokio_xmpp::minidom::Element::builder("encryption", "urn:xmpp:eme:0");
+    let eme = super::facets::attr(eme, "namespace", "eu.siacs.conversations.axolotl");
+    m.payloads
+        .push(super::facets::attr(eme, "name", "OMEMO").build());
+    m.payloads.push(super::facets::store_hint());
+    m
+}
+
+async fn fail(ctx: &Context, row: MessageRow, reason: &str) {
+    let failed = ctx
+        .store
+        .set_message_state(row.id, MessageState::Failed, Some(reason));
+    if failed.await.is_ok() {
+        ctx.emit(EngineEvent::MessagesChanged {
+            account_id: ctx.account_id,
+            peer: row.peer,
+            ids: vec![row.id],
+            live: false,
+        });
+    }
+}
+
 /// Stores a message the user wrote to `peer` (a contact, a room when `groupchat`, or an
 /// occupant as room/nick) as `pending` with a fresh origin-id, which is also its stanza id;
-/// `reply` is what it answers (XEP-0461): `(id, author, quoted text)`.
+/// `reply` is what it answers (XEP-0461): `(id, author, quoted text)`. One-to-one messages
+/// in a conversation with OMEMO on are marked to be sent encrypted ([`ENCRYPT_OMEMO`]).
 ///
 /// Errors: store errors; [`EngineError::Server`] if the origin-id collided (never in practice).
 pub(crate) async fn store_pending(
@@ -78,12 +123,16 @@ pub(crate) async fn store_pending(
     reply: Option<(&str, Option<&str>, Option<&str>)>,
 ) -> Result<MessageRow, EngineError> {
     let origin_id = super::new_id();
+    // Group chats and private messages to occupants are not encrypted yet.
+    let one_to_one = !groupchat && Jid::new(peer).is_ok_and(|j| j.resource().is_none());
+    let encrypt =
+        one_to_one && store.conversation_encryption(account_id, peer).await? == Some(true);
     let new = NewMessage {
         account_id,
         peer,
         outgoing: true,
         body,
-        encryption: "none",
+        encryption: if encrypt { ENCRYPT_OMEMO } else { "none" },
         stanza_id: None,
         origin_id: Some(&origin_id),
         message_id: Some(&origin_id),
@@ -120,12 +169,12 @@ impl Outbox {
     }
 
     /// Queues every pending message the stream does not already carry.
-    pub(crate) async fn queue_all(&mut self, ctx: &Context) {
+    pub(crate) async fn queue_all(&mut self, ctx: &mut Context, omemo: &mut Omemo) {
         match ctx.store.pending_messages(ctx.account_id).await {
             Ok(rows) => {
                 for row in rows {
                     if !self.in_flight(row.id) {
-                        self.queue_row(ctx, row).await;
+                        self.queue_row(ctx, omemo, row).await;
                     }
                 }
             }
@@ -134,33 +183,43 @@ impl Outbox {
     }
 
     /// Queues one stored message when it is still pending.
-    pub(crate) async fn queue(&mut self, ctx: &Context, row_id: i64) {
+    pub(crate) async fn queue(&mut self, ctx: &mut Context, omemo: &mut Omemo, row_id: i64) {
         if let Ok(Some(row)) = ctx.store.message(row_id).await {
-            self.queue_row(ctx, row).await;
+            self.queue_row(ctx, omemo, row).await;
         }
     }
 
-    async fn queue_row(&mut self, ctx: &Context, row: MessageRow) {
+    async fn queue_row(&mut self, ctx: &mut Context, omemo: &mut Omemo, row: MessageRow) {
         if row.state != MessageState::Pending {
             return;
         }
         let Ok(to) = Jid::new(&row.peer) else {
-            let reason = Some("invalid recipient address");
-            let failed = ctx
-                .store
-                .set_message_state(row.id, MessageState::Failed, reason);
-            if failed.await.is_ok() {
-                ctx.emit(EngineEvent::MessagesChanged {
-                    account_id: ctx.account_id,
-                    peer: row.peer,
-                    ids: vec![row.id],
-                    live: false,
-                });
-            }
-            return;
+            return fail(ctx, row, "invalid recipient address").await;
         };
-        self.queued
-            .push((outgoing_stanza(&row, to).into(), row.id, row.peer));
+        if row.encryption != ENCRYPT_OMEMO {
+            self.queued
+                .push((outgoing_stanza(&row, to).into(), row.id, row.peer));
+            return;
+        }
+        // Encrypted (XEP-0384): once the contact's devices have sessions; never in plaintext.
+        let peer = to.to_bare();
+        if !omemo.ready_to_encrypt(ctx, &peer, row.id) {
+            return;
+        }
+        match omemo.encrypt(ctx, &peer, &row.body).await {
+            Ok(elements) => {
+                let stanza = encrypted_stanza(&row, to, elements);
+                self.queued.push((stanza.into(), row.id, row.peer));
+            }
+            Err(reason) => {
+                fail(
+                    ctx,
+                    row,
+                    &format!("Not sent: it could not be encrypted ({reason})."),
+                )
+                .await
+            }
+        }
     }
 
     /// Hands the queued messages to the stream; a task per message waits for the server's

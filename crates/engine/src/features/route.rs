@@ -176,7 +176,7 @@ impl Features {
             (IqPurpose::SelfPing(room), answer) => {
                 self_ping::on_answer(ctx, rooms, &room, answer.err().as_ref())
             }
-            (IqPurpose::Omemo(purpose), answer) => omemo.on_answer(ctx, purpose, answer),
+            (IqPurpose::Omemo(purpose), answer) => omemo.on_answer(ctx, purpose, answer).await,
             (IqPurpose::Request(done), answer) => {
                 let _ = done.send(
                     answer.map_err(|e| EngineError::Server(condition_words(&e.defined_condition))),

@@ -197,3 +197,58 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Whether we encrypt what we send in this conversation; `None` while undecided.
+    pub async fn conversation_encryption(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Option<bool>, EngineError> {
+        let value: Option<Option<bool>> = sqlx::query_scalar(
+            "SELECT encrypt FROM conversation_settings WHERE account_id = ? AND peer = ?",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(value.flatten())
+    }
+
+    /// Turns OMEMO on or off for what we send in this conversation.
+    pub async fn set_conversation_encryption(
+        &self,
+        account_id: i64,
+        peer: &str,
+        on: bool,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "INSERT INTO conversation_settings (account_id, peer, encrypt) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, peer) DO UPDATE SET encrypt = excluded.encrypt",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(on)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Turns OMEMO on for this conversation unless the user already chose. Returns whether it
+    /// changed.
+    pub(crate) async fn encrypt_unless_decided(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query(
+            "INSERT INTO conversation_settings (account_id, peer, encrypt) VALUES (?, ?, 1)
+             ON CONFLICT (account_id, peer) DO UPDATE SET encrypt = 1 WHERE encrypt IS NULL",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

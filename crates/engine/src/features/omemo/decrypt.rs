@@ -79,6 +79,21 @@ impl Omemo {
             Ok(body) => {
                 content.body = Some(body).filter(|b| !b.is_empty());
                 content.encryption = Some(encryption_name(generation));
+                // The conversation is encrypted now: our replies will be too, unless the
+                // user turned OMEMO off for it.
+                let peer = if *sender == ctx.jid {
+                    recipient
+                } else {
+                    sender
+                };
+                if ctx
+                    .store
+                    .encrypt_unless_decided(ctx.account_id, peer.as_str())
+                    .await
+                    .unwrap_or(false)
+                {
+                    ctx.emit(crate::event::EngineEvent::ConversationsChanged);
+                }
             }
             Err(reason) => undecryptable(ctx, content, sender, &reason),
         }

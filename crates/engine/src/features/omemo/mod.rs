@@ -16,6 +16,7 @@
 
 pub(crate) mod decrypt;
 pub(crate) mod publish;
+pub(crate) mod send;
 
 use linnet_omemo::xml::{legacy, Encrypted as Omemo2Encrypted};
 use linnet_omemo::{Generation, OwnKeys};
@@ -94,6 +95,12 @@ pub(crate) const UNDECRYPTABLE: &str = "undecryptable";
 #[derive(Default)]
 pub(crate) struct Omemo {
     pub(crate) keys: Option<OwnKeys>,
+    /// Device lists read in this session, by (bare JID, generation).
+    pub(crate) lists: std::collections::HashMap<(String, Generation), Vec<u32>>,
+    /// Messages waiting for device lists and bundles, by contact.
+    pub(crate) preps: std::collections::HashMap<String, send::Prep>,
+    /// Row ids of messages whose preparation finished: to queue again.
+    pub(crate) ready: Vec<i64>,
 }
 
 /// Why an OMEMO IQ was sent, so its answer can be routed.
@@ -103,4 +110,17 @@ pub(crate) enum OmemoIq {
     OwnDevices(Generation),
     /// A publish of ours (a device list or a bundle), logged if refused.
     Published(&'static str),
+    /// A device list of `jid`, read to send to `prep` (a contact's bare JID).
+    Devices {
+        prep: String,
+        jid: String,
+        generation: Generation,
+    },
+    /// The bundle of one device, to build a session before sending to `prep`.
+    Bundle {
+        prep: String,
+        jid: String,
+        device: u32,
+        generation: Generation,
+    },
 }

@@ -65,6 +65,10 @@ impl Omemo {
     /// At session start: our keys (made on first use), both bundles published, and our own
     /// device lists read so that our device can be added to them.
     pub(crate) async fn start(&mut self, ctx: &mut Context) {
+        // What we knew of device lists belongs to the last session; parked messages come
+        // back through the outbox after the catch-up.
+        self.lists.clear();
+        self.preps.clear();
         if self.keys.is_none() {
             self.keys = match ctx.store.omemo_own(ctx.account_id).await {
                 Ok(Some(keys)) => Some(keys),
@@ -132,13 +136,33 @@ impl Omemo {
     }
 
     /// An answer to one of our OMEMO IQs.
-    pub(crate) fn on_answer(
+    pub(crate) async fn on_answer(
         &mut self,
         ctx: &mut Context,
         purpose: OmemoIq,
         answer: Result<Option<Element>, StanzaError>,
     ) {
         match (purpose, answer) {
+            (
+                OmemoIq::Devices {
+                    prep,
+                    jid,
+                    generation,
+                },
+                answer,
+            ) => self.on_devices(ctx, prep, jid, generation, answer).await,
+            (
+                OmemoIq::Bundle {
+                    prep,
+                    jid,
+                    device,
+                    generation,
+                },
+                answer,
+            ) => {
+                self.on_bundle(ctx, prep, jid, device, generation, answer)
+                    .await
+            }
             (OmemoIq::OwnDevices(generation), Ok(payload)) => {
                 let ids = payload
                     .and_then(|p| PubSub::try_from(p).ok())
@@ -173,10 +197,17 @@ impl Omemo {
         generation: Generation,
         payloads: Vec<Element>,
     ) {
-        if from.is_some_and(|f| !ctx.is_own_bare(f)) {
-            return; // a contact's devices: looked up when we encrypt to them
-        }
         let ids = device_ids(generation, payloads.iter());
+        if let Some(contact) = from.filter(|f| !ctx.is_own_bare(f)) {
+            // A contact's devices changed: a list we knew is read again before the next
+            // message to them, so new devices get a session.
+            let jid = contact.to_bare().to_string();
+            self.lists.remove(&(jid.clone(), generation));
+            self.lists.remove(&(jid, other(generation)));
+            return;
+        }
+        self.lists
+            .insert((ctx.jid.to_string(), generation), ids.clone());
         self.ensure_listed(ctx, generation, ids);
     }
 
@@ -240,4 +271,12 @@ pub(crate) fn device_ids<'a>(
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// The other generation.
+pub(crate) fn other(generation: Generation) -> Generation {
+    match generation {
+        Generation::Legacy => Generation::Omemo2,
+        Generation::Omemo2 => Generation::Legacy,
+    }
 }

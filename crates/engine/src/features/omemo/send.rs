@@ -1,0 +1,428 @@
+//! Sending encrypted messages (XEP-0384 §"Sending a message"): to every device of the contact
+//! and every other device of ours, each in the generation it speaks (OMEMO 2 when its device
+//! is on the OMEMO 2 list, else legacy; a message for both kinds carries both elements).
+//!
+//! Before the first encrypted message to a contact in a session, their device lists and ours
+//! are read and a session is built from the bundle of every device we have none with
+//! ([`Omemo::ready_to_encrypt`] parks the message meanwhile; it comes back through
+//! `Omemo::ready`). A message that cannot be encrypted to any device of the contact fails
+//! with the reason: it is never sent in plaintext.
+
+use std::collections::HashMap;
+
+use linnet_omemo::payload::{seal_legacy, seal_omemo2};
+use linnet_omemo::sce::Envelope;
+use linnet_omemo::xml::{self, legacy};
+use linnet_omemo::{Bundle, Generation, OsEntropy, Session};
+use tokio_xmpp::minidom::Element;
+use tokio_xmpp::parsers::iq::Iq;
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::pubsub::pubsub::{Item, Items};
+use tokio_xmpp::parsers::pubsub::{ItemId, NodeName, PubSub};
+use tokio_xmpp::parsers::stanza_error::StanzaError;
+
+use super::publish::{device_ids, devices_node};
+use super::{Omemo, OmemoIq};
+use crate::features::{new_id, Context, IqPurpose};
+use crate::store::Trust;
+
+/// Messages to one contact waiting for device lists and bundles.
+#[derive(Debug, Default)]
+pub(crate) struct Prep {
+    rows: Vec<i64>,
+    /// Answers still awaited.
+    waiting: usize,
+}
+
+/// The generation each device of `jid` is reached in: OMEMO 2 when it is on that list, else
+/// legacy. Our own device is left out.
+fn targets(
+    lists: &HashMap<(String, Generation), Vec<u32>>,
+    jid: &str,
+    skip: Option<u32>,
+) -> Vec<(u32, Generation)> {
+    let list = |g| lists.get(&(jid.to_owned(), g)).cloned().unwrap_or_default();
+    let omemo2 = list(Generation::Omemo2);
+    let mut out: Vec<(u32, Generation)> = omemo2.iter().map(|d| (*d, Generation::Omemo2)).collect();
+    out.extend(
+        list(Generation::Legacy)
+            .into_iter()
+            .filter(|d| !omemo2.contains(d))
+            .map(|d| (d, Generation::Legacy)),
+    );
+    out.retain(|(d, _)| Some(*d) != skip);
+    out
+}
+
+fn bundle_request(jid: &BareJid, device: u32, generation: Generation) -> Iq {
+    let items = match generation {
+        Generation::Legacy => Items {
+            max_items: Some(1),
+            ..Items::new(&format!("{}:{device}", xml::NODE_LEGACY_BUNDLES))
+        },
+        Generation::Omemo2 => Items {
+            max_items: None,
+            node: NodeName(xml::NODE_OMEMO2_BUNDLES.to_owned()),
+            subid: None,
+            items: vec![Item {
+                id: Some(ItemId(device.to_string())),
+                publisher: None,
+                payload: None,
+            }],
+        },
+    };
+    Iq::from_get(new_id(), PubSub::Items(items)).with_to(Jid::from(jid.clone()))
+}
+
+fn parse_bundle(generation: Generation, payload: Option<Element>) -> Result<Bundle, String> {
+    let element = payload
+        .and_then(|p| PubSub::try_from(p).ok())
+        .and_then(|p| match p {
+            PubSub::Items(items) => items.items.into_iter().find_map(|i| i.payload),
+            _ => None,
+        })
+        .ok_or("no bundle published")?;
+    let bundle = match generation {
+        Generation::Legacy => legacy::Bundle::try_from(element)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Bundle::from_legacy(&b).map_err(|e| e.to_string())),
+        Generation::Omemo2 => xml::Bundle::try_from(element)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Bundle::from_omemo2(&b).map_err(|e| e.to_string())),
+    }?;
+    Ok(bundle)
+}
+
+impl Omemo {
+    /// Whether the message `row_id` to `peer` can be encrypted now. If not, it waits here
+    /// while the device lists (and then the bundles) are fetched, and comes back in
+    /// `self.ready`.
+    pub(crate) fn ready_to_encrypt(
+        &mut self,
+        ctx: &mut Context,
+        peer: &BareJid,
+        row_id: i64,
+    ) -> bool {
+        let own = ctx.jid.to_string();
+        let known = |jid: &str| {
+            [Generation::Legacy, Generation::Omemo2]
+                .iter()
+                .all(|g| self.lists.contains_key(&(jid.to_owned(), *g)))
+        };
+        if known(peer.as_str()) && known(&own) && !self.preps.contains_key(peer.as_str()) {
+            return true;
+        }
+        let prep = self.preps.entry(peer.to_string()).or_default();
+        if !prep.rows.contains(&row_id) {
+            prep.rows.push(row_id);
+        }
+        if prep.waiting > 0 {
+            return false;
+        }
+        let mut jids = vec![peer.clone()];
+        if *peer != ctx.jid {
+            jids.push(ctx.jid.clone());
+        }
+        for jid in jids {
+            for generation in [Generation::Legacy, Generation::Omemo2] {
+                let iq = Iq::from_get(
+                    new_id(),
+                    PubSub::Items(Items::new(devices_node(generation))),
+                )
+                .with_to(Jid::from(jid.clone()));
+                let purpose = OmemoIq::Devices {
+                    prep: peer.to_string(),
+                    jid: jid.to_string(),
+                    generation,
+                };
+                ctx.request(iq, IqPurpose::Omemo(purpose));
+                prep.waiting += 1;
+            }
+        }
+        false
+    }
+
+    /// A device list we asked for while preparing to send to `prep`; once both of a JID's are
+    /// in, bundles are asked for every device we have no session with.
+    pub(crate) async fn on_devices(
+        &mut self,
+        ctx: &mut Context,
+        prep: String,
+        jid: String,
+        generation: Generation,
+        answer: Result<Option<Element>, StanzaError>,
+    ) {
+        // No list (item-not-found, or Prosody's `forbidden` for a node that does not exist)
+        // counts as no devices in that generation.
+        let ids = answer
+            .ok()
+            .flatten()
+            .and_then(|p| PubSub::try_from(p).ok())
+            .map(|p| match p {
+                PubSub::Items(items) => device_ids(
+                    generation,
+                    items.items.iter().filter_map(|i| i.payload.as_ref()),
+                ),
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        self.lists.insert((jid.clone(), generation), ids);
+        let other = match generation {
+            Generation::Legacy => Generation::Omemo2,
+            Generation::Omemo2 => Generation::Legacy,
+        };
+        if self.lists.contains_key(&(jid.clone(), other)) {
+            self.fetch_missing_bundles(ctx, &prep, &jid).await;
+        }
+        self.answered(&prep);
+    }
+
+    async fn fetch_missing_bundles(&mut self, ctx: &mut Context, prep: &str, jid: &str) {
+        let own_device = self.keys.as_ref().map(|k| k.device_id());
+        let Ok(bare) = BareJid::new(jid) else { return };
+        for (device, generation) in
+            targets(&self.lists, jid, own_device.filter(|_| bare == ctx.jid))
+        {
+            match ctx
+                .store
+                .omemo_session(ctx.account_id, jid, device, generation)
+                .await
+            {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(account = ctx.account_id, "OMEMO session unreadable: {e}");
+                    continue;
+                }
+            }
+            if let Ok(Some((_, Trust::Untrusted))) =
+                ctx.store.omemo_identity(ctx.account_id, jid, device).await
+            {
+                continue;
+            }
+            let purpose = OmemoIq::Bundle {
+                prep: prep.to_owned(),
+                jid: jid.to_owned(),
+                device,
+                generation,
+            };
+            ctx.request(
+                bundle_request(&bare, device, generation),
+                IqPurpose::Omemo(purpose),
+            );
+            if let Some(p) = self.preps.get_mut(prep) {
+                p.waiting += 1;
+            }
+        }
+    }
+
+    /// A bundle we asked for: a session is built from it (X3DH, active side).
+    pub(crate) async fn on_bundle(
+        &mut self,
+        ctx: &mut Context,
+        prep: String,
+        jid: String,
+        device: u32,
+        generation: Generation,
+        answer: Result<Option<Element>, StanzaError>,
+    ) {
+        if let Err(reason) = self
+            .build_session(ctx, &jid, device, generation, answer)
+            .await
+        {
+            tracing::info!(
+                account = ctx.account_id,
+                "no OMEMO session with {jid}/{device}: {reason}"
+            );
+        }
+        self.answered(&prep);
+    }
+
+    async fn build_session(
+        &mut self,
+        ctx: &mut Context,
+        jid: &str,
+        device: u32,
+        generation: Generation,
+        answer: Result<Option<Element>, StanzaError>,
+    ) -> Result<(), String> {
+        let payload =
+            answer.map_err(|e| crate::features::iq::condition_words(&e.defined_condition))?;
+        let bundle = parse_bundle(generation, payload)?;
+        let keys = self.keys.as_ref().ok_or("no keys of our own")?;
+        let account = ctx.account_id;
+        match ctx
+            .store
+            .omemo_identity(account, jid, device)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some((known, _)) if known != bundle.identity => {
+                return Err("its identity key changed".into())
+            }
+            Some(_) => {}
+            None => ctx
+                .store
+                .add_omemo_identity(account, jid, device, &bundle.identity, Trust::Blind)
+                .await
+                .map_err(|e| e.to_string())?,
+        }
+        let session = Session::initiate(keys.identity(), &bundle, &mut OsEntropy)
+            .map_err(|e| e.to_string())?;
+        ctx.store
+            .put_omemo_session(account, jid, device, &session, None)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    fn answered(&mut self, prep: &str) {
+        let done = match self.preps.get_mut(prep) {
+            Some(p) => {
+                p.waiting = p.waiting.saturating_sub(1);
+                p.waiting == 0
+            }
+            None => false,
+        };
+        if done {
+            if let Some(p) = self.preps.remove(prep) {
+                self.ready.extend(p.rows);
+            }
+        }
+    }
+
+    /// Encrypts `body` to every device of `peer` and our other devices that we have a session
+    /// with: the `<encrypted/>` elements to put in the message (one per generation used).
+    ///
+    /// Errors, in words: no keys, or no device of `peer` to encrypt to.
+    pub(crate) async fn encrypt(
+        &mut self,
+        ctx: &mut Context,
+        peer: &BareJid,
+        body: &str,
+    ) -> Result<Vec<Element>, String> {
+        let keys = self
+            .keys
+            .as_ref()
+            .ok_or("this device has no OMEMO keys yet")?;
+        let own_device = keys.device_id();
+        let account = ctx.account_id;
+        let own = ctx.jid.to_string();
+        // (jid, device, session) per generation.
+        let mut by_generation: HashMap<Generation, Vec<(String, u32, Session)>> = HashMap::new();
+        let mut peer_devices = 0;
+        let jids = if peer.as_str() == own {
+            vec![own.clone()]
+        } else {
+            vec![peer.to_string(), own.clone()]
+        };
+        for jid in jids {
+            let skip = (jid == own).then_some(own_device);
+            for (device, generation) in targets(&self.lists, &jid, skip) {
+                if let Ok(Some((_, Trust::Untrusted))) =
+                    ctx.store.omemo_identity(account, &jid, device).await
+                {
+                    continue;
+                }
+                if let Ok(Some(session)) = ctx
+                    .store
+                    .omemo_session(account, &jid, device, generation)
+                    .await
+                {
+                    if jid == peer.as_str() {
+                        peer_devices += 1;
+                    }
+                    by_generation.entry(generation).or_default().push((
+                        jid.clone(),
+                        device,
+                        session,
+                    ));
+                }
+            }
+        }
+        if peer_devices == 0 {
+            return Err(format!(
+                "{peer} has no OMEMO device this account can encrypt to"
+            ));
+        }
+        let mut elements = Vec::new();
+        let mut updated = Vec::new();
+        if let Some(targets) = by_generation.remove(&Generation::Omemo2) {
+            let content = Element::builder("body", "jabber:client")
+                .append(body)
+                .build();
+            let stamp = chrono::DateTime::from_timestamp_millis(crate::store::now_ms())
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            let envelope = Envelope::new(vec![content], &own, peer.as_str(), stamp, &mut OsEntropy);
+            let sealed = seal_omemo2(&envelope.to_bytes(), &mut OsEntropy);
+            let mut keys: Vec<xml::Keys> = Vec::new();
+            for (jid, device, mut session) in targets {
+                let Ok(key) = session.encrypt(&sealed.key_material) else {
+                    continue;
+                };
+                let key = xml::Key {
+                    rid: device,
+                    kex: key.kex,
+                    data: key.data,
+                };
+                match keys.iter_mut().find(|k| k.jid == jid) {
+                    Some(group) => group.keys.push(key),
+                    None => keys.push(xml::Keys {
+                        jid: jid.clone(),
+                        keys: vec![key],
+                    }),
+                }
+                updated.push((jid, device, session));
+            }
+            elements.push(
+                xml::Encrypted {
+                    header: xml::Header {
+                        sid: own_device,
+                        keys,
+                    },
+                    payload: Some(xml::Payload {
+                        data: sealed.payload,
+                    }),
+                }
+                .into(),
+            );
+        }
+        if let Some(targets) = by_generation.remove(&Generation::Legacy) {
+            let sealed = seal_legacy(body.as_bytes(), &mut OsEntropy).map_err(|e| e.to_string())?;
+            let mut keys = Vec::new();
+            for (jid, device, mut session) in targets {
+                let Ok(key) = session.encrypt(&sealed.key_material) else {
+                    continue;
+                };
+                keys.push(legacy::Key {
+                    rid: device,
+                    prekey: key.kex,
+                    data: key.data,
+                });
+                updated.push((jid, device, session));
+            }
+            elements.push(
+                legacy::Encrypted {
+                    header: legacy::Header {
+                        sid: own_device,
+                        keys,
+                        iv: legacy::IV { data: sealed.iv },
+                    },
+                    payload: Some(legacy::Payload {
+                        data: sealed.payload,
+                    }),
+                }
+                .into(),
+            );
+        }
+        for (jid, device, session) in updated {
+            if let Err(e) = ctx
+                .store
+                .put_omemo_session(account, &jid, device, &session, None)
+                .await
+            {
+                tracing::warn!(account, "OMEMO session with {jid}/{device} not stored: {e}");
+            }
+        }
+        Ok(elements)
+    }
+}
