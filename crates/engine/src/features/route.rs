@@ -48,8 +48,18 @@ impl Features {
             Kind::ArchiveResult {
                 query_id,
                 archive_id,
-                forward,
-            } => archive.on_result(ctx, envelope.from.as_ref(), query_id, archive_id, *forward),
+                mut forward,
+            } => {
+                // In archive order, so the ratchet sees messages as they were sent; one
+                // already read live fails here and is dropped as a duplicate anyway.
+                if forward.content.encrypted.is_some() {
+                    let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
+                    omemo
+                        .decrypt(ctx, &sender, &recipient, &mut forward.content)
+                        .await;
+                }
+                archive.on_result(ctx, envelope.from.as_ref(), query_id, archive_id, *forward)
+            }
             Kind::Carbon { mut forward } => {
                 let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
                 omemo
