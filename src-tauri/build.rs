@@ -41,6 +41,9 @@ const COMMANDS: &[&str] = &[
     "set_active_conversation",
     "update_account",
     "set_muted",
+    "conversation_encryption",
+    "set_conversation_encryption",
+    "own_omemo_device",
     "open_link",
 ];
 

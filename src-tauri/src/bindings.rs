@@ -9,13 +9,13 @@ use ts_rs::{Config, TS};
 use crate::error::IpcError;
 use crate::views::{
     AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, HistoryPageView,
-    MessageEditView, MessageState, MessageView, MessagesEvent, OpenConversationEvent, ReactionView,
-    ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent, RoomView, RosterEvent, SearchHitView,
-    SubscriptionRequestView,
+    MessageEditView, MessageEncryption, MessageState, MessageView, MessagesEvent,
+    OpenConversationEvent, ReactionView, ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent,
+    RoomView, RosterEvent, SearchHitView, SubscriptionRequestView,
 };
 use linnet_engine::{
     AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, ErrorCode,
-    FieldValues, FormField, FormOption, Occupant, PresenceInfo, Role, RoomConfigForm,
+    FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo, Role, RoomConfigForm,
     RoomErrorCode, RoomNotify, RoomState, Show,
 };
 
@@ -53,7 +53,9 @@ pub fn typescript() -> String {
     declare::<MessageState>(&cfg, &mut out);
     declare::<ReplyView>(&cfg, &mut out);
     declare::<ReactionView>(&cfg, &mut out);
+    declare::<MessageEncryption>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
+    declare::<OwnDevice>(&cfg, &mut out);
     declare::<MessageEditView>(&cfg, &mut out);
     declare::<SearchHitView>(&cfg, &mut out);
     declare::<ChatStateName>(&cfg, &mut out);

@@ -312,6 +312,38 @@ pub async fn set_muted(
     Ok(engine.set_muted(account_id, &peer, muted).await?)
 }
 
+/// Whether what we send to `peer` is encrypted with OMEMO (`null`: not decided yet).
+#[tauri::command]
+pub async fn conversation_encryption(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+) -> Result<Option<bool>> {
+    Ok(engine.conversation_encryption(account_id, &peer).await?)
+}
+
+/// Turns OMEMO on or off for what we send to `peer`.
+#[tauri::command]
+pub async fn set_conversation_encryption(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+    on: bool,
+) -> Result<()> {
+    Ok(engine
+        .set_conversation_encryption(account_id, &peer, on)
+        .await?)
+}
+
+/// Our OMEMO device on an account: its id and fingerprint (`null` before the first connect).
+#[tauri::command]
+pub async fn own_omemo_device(
+    engine: State<'_, Engine>,
+    account_id: i64,
+) -> Result<Option<linnet_engine::OwnDevice>> {
+    Ok(engine.own_omemo_device(account_id).await?)
+}
+
 /// Opens a link from a message in the system browser (or mail / XMPP client). Only `http`,
 /// `https`, `mailto` and `xmpp` URLs are opened; anything else is refused with `invalid_url`.
 #[tauri::command]

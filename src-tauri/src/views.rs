@@ -82,6 +82,34 @@ pub struct MessageView {
     pub reply_to: Option<ReplyView>,
     /// Reactions (XEP-0444), grouped by emoji in first-reacted order.
     pub reactions: Vec<ReactionView>,
+    /// End-to-end encryption of this message (XEP-0384).
+    pub encryption: MessageEncryption,
+}
+
+/// How a message was (or is to be) encrypted end to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageEncryption {
+    /// Not encrypted.
+    None,
+    /// OMEMO, legacy generation (`eu.siacs.conversations.axolotl`); for our own messages:
+    /// sent with OMEMO in whichever generation each device speaks.
+    Omemo,
+    /// OMEMO 2 (`urn:xmpp:omemo:2`).
+    Omemo2,
+    /// Arrived encrypted and could not be decrypted here; the body says why.
+    Undecryptable,
+}
+
+impl MessageEncryption {
+    fn from_store(value: &str) -> Self {
+        match value {
+            "omemo" => Self::Omemo,
+            "omemo2" => Self::Omemo2,
+            "undecryptable" => Self::Undecryptable,
+            _ => Self::None,
+        }
+    }
 }
 
 /// What a reply answers (XEP-0461).
@@ -208,6 +236,7 @@ impl From<MessageRow> for MessageView {
             retract_reason: r.retract_reason,
             reply_to,
             reactions: group_reactions(r.reactions),
+            encryption: MessageEncryption::from_store(&r.encryption),
         }
     }
 }

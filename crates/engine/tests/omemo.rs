@@ -158,16 +158,23 @@ async fn python_omemo_finds_our_device_and_its_messages_of_both_generations_are_
     let offline = ["while away 1", "while away 2", "while away 3"];
     for (i, body) in offline.iter().enumerate() {
         let generation = if i == 1 { "omemo2" } else { "legacy" };
-        peer.command(json!({"cmd": "omemo_send", "to": alice, "body": body, "generation": generation}))
-            .await
-            .unwrap();
+        peer.command(
+            json!({"cmd": "omemo_send", "to": alice, "body": body, "generation": generation}),
+        )
+        .await
+        .unwrap();
     }
     // The phone sees the two legacy ones' fallback bodies (the third, last, is legacy).
     for _ in 0..2 {
         phone
-            .wait_for(Duration::from_secs(10), "a legacy fallback on the phone", |e| {
-                e["event"] == "message" && e["body"].as_str().is_some_and(|b| b.contains("OMEMO"))
-            })
+            .wait_for(
+                Duration::from_secs(10),
+                "a legacy fallback on the phone",
+                |e| {
+                    e["event"] == "message"
+                        && e["body"].as_str().is_some_and(|b| b.contains("OMEMO"))
+                },
+            )
             .await
             .unwrap();
     }
@@ -177,10 +184,17 @@ async fn python_omemo_finds_our_device_and_its_messages_of_both_generations_are_
     loop {
         let bodies = all_bodies(&engine, account.id, &bob).await;
         if bodies.len() >= 9 {
-            assert_eq!(&bodies[6..], &offline, "each once, decrypted, in order: {bodies:?}");
+            assert_eq!(
+                &bodies[6..],
+                &offline,
+                "each once, decrypted, in order: {bodies:?}"
+            );
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "offline messages missing: {bodies:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "offline messages missing: {bodies:?}"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     phone.close().await;

@@ -19,6 +19,7 @@ import type {
   MessageEditView,
   MessageView,
   Occupant,
+  OwnDevice,
   RoomConfigForm,
   RoomInviteEvent,
   RoomNotify,
@@ -62,6 +63,14 @@ export class FakeBackend {
   archivePage = 50;
   /** Older texts of edited messages by row id, oldest first, as `message_edits` answers. */
   edits = new Map<number, MessageEditView[]>();
+  /**
+   * OMEMO for what we send, by chat (`encryptionKey`), as `conversation_encryption`
+   * answers (null, undecided, when not in here); `set_conversation_encryption` stores the choice
+   * and announces `linnet://conversations`, and `send_message` encrypts while it is on.
+   */
+  encryption = new Map<string, boolean | null>();
+  /** Our OMEMO device by account id, as `own_omemo_device` answers (null when not in here). */
+  ownDevices = new Map<number, OwnDevice>();
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -153,6 +162,10 @@ export class FakeBackend {
           reply_to: original
             ? { id: original.id, sender: original.sender ?? original.peer, quote: original.body }
             : null,
+          encryption:
+            this.encryption.get(encryptionKey(a['accountId'] as number, a['to'] as string)) === true
+              ? 'omemo'
+              : 'none',
         };
         this.messages.push(message);
         return message;
@@ -252,6 +265,15 @@ export class FakeBackend {
             : c,
         );
         return null;
+      case 'conversation_encryption':
+        return this.encryption.get(encryptionKey(a['accountId'] as number, a['peer'] as string)) ?? null;
+      case 'set_conversation_encryption':
+        // Like the real backend: stored, then announced as `linnet://conversations`.
+        this.encryption.set(encryptionKey(a['accountId'] as number, a['peer'] as string), a['on'] as boolean);
+        void this.emit('linnet://conversations', {});
+        return null;
+      case 'own_omemo_device':
+        return this.ownDevices.get(a['accountId'] as number) ?? null;
       case 'list_rooms':
         return this.rooms;
       case 'room_state': {
@@ -458,6 +480,11 @@ export class FakeBackend {
   }
 }
 
+/** The key of one chat in `FakeBackend.encryption`. */
+export function encryptionKey(accountId: number, peer: string): string {
+  return `${accountId} ${peer}`;
+}
+
 /** The words of a text, lowercased, as the search index sees them. */
 function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -580,6 +607,7 @@ export function message(id: number, overrides: Partial<MessageView> = {}): Messa
     error: null,
     groupchat: false,
     sender: null,
+    encryption: 'none',
     ...overrides,
   };
 }

@@ -25,6 +25,7 @@ import type {
   MessagesEvent,
   MessageView,
   OpenConversationEvent,
+  OwnDevice,
   PresenceInfo,
   ReloadEvent,
   RoomConfigForm,
@@ -55,9 +56,11 @@ export type {
   IpcError,
   MessageEditView,
   MessagesEvent,
+  MessageEncryption,
   MessageState,
   MessageView,
   Occupant,
+  OwnDevice,
   ReactionView,
   ReplyView,
   OpenConversationEvent,
@@ -191,6 +194,15 @@ export interface Commands {
   mark_read: { args: { accountId: number; peer: string }; result: null };
   /** Mutes or unmutes one conversation's notifications; then `linnet://conversations`. */
   set_muted: { args: { accountId: number; peer: string; muted: boolean }; result: null };
+  /** Whether what we send to `peer` is encrypted with OMEMO; null while undecided. */
+  conversation_encryption: { args: { accountId: number; peer: string }; result: boolean | null };
+  /** Turns OMEMO on or off for what we send to `peer`; then `linnet://conversations`. */
+  set_conversation_encryption: {
+    args: { accountId: number; peer: string; on: boolean };
+    result: null;
+  };
+  /** Our OMEMO device (id, fingerprint) on an account; null before its first connect. */
+  own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
   /**
    * Opens an http, https, mailto or xmpp link in the system's handler (browser, mail client);
    * anything else rejects with `invalid_url`.

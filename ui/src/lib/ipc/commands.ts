@@ -14,6 +14,7 @@ import type {
   HistoryPageView,
   MessageEditView,
   MessageView,
+  OwnDevice,
   OwnShow,
   RoomConfigForm,
   RoomNotify,
@@ -177,6 +178,21 @@ export async function markRead(accountId: number, peer: string): Promise<void> {
 /** Turns desktop notifications for one conversation off (`muted`) or back on. */
 export async function setMuted(accountId: number, peer: string, muted: boolean): Promise<void> {
   await call('set_muted', { accountId, peer, muted });
+}
+
+/** Whether what we send to `peer` is encrypted with OMEMO; `null` while undecided. */
+export function conversationEncryption(accountId: number, peer: string): Promise<boolean | null> {
+  return call('conversation_encryption', { accountId, peer });
+}
+
+/** Turns OMEMO on or off for what we send to `peer`. */
+export async function setConversationEncryption(accountId: number, peer: string, on: boolean): Promise<void> {
+  await call('set_conversation_encryption', { accountId, peer, on });
+}
+
+/** Our OMEMO device on an account (`null` before its first connect). */
+export function ownOmemoDevice(accountId: number): Promise<OwnDevice | null> {
+  return call('own_omemo_device', { accountId });
 }
 
 /** Opens a link outside the app (system browser, mail client...). */

@@ -283,6 +283,11 @@ senders: Array<string>,
 ours: boolean, };
 
 /**
+ * How a message was (or is to be) encrypted end to end.
+ */
+export type MessageEncryption = "none" | "omemo" | "omemo2" | "undecryptable";
+
+/**
  * One message.
  */
 export type MessageView = { 
@@ -349,7 +354,25 @@ reply_to: ReplyView | null,
 /**
  * Reactions (XEP-0444), grouped by emoji in first-reacted order.
  */
-reactions: Array<ReactionView>, };
+reactions: Array<ReactionView>, 
+/**
+ * End-to-end encryption of this message (XEP-0384).
+ */
+encryption: MessageEncryption, };
+
+/**
+ * Our OMEMO device on one account.
+ */
+export type OwnDevice = { 
+/**
+ * Device id (1..2^31−1), the same in both OMEMO generations.
+ */
+device_id: number, 
+/**
+ * Fingerprint of the identity key as Conversations, Dino and Gajim show it: 64 lower-case
+ * hex digits of the Curve25519 key in groups of eight.
+ */
+fingerprint: string, };
 
 /**
  * An older text of a corrected message (XEP-0308).

@@ -75,7 +75,7 @@ export class AppState {
       ipc.subscribe('linnet://account-state', (p) => this.#onAccountState(p)),
       ipc.subscribe('linnet://messages', (p) => this.#onMessages(p)),
       ipc.subscribe('linnet://roster', (p) => this.#report(this.loadRoster(p.account_id))),
-      ipc.subscribe('linnet://conversations', () => this.#report(this.conversations.load())),
+      ipc.subscribe('linnet://conversations', () => this.#onConversations()),
       ipc.subscribe('linnet://accounts', () => this.#report(this.accounts.load())),
       ipc.subscribe('linnet://room', (p) => this.#report(this.rooms.refresh(p.account_id, p.room))),
       ipc.subscribe('linnet://room-invite', (p) => this.#onRoomInvite(p)),
@@ -215,6 +215,19 @@ export class AppState {
     }
     // Offline, nobody's "typing…" can end: forget them.
     if (state.kind !== 'online') this.chatStates.forget(account_id);
+  }
+
+  /**
+   * The conversation list changed, or a chat's settings did (muted, OMEMO: the backend also turns
+   * OMEMO on by itself when an undecided contact writes encrypted). The open chat's encryption is
+   * read again if its toggle loaded it (one-to-one chats only; rooms have none).
+   */
+  #onConversations(): void {
+    this.#report(this.conversations.load());
+    const open = this.chat;
+    if (open && this.conversations.encryption(open.accountId, open.peer) !== undefined) {
+      this.#report(this.conversations.loadEncryption(open.accountId, open.peer));
+    }
   }
 
   /** An invitation to a room we are already in (or joining) has nothing left to offer. */

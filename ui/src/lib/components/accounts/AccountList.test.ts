@@ -342,3 +342,35 @@ describe('editing an account', () => {
     expect(screen.getByTestId(`edit-account-form-${CUSTOM.id}`), 'the form stays up').toBeTruthy();
   });
 });
+
+describe('our OMEMO device', () => {
+  /** As the backend gives it: 64 lower-case hex digits in groups of eight. */
+  const FINGERPRINT = '0123abcd 4567ef01 89abcdef 01234567 fedcba98 76543210 00112233 aabbccdd';
+
+  test('the account settings show its fingerprint in groups of eight, monospace, and its id', async () => {
+    const backend = backendWith(ALICE, WORK);
+    backend.ownDevices.set(ALICE.id, { device_id: 1234567, fingerprint: FINGERPRINT });
+    renderApp();
+    await fireEvent.click(await screen.findByTestId(`edit-account-${ALICE.id}`));
+    const form = screen.getByTestId(`edit-account-form-${ALICE.id}`);
+
+    const device = await within(form).findByTestId(`omemo-device-${ALICE.id}`);
+    expect(backend.callsOf('own_omemo_device')).toEqual([{ accountId: ALICE.id }]);
+    expect(within(device).getByText('OMEMO fingerprint').tagName).toBe('DT');
+    const fingerprint = within(device).getByTestId(`omemo-fingerprint-${ALICE.id}`);
+    expect(fingerprint.tagName, 'monospace').toBe('CODE');
+    expect(fingerprint.textContent).toBe(FINGERPRINT);
+    expect(within(device).getByTestId(`omemo-device-id-${ALICE.id}`).textContent).toBe('1234567');
+  });
+
+  test('nothing before the account has a device', async () => {
+    const backend = backendWith(ALICE, WORK);
+    backend.ownDevices.set(ALICE.id, { device_id: 1, fingerprint: FINGERPRINT });
+    renderApp();
+    await fireEvent.click(await screen.findByTestId(`edit-account-${WORK.id}`));
+    const form = screen.getByTestId(`edit-account-form-${WORK.id}`);
+    await waitFor(() => expect(backend.callsOf('own_omemo_device')).toEqual([{ accountId: WORK.id }]));
+    expect(within(form).queryByTestId(`omemo-device-${WORK.id}`)).toBeNull();
+    expect(form.textContent).not.toContain('OMEMO');
+  });
+});

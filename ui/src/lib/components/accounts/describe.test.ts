@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkChatJid, checkJid, checkPort } from './describe';
-import { formatFingerprint } from '../../format/fingerprint';
+import { formatFingerprint, omemoFingerprintGroups } from '../../format/fingerprint';
 
 describe('checkJid', () => {
   test.each(['alice@example.org', 'ALICE@xn--exmple-cua.org', 'a@b'])('accepts %j', (jid) => {
@@ -22,6 +22,19 @@ describe('checkPort', () => {
       expect(checkPort(port) === null).toBe(expected === null);
     },
   );
+});
+
+describe('omemoFingerprintGroups', () => {
+  test('eight groups of eight lower-case hex digits, whatever the spacing and case', () => {
+    const groups = ['0123abcd', '4567ef01', '89abcdef', '01234567', 'fedcba98', '76543210', '00112233', 'aabbccdd'];
+    expect(omemoFingerprintGroups(groups.join(' '))).toEqual(groups);
+    expect(omemoFingerprintGroups(groups.join('').toUpperCase())).toEqual(groups);
+  });
+
+  test('null for anything else', () => {
+    expect(omemoFingerprintGroups('not a fingerprint')).toBeNull();
+    expect(omemoFingerprintGroups('0123abcd'.repeat(7))).toBeNull();
+  });
 });
 
 describe('formatFingerprint', () => {
