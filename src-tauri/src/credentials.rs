@@ -54,6 +54,51 @@ impl SecretStore for Keyring {
     }
 }
 
+/// The keyring entry (user name under [`SERVICE`]) holding the database key; not a JID.
+const DATABASE_KEY: &str = "linnet:database-key";
+
+/// The SQLCipher key to open the database at `db` with: the one in the keyring, or a new
+/// random 256-bit key (stored there first) for a new database or a plain one to encrypt.
+/// `Ok(None)`: no keyring is usable and the database is not encrypted yet, so it stays plain
+/// for this run (logged); it is encrypted on the first run with a keyring.
+///
+/// Errors (in words for the user): the database is encrypted but its key is not in the
+/// keyring, or the keyring cannot be read. Never a new empty database in its place.
+pub fn database_key(
+    keyring: &dyn SecretStore,
+    db: &std::path::Path,
+) -> Result<Option<String>, String> {
+    let encrypted =
+        db.metadata().is_ok_and(|m| m.len() > 0) && !linnet_engine::store::is_plain_sqlite(db);
+    let missing = |why: &str| {
+        format!(
+            "Linnet's database ({}) is encrypted, and its key {why}. Unlock or restore the system keyring (entry \"{DATABASE_KEY}\" of \"{SERVICE}\") and start Linnet again; moving that file away starts afresh without its history.",
+            db.display()
+        )
+    };
+    match keyring.get(DATABASE_KEY) {
+        Ok(Some(key)) => Ok(Some(key)),
+        Ok(None) if encrypted => Err(missing("is no longer in the system keyring")),
+        Err(e) if encrypted => Err(missing(&format!(
+            "cannot be read from the system keyring ({e})"
+        ))),
+        Ok(None) => {
+            let key = format!("x'{}'", hex::encode(rand::random::<[u8; 32]>()));
+            match keyring.set(DATABASE_KEY, &key) {
+                Ok(()) => Ok(Some(key)),
+                Err(e) => {
+                    tracing::warn!("database left unencrypted for this run: {e}");
+                    Ok(None)
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!("database left unencrypted for this run: {e}");
+            Ok(None)
+        }
+    }
+}
+
 /// The app's credential provider: session-only passwords first, then the persistent store.
 pub struct Credentials {
     persistent: Box<dyn SecretStore>,
@@ -151,6 +196,35 @@ mod tests {
             self.0.lock().unwrap().remove(jid);
             Ok(())
         }
+    }
+
+    #[test]
+    fn the_database_key_is_made_once_kept_in_the_keyring_and_never_replaced() {
+        let dir = std::env::temp_dir().join(format!("linnet-dbkey-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("linnet.sqlite");
+        let _ = std::fs::remove_file(&db);
+        let keyring = MemoryKeyring::default();
+        // New install: a raw 256-bit key, stored.
+        let key = database_key(&keyring, &db).unwrap().unwrap();
+        assert!(key.starts_with("x'") && key.len() == 67, "{key}");
+        assert_eq!(keyring.get(DATABASE_KEY).unwrap(), Some(key.clone()));
+        assert_eq!(
+            database_key(&keyring, &db).unwrap(),
+            Some(key.clone()),
+            "the same next time"
+        );
+        // An encrypted database whose key is gone: a clear error, never a new key.
+        std::fs::write(&db, [0x42u8; 64]).unwrap();
+        keyring.delete(DATABASE_KEY).unwrap();
+        let err = database_key(&keyring, &db).unwrap_err();
+        assert!(err.contains("no longer in the system keyring"), "{err}");
+        assert_eq!(keyring.get(DATABASE_KEY).unwrap(), None);
+        let err = database_key(&NoKeyring, &db).unwrap_err();
+        assert!(err.contains("cannot be read"), "{err}");
+        // No keyring and nothing encrypted yet: stays plain for now.
+        std::fs::remove_file(&db).unwrap();
+        assert_eq!(database_key(&NoKeyring, &db).unwrap(), None);
     }
 
     #[test]

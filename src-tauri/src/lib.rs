@@ -49,6 +49,17 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, String> {
         .map_err(|e| format!("no data folder: {e}"))
 }
 
+/// The data folder is the user's alone (0700).
+fn owner_only_dir(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+            tracing::warn!("cannot restrict {}: {e}", dir.display());
+        }
+    }
+}
+
 fn trust_roots() -> TrustRoots {
     match std::env::var_os(EXTRA_CA_ENV) {
         Some(path) => TrustRoots::from_pem_file(std::path::Path::new(&path)).unwrap_or_else(|e| {
@@ -92,11 +103,15 @@ pub fn run() {
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            owner_only_dir(&dir);
             let credentials = Arc::new(credentials::Credentials::new(credentials::Keyring));
+            let db = dir.join("linnet.sqlite");
+            // Encrypted at rest (SQLCipher) with a random key kept in the OS keyring.
+            let key = credentials::database_key(&credentials::Keyring, &db)?;
             let config = EngineConfig {
                 store: StoreOptions {
-                    path: Some(dir.join("linnet.sqlite")),
-                    key: None,
+                    path: Some(db),
+                    key,
                 },
                 trust: trust_roots(),
                 muc_self_ping_idle: None,

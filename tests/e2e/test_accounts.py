@@ -63,6 +63,17 @@ def test_restart_signs_in_from_the_keyring_and_keeps_history(launcher, prosody):
         peer.wait_for(lambda e: e.get("event") == "message" and e.get("body") == "my reply", timeout=20)
         launcher.stop(driver, shot="restart-before")
 
+        # Encrypted at rest: no file in the data folder is plain SQLite or holds our text in
+        # clear, and the folder is the user's alone.
+        files = [f for f in data.rglob("*") if f.is_file()]
+        assert any(f.name == "linnet.sqlite" for f in files), files
+        for f in files:
+            content = f.read_bytes()
+            assert not content.startswith(b"SQLite format 3"), f"{f} is plain SQLite"
+            for text in (b"before the restart", b"my reply", b"rita@localhost"):
+                assert text not in content, f"{text!r} in clear in {f}"
+        assert data.stat().st_mode & 0o777 == 0o700, oct(data.stat().st_mode)
+
         # Same data folder, same keyring: no password asked, history there.
         driver = launcher.start(data)
         wait = WebDriverWait(driver, 30)

@@ -59,6 +59,52 @@ async fn keyed_store_is_encrypted_at_rest_and_needs_its_key() {
 }
 
 #[tokio::test]
+async fn a_plain_database_is_encrypted_in_place_with_nothing_lost() {
+    let path = common::temp_db("migrate");
+    let store = Store::open(&options(&path, None)).await.unwrap();
+    let account = store
+        .insert_account("erin@example.org", None, None, None, false)
+        .await
+        .unwrap();
+    store
+        .set_muted(account.id, "frank@example.org", true)
+        .await
+        .unwrap();
+    // Left open as a crash would leave it: its latest writes still in the WAL.
+    drop(store);
+    assert!(linnet_engine::store::is_plain_sqlite(&path));
+
+    let key = format!("x'{}'", "ab".repeat(32));
+    let store = Store::open(&options(&path, Some(&key))).await.unwrap();
+    let accounts = store.accounts().await.unwrap();
+    assert_eq!(accounts.len(), 1, "the account survived");
+    assert_eq!(accounts[0].jid, "erin@example.org");
+    assert!(store
+        .is_muted(account.id, "frank@example.org")
+        .await
+        .unwrap());
+    store.close().await;
+    assert!(!linnet_engine::store::is_plain_sqlite(&path));
+    let bytes = std::fs::read(&path).unwrap();
+    let needle = b"erin@example.org";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "no JID in clear"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "only the owner may read it");
+    }
+    // And it opens again with the key only.
+    assert!(Store::open(&options(&path, None)).await.is_err());
+    let store = Store::open(&options(&path, Some(&key))).await.unwrap();
+    assert_eq!(store.accounts().await.unwrap().len(), 1);
+    store.close().await;
+}
+
+#[tokio::test]
 async fn unkeyed_store_is_plain_sqlite() {
     let path = common::temp_db("plain");
     let store = Store::open(&options(&path, None)).await.unwrap();

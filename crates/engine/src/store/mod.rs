@@ -38,8 +38,9 @@ use crate::error::EngineError;
 pub struct StoreOptions {
     /// Database file; `None` opens a private in-memory database (tests).
     pub path: Option<PathBuf>,
-    /// SQLCipher key. Only honoured when SQLite was built with SQLCipher; a wrong key fails with
-    /// "file is not a database" on the first query.
+    /// SQLCipher key: a passphrase, or a raw 256-bit key written `x'<64 hex digits>'` (no key
+    /// derivation on open). A wrong key fails with "file is not a database". A plain SQLite
+    /// file found at `path` is encrypted in place with this key first (no data lost).
     pub key: Option<String>,
 }
 
@@ -54,6 +55,11 @@ impl Store {
     ///
     /// Errors: [`EngineError::Store`] when the file cannot be opened or a migration fails.
     pub async fn open(options: &StoreOptions) -> Result<Self, EngineError> {
+        if let (Some(path), Some(key)) = (&options.path, &options.key) {
+            if is_plain_sqlite(path) {
+                encrypt_in_place(path, key).await?;
+            }
+        }
         let mut connect = match &options.path {
             Some(path) => SqliteConnectOptions::new()
                 .filename(path)
@@ -79,6 +85,9 @@ impl Store {
             .connect_with(connect)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        if let Some(path) = &options.path {
+            owner_only(path);
+        }
         Ok(Self { pool })
     }
 
@@ -102,4 +111,66 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Whether `path` is an unencrypted SQLite database (its file header, SQLite §1.3.1).
+pub fn is_plain_sqlite(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .is_ok_and(|()| &header == b"SQLite format 3\0")
+}
+
+/// Encrypts a plain database in place with SQLCipher's `sqlcipher_export` into a new file,
+/// which then replaces the old one (and its WAL); the old file stays untouched until then.
+async fn encrypt_in_place(path: &std::path::Path, key: &str) -> Result<(), EngineError> {
+    use sqlx::{ConnectOptions, Connection};
+    let io = |e: std::io::Error| EngineError::Corrupt(format!("encrypting the database: {e}"));
+    let mut fresh = path.as_os_str().to_owned();
+    fresh.push(".encrypting");
+    let fresh = PathBuf::from(fresh);
+    if fresh.exists() {
+        std::fs::remove_file(&fresh).map_err(io)?;
+    }
+    // ATTACH inherits the open flags: CREATE lets it make the new file.
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .connect()
+        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("ATTACH DATABASE ? AS encrypted KEY ?")
+        .bind(fresh.to_string_lossy().into_owned())
+        .bind(key)
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("SELECT sqlcipher_export('encrypted')")
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("DETACH DATABASE encrypted")
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    std::fs::rename(&fresh, path).map_err(io)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    tracing::info!("database encrypted at rest: {}", path.display());
+    Ok(())
+}
+
+/// Only the owner may read or write the database (0600; SQLite gives its WAL the same).
+fn owner_only(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!("cannot restrict {}: {e}", path.display());
+        }
+    }
 }
