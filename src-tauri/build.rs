@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "conversation_encryption",
     "set_conversation_encryption",
     "own_omemo_device",
+    "omemo_devices",
+    "set_omemo_trust",
     "open_link",
 ];
 

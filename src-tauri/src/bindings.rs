@@ -14,9 +14,9 @@ use crate::views::{
     RoomView, RosterEvent, SearchHitView, SubscriptionRequestView,
 };
 use linnet_engine::{
-    AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, ErrorCode,
-    FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo, Role, RoomConfigForm,
-    RoomErrorCode, RoomNotify, RoomState, Show,
+    AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, DeviceView,
+    ErrorCode, FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo, Role,
+    RoomConfigForm, RoomErrorCode, RoomNotify, RoomState, Show, Trust,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -56,6 +56,8 @@ pub fn typescript() -> String {
     declare::<MessageEncryption>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<OwnDevice>(&cfg, &mut out);
+    declare::<Trust>(&cfg, &mut out);
+    declare::<DeviceView>(&cfg, &mut out);
     declare::<MessageEditView>(&cfg, &mut out);
     declare::<SearchHitView>(&cfg, &mut out);
     declare::<ChatStateName>(&cfg, &mut out);

@@ -344,6 +344,31 @@ pub async fn own_omemo_device(
     Ok(engine.own_omemo_device(account_id).await?)
 }
 
+/// The OMEMO devices we have seen of `peer` (ours for our other devices), with fingerprints
+/// and our trust in each.
+#[tauri::command]
+pub async fn omemo_devices(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+) -> Result<Vec<linnet_engine::DeviceView>> {
+    Ok(engine.omemo_devices(account_id, &peer).await?)
+}
+
+/// Sets our trust in one OMEMO device of `peer` (after comparing fingerprints: `verified`).
+#[tauri::command]
+pub async fn set_omemo_trust(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    peer: String,
+    device_id: u32,
+    trust: linnet_engine::Trust,
+) -> Result<()> {
+    Ok(engine
+        .set_omemo_trust(account_id, &peer, device_id, trust)
+        .await?)
+}
+
 /// Opens a link from a message in the system browser (or mail / XMPP client). Only `http`,
 /// `https`, `mailto` and `xmpp` URLs are opened; anything else is refused with `invalid_url`.
 #[tauri::command]

@@ -158,6 +158,8 @@ pub fn run() {
             commands::conversation_encryption,
             commands::set_conversation_encryption,
             commands::own_omemo_device,
+            commands::omemo_devices,
+            commands::set_omemo_trust,
             commands::open_link,
             commands::set_presence,
             commands::add_contact,

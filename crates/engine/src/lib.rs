@@ -20,7 +20,7 @@ use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::Presence;
 
 pub use account::connector::{fingerprint, TrustRoots};
-pub use api::OwnDevice;
+pub use api::{DeviceView, OwnDevice};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ChatStateName, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
@@ -28,6 +28,7 @@ pub use features::muc::{Affiliation, Occupant, Role, RoomErrorCode, RoomNotify, 
 pub use features::presence::{PresenceInfo, Show};
 pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
+pub use store::Trust;
 pub use store::{
     ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, SearchHit, Store,
     StoreOptions, SubscriptionRequestRow,

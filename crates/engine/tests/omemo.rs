@@ -404,3 +404,116 @@ async fn our_messages_reach_python_omemo_encrypted_in_the_generation_each_device
     }
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contacts_new_device_is_announced_and_trust_is_per_device() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("omemo-trust")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    let mut phone = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo", "--resource", "phone"])
+        .await
+        .unwrap();
+    devices_of(&mut phone, &alice).await;
+    let phone_info = phone.command(json!({"cmd": "omemo_info"})).await.unwrap();
+    phone.command(json!({"cmd": "omemo_send", "to": alice, "body": "from the phone", "generation": "legacy"})).await.unwrap();
+    next_message(&engine, &mut rx, &bob).await;
+    let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(
+        devices[0].device_id,
+        phone_info["device_id"].as_u64().unwrap() as u32
+    );
+    assert_eq!(
+        devices[0].fingerprint.replace(' ', ""),
+        phone_info["fingerprint"].as_str().unwrap()
+    );
+    assert_eq!(devices[0].trust, linnet_engine::Trust::Blind);
+    engine
+        .set_omemo_trust(
+            account.id,
+            &bob,
+            devices[0].device_id,
+            linnet_engine::Trust::Verified,
+        )
+        .await
+        .unwrap();
+
+    // Bob's laptop writes: a line in the chat says so, with its fingerprint.
+    let mut laptop = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo", "--resource", "laptop"])
+        .await
+        .unwrap();
+    let laptop_info = laptop.command(json!({"cmd": "omemo_info"})).await.unwrap();
+    laptop.command(json!({"cmd": "omemo_send", "to": alice, "body": "from the laptop", "generation": "omemo2"})).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let bodies = loop {
+        let bodies = all_bodies(&engine, account.id, &bob).await;
+        if bodies.iter().any(|b| b == "from the laptop") {
+            break bodies;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{bodies:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let laptop_hex = laptop_info["fingerprint"].as_str().unwrap();
+    let notice = bodies
+        .iter()
+        .find(|b| b.contains("uses a new OMEMO device"))
+        .expect("announced");
+    assert!(notice.replace(' ', "").contains(laptop_hex), "{notice}");
+    let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(
+        devices[0].trust,
+        linnet_engine::Trust::Verified,
+        "the phone stays verified"
+    );
+    assert_eq!(devices[1].trust, linnet_engine::Trust::Blind);
+
+    // The laptop distrusted: our next message reaches the phone only.
+    engine
+        .set_omemo_trust(
+            account.id,
+            &bob,
+            devices[1].device_id,
+            linnet_engine::Trust::Untrusted,
+        )
+        .await
+        .unwrap();
+    let sent = engine
+        .send_message(account.id, &bob, "phone only")
+        .await
+        .unwrap();
+    let got = phone
+        .wait_for(Duration::from_secs(15), "our message on the phone", |e| {
+            e["event"] == "message" && e["body"] == "phone only"
+        })
+        .await
+        .unwrap();
+    assert!(got["encrypted"].is_string(), "{got}");
+    let on_laptop = laptop
+        .collect(Duration::from_secs(2), |e| {
+            e["event"] == "message" && e["body"] == "phone only"
+        })
+        .await;
+    assert!(
+        on_laptop.is_empty(),
+        "not readable on the distrusted laptop: {on_laptop:?}"
+    );
+    assert_delivered(&settled(&engine, sent.id).await);
+    assert!(engine
+        .set_omemo_trust(account.id, &bob, 4242, linnet_engine::Trust::Verified)
+        .await
+        .is_err());
+    for p in [phone, laptop] {
+        p.close().await;
+    }
+    server.shutdown().await;
+}

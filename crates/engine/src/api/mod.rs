@@ -6,5 +6,5 @@ mod messages;
 mod omemo;
 mod rooms;
 mod roster;
-pub use omemo::OwnDevice;
+pub use omemo::{DeviceView, OwnDevice};
 mod search;

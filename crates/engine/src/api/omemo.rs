@@ -13,9 +13,76 @@ pub struct OwnDevice {
     /// Fingerprint of the identity key as Conversations, Dino and Gajim show it: 64 lower-case
     /// hex digits of the Curve25519 key in groups of eight.
     pub fingerprint: String,
+    /// `xmpp:` URI (RFC 5122) with `omemo-sid-<device id>=<fingerprint>`, as Conversations
+    /// puts in its QR codes, so a contact can verify us by scanning.
+    pub uri: String,
+}
+
+/// A contact's (or our own other) OMEMO device as we know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeviceView {
+    /// Device id.
+    pub device_id: u32,
+    /// Its identity key's fingerprint, grouped as [`OwnDevice::fingerprint`].
+    pub fingerprint: String,
+    /// Our trust in it.
+    pub trust: crate::store::Trust,
+    /// When we first saw it, unix ms.
+    pub first_seen: i64,
 }
 
 impl Engine {
+    /// The OMEMO devices of `peer` (a bare JID; ours for our other devices) that we have seen,
+    /// oldest first, with their fingerprints and our trust in them.
+    ///
+    /// Errors: [`EngineError::InvalidJid`]; store errors.
+    pub async fn omemo_devices(
+        &self,
+        account_id: i64,
+        peer: &str,
+    ) -> Result<Vec<DeviceView>, EngineError> {
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
+        Ok(self
+            .inner
+            .store
+            .omemo_identities(account_id, &peer)
+            .await?
+            .into_iter()
+            .map(|(device_id, key, trust, first_seen)| DeviceView {
+                device_id,
+                fingerprint: key.fingerprint(),
+                trust,
+                first_seen,
+            })
+            .collect())
+    }
+
+    /// Sets our trust in one device of `peer`: `verified` after comparing fingerprints,
+    /// `untrusted` to stop encrypting to it and reading from it, `blind` to go back.
+    ///
+    /// Errors: [`EngineError::NotFound`] for a device we have not seen; store errors.
+    pub async fn set_omemo_trust(
+        &self,
+        account_id: i64,
+        peer: &str,
+        device_id: u32,
+        trust: crate::store::Trust,
+    ) -> Result<(), EngineError> {
+        let peer = self.conversation_jid(account_id, peer).await?.to_string();
+        if !self
+            .inner
+            .store
+            .set_omemo_trust(account_id, &peer, device_id, trust)
+            .await?
+        {
+            return Err(EngineError::NotFound(format!(
+                "OMEMO device {device_id} of {peer}"
+            )));
+        }
+        self.emit(EngineEvent::ConversationsChanged);
+        Ok(())
+    }
+
     /// Whether what we send to `peer` (a bare JID) is encrypted with OMEMO: `Some(true)` on,
     /// `Some(false)` off by the user, `None` undecided (turned on when the contact first
     /// writes to us encrypted).
@@ -60,6 +127,7 @@ impl Engine {
         &self,
         account_id: i64,
     ) -> Result<Option<OwnDevice>, EngineError> {
+        let account = self.inner.store.account(account_id).await?;
         Ok(self
             .inner
             .store
@@ -68,6 +136,12 @@ impl Engine {
             .map(|keys| OwnDevice {
                 device_id: keys.device_id(),
                 fingerprint: keys.identity().public().fingerprint(),
+                uri: format!(
+                    "xmpp:{jid}?omemo-sid-{id}={hex}",
+                    jid = account.jid,
+                    id = keys.device_id(),
+                    hex = keys.identity().public().fingerprint().replace(' ', "")
+                ),
             }))
     }
 }

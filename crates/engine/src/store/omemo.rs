@@ -19,7 +19,8 @@ fn corrupt(what: &str, e: serde_json::Error) -> EngineError {
 }
 
 /// Trust in a remote device's identity key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Trust {
     /// Trusted before verification (Blind Trust Before Verification, the default).
     Blind,
@@ -174,6 +175,7 @@ impl Store {
     }
 
     /// Records the identity key first seen for a device (trusted blindly until verified).
+    /// Returns whether it was new.
     pub(crate) async fn add_omemo_identity(
         &self,
         account_id: i64,
@@ -181,8 +183,8 @@ impl Store {
         device_id: u32,
         identity: &IdentityKey,
         trust: Trust,
-    ) -> Result<(), EngineError> {
-        sqlx::query(
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query(
             "INSERT OR IGNORE INTO omemo_identities (account_id, jid, device_id, identity, trust, first_seen)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -194,7 +196,79 @@ impl Store {
         .bind(super::now_ms())
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every device identity recorded for `jid`: (device id, identity, trust, first seen ms),
+    /// oldest first.
+    pub(crate) async fn omemo_identities(
+        &self,
+        account_id: i64,
+        jid: &str,
+    ) -> Result<Vec<(u32, IdentityKey, Trust, i64)>, EngineError> {
+        let rows = sqlx::query(
+            "SELECT device_id, identity, trust, first_seen FROM omemo_identities
+             WHERE account_id = ? AND jid = ? ORDER BY first_seen, device_id",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let device: i64 = row.try_get("device_id")?;
+            let bytes: Vec<u8> = row.try_get("identity")?;
+            let trust: String = row.try_get("trust")?;
+            let (Ok(device), Ok(key)) = (u32::try_from(device), <[u8; 32]>::try_from(bytes)) else {
+                continue;
+            };
+            out.push((
+                device,
+                IdentityKey(key),
+                Trust::parse(&trust),
+                row.try_get("first_seen")?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Sets our trust in one device of `jid`. Returns whether the device is known.
+    pub(crate) async fn set_omemo_trust(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+        trust: Trust,
+    ) -> Result<bool, EngineError> {
+        let done = sqlx::query(
+            "UPDATE omemo_identities SET trust = ? WHERE account_id = ? AND jid = ? AND device_id = ?",
+        )
+        .bind(trust.name())
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A system line in a one-to-one conversation (e.g. a contact's new OMEMO device).
+    pub(crate) async fn insert_chat_system_line(
+        &self,
+        account_id: i64,
+        peer: &str,
+        text: &str,
+    ) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO messages (account_id, peer, outgoing, body, at, state, read, groupchat)
+             VALUES (?, ?, 0, ?, ?, 'system', 1, 0) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(peer)
+        .bind(text)
+        .bind(super::messages::whole_seconds(super::now_ms()))
+        .fetch_one(self.pool())
+        .await?)
     }
 }
 

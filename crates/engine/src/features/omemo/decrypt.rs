@@ -140,24 +140,11 @@ impl Omemo {
                     (session, km)
                 }
                 _ => {
-                    match ctx
-                        .store
-                        .omemo_identity(account, jid, sid)
-                        .await
-                        .map_err(|e| e.to_string())?
-                    {
-                        Some((known, _)) if known != kex.identity => {
-                            return Err(words(&OmemoError::IdentityMismatch))
-                        }
-                        Some((_, Trust::Untrusted)) => {
+                    match super::record_identity(ctx, jid, sid, &kex.identity).await? {
+                        Trust::Untrusted => {
                             return Err("you marked the sender's device as untrusted".into())
                         }
-                        Some(_) => {}
-                        None => ctx
-                            .store
-                            .add_omemo_identity(account, jid, sid, &kex.identity, Trust::Blind)
-                            .await
-                            .map_err(|e| e.to_string())?,
+                        Trust::Blind | Trust::Verified => {}
                     }
                     let (session, km) =
                         Session::respond(keys, &kex, &mut OsEntropy).map_err(|e| words(&e))?;

@@ -124,3 +124,57 @@ pub(crate) enum OmemoIq {
         generation: Generation,
     },
 }
+
+/// Checks a device's identity against the one recorded for it, or records it (trusted before
+/// verification) and, when `jid` already had other devices, says so in the conversation: a
+/// new device of a contact is never silent. Returns our trust in it.
+///
+/// Errors, in words: the device presented another identity key than before.
+pub(crate) async fn record_identity(
+    ctx: &crate::features::Context,
+    jid: &str,
+    device: u32,
+    identity: &linnet_omemo::IdentityKey,
+) -> Result<crate::store::Trust, String> {
+    use crate::store::Trust;
+    let account = ctx.account_id;
+    match ctx
+        .store
+        .omemo_identity(account, jid, device)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some((known, _)) if known != *identity => {
+            return Err("the device presented a different identity key than before".into())
+        }
+        Some((_, trust)) => return Ok(trust),
+        None => {}
+    }
+    let others = ctx
+        .store
+        .omemo_identities(account, jid)
+        .await
+        .map_err(|e| e.to_string())?
+        .len();
+    let new = ctx
+        .store
+        .add_omemo_identity(account, jid, device, identity, Trust::Blind)
+        .await
+        .map_err(|e| e.to_string())?;
+    if new && others > 0 && jid != ctx.jid.as_str() {
+        let line = format!(
+            "{jid} uses a new OMEMO device ({}). Compare its fingerprint with them to verify it.",
+            identity.fingerprint()
+        );
+        match ctx.store.insert_chat_system_line(account, jid, &line).await {
+            Ok(id) => ctx.emit(crate::event::EngineEvent::MessagesChanged {
+                account_id: account,
+                peer: jid.to_owned(),
+                ids: vec![id],
+                live: false,
+            }),
+            Err(e) => tracing::warn!(account, "storing a system line: {e}"),
+        }
+    }
+    Ok(Trust::Blind)
+}

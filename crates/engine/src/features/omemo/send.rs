@@ -251,21 +251,8 @@ impl Omemo {
         let bundle = parse_bundle(generation, payload)?;
         let keys = self.keys.as_ref().ok_or("no keys of our own")?;
         let account = ctx.account_id;
-        match ctx
-            .store
-            .omemo_identity(account, jid, device)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some((known, _)) if known != bundle.identity => {
-                return Err("its identity key changed".into())
-            }
-            Some(_) => {}
-            None => ctx
-                .store
-                .add_omemo_identity(account, jid, device, &bundle.identity, Trust::Blind)
-                .await
-                .map_err(|e| e.to_string())?,
+        if super::record_identity(ctx, jid, device, &bundle.identity).await? == Trust::Untrusted {
+            return Err("you marked it as untrusted".into());
         }
         let session = Session::initiate(keys.identity(), &bundle, &mut OsEntropy)
             .map_err(|e| e.to_string())?;
