@@ -11,6 +11,7 @@ import type {
   CommandName,
   ContactView,
   ConversationView,
+  DeviceView,
   EventName,
   Events,
   FieldValues,
@@ -27,6 +28,7 @@ import type {
   RoomView,
   SearchHit,
   SubscriptionRequestView,
+  Trust,
 } from '../lib/ipc';
 
 export interface Call {
@@ -71,6 +73,12 @@ export class FakeBackend {
   encryption = new Map<string, boolean | null>();
   /** Our OMEMO device by account id, as `own_omemo_device` answers (null when not in here). */
   ownDevices = new Map<number, OwnDevice>();
+  /**
+   * The OMEMO devices seen of each peer, by chat (`encryptionKey`), as `omemo_devices` answers
+   * (none when not in here); `set_omemo_trust` changes one's trust and announces
+   * `linnet://conversations`, as the real backend does.
+   */
+  omemoDevices = new Map<string, DeviceView[]>();
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -274,6 +282,21 @@ export class FakeBackend {
         return null;
       case 'own_omemo_device':
         return this.ownDevices.get(a['accountId'] as number) ?? null;
+      case 'omemo_devices':
+        return this.omemoDevices.get(encryptionKey(a['accountId'] as number, a['peer'] as string)) ?? [];
+      case 'set_omemo_trust': {
+        const key = encryptionKey(a['accountId'] as number, a['peer'] as string);
+        const devices = this.omemoDevices.get(key) ?? [];
+        if (!devices.some((d) => d.device_id === a['deviceId'])) {
+          throw { code: 'not_found', message: 'no such device' };
+        }
+        this.omemoDevices.set(
+          key,
+          devices.map((d) => (d.device_id === a['deviceId'] ? { ...d, trust: a['trust'] as Trust } : d)),
+        );
+        void this.emit('linnet://conversations', {});
+        return null;
+      }
       case 'list_rooms':
         return this.rooms;
       case 'room_state': {
@@ -483,6 +506,33 @@ export class FakeBackend {
 /** The key of one chat in `FakeBackend.encryption`. */
 export function encryptionKey(accountId: number, peer: string): string {
   return `${accountId} ${peer}`;
+}
+
+/** 64 hex digits in eight groups, as the backend gives OMEMO fingerprints; `seed` varies them. */
+export function omemoFingerprint(seed: number): string {
+  const hex = (n: number): string => ((n * 2654435761 + seed * 40503) >>> 0).toString(16).padStart(8, '0');
+  return Array.from({ length: 8 }, (_, i) => hex(seed * 8 + i + 1)).join(' ');
+}
+
+/** A contact's OMEMO device as `omemo_devices` answers it, trusted blindly by default. */
+export function omemoDevice(deviceId: number, overrides: Partial<DeviceView> = {}): DeviceView {
+  return {
+    device_id: deviceId,
+    fingerprint: omemoFingerprint(deviceId),
+    trust: 'blind',
+    first_seen: Date.UTC(2026, 9, 1),
+    ...overrides,
+  };
+}
+
+/** Our OMEMO device on the account of `jid`, with the `xmpp:` URI its QR code carries. */
+export function ownDevice(jid: string, deviceId: number): OwnDevice {
+  const fingerprint = omemoFingerprint(deviceId);
+  return {
+    device_id: deviceId,
+    fingerprint,
+    uri: `xmpp:${jid}?omemo-sid-${deviceId}=${fingerprint.replace(/ /g, '')}`,
+  };
 }
 
 /** The words of a text, lowercased, as the search index sees them. */

@@ -26,6 +26,8 @@ import type {
   MessageView,
   OpenConversationEvent,
   OwnDevice,
+  DeviceView,
+  Trust,
   PresenceInfo,
   ReloadEvent,
   RoomConfigForm,
@@ -61,6 +63,8 @@ export type {
   MessageView,
   Occupant,
   OwnDevice,
+  DeviceView,
+  Trust,
   ReactionView,
   ReplyView,
   OpenConversationEvent,
@@ -203,6 +207,13 @@ export interface Commands {
   };
   /** Our OMEMO device (id, fingerprint) on an account; null before its first connect. */
   own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
+  /** The OMEMO devices seen of `peer` (ours for our other devices), oldest first. */
+  omemo_devices: { args: { accountId: number; peer: string }; result: DeviceView[] };
+  /** Our trust in one device of `peer`; then `linnet://conversations`. */
+  set_omemo_trust: {
+    args: { accountId: number; peer: string; deviceId: number; trust: Trust };
+    result: null;
+  };
   /**
    * Opens an http, https, mailto or xmpp link in the system's handler (browser, mail client);
    * anything else rejects with `invalid_url`.

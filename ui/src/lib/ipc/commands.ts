@@ -15,6 +15,8 @@ import type {
   MessageEditView,
   MessageView,
   OwnDevice,
+  DeviceView,
+  Trust,
   OwnShow,
   RoomConfigForm,
   RoomNotify,
@@ -193,6 +195,16 @@ export async function setConversationEncryption(accountId: number, peer: string,
 /** Our OMEMO device on an account (`null` before its first connect). */
 export function ownOmemoDevice(accountId: number): Promise<OwnDevice | null> {
   return call('own_omemo_device', { accountId });
+}
+
+/** The OMEMO devices seen of `peer` (ours for our other devices), with fingerprints and trust. */
+export function omemoDevices(accountId: number, peer: string): Promise<DeviceView[]> {
+  return call('omemo_devices', { accountId, peer });
+}
+
+/** Sets our trust in one OMEMO device of `peer` (`verified` after comparing fingerprints). */
+export async function setOmemoTrust(accountId: number, peer: string, deviceId: number, trust: Trust): Promise<void> {
+  await call('set_omemo_trust', { accountId, peer, deviceId, trust });
 }
 
 /** Opens a link outside the app (system browser, mail client...). */

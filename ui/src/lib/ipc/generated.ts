@@ -372,7 +372,38 @@ device_id: number,
  * Fingerprint of the identity key as Conversations, Dino and Gajim show it: 64 lower-case
  * hex digits of the Curve25519 key in groups of eight.
  */
-fingerprint: string, };
+fingerprint: string, 
+/**
+ * `xmpp:` URI (RFC 5122) with `omemo-sid-<device id>=<fingerprint>`, as Conversations
+ * puts in its QR codes, so a contact can verify us by scanning.
+ */
+uri: string, };
+
+/**
+ * Trust in a remote device's identity key.
+ */
+export type Trust = "blind" | "verified" | "untrusted";
+
+/**
+ * A contact's (or our own other) OMEMO device as we know it.
+ */
+export type DeviceView = { 
+/**
+ * Device id.
+ */
+device_id: number, 
+/**
+ * Its identity key's fingerprint, grouped as [`OwnDevice::fingerprint`].
+ */
+fingerprint: string, 
+/**
+ * Our trust in it.
+ */
+trust: Trust, 
+/**
+ * When we first saw it, unix ms.
+ */
+first_seen: number, };
 
 /**
  * An older text of a corrected message (XEP-0308).

@@ -10,6 +10,7 @@ import { ContactsStore, displayName } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { RoomInvitesStore } from './invites.svelte';
 import { MessagesStore } from './messages.svelte';
+import { OmemoStore } from './omemo.svelte';
 import { RoomsStore, privateChat, privateChatName, roomName } from './rooms.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SubscriptionRequestsStore } from './subscriptions.svelte';
@@ -30,6 +31,8 @@ export class AppState {
   readonly roomInvites = new RoomInvitesStore();
   /** Who is typing where (XEP-0085). */
   readonly chatStates = new ChatStatesStore();
+  /** The OMEMO devices of the contacts whose chats were opened, and our trust in them. */
+  readonly omemo = new OmemoStore();
   /** App-wide preferences (localStorage). */
   readonly settings = new SettingsStore();
 
@@ -193,6 +196,7 @@ export class AppState {
     this.rooms.forget(accountId);
     this.roomInvites.forget(accountId);
     this.chatStates.forget(accountId);
+    this.omemo.forget(accountId);
     if (this.chat?.accountId === accountId) {
       this.chat = null;
       this.#report(ipc.setActiveConversation(null, null));
@@ -220,7 +224,8 @@ export class AppState {
   /**
    * The conversation list changed, or a chat's settings did (muted, OMEMO: the backend also turns
    * OMEMO on by itself when an undecided contact writes encrypted). The open chat's encryption is
-   * read again if its toggle loaded it (one-to-one chats only; rooms have none).
+   * read again if its toggle loaded it (one-to-one chats only; rooms have none), and so are its
+   * contact's OMEMO devices (our trust in one changed: `set_omemo_trust`).
    */
   #onConversations(): void {
     this.#report(this.conversations.load());
@@ -228,6 +233,12 @@ export class AppState {
     if (open && this.conversations.encryption(open.accountId, open.peer) !== undefined) {
       this.#report(this.conversations.loadEncryption(open.accountId, open.peer));
     }
+    if (open) this.#reloadOmemoDevices(open.accountId, open.peer);
+  }
+
+  /** The open chat's OMEMO devices again, if its header loaded them. */
+  #reloadOmemoDevices(accountId: number, peer: string): void {
+    if (this.omemo.isLoaded(accountId, peer)) this.#report(this.omemo.load(accountId, peer));
   }
 
   /** An invitation to a room we are already in (or joining) has nothing left to offer. */
@@ -250,6 +261,12 @@ export class AppState {
     if (isOpen && incoming && this.#isAttended()) {
       this.#report(this.conversations.markRead(account_id, peer));
     }
+    // An encrypted message may come from a device not seen before: the contact's first (recorded
+    // silently) or a new one, which the backend announces with a line in the chat.
+    const devicesMayChange = messages.some(
+      (m) => m.state === 'system' || (!m.outgoing && m.encryption !== 'none'),
+    );
+    if (isOpen && devicesMayChange) this.#reloadOmemoDevices(account_id, peer);
   }
 
   /** Runs a background task; a failure shows in the banner instead of vanishing. */

@@ -346,10 +346,13 @@ describe('editing an account', () => {
 describe('our OMEMO device', () => {
   /** As the backend gives it: 64 lower-case hex digits in groups of eight. */
   const FINGERPRINT = '0123abcd 4567ef01 89abcdef 01234567 fedcba98 76543210 00112233 aabbccdd';
+  /** What Conversations puts in its verification QR codes. */
+  const uri = (deviceId: number): string =>
+    `xmpp:${ALICE.jid}?omemo-sid-${deviceId}=${FINGERPRINT.replace(/ /g, '')}`;
 
   test('the account settings show its fingerprint in groups of eight, monospace, and its id', async () => {
     const backend = backendWith(ALICE, WORK);
-    backend.ownDevices.set(ALICE.id, { device_id: 1234567, fingerprint: FINGERPRINT });
+    backend.ownDevices.set(ALICE.id, { device_id: 1234567, fingerprint: FINGERPRINT, uri: uri(1234567) });
     renderApp();
     await fireEvent.click(await screen.findByTestId(`edit-account-${ALICE.id}`));
     const form = screen.getByTestId(`edit-account-form-${ALICE.id}`);
@@ -365,7 +368,7 @@ describe('our OMEMO device', () => {
 
   test('nothing before the account has a device', async () => {
     const backend = backendWith(ALICE, WORK);
-    backend.ownDevices.set(ALICE.id, { device_id: 1, fingerprint: FINGERPRINT });
+    backend.ownDevices.set(ALICE.id, { device_id: 1, fingerprint: FINGERPRINT, uri: uri(1) });
     renderApp();
     await fireEvent.click(await screen.findByTestId(`edit-account-${WORK.id}`));
     const form = screen.getByTestId(`edit-account-form-${WORK.id}`);
