@@ -23,7 +23,10 @@ fn bundle(keys: &OwnKeys, generation: Generation) -> Bundle {
 }
 
 fn main() {
-    let n: usize = std::env::var("LINNET_OMEMO_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("LINNET_OMEMO_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let t = Instant::now();
     let rounds = 20;
     for _ in 0..rounds {
@@ -36,7 +39,8 @@ fn main() {
         let alice = OwnKeys::generate(1, 0, &mut OsEntropy);
         let bob = OwnKeys::generate(2, 0, &mut OsEntropy);
         let t = Instant::now();
-        let mut a = Session::initiate(alice.identity(), &bundle(&bob, generation), &mut OsEntropy).unwrap();
+        let mut a =
+            Session::initiate(alice.identity(), &bundle(&bob, generation), &mut OsEntropy).unwrap();
         let first = a.encrypt(&[7u8; 32]).unwrap();
         let kex = KeyExchange::parse(generation, &first.data).unwrap();
         let (mut b, _) = Session::respond(&bob, &kex, &mut OsEntropy).unwrap();
@@ -44,7 +48,9 @@ fn main() {
         let reply = b.encrypt(&[8u8; 32]).unwrap();
         a.decrypt(&reply.data, &mut OsEntropy).unwrap();
 
-        let bodies: Vec<String> = (0..n).map(|i| format!("message number {i} of the burst")).collect();
+        let bodies: Vec<String> = (0..n)
+            .map(|i| format!("message number {i} of the burst"))
+            .collect();
         let t = Instant::now();
         let mut sent = Vec::with_capacity(n);
         for body in &bodies {
