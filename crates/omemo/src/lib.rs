@@ -24,6 +24,7 @@ pub mod proto;
 mod ratchet;
 pub mod sce;
 pub mod session;
+mod x3dh;
 pub mod xml;
 
 pub use bundle::{Bundle, OwnKeys};

@@ -163,22 +163,10 @@ impl Omemo {
                 self.on_bundle(ctx, prep, jid, device, generation, answer)
                     .await
             }
-            (OmemoIq::OwnDevices(generation), Ok(payload)) => {
-                let ids = payload
-                    .and_then(|p| PubSub::try_from(p).ok())
-                    .map(|p| match p {
-                        PubSub::Items(items) => device_ids(
-                            generation,
-                            items.items.iter().filter_map(|i| i.payload.as_ref()),
-                        ),
-                        _ => Vec::new(),
-                    })
-                    .unwrap_or_default();
-                self.ensure_listed(ctx, generation, ids);
-            }
             // No node yet (item-not-found): our list is the first.
-            (OmemoIq::OwnDevices(generation), Err(_)) => {
-                self.ensure_listed(ctx, generation, Vec::new())
+            (OmemoIq::OwnDevices(generation), answer) => {
+                let ids = listed_ids(generation, answer);
+                self.ensure_listed(ctx, generation, ids);
             }
             (OmemoIq::Published(_), Ok(_)) => {}
             (OmemoIq::Published(what), Err(e)) => tracing::warn!(
@@ -279,4 +267,21 @@ pub(crate) fn other(generation: Generation) -> Generation {
         Generation::Legacy => Generation::Omemo2,
         Generation::Omemo2 => Generation::Legacy,
     }
+}
+
+/// The payloads of the items in a pubsub items answer (XEP-0060 §6.5); none for anything else.
+pub(crate) fn item_payloads(payload: Option<Element>) -> Vec<Element> {
+    match payload.and_then(|p| PubSub::try_from(p).ok()) {
+        Some(PubSub::Items(items)) => items.items.into_iter().filter_map(|i| i.payload).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The device ids of a device-list answer. No list (item-not-found, or Prosody's `forbidden`
+/// for a node that does not exist) counts as no devices in that generation.
+pub(crate) fn listed_ids(
+    generation: Generation,
+    answer: Result<Option<Element>, StanzaError>,
+) -> Vec<u32> {
+    device_ids(generation, item_payloads(answer.ok().flatten()).iter())
 }

@@ -21,7 +21,7 @@ use tokio_xmpp::parsers::pubsub::pubsub::{Item, Items};
 use tokio_xmpp::parsers::pubsub::{ItemId, NodeName, PubSub};
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 
-use super::publish::{device_ids, devices_node};
+use super::publish::{devices_node, item_payloads, listed_ids, other};
 use super::{Omemo, OmemoIq};
 use crate::features::{new_id, Context, IqPurpose};
 use crate::store::Trust;
@@ -75,12 +75,9 @@ fn bundle_request(jid: &BareJid, device: u32, generation: Generation) -> Iq {
 }
 
 fn parse_bundle(generation: Generation, payload: Option<Element>) -> Result<Bundle, String> {
-    let element = payload
-        .and_then(|p| PubSub::try_from(p).ok())
-        .and_then(|p| match p {
-            PubSub::Items(items) => items.items.into_iter().find_map(|i| i.payload),
-            _ => None,
-        })
+    let element = item_payloads(payload)
+        .into_iter()
+        .next()
         .ok_or("no bundle published")?;
     let bundle = match generation {
         Generation::Legacy => legacy::Bundle::try_from(element)
@@ -152,26 +149,9 @@ impl Omemo {
         generation: Generation,
         answer: Result<Option<Element>, StanzaError>,
     ) {
-        // No list (item-not-found, or Prosody's `forbidden` for a node that does not exist)
-        // counts as no devices in that generation.
-        let ids = answer
-            .ok()
-            .flatten()
-            .and_then(|p| PubSub::try_from(p).ok())
-            .map(|p| match p {
-                PubSub::Items(items) => device_ids(
-                    generation,
-                    items.items.iter().filter_map(|i| i.payload.as_ref()),
-                ),
-                _ => Vec::new(),
-            })
-            .unwrap_or_default();
-        self.lists.insert((jid.clone(), generation), ids);
-        let other = match generation {
-            Generation::Legacy => Generation::Omemo2,
-            Generation::Omemo2 => Generation::Legacy,
-        };
-        if self.lists.contains_key(&(jid.clone(), other)) {
+        self.lists
+            .insert((jid.clone(), generation), listed_ids(generation, answer));
+        if self.lists.contains_key(&(jid.clone(), other(generation))) {
             self.fetch_missing_bundles(ctx, &prep, &jid).await;
         }
         self.answered(&prep);
