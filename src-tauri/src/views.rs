@@ -84,6 +84,9 @@ pub struct MessageView {
     pub reactions: Vec<ReactionView>,
     /// End-to-end encryption of this message (XEP-0384).
     pub encryption: MessageEncryption,
+    /// Our trust now in the OMEMO device the message came from (`None` when it did not come
+    /// from a recorded device); the window marks messages from distrusted and undecided ones.
+    pub sender_trust: Option<linnet_engine::Trust>,
 }
 
 /// How a message was (or is to be) encrypted end to end.
@@ -237,6 +240,7 @@ impl From<MessageRow> for MessageView {
             reply_to,
             reactions: group_reactions(r.reactions),
             encryption: MessageEncryption::from_store(&r.encryption),
+            sender_trust: r.sender_trust,
         }
     }
 }

@@ -136,6 +136,7 @@ async fn main() {
                     outgoing: *outgoing,
                     body,
                     encryption: "none",
+                    omemo_device: None,
                     stanza_id: None,
                     origin_id: None,
                     message_id: None,

@@ -9,53 +9,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::omemo::*;
 use common::*;
-use linnet_engine::{Engine, EngineEvent, MessageRow};
+use linnet_engine::{Engine, MessageRow};
 use linnet_testkit::Peer;
 use serde_json::{json, Value};
-use tokio::sync::broadcast;
-
-/// Polls the peer's view of `jid`'s devices until one is there (our publish is asynchronous).
-async fn devices_of(peer: &mut Peer, jid: &str) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let answer = peer
-            .command(json!({"cmd": "omemo_devices", "jid": jid}))
-            .await
-            .unwrap();
-        let devices = answer["devices"].as_array().cloned().unwrap_or_default();
-        if !devices.is_empty() {
-            return devices;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "python-omemo never saw our device: {answer}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-async fn next_message(
-    engine: &Engine,
-    rx: &mut broadcast::Receiver<EngineEvent>,
-    from: &str,
-) -> MessageRow {
-    let ev = wait_event(
-        rx,
-        Duration::from_secs(15),
-        "an encrypted message to be stored",
-        |e| matches!(e, EngineEvent::MessagesChanged { peer, .. } if peer == from),
-    )
-    .await;
-    let EngineEvent::MessagesChanged { ids, .. } = ev else {
-        unreachable!()
-    };
-    engine
-        .message(*ids.last().unwrap())
-        .await
-        .unwrap()
-        .expect("the announced row exists")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_omemo_finds_our_device_and_its_messages_of_both_generations_are_decrypted() {
@@ -256,27 +214,6 @@ async fn a_message_not_encrypted_for_our_device_says_so_instead_of_its_fallback(
     server.shutdown().await;
 }
 
-fn assert_delivered(row: &MessageRow) {
-    use linnet_engine::MessageState::{Delivered, Displayed, Sent};
-    assert!(matches!(row.state, Sent | Delivered | Displayed), "{row:?}");
-}
-
-/// Waits until our row is no longer pending; returns it.
-async fn settled(engine: &Engine, id: i64) -> MessageRow {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let row = engine.message(id).await.unwrap().unwrap();
-        if row.state != linnet_engine::MessageState::Pending {
-            return row;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still pending: {row:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_messages_reach_python_omemo_encrypted_in_the_generation_each_device_speaks() {
     let mut server = server().await;
@@ -446,28 +383,31 @@ async fn a_contacts_new_device_is_announced_and_trust_is_per_device() {
         .await
         .unwrap();
 
-    // Bob's laptop writes: a line in the chat says so, with its fingerprint.
+    // Bob's laptop writes: a line in the chat says so, with its fingerprint. The phone is
+    // verified, so blind trust is over for Bob: the laptop waits for our decision.
     let mut laptop = server
         .peer_with_flags("bob", "bob-pw", &["--omemo", "--resource", "laptop"])
         .await
         .unwrap();
     let laptop_info = laptop.command(json!({"cmd": "omemo_info"})).await.unwrap();
     laptop.command(json!({"cmd": "omemo_send", "to": alice, "body": "from the laptop", "generation": "omemo2"})).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let bodies = loop {
-        let bodies = all_bodies(&engine, account.id, &bob).await;
-        if bodies.iter().any(|b| b == "from the laptop") {
-            break bodies;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{bodies:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let from_laptop = wait_row(&engine, account.id, &bob, "from the laptop").await;
+    assert_eq!(
+        from_laptop.sender_trust,
+        Some(linnet_engine::Trust::Undecided),
+        "shown, marked as from an undecided device"
+    );
+    let bodies = all_bodies(&engine, account.id, &bob).await;
     let laptop_hex = laptop_info["fingerprint"].as_str().unwrap();
     let notice = bodies
         .iter()
         .find(|b| b.contains("uses a new OMEMO device"))
         .expect("announced");
     assert!(notice.replace(' ', "").contains(laptop_hex), "{notice}");
+    assert!(
+        notice.contains("nothing is encrypted to this one"),
+        "{notice}"
+    );
     let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
     assert_eq!(devices.len(), 2);
     assert_eq!(
@@ -475,39 +415,65 @@ async fn a_contacts_new_device_is_announced_and_trust_is_per_device() {
         linnet_engine::Trust::Verified,
         "the phone stays verified"
     );
-    assert_eq!(devices[1].trust, linnet_engine::Trust::Blind);
+    assert_eq!(devices[1].trust, linnet_engine::Trust::Undecided);
+    let laptop_id = devices[1].device_id;
 
-    // The laptop distrusted: our next message reaches the phone only.
+    // Undecided: our message reaches the phone only.
+    send_and_check_reach(
+        &engine,
+        account.id,
+        &bob,
+        "phone only",
+        &mut phone,
+        &mut laptop,
+        false,
+    )
+    .await;
+    // Accepted: both.
     engine
-        .set_omemo_trust(
-            account.id,
-            &bob,
-            devices[1].device_id,
-            linnet_engine::Trust::Untrusted,
+        .set_omemo_trust(account.id, &bob, laptop_id, linnet_engine::Trust::Blind)
+        .await
+        .unwrap();
+    send_and_check_reach(
+        &engine,
+        account.id,
+        &bob,
+        "to both",
+        &mut phone,
+        &mut laptop,
+        true,
+    )
+    .await;
+    // Distrusted: the phone only again, and the laptop's messages are still shown, marked.
+    engine
+        .set_omemo_trust(account.id, &bob, laptop_id, linnet_engine::Trust::Untrusted)
+        .await
+        .unwrap();
+    send_and_check_reach(
+        &engine,
+        account.id,
+        &bob,
+        "phone again",
+        &mut phone,
+        &mut laptop,
+        false,
+    )
+    .await;
+    laptop
+        .command(
+            json!({"cmd": "omemo_send", "to": alice, "body": "still me", "generation": "legacy"}),
         )
         .await
         .unwrap();
-    let sent = engine
-        .send_message(account.id, &bob, "phone only")
-        .await
-        .unwrap();
-    let got = phone
-        .wait_for(Duration::from_secs(15), "our message on the phone", |e| {
-            e["event"] == "message" && e["body"] == "phone only"
-        })
-        .await
-        .unwrap();
-    assert!(got["encrypted"].is_string(), "{got}");
-    let on_laptop = laptop
-        .collect(Duration::from_secs(2), |e| {
-            e["event"] == "message" && e["body"] == "phone only"
-        })
-        .await;
-    assert!(
-        on_laptop.is_empty(),
-        "not readable on the distrusted laptop: {on_laptop:?}"
+    let distrusted = wait_row(&engine, account.id, &bob, "still me").await;
+    assert_eq!(
+        distrusted.sender_trust,
+        Some(linnet_engine::Trust::Untrusted)
     );
-    assert_delivered(&settled(&engine, sent.id).await);
+    assert_eq!(distrusted.encryption, "omemo");
+    // The trust shown is today's: the earlier message is marked distrusted now too.
+    let earlier = engine.message(from_laptop.id).await.unwrap().unwrap();
+    assert_eq!(earlier.sender_trust, Some(linnet_engine::Trust::Untrusted));
     assert!(engine
         .set_omemo_trust(account.id, &bob, 4242, linnet_engine::Trust::Verified)
         .await
@@ -516,4 +482,52 @@ async fn a_contacts_new_device_is_announced_and_trust_is_per_device() {
         p.close().await;
     }
     server.shutdown().await;
+}
+
+/// Polls until a message with `body` is stored in the chat with `peer`; returns its row.
+async fn wait_row(engine: &Engine, account_id: i64, peer: &str, body: &str) -> MessageRow {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = engine.messages(account_id, peer, None, 200).await.unwrap();
+        if let Some(row) = page.into_iter().find(|r| r.body == body) {
+            return row;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no message {body:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Sends `body` to `peer` and checks that `phone` decrypts it and that `laptop` does
+/// (`laptop_reads`) or does not.
+async fn send_and_check_reach(
+    engine: &Engine,
+    account_id: i64,
+    peer: &str,
+    body: &str,
+    phone: &mut Peer,
+    laptop: &mut Peer,
+    laptop_reads: bool,
+) {
+    let sent = engine.send_message(account_id, peer, body).await.unwrap();
+    let got = phone
+        .wait_for(Duration::from_secs(15), "our message on the phone", |e| {
+            e["event"] == "message" && e["body"] == body
+        })
+        .await
+        .unwrap();
+    assert!(got["encrypted"].is_string(), "{got}");
+    let on_laptop = laptop
+        .collect(Duration::from_secs(2), |e| {
+            e["event"] == "message" && e["body"] == body
+        })
+        .await;
+    assert_eq!(
+        on_laptop.len(),
+        usize::from(laptop_reads),
+        "{body:?} readable on the laptop: {on_laptop:?}"
+    );
+    assert_delivered(&settled(engine, sent.id).await);
 }

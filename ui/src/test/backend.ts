@@ -174,6 +174,7 @@ export class FakeBackend {
             this.encryption.get(encryptionKey(a['accountId'] as number, a['to'] as string)) === true
               ? 'omemo'
               : 'none',
+          sender_trust: null,
         };
         this.messages.push(message);
         return message;
@@ -658,6 +659,7 @@ export function message(id: number, overrides: Partial<MessageView> = {}): Messa
     groupchat: false,
     sender: null,
     encryption: 'none',
+    sender_trust: null,
     ...overrides,
   };
 }

@@ -270,6 +270,7 @@ impl Engine {
             outgoing: true,
             body,
             encryption: "none",
+            omemo_device: None,
             stanza_id: None,
             origin_id: None,
             message_id: None,

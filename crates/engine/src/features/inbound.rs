@@ -85,6 +85,8 @@ pub(crate) struct Content {
     pub encrypted: Option<super::omemo::Encrypted>,
     /// How the body was encrypted, once decrypted (`omemo`, `omemo2`, `undecryptable`).
     pub encryption: Option<&'static str>,
+    /// The OMEMO device a decrypted body came from: (owner's bare JID, device id).
+    pub omemo_device: Option<(String, u32)>,
 }
 
 impl Content {
@@ -288,6 +290,7 @@ fn content(message: &mut Message) -> Content {
         facets,
         encrypted,
         encryption: None,
+        omemo_device: None,
     }
 }
 

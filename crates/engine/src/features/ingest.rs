@@ -63,6 +63,8 @@ pub(crate) struct ChatMessage {
     pub amend: Option<Amendment>,
     /// How the payload was encrypted (`none`, `omemo`, `omemo2`, `undecryptable`).
     pub encryption: &'static str,
+    /// The OMEMO device it came from: (owner's bare JID, device id).
+    pub omemo_device: Option<(String, u32)>,
 }
 
 impl ChatMessage {
@@ -73,6 +75,10 @@ impl ChatMessage {
             outgoing: self.outgoing,
             body: &self.body,
             encryption: self.encryption,
+            omemo_device: self
+                .omemo_device
+                .as_ref()
+                .map(|(jid, id)| (jid.as_str(), *id)),
             stanza_id: self.stanza_id.as_deref(),
             origin_id: self.origin_id.as_deref(),
             message_id: self.message_id.as_deref(),
@@ -257,6 +263,7 @@ pub(crate) fn direct(
         reply: reply(content),
         amend,
         encryption: content.encryption.unwrap_or("none"),
+        omemo_device: content.omemo_device.clone(),
     })
 }
 
@@ -291,6 +298,7 @@ pub(crate) fn group(
         reply: reply(content),
         amend,
         encryption: content.encryption.unwrap_or("none"),
+        omemo_device: content.omemo_device.clone(),
     })
 }
 

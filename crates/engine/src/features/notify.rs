@@ -110,6 +110,7 @@ mod tests {
             reply: None,
             amend: None,
             encryption: "none",
+            omemo_device: None,
         }
     }
 

@@ -133,6 +133,7 @@ pub(crate) async fn store_pending(
         outgoing: true,
         body,
         encryption: if encrypt { ENCRYPT_OMEMO } else { "none" },
+        omemo_device: None,
         stanza_id: None,
         origin_id: Some(&origin_id),
         message_id: Some(&origin_id),

@@ -209,8 +209,9 @@ async fn insert_one(
     let (reply_row, reply_quote) = super::amend::reply_target(conn, m).await?;
     let sql = format!(
         "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
-                               occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption,
+                               omemo_jid, omemo_device)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -235,6 +236,8 @@ async fn insert_one(
         .bind(reply_row)
         .bind(reply_quote)
         .bind(m.encryption)
+        .bind(m.omemo_device.map(|d| d.0))
+        .bind(m.omemo_device.map(|d| i64::from(d.1)))
         .fetch_optional(&mut *conn)
         .await?)
 }

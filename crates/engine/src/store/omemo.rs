@@ -26,8 +26,12 @@ pub enum Trust {
     Blind,
     /// The user compared fingerprints.
     Verified,
-    /// The user distrusts it: nothing is encrypted to it or accepted from it.
+    /// The user distrusts it: nothing is encrypted to it; its messages are shown marked.
     Untrusted,
+    /// A new device of a contact who has a verified one (Blind Trust Before Verification ends
+    /// with the first verification): not encrypted to until the user verifies or accepts it;
+    /// its messages are shown marked.
+    Undecided,
 }
 
 impl Trust {
@@ -36,13 +40,15 @@ impl Trust {
             Trust::Blind => "blind",
             Trust::Verified => "verified",
             Trust::Untrusted => "untrusted",
+            Trust::Undecided => "undecided",
         }
     }
 
-    fn parse(s: &str) -> Trust {
+    pub(crate) fn parse(s: &str) -> Trust {
         match s {
             "verified" => Trust::Verified,
             "untrusted" => Trust::Untrusted,
+            "undecided" => Trust::Undecided,
             _ => Trust::Blind,
         }
     }

@@ -71,6 +71,9 @@ pub struct MessageRow {
     pub body: String,
     /// `none`, or the encryption the payload used.
     pub encryption: String,
+    /// Our trust now in the OMEMO device the message came from (`None`: not from a recorded
+    /// device, e.g. plaintext or our own message from this device).
+    pub sender_trust: Option<super::Trust>,
     /// XEP-0359 stanza-id assigned by our server.
     pub stanza_id: Option<String>,
     /// XEP-0359 origin-id assigned by the sender.
@@ -142,6 +145,9 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
             outgoing,
             body: row.try_get("body")?,
             encryption: row.try_get("encryption")?,
+            sender_trust: row
+                .try_get::<Option<String>, _>("sender_trust")?
+                .map(|t| super::Trust::parse(&t)),
             stanza_id: row.try_get("stanza_id")?,
             origin_id: row.try_get("origin_id")?,
             message_id: row.try_get("message_id")?,
@@ -186,6 +192,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     /// How the payload was encrypted: `none`, `omemo`, `omemo2`, `undecryptable`.
     pub encryption: &'a str,
+    /// The OMEMO device a decrypted message came from: (owner's bare JID, device id).
+    pub omemo_device: Option<(&'a str, u32)>,
     /// XEP-0359 stanza-id.
     pub stanza_id: Option<&'a str>,
     /// XEP-0359 origin-id.
@@ -246,7 +254,9 @@ pub enum Amend<'a> {
 
 pub(super) const COLUMNS: &str =
     "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
-     occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote";
+     occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote, \
+     (SELECT trust FROM omemo_identities i WHERE i.account_id = messages.account_id \
+        AND i.jid = messages.omemo_jid AND i.device_id = messages.omemo_device) AS sender_trust";
 
 /// A conversation summary: partner, last message, unread count.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

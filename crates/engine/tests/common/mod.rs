@@ -14,6 +14,8 @@ use linnet_engine::{
 use linnet_testkit::Server;
 use tokio::sync::broadcast;
 
+pub mod omemo;
+
 /// Passwords held in memory, standing in for the OS keyring.
 #[derive(Default)]
 pub struct Passwords(pub Mutex<HashMap<String, String>>);

@@ -358,7 +358,12 @@ reactions: Array<ReactionView>,
 /**
  * End-to-end encryption of this message (XEP-0384).
  */
-encryption: MessageEncryption, };
+encryption: MessageEncryption, 
+/**
+ * Our trust now in the OMEMO device the message came from (`None` when it did not come
+ * from a recorded device); the window marks messages from distrusted and undecided ones.
+ */
+sender_trust: Trust | null, };
 
 /**
  * Our OMEMO device on one account.
@@ -382,7 +387,7 @@ uri: string, };
 /**
  * Trust in a remote device's identity key.
  */
-export type Trust = "blind" | "verified" | "untrusted";
+export type Trust = "blind" | "verified" | "untrusted" | "undecided";
 
 /**
  * A contact's (or our own other) OMEMO device as we know it.

@@ -65,5 +65,7 @@ export function trustLabel(trust: Trust): string {
       return 'Not verified';
     case 'untrusted':
       return 'Distrusted';
+    case 'undecided':
+      return 'New, not trusted yet';
   }
 }

@@ -9,7 +9,6 @@ use tokio_xmpp::parsers::jid::BareJid;
 use super::{encryption_name, Encrypted, Omemo, UNDECRYPTABLE};
 use crate::features::inbound::Content;
 use crate::features::Context;
-use crate::store::Trust;
 
 /// What a message held once its key was read.
 enum Opened {
@@ -38,11 +37,46 @@ fn words(error: &OmemoError) -> String {
     }
 }
 
+/// Why a message could not be opened.
+struct Failure {
+    /// In words, for the conversation.
+    reason: String,
+    /// Our session with the sending device is missing or broken: rebuild it ([`super::repair`]).
+    rebuild: bool,
+}
+
+impl Failure {
+    /// A failure that a new session would not cure.
+    fn final_(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            rebuild: false,
+        }
+    }
+
+    /// A session-level failure: rebuilding helps unless the message came too far out of
+    /// order or again (a replay).
+    fn session(error: &OmemoError) -> Self {
+        Failure {
+            reason: words(error),
+            rebuild: !matches!(error, OmemoError::OutOfOrder(_)),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Failure::final_(reason)
+    }
+}
+
 impl Omemo {
     /// Decrypts `content` in place when it carries `<encrypted/>` from `sender` (bare JID)
     /// addressed to `recipient` (ours, or the contact's for a carbon of our own message): the
     /// body becomes the plaintext, or a notice saying why it could not be decrypted; an empty
-    /// OMEMO message keeps no body. `content.encryption` says which.
+    /// OMEMO message keeps no body. `content.encryption` says which, and
+    /// `content.omemo_device` names the sending device. A failure caused by a missing or broken
+    /// session starts rebuilding it; a new session is answered by a completion message.
     pub(crate) async fn decrypt(
         &mut self,
         ctx: &mut Context,
@@ -54,14 +88,26 @@ impl Omemo {
             return;
         };
         let generation = encrypted.generation();
+        let device = (sender.to_string(), encrypted.sid(), generation);
         let plaintext = match self.open(ctx, sender, &encrypted).await {
-            Ok(Opened::Empty) => {
-                content.body = None;
-                content.encryption = Some(encryption_name(generation));
-                return;
+            Ok((opened, new_session, chain)) => {
+                self.after_decrypt(ctx, device.clone(), new_session, chain)
+                    .await;
+                match opened {
+                    Opened::Empty => {
+                        content.body = None;
+                        content.encryption = Some(encryption_name(generation));
+                        return;
+                    }
+                    Opened::Plain(bytes) => bytes,
+                }
             }
-            Ok(Opened::Plain(bytes)) => bytes,
-            Err(reason) => return undecryptable(ctx, content, sender, &reason),
+            Err(failure) => {
+                if failure.rebuild {
+                    self.rebuild(ctx, device);
+                }
+                return undecryptable(ctx, content, sender, &failure.reason);
+            }
         };
         let body = match generation {
             Generation::Legacy => {
@@ -79,6 +125,7 @@ impl Omemo {
             Ok(body) => {
                 content.body = Some(body).filter(|b| !b.is_empty());
                 content.encryption = Some(encryption_name(generation));
+                content.omemo_device = Some((device.0, device.1));
                 // The conversation is encrypted now: our replies will be too, unless the
                 // user turned OMEMO off for it.
                 let peer = if *sender == ctx.jid {
@@ -99,72 +146,84 @@ impl Omemo {
         }
     }
 
+    /// Reads the message key with the sending device's session (a key exchange starts a new
+    /// one) and opens the payload. Returns what it held, whether a new session was started and
+    /// the session's receiving-chain length.
     async fn open(
         &mut self,
         ctx: &mut Context,
         sender: &BareJid,
         encrypted: &Encrypted,
-    ) -> Result<Opened, String> {
+    ) -> Result<(Opened, bool, u32), Failure> {
         let generation = encrypted.generation();
-        let keys = self.keys.as_mut().ok_or("this device has no OMEMO keys")?;
+        let keys = self
+            .keys
+            .as_mut()
+            .ok_or_else(|| Failure::final_("this device has no OMEMO keys"))?;
         let own_id = keys.device_id();
         let sid = encrypted.sid();
-        let key = match encrypted {
-            Encrypted::Legacy(e) => e
-                .header
-                .keys
-                .iter()
-                .find(|k| k.rid == own_id)
-                .map(|k| (k.data.as_slice(), k.prekey)),
-            Encrypted::Omemo2(e) => e
-                .key_for(ctx.jid.as_str(), own_id)
-                .map(|k| (k.data.as_slice(), k.kex)),
-            Encrypted::Malformed(_) => return Err("its OMEMO element is malformed".into()),
+        let (key, has_payload) = match encrypted {
+            Encrypted::Legacy(e) => (
+                e.header
+                    .keys
+                    .iter()
+                    .find(|k| k.rid == own_id)
+                    .map(|k| (k.data.as_slice(), k.prekey)),
+                e.payload.is_some(),
+            ),
+            Encrypted::Omemo2(e) => (
+                e.key_for(ctx.jid.as_str(), own_id)
+                    .map(|k| (k.data.as_slice(), k.kex)),
+                e.payload.is_some(),
+            ),
+            Encrypted::Malformed(_) => {
+                return Err(Failure::final_("its OMEMO element is malformed"))
+            }
         };
-        let (data, is_kex) = key.ok_or("it was not encrypted for this device")?;
+        let Some((data, is_kex)) = key else {
+            // An empty message for another device (a heartbeat of our other device, seen as a
+            // carbon) is nothing to show.
+            if !has_payload {
+                return Ok((Opened::Empty, false, 0));
+            }
+            return Err(Failure::final_("it was not encrypted for this device"));
+        };
         let jid = sender.as_str();
         let account = ctx.account_id;
         let stored = ctx
             .store
             .omemo_session(account, jid, sid, generation)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::final_(e.to_string()))?;
         let mut used_prekey = None;
         let (session, key_material) = if is_kex {
-            let kex = KeyExchange::parse(generation, data).map_err(|e| words(&e))?;
+            let kex =
+                KeyExchange::parse(generation, data).map_err(|e| Failure::final_(words(&e)))?;
             match stored {
                 Some(mut session) if session.is_same_kex(&kex) => {
                     let km = session
                         .decrypt_kex_message(&kex, &mut OsEntropy)
-                        .map_err(|e| words(&e))?;
+                        .map_err(|e| Failure::final_(words(&e)))?;
                     (session, km)
                 }
                 _ => {
-                    match super::record_identity(ctx, jid, sid, &kex.identity).await? {
-                        Trust::Untrusted => {
-                            return Err("you marked the sender's device as untrusted".into())
-                        }
-                        Trust::Blind | Trust::Verified => {}
-                    }
+                    super::record_identity(ctx, jid, sid, &kex.identity).await?;
                     let (session, km) =
-                        Session::respond(keys, &kex, &mut OsEntropy).map_err(|e| words(&e))?;
+                        Session::respond(keys, &kex, &mut OsEntropy).map_err(|e| match e {
+                            OmemoError::UnknownPreKey(_) | OmemoError::UnknownSignedPreKey(_) => {
+                                Failure::session(&e)
+                            }
+                            other => Failure::final_(words(&other)),
+                        })?;
                     used_prekey = Some(kex.pk_id);
                     (session, km)
                 }
             }
         } else {
-            let mut session = stored.ok_or_else(|| words(&OmemoError::NoSession))?;
-            if let Some((_, Trust::Untrusted)) = ctx
-                .store
-                .omemo_identity(account, jid, sid)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                return Err("you marked the sender's device as untrusted".into());
-            }
+            let mut session = stored.ok_or_else(|| Failure::session(&OmemoError::NoSession))?;
             let km = session
                 .decrypt(data, &mut OsEntropy)
-                .map_err(|e| words(&e))?;
+                .map_err(|e| Failure::session(&e))?;
             (session, km)
         };
         // The session and a used prekey's removal are kept together.
@@ -183,6 +242,7 @@ impl Omemo {
         if used_prekey.is_some() {
             self.publish_bundles(ctx);
         }
+        let chain = session.receiving_chain_length();
         let payload = match encrypted {
             Encrypted::Legacy(e) => e
                 .payload
@@ -194,10 +254,12 @@ impl Omemo {
                 .map(|p| open_omemo2(&key_material, &p.data)),
             Encrypted::Malformed(_) => None,
         };
+        let new_session = used_prekey.is_some();
         match payload {
-            None => Ok(Opened::Empty),
-            Some(Ok(plain)) => Ok(Opened::Plain(plain)),
-            Some(Err(e)) => Err(words(&e)),
+            None => Ok((Opened::Empty, new_session, chain)),
+            Some(Ok(plain)) => Ok((Opened::Plain(plain), new_session, chain)),
+            // The key was sound, so the session is: only this payload is bad.
+            Some(Err(e)) => Err(Failure::final_(words(&e))),
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub(crate) mod decrypt;
 pub(crate) mod publish;
+pub(crate) mod repair;
 pub(crate) mod send;
 
 use linnet_omemo::xml::{legacy, Encrypted as Omemo2Encrypted};
@@ -101,6 +102,10 @@ pub(crate) struct Omemo {
     pub(crate) preps: std::collections::HashMap<String, send::Prep>,
     /// Row ids of messages whose preparation finished: to queue again.
     pub(crate) ready: Vec<i64>,
+    /// Devices sent a heartbeat for their current receiving chain ([`repair`]).
+    pub(crate) heartbeats: std::collections::HashSet<repair::DeviceKey>,
+    /// Devices whose session was rebuilt while the account runs ([`repair`]).
+    pub(crate) rebuilt: std::collections::HashSet<repair::DeviceKey>,
 }
 
 /// Why an OMEMO IQ was sent, so its answer can be routed.
@@ -123,11 +128,18 @@ pub(crate) enum OmemoIq {
         device: u32,
         generation: Generation,
     },
+    /// The bundle of a device whose session is missing or broken ([`repair`]).
+    Rebuild {
+        jid: String,
+        device: u32,
+        generation: Generation,
+    },
 }
 
 /// Checks a device's identity against the one recorded for it, or records it (trusted before
-/// verification) and, when `jid` already had other devices, says so in the conversation: a
-/// new device of a contact is never silent. Returns our trust in it.
+/// verification; undecided when another device of `jid` is verified) and, when `jid` already
+/// had other devices, says so in the conversation: a new device of a contact is never silent.
+/// Returns our trust in it.
 ///
 /// Errors, in words: the device presented another identity key than before.
 pub(crate) async fn record_identity(
@@ -150,22 +162,37 @@ pub(crate) async fn record_identity(
         Some((_, trust)) => return Ok(trust),
         None => {}
     }
-    let others = ctx
+    let known = ctx
         .store
         .omemo_identities(account, jid)
         .await
-        .map_err(|e| e.to_string())?
-        .len();
+        .map_err(|e| e.to_string())?;
+    // Blind Trust Before Verification: once one of the owner's devices is verified, new ones
+    // wait for the user's decision.
+    let trust = if known.iter().any(|(_, _, t, _)| *t == Trust::Verified) {
+        Trust::Undecided
+    } else {
+        Trust::Blind
+    };
     let new = ctx
         .store
-        .add_omemo_identity(account, jid, device, identity, Trust::Blind)
+        .add_omemo_identity(account, jid, device, identity, trust)
         .await
         .map_err(|e| e.to_string())?;
-    if new && others > 0 && jid != ctx.jid.as_str() {
-        let line = format!(
-            "{jid} uses a new OMEMO device ({}). Compare its fingerprint with them to verify it.",
-            identity.fingerprint()
-        );
+    if new && !known.is_empty() && jid != ctx.jid.as_str() {
+        let line = if trust == Trust::Undecided {
+            format!(
+                "{jid} uses a new OMEMO device ({}). You verified their other device, so nothing \
+                 is encrypted to this one until you compare its fingerprint with them and mark it \
+                 verified, or accept it.",
+                identity.fingerprint()
+            )
+        } else {
+            format!(
+                "{jid} uses a new OMEMO device ({}). Compare its fingerprint with them to verify it.",
+                identity.fingerprint()
+            )
+        };
         match ctx.store.insert_chat_system_line(account, jid, &line).await {
             Ok(id) => ctx.emit(crate::event::EngineEvent::MessagesChanged {
                 account_id: account,
@@ -176,5 +203,5 @@ pub(crate) async fn record_identity(
             Err(e) => tracing::warn!(account, "storing a system line: {e}"),
         }
     }
-    Ok(Trust::Blind)
+    Ok(trust)
 }

@@ -163,6 +163,17 @@ impl Omemo {
                 self.on_bundle(ctx, prep, jid, device, generation, answer)
                     .await
             }
+            (
+                OmemoIq::Rebuild {
+                    jid,
+                    device,
+                    generation,
+                },
+                answer,
+            ) => {
+                self.on_rebuild_bundle(ctx, (jid, device, generation), answer)
+                    .await
+            }
             // No node yet (item-not-found): our list is the first.
             (OmemoIq::OwnDevices(generation), answer) => {
                 let ids = listed_ids(generation, answer);

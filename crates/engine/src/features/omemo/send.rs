@@ -54,7 +54,7 @@ fn targets(
     out
 }
 
-fn bundle_request(jid: &BareJid, device: u32, generation: Generation) -> Iq {
+pub(crate) fn bundle_request(jid: &BareJid, device: u32, generation: Generation) -> Iq {
     let items = match generation {
         Generation::Legacy => Items {
             max_items: Some(1),
@@ -218,7 +218,7 @@ impl Omemo {
         self.answered(&prep);
     }
 
-    async fn build_session(
+    pub(crate) async fn build_session(
         &mut self,
         ctx: &mut Context,
         jid: &str,
@@ -277,6 +277,7 @@ impl Omemo {
         // (jid, device, session) per generation.
         let mut by_generation: HashMap<Generation, Vec<(String, u32, Session)>> = HashMap::new();
         let mut peer_devices = 0;
+        let mut undecided = 0;
         let jids = if peer.as_str() == own {
             vec![own.clone()]
         } else {
@@ -285,10 +286,13 @@ impl Omemo {
         for jid in jids {
             let skip = (jid == own).then_some(own_device);
             for (device, generation) in targets(&self.lists, &jid, skip) {
-                if let Ok(Some((_, Trust::Untrusted))) =
-                    ctx.store.omemo_identity(account, &jid, device).await
-                {
-                    continue;
+                match ctx.store.omemo_identity(account, &jid, device).await {
+                    Ok(Some((_, Trust::Untrusted))) => continue,
+                    Ok(Some((_, Trust::Undecided))) => {
+                        undecided += 1;
+                        continue;
+                    }
+                    _ => {}
                 }
                 if let Ok(Some(session)) = ctx
                     .store
@@ -305,6 +309,12 @@ impl Omemo {
                     ));
                 }
             }
+        }
+        if peer_devices == 0 && undecided > 0 {
+            return Err(format!(
+                "{peer} uses a new OMEMO device that you have not verified yet; compare its \
+                 fingerprint in the encryption details and mark it verified, or accept it"
+            ));
         }
         if peer_devices == 0 {
             return Err(format!(

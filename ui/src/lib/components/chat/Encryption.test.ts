@@ -190,6 +190,29 @@ describe('encrypted messages', () => {
     expect(row(chat, 4).dataset['encryption']).toBe('none');
   });
 
+  test('one from a distrusted or undecided device is shown with a warning, in words', async () => {
+    const backend = backendWithBob();
+    backend.messages = [
+      message(1, { encryption: 'omemo2', sender_trust: 'untrusted' }),
+      message(2, { encryption: 'omemo', sender_trust: 'undecided' }),
+      message(3, { encryption: 'omemo', sender_trust: 'blind' }),
+      message(4, { encryption: 'omemo2', sender_trust: 'verified' }),
+    ];
+    renderApp();
+    const chat = await openBob();
+    await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(4));
+
+    const warning = (id: number) => within(row(chat, id)).queryByTestId('message-device-warning');
+    expect(warning(1)?.textContent?.trim()).toBe('Sent from a device you distrust');
+    expect(warning(2)?.textContent?.trim()).toBe('Sent from a new device you have not verified or accepted yet');
+    expect(warning(3), 'blind trust: no warning').toBeNull();
+    expect(warning(4)).toBeNull();
+    for (const id of [1, 2]) {
+      expect(row(chat, id).querySelector('.body')?.textContent, 'the text is still shown').toBe(`message ${id}`);
+      expect(within(row(chat, id)).getByTestId('message-encrypted')).toBeTruthy();
+    }
+  });
+
   test('one that could not be decrypted shows the explanation as a notice, as text', async () => {
     const backend = backendWithBob();
     backend.messages = [

@@ -142,6 +142,24 @@ describe('encryption details', () => {
     expect(backend.callsOf('set_omemo_trust').map((c) => c['trust'])).toEqual(['untrusted', 'blind']);
   });
 
+  test('an undecided device (new after a verification) can be verified, accepted or distrusted', async () => {
+    const backend = backendWithBob(omemoDevice(11, { trust: 'verified' }), omemoDevice(44, { trust: 'undecided' }));
+    renderApp();
+    const details = await openDetails();
+    await within(details).findByTestId('omemo-device-44');
+    expect(within(details).getByTestId('omemo-device-trust-44').textContent?.trim()).toBe('New, not trusted yet');
+    expect(within(details).getByTestId('omemo-verify-44')).toBeTruthy();
+    expect(within(details).getByTestId('omemo-distrust-44')).toBeTruthy();
+    const accept = within(details).getByTestId('omemo-trust-44');
+    expect(accept.textContent?.trim()).toBe('Trust without verifying');
+
+    await fireEvent.click(accept);
+    await waitFor(() => expect(trustOf(details, 44)).toBe('blind'));
+    expect(backend.callsOf('set_omemo_trust')).toEqual([
+      { accountId: ALICE.id, peer: BOB, deviceId: 44, trust: 'blind' },
+    ]);
+  });
+
   test('a refused change shows why and keeps the trust', async () => {
     const backend = backendWithBob(omemoDevice(11));
     backend.on('set_omemo_trust', () => {
