@@ -19,6 +19,7 @@ pub mod entropy;
 mod error;
 pub mod identity;
 mod kdf;
+pub mod media;
 pub mod payload;
 pub mod proto;
 mod ratchet;
