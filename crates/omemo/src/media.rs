@@ -148,6 +148,7 @@ pub fn decrypt_file(data: &[u8], key: &FileKey) -> Result<Vec<u8>, OmemoError> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::OsEntropy;
 
