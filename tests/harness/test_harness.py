@@ -686,6 +686,238 @@ def test_cli_omemo_only(procs):
         assert p.proc.wait(10) == 0
 
 
+def omemo_setup(procs, users, *peers):
+    """A server with ``users`` registered and --omemo peers ``(user, resource)`` online:
+    (ready, [(JsonProc, full JID, omemo_info), ...]). A second device of a user starts once
+    the first is online (two devices publishing their account's first device list at once
+    could overwrite each other's entry until they notice)."""
+    server = procs("linnet_harness.server")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    for user in users:
+        server.cmd("register", user=user, password="pw")
+    started, online = [], {}
+    for user, resource in peers:
+        for earlier_user, earlier in started:
+            if earlier_user == user and earlier not in online:
+                online[earlier] = earlier.expect({"event": "online"})["jid"]
+        started.append((user, procs(*peer_args(ready, user, "--omemo", "--resource", resource))))
+    for _user, p in started:
+        if p not in online:
+            online[p] = p.expect({"event": "online"})["jid"]
+    return ready, [(p, online[p], p.cmd("omemo_info")) for _user, p in started]
+
+
+def close_all(*peers):
+    for p in peers:
+        p.close_stdin()
+        assert p.proc.wait(10) == 0
+
+
+def test_cli_omemo_rids_tamper_replay(procs):
+    """omemo_rids names every device a message was encrypted for (the sender's own other
+    devices too); tamper spoils the payload or the keys so the receiver's check fails;
+    copies replays one encrypted element, and the second copy does not decrypt."""
+    _ready, peers = omemo_setup(procs, ("alice", "bob"),
+                                ("alice", "desk"), ("alice", "phone"), ("bob", "pad"))
+    (desk, desk_jid, desk_info), (phone, _phone_jid, phone_info), (bob, bob_jid, bob_info) = peers
+    ids = {name: info["device_id"] for name, info in
+           (("desk", desk_info), ("phone", phone_info), ("bob", bob_info))}
+
+    for generation in ("legacy", "omemo2"):
+        # bob -> alice: both of alice's devices have a key, and both decrypt.
+        body = f"{generation} to both of alice's devices"
+        rep = bob.cmd("omemo_send", to="alice@localhost", body=body, generation=generation)
+        assert rep["errors"] == [] and rep["msg_ids"] == [rep["msg_id"]], rep
+        for receiver in (desk, phone):
+            ev = receiver.expect({"event": "message", "body": body})
+            assert ev["omemo_rids"] == sorted([ids["desk"], ids["phone"]]), ev
+        # alice/desk -> bob: bob's device and alice's other device (phone).
+        body = f"{generation} from desk"
+        rep = desk.cmd("omemo_send", to="bob@localhost", body=body, generation=generation)
+        assert rep["errors"] == [], rep
+        ev = bob.expect({"event": "message", "body": body, "encrypted": generation})
+        assert ev["omemo_rids"] == sorted([ids["bob"], ids["phone"]]), ev
+
+    for generation in ("legacy", "omemo2"):
+        for what in ("payload", "key"):
+            body = f"{generation} tampered {what}"
+            rep = desk.cmd("omemo_send", to="bob@localhost", body=body, generation=generation,
+                           tamper=what)
+            ev = bob.expect({"event": "omemo_error", "id": rep["msg_id"]})
+            assert ev["generation"] == generation and ev["from"] == desk_jid, ev
+            assert ev["error"].startswith("DecryptionFailed"), ev
+        # The sessions survived: the next message decrypts.
+        body = f"{generation} after tampering"
+        desk.cmd("omemo_send", to="bob@localhost", body=body, generation=generation)
+        assert bob.expect({"event": "message", "body": body})["encrypted"] == generation
+
+        # A replay: the same element twice, each in its own stanza.
+        body = f"{generation} twice"
+        rep = desk.cmd("omemo_send", to="bob@localhost", body=body, generation=generation,
+                       copies=2, msg_id=f"{generation}-replay")
+        first, second = rep["msg_ids"]
+        assert first == rep["msg_id"] == f"{generation}-replay" and second != first, rep
+        ev = bob.expect({"event": "message", "body": body})
+        assert ev["id"] == ev["origin_id"] == first, ev
+        ev = bob.expect({"event": "omemo_error", "id": second})
+        assert ev["generation"] == generation and ev["error"].startswith("DecryptionFailed"), ev
+    assert not [e for e in bob.seen if e.get("event") == "message" and
+                ("tampered" in (e.get("body") or "") or e.get("id") == second)], bob.seen
+
+    for bad, err in (({"tamper": "iv"}, "tamper"), ({"copies": 0}, "copies"),
+                     ({"type": "groupchat"}, "recipients")):
+        assert err in desk.cmd("omemo_send", to="bob@localhost", body="x", generation="legacy",
+                               ok=False, **bad)["error"]
+    close_all(desk, phone, bob)
+
+
+def test_cli_omemo_replace_sessions(procs):
+    """omemo_replace_sessions re-keys every session with the other's devices: python-omemo
+    sends the key exchanges as empty messages itself, and messages decrypt afterwards."""
+    _ready, [(alice, alice_jid, alice_info), (bob, bob_jid, _)] = omemo_setup(
+        procs, ("alice", "bob"), ("alice", "desk"), ("bob", "pad"))
+    for generation in ("legacy", "omemo2"):  # sessions, in both directions
+        alice.cmd("omemo_send", to="bob@localhost", body=f"{generation} 1", generation=generation)
+        bob.expect({"event": "message", "body": f"{generation} 1"})
+        alice.expect({"event": "omemo_empty", "generation": generation})
+        bob.cmd("omemo_send", to="alice@localhost", body=f"{generation} 2", generation=generation)
+        alice.expect({"event": "message", "body": f"{generation} 2"})
+
+    rep = bob.cmd("omemo_replace_sessions", jid="alice@localhost/desk")
+    assert rep["devices"] == [alice_info["device_id"]] and rep["errors"] == [], rep
+    assert rep["replaced"] == [{"device_id": alice_info["device_id"], "namespace": ns}
+                               for ns in sorted((LEGACY, OMEMO2))], rep
+    for generation in ("legacy", "omemo2"):
+        # The key exchange reaches alice as an empty message; she completes it.
+        alice.expect({"event": "omemo_empty", "from": bob_jid, "generation": generation})
+        bob.expect({"event": "omemo_empty", "from": alice_jid, "generation": generation})
+    for generation in ("legacy", "omemo2"):
+        bob.cmd("omemo_send", to="alice@localhost", body=f"{generation} 3", generation=generation)
+        assert alice.expect({"event": "message", "body": f"{generation} 3"})["encrypted"] == \
+            generation
+        alice.cmd("omemo_send", to="bob@localhost", body=f"{generation} 4", generation=generation)
+        bob.expect({"event": "message", "body": f"{generation} 4"})
+    assert not [e for e in alice.seen + bob.seen if e.get("event") == "omemo_error"]
+    # Nobody known: nothing replaced.
+    assert bob.cmd("omemo_replace_sessions", jid="nobody@localhost") == \
+        {"id": bob._next_id, "ok": True, "devices": [], "replaced": [], "errors": []}
+    close_all(alice, bob)
+
+
+def test_cli_omemo_forged_device(procs):
+    """omemo_forge_device adds devices to the peer's own device lists, one with a bundle
+    whose signature is broken and one with no bundle, per generation: the other side sees
+    them with bundle errors and skips them when encrypting; nothing else breaks."""
+    _ready, [(alice, _alice_jid, alice_info), (bob, _bob_jid, _)] = omemo_setup(
+        procs, ("alice", "bob"), ("alice", "desk"), ("bob", "pad"))
+    forged = {(LEGACY, "bad_signature"): 1001, (LEGACY, "no_bundle"): 1002,
+              (OMEMO2, "bad_signature"): 2001, (OMEMO2, "no_bundle"): 2002}
+    gen = {LEGACY: "legacy", OMEMO2: "omemo2"}
+    for (ns, kind), device_id in forged.items():
+        assert alice.cmd("omemo_forge_device", generation=gen[ns], device_id=device_id,
+                         kind=kind) == {"id": alice._next_id, "ok": True}
+
+    own = alice_info["device_id"]
+    rep = bob.cmd("omemo_devices", jid="alice@localhost")
+    devices = {d["device_id"]: d for d in rep["devices"]}
+    assert sorted(devices) == sorted([own, *forged.values()]), rep  # nothing was removed
+    assert devices[own]["bundles"] == {ns: {"fingerprint": alice_info["fingerprint"],
+                                            "error": None} for ns in (LEGACY, OMEMO2)}
+    for (ns, kind), device_id in forged.items():
+        dev = devices[device_id]
+        assert dev["namespaces"] == [ns] and dev["fingerprint"] is None, dev
+        error = dev["bundles"][ns]["error"]
+        assert error.startswith("BundleSignatureInvalid" if kind == "bad_signature"
+                                else ("BundleNotFound", "BundleDownloadFailed")), dev
+
+    for ns, generation in gen.items():
+        body = f"{generation} despite forged devices"
+        rep = bob.cmd("omemo_send", to="alice@localhost", body=body, generation=generation)
+        errors = {e["device_id"]: e for e in rep["errors"]}
+        assert sorted(errors) == [forged[ns, "bad_signature"], forged[ns, "no_bundle"]], rep
+        assert errors[forged[ns, "bad_signature"]]["error"].startswith("KeyExchangeFailed"), rep
+        assert errors[forged[ns, "no_bundle"]]["error"].startswith("BundleUnavailable"), rep
+        assert all(e["jid"] == "alice@localhost" and e["namespace"] == ns
+                   for e in errors.values()), rep
+        ev = alice.expect({"event": "message", "body": body})
+        assert ev["omemo_rids"] == [own], ev
+        # alice still sends too (her own forged devices are skipped).
+        body = f"{generation} from alice"
+        rep = alice.cmd("omemo_send", to="bob@localhost", body=body, generation=generation)
+        assert sorted(e["device_id"] for e in rep["errors"]) == \
+            [forged[ns, "bad_signature"], forged[ns, "no_bundle"]], rep
+        bob.expect({"event": "message", "body": body})
+
+    for bad, err in (({"kind": "weird"}, "kind"), ({"device_id": own}, "own"),
+                     ({"device_id": "7"}, "device_id"), ({"generation": "omemo3"}, "generation")):
+        fields = {"generation": "legacy", "device_id": 7, "kind": "no_bundle", **bad}
+        assert err in alice.cmd("omemo_forge_device", ok=False, **fields)["error"]
+    close_all(alice, bob)
+
+
+def test_cli_omemo_room(procs):
+    """OMEMO in a members-only, non-anonymous room among three peers (join, configure_room,
+    set_affiliation): both generations decrypt at both receivers, the sender's reflection
+    is reported as decrypted; an occupant whose real JID is hidden gives SenderNotFound."""
+    ready, peers = omemo_setup(procs, ("alice", "bob", "carol"),
+                               ("alice", "desk"), ("bob", "pad"), ("carol", "phone"))
+    (alice, _, alice_info), (bob, _, bob_info), (carol, _, carol_info) = peers
+    ids = {"alice": alice_info["device_id"], "bob": bob_info["device_id"],
+           "carol": carol_info["device_id"]}
+    room = f"secret@{ready['muc']}"
+    rep = alice.cmd("join", room=room, nick="Alice")
+    assert rep["occupant"] == f"{room}/Alice" and rep["error"] is None, rep
+    assert {110, 201} <= set(rep["status_codes"]), rep
+    rep = alice.cmd("configure_room", room=room, fields={
+        "muc#roomconfig_membersonly": True, "muc#roomconfig_whois": "anyone",
+        "muc#roomconfig_persistentroom": "1"})
+    assert rep == {"id": alice._next_id, "ok": True, "type": "result", "error": None}, rep
+    assert alice.cmd("set_affiliation", room=room, jid="bob@localhost",
+                     affiliation="member")["type"] == "result"
+    # Members only: carol is refused until she is a member.
+    rep = carol.cmd("join", room=room, nick="Carol")
+    assert rep["error"] == "registration-required", rep
+    assert alice.cmd("set_affiliation", room=room, jid="carol@localhost",
+                     affiliation="member")["type"] == "result"
+    for peer, nick in ((bob, "Bob"), (carol, "Carol")):
+        rep = peer.cmd("join", room=room, nick=nick)
+        assert rep["error"] is None and 100 in rep["status_codes"], rep  # non-anonymous
+    rep = bob.cmd("set_affiliation", room=room, jid="carol@localhost", affiliation="owner")
+    assert rep["type"] == "error" and rep["error"] == "not-allowed", rep  # (Prosody's)
+
+    members = {"alice": (alice, "Alice"), "bob": (bob, "Bob"), "carol": (carol, "Carol")}
+    for generation in ("legacy", "omemo2"):
+        for sender in ("alice", "bob"):
+            peer, nick = members[sender]
+            others = [name for name in members if name != sender]
+            body = f"{generation} in the room from {nick}"
+            rep = peer.cmd("omemo_send", to=room, body=body, generation=generation,
+                           type="groupchat", recipients=[f"{o}@localhost" for o in others])
+            assert rep["errors"] == [], rep
+            for name in others:
+                ev = members[name][0].expect({"event": "message", "body": body})
+                assert ev["from"] == f"{room}/{nick}" and ev["type"] == "groupchat", ev
+                assert ev["encrypted"] == generation and ev["id"] == rep["msg_id"], ev
+                assert ev["omemo_rids"] == sorted(ids[o] for o in others), ev
+            ev = peer.expect({"event": "message", "body": body})  # the reflection
+            assert ev["from"] == f"{room}/{nick}" and ev["encrypted"] == generation, ev
+    for p, _nick in members.values():
+        assert not [e for e in p.seen if e.get("event") == "omemo_error"], p.seen
+
+    # A room that hides real JIDs from participants (Prosody's default): carol owns it, so
+    # bob does not learn her JID and cannot tell whose device sent her message.
+    anon = f"plain@{ready['muc']}"
+    carol.cmd("join", room=anon, nick="Carol")
+    assert 100 not in bob.cmd("join", room=anon, nick="Bob")["status_codes"]
+    for generation in ("legacy", "omemo2"):
+        rep = carol.cmd("omemo_send", to=anon, body="who am I", generation=generation,
+                        type="groupchat", recipients=["bob@localhost"])
+        ev = bob.expect({"event": "omemo_error", "id": rep["msg_id"]})
+        assert ev["from"] == f"{anon}/Carol" and ev["generation"] == generation, ev
+        assert ev["error"].startswith("SenderNotFound: "), ev
+    close_all(alice, bob, carol)
+
+
 def test_sce_envelope():
     """The OMEMO 2 payload (XEP-0420 envelope): what the peer writes, what it accepts."""
     from linnet_harness.peer_omemo import SceError, build_envelope, parse_envelope
@@ -700,6 +932,9 @@ def test_sce_envelope():
     assert parse_envelope(env, "alice@localhost") == "a < b & c"
     with pytest.raises(SceError, match="not the sender"):
         parse_envelope(env, "mallory@localhost")
+    assert parse_envelope(env, "alice@localhost", "bob@localhost") == "a < b & c"
+    with pytest.raises(SceError, match="<to jid='bob@localhost'> is not room@"):
+        parse_envelope(env, "alice@localhost", "room@conference.localhost")
     bodyless = b"<envelope xmlns='urn:xmpp:sce:1'><content/><rpad>x</rpad></envelope>"
     assert parse_envelope(bodyless, "alice@localhost") is None  # no <from/>: accepted
     for bad in (b"not xml", b"<envelope xmlns='urn:other'/>",

@@ -73,20 +73,34 @@ Events (printed as they happen):
   the one decrypted, whatever else the message carries; one carrying only the other
   generation gives omemo_error with "UnknownNamespace: this peer speaks only ..." and
   no message event):
-  {"event":"message",...,"body":TEXT,"encrypted":"legacy"|"omemo2"}  the usual fields of
-        the outer stanza with the decrypted body (OMEMO 2: the jabber:client <body/> in
-        the XEP-0420 envelope's <content/>, null if none; the envelope's <from jid/>, if
-        present, must be the sender's bare JID)
+  {"event":"message",...,"body":TEXT,"encrypted":"legacy"|"omemo2","omemo_rids":[N,...]}
+        the usual fields of the outer stanza with the decrypted body (OMEMO 2: the
+        jabber:client <body/> in the XEP-0420 envelope's <content/>, null if none; the
+        envelope's <from jid/>, if present, must be the sender's bare JID, and in a room
+        its <to jid/>, if present, the room's bare JID). "omemo_rids": the sorted device
+        ids (rid) of all <key/> elements in the header of the element decrypted (OMEMO 2:
+        of every <keys jid/>, whoever's), duplicates kept: whom the sender encrypted for,
+        e.g. its own other devices too. Only decrypted message events carry it.
   {"event":"omemo_empty","from","generation":"legacy"|"omemo2"}  no <payload/>: session
         completion / heartbeat (python-omemo sends these itself, see below)
-  {"event":"omemo_error","from","generation","error":"ExceptionClassName: text"}
-        (e.g. SenderNotFound, NoSession, DecryptionFailed, XMLSchema*ValidationError,
-        SceError for a bad envelope)
+  {"event":"omemo_error","from","id","generation","error":"ExceptionClassName: text"}
+        (e.g. SenderNotFound, NoSession, DecryptionFailed (also for a tampered payload
+        or key, and for a replayed copy), XMLSchema*ValidationError, SceError for a bad
+        envelope); "id": the stanza's id attribute (null if none)
   Decryption may make the peer send empty OMEMO messages by itself (after each received
   message that carries a key exchange, and after each one that makes its receiving chain
   longer than 53): a <message> with no type attribute to the sender's bare JID with the
   OMEMO element and <store xmlns='urn:xmpp:hints'/> only.
-  Rooms are not supported (the sender is taken to be the bare "from").
+  Rooms (type groupchat): the sender is the occupant's real bare JID, which the peer
+  records from every MUC presence it receives (muc#user <item jid/>, i.e. non-anonymous
+  rooms, or rooms where it is a moderator), by occupant full JID (room/nick; kept after
+  the occupant leaves). Legacy is then parsed with oldmemo's etree and decrypted by the
+  session manager directly (slixmpp-omemo's decrypt_message would ask slixmpp's XEP-0045
+  plugin, which knows only rooms joined through it). An occupant with no known real JID
+  gives omemo_error "SenderNotFound: no real JID known for occupant ROOM/NICK ...". The
+  room's reflection of the peer's own groupchat omemo_send (not encrypted for this
+  device) is a message event with the body it sent, as slixmpp-omemo does (the plaintext
+  is kept by stanza id); the empty messages above go to the real bare JID.
 Absent values are null. Receipt requests are answered automatically.
 
 Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"error"}):
@@ -114,7 +128,7 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   "target_id" is the stanza id of the message acted on ("id" is the command id): the
   original's id (or origin-id) in 1:1 chats, its stanza-id (XEP-0359, by the room) in
   rooms. type is "chat" (default) or "groupchat" (then "to" is the room's bare JID; the
-  peer enters rooms with raw presence). Each sends one message and replies
+  peer enters rooms with join, or raw presence). Each sends one message and replies
   {.., "msg_id":ID} (its stanza id, also its origin-id; msg_id? chooses it):
   correct {to, target_id, body, type?, msg_id?}          XEP-0308 <replace id=target_id/>
   react {to, target_id, emojis:[E,...], type?, msg_id?}  XEP-0444: our full set for the
@@ -133,6 +147,24 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         IQ set to the room for its message with stanza-id target_id
         -> {.., "type":"result"|"error", "error":CONDITION|null} (an error answer is
         still ok:true; no answer within timeout s -> ok:false)
+  Rooms (XEP-0045; without --omemo too):
+  join {room, nick, password?, history?, timeout?=10}  presence to room/nick with
+        <x xmlns='http://jabber.org/protocol/muc'/> (+ <password/>, + <history
+        maxstanzas=history/> if given; else the room's default history)
+        -> {.., "occupant":ROOM/NICK, "status_codes":[N,...], "error":CONDITION|null}
+        once the room answers: its self-presence (status 110; 201 = room created, 100 =
+        real JIDs visible to all) or an error presence (still ok:true, e.g. error
+        "registration-required" for a members-only room, "conflict" for a nick in use);
+        no answer within timeout s -> ok:false. Occupants' presences are events as usual.
+  configure_room {room, fields:{var: value|[values]}, timeout?=10}  submits the owner
+        configuration form (muc#owner, FORM_TYPE muc#roomconfig) with just those fields
+        (true/false -> "1"/"0"; Prosody keeps the others), e.g. {"muc#roomconfig_membersonly":
+        "1", "muc#roomconfig_whois":"anyone", "muc#roomconfig_persistentroom":"1"}
+        -> {.., "type":"result"|"error", "error":CONDITION|null} (an error answer is still
+        ok:true; no answer within timeout s -> ok:false)
+  set_affiliation {room, jid, affiliation, reason?, timeout?=10}  muc#admin <item
+        affiliation jid/> (owner|admin|member|outcast|none) -> {.., "type", "error"} as
+        configure_room (Prosody: "not-allowed" for a member's attempt)
   OMEMO (--omemo; else ok:false):
   omemo_info -> {.., "device_id":N, "fingerprint":HEX}  HEX: lower-case hex of the
         32-byte Curve25519 (Montgomery) form of the identity key (python-omemo's fingerprint)
@@ -142,25 +174,71 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         Downloads jid's device lists for both namespaces now (with --omemo-only: for
         that namespace alone; the other is neither shown nor in "list_errors") and
         gives them to the library, then each listed device's bundle per namespace it is
-        listed in (python-omemo's parse, schema and signature checks). Sorted by device
-        id; NS is "urn:xmpp:omemo:2" or "eu.siacs.conversations.axolotl"; "fingerprint"
+        listed in (python-omemo's parse and schema checks, then the signed pre key's
+        signature, as X3DH checks it when a session is built: "BundleSignatureInvalid:
+        ..." if it does not verify; "error" is then set and "fingerprint" null). Sorted
+        by device id; NS is "urn:xmpp:omemo:2" or "eu.siacs.conversations.axolotl"; "fingerprint"
         is the first bundle's that worked (OMEMO 2 first), null if none did. A list that cannot
         be downloaded counts as empty and is named in "list_errors" (Prosody answers
         forbidden, not item-not-found, for another account's node that does not exist).
         Works for the peer's own bare JID too (its own device is listed then).
-  omemo_send {to, body, generation:"legacy"|"omemo2", type?="chat"|"normal", msg_id?}
-        -> {.., "msg_id":ID, "errors":[{"namespace","jid","device_id","error"}]}
-        Encrypts body for the bare JID of "to" (all its devices of that generation) and
-        the peer's own other devices, after downloading to's device lists afresh; sends
-        it to "to" with msg_id (also its origin-id). "errors": devices skipped (e.g. a
-        bad bundle); ok:false when nothing could be encrypted (e.g. NoEligibleDevices:
-        no device of that generation). With --omemo-only, the other generation is
-        refused: ok:false, "ValueError: this peer speaks only legacy (--omemo-only
-        legacy): it cannot encrypt omemo2" (or the reverse). legacy: slixmpp-omemo's
-        encrypt_message (fallback body "This message is OMEMO encrypted.", <store/>).
+  omemo_send {to, body, generation:"legacy"|"omemo2", type?="chat"|"normal"|"groupchat",
+        msg_id?, recipients?:[JID,...], tamper?:"payload"|"key", copies?=1}
+        -> {.., "msg_id":ID, "msg_ids":[ID,...], "errors":[{"namespace","jid","device_id",
+        "error"}]}
+        Encrypts body for the bare JIDs of recipients (default: the bare JID of "to";
+        required for type "groupchat", where "to" is the room's bare JID: ValueError
+        without it) -- all their devices of that generation -- and the peer's own other
+        devices, after downloading their device lists and its own afresh; sends it to
+        "to" with msg_id (also its origin-id). "errors": devices skipped: python-omemo's
+        non-critical errors (e.g. "KeyExchangeFailed: ..." for a bundle whose signature
+        does not verify, "BundleNotFound: ..."), plus "BundleUnavailable: ..." for each
+        listed, active device of that generation that python-omemo left out silently
+        because none of its bundles could be downloaded; ok:false when nothing could be
+        encrypted (e.g. NoEligibleDevices: no device of that generation).
+        tamper: after encrypting, flips the lowest bit of the last byte of the
+        base64-decoded <payload/> ("payload") or of every <key/>'s data ("key") and
+        re-encodes it, so the receiver's integrity check fails (DecryptionFailed).
+        copies: sends the identical encrypted element that many times, each as its own
+        <message> with a fresh stanza id (also its origin-id; the first is msg_id if
+        given): "msg_ids" lists them in order, "msg_id" is the first (a replay: the
+        receiver decrypts the first; a later copy gives omemo_error DecryptionFailed).
+        With --omemo-only, the other generation is refused: ok:false, "ValueError: this
+        peer speaks only legacy (--omemo-only legacy): it cannot encrypt omemo2" (or the
+        reverse). legacy: slixmpp-omemo's encrypt_message (fallback body "This message is
+        OMEMO encrypted.", <store/>).
         omemo2: python-omemo with the twomemo backend only; payload = XEP-0420 envelope
         <content><body xmlns='jabber:client'/></content><rpad/><time stamp/><to jid=bare
-        to/><from jid=own bare/>; the stanza has the OMEMO element and <store/>, no body.
+        to (the room for groupchat)/><from jid=own bare/>; the stanza has the OMEMO
+        element and <store/>, no body.
+  omemo_replace_sessions {jid} -> {.., "devices":[N,...], "replaced":[{"device_id",
+        "namespace"}], "errors":[{"device_id","namespace","error"}]}
+        Downloads the device lists of jid's bare JID, then calls python-omemo's
+        SessionManager.replace_sessions for every device of it the session manager knows
+        ("devices", sorted; never this device itself). "replaced": the sessions that
+        existed and were replaced; python-omemo sends each new session's key exchange
+        itself, as an empty message through slixmpp-omemo's _send_message (no type, to
+        the bare JID, <store/>), which the other side answers with one of its own: both
+        see omemo_empty. (A peer whose session broke and who re-keys.)
+  omemo_forge_device {generation:"legacy"|"omemo2", device_id:N, kind:"bad_signature"|
+        "no_bundle"} -> {..}
+        Publishes to the peer's own PEP a device list of that generation with all current
+        entries (labels too) plus device_id (legacy: node
+        eu.siacs.conversations.axolotl.devicelist, item "current", <list
+        xmlns='eu.siacs.conversations.axolotl'><device id/></list>; OMEMO 2: node
+        urn:xmpp:omemo:2:devices, item "current", <devices xmlns='urn:xmpp:omemo:2'><device
+        id/></devices>), with slixmpp-omemo's publish-options (access_model open,
+        persist_items, max_items 1). bad_signature: first also publishes as device_id's
+        bundle a copy of the peer's own bundle of that generation whose signed pre key
+        signature has the lowest bit of its first byte flipped (legacy: node
+        eu.siacs.conversations.axolotl.bundles:<device_id>, item "current", max_items 1;
+        OMEMO 2: node urn:xmpp:omemo:2:bundles, item "<device_id>", max_items max).
+        no_bundle: no bundle. The entry stays: slixmpp-omemo / python-omemo re-publish
+        the peer's own list only when it lacks its own device, and keep the other
+        entries then. (A forged device-list item: a receiver must skip that device; the
+        peer's own omemo_send skips it too and names it in "errors".) ValueError for the
+        peer's own device id, an id outside 1 .. 2^31-1, or (--omemo-only) the other
+        generation.
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -218,17 +296,40 @@ def _facet(peer, name, cmd):
     return {"msg_id": sid}
 
 
-OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send")
+OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send", "omemo_replace_sessions",
+                  "omemo_forge_device")
 
 
 def _omemo(peer, name, cmd):
-    """omemo_info, omemo_devices, omemo_send (see the module docstring)."""
+    """omemo_info, omemo_devices, omemo_send, omemo_replace_sessions, omemo_forge_device
+    (see the module docstring)."""
     if name == "omemo_info":
         return peer.omemo_info()
     if name == "omemo_devices":
         return peer.omemo_devices(cmd["jid"])
+    if name == "omemo_replace_sessions":
+        return peer.omemo_replace_sessions(cmd["jid"])
+    if name == "omemo_forge_device":
+        return peer.omemo_forge_device(cmd["generation"], cmd["device_id"], cmd["kind"])
     return peer.omemo_send(cmd["to"], cmd["body"], cmd["generation"],
-                           type=cmd.get("type", "chat"), msg_id=cmd.get("msg_id"))
+                           type=cmd.get("type", "chat"), msg_id=cmd.get("msg_id"),
+                           tamper=cmd.get("tamper"), copies=cmd.get("copies", 1),
+                           recipients=cmd.get("recipients"))
+
+
+ROOM_COMMANDS = ("join", "configure_room", "set_affiliation")
+
+
+def _room(peer, name, cmd):
+    """join, configure_room, set_affiliation (see the module docstring)."""
+    timeout = float(cmd.get("timeout", 10.0))
+    if name == "join":
+        return peer.join(cmd["room"], cmd["nick"], password=cmd.get("password"),
+                         history=cmd.get("history"), timeout=timeout)
+    if name == "configure_room":
+        return peer.configure_room(cmd["room"], cmd["fields"], timeout=timeout)
+    return peer.set_affiliation(cmd["room"], cmd["jid"], cmd["affiliation"],
+                                reason=cmd.get("reason"), timeout=timeout)
 
 
 def _handle(peer, cmd):
@@ -262,6 +363,8 @@ def _handle(peer, cmd):
     if name == "iq":
         return peer.iq(cmd["to"], cmd["xml"], type=cmd.get("type", "get"),
                        timeout=float(cmd.get("timeout", 10.0)))
+    if name in ROOM_COMMANDS:
+        return _room(peer, name, cmd)
     if name in OMEMO_COMMANDS:
         return _omemo(peer, name, cmd)
     raise ValueError(f"unknown command {name!r}")

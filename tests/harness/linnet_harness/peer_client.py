@@ -24,14 +24,20 @@ not answered (pings still are, by slixmpp's XEP-0199 plugin), unless
 ``answer_receipts=True`` (XEP-0184, the work any client that answers them asks
 of the server).
 
+Rooms: :meth:`Peer.join`, :meth:`Peer.configure_room` (owner form) and
+:meth:`Peer.set_affiliation` (XEP-0045).
+
 ``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
 (:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
-:meth:`Peer.omemo_send`): the peer is online only once its device lists and bundles are
-published, and encrypted messages become decrypted message events. ``omemo_only="legacy"``
+:meth:`Peer.omemo_send` (also to rooms, tampered or replayed),
+:meth:`Peer.omemo_replace_sessions`, :meth:`Peer.omemo_forge_device`): the peer is online
+only once its device lists and bundles are published, and encrypted messages become
+decrypted message events (in non-anonymous rooms too). ``omemo_only="legacy"``
 or ``"omemo2"`` (implies ``omemo=True``) loads that generation alone (``--omemo-only``).
 """
 
 import asyncio
+import copy
 import logging
 import ssl
 import threading
@@ -48,6 +54,9 @@ from .peer_events import (describe_failure, has_facet, invite_event, marker_even
                           roster_items)
 
 log = logging.getLogger("linnet_harness.peer")
+
+MUC_NS = "http://jabber.org/protocol/muc"
+MUC_USER_NS = f"{MUC_NS}#user"
 
 
 class PeerError(Exception):
@@ -78,6 +87,7 @@ class Peer:
         self._want_omemo, self.omemo = omemo or omemo_only is not None, None  # PeerOmemo
         self._omemo_only = omemo_only  # None (both generations), "legacy" or "omemo2"
         self._timeout = timeout
+        self._joins = {}  # room bare JID -> future of a pending join()
         self.events = []
         self._taken = set()
         self._cond = threading.Condition()
@@ -256,6 +266,7 @@ class Peer:
 
     def _on_presence(self, pres):
         self._emit(presence_event(pres))
+        self._check_join(pres)
 
     def _on_roster_update(self, iq):
         if iq["type"] == "set":  # a push; the answer to our own fetch is not one
@@ -374,6 +385,78 @@ class Peer:
             return {"type": "result", "error": None}
         return self.run(go(), timeout + 5)
 
+    # -- rooms (XEP-0045) ----------------------------------------------------------
+
+    def join(self, room, nick, password=None, history=None, timeout=10.0):
+        """Enter ``room`` as ``nick`` (presence with <x xmlns=muc/>, <history maxstanzas/>
+        if ``history`` is given) and wait for the room's answer: {"occupant": room/nick as
+        the room names it, "status_codes": [N,...] (muc#user; 110 = self, 201 = created,
+        100 = non-anonymous), "error": CONDITION|None (an error presence)}; PeerError if
+        nothing comes within ``timeout`` s."""
+        bare = slixmpp.JID(room).bare
+
+        async def go():
+            fut = self._loop.create_future()
+            self._joins[bare] = fut
+            pres = self.client.make_presence(pto=f"{bare}/{nick}")
+            x = ET.SubElement(pres.xml, f"{{{MUC_NS}}}x")
+            if password is not None:
+                ET.SubElement(x, f"{{{MUC_NS}}}password").text = password
+            if history is not None:
+                ET.SubElement(x, f"{{{MUC_NS}}}history", maxstanzas=str(int(history)))
+            pres.send()
+            try:
+                return await asyncio.wait_for(fut, timeout)
+            except asyncio.TimeoutError:
+                raise PeerError(f"no answer from {bare} to joining within {timeout:g} s") from None
+            finally:
+                if self._joins.get(bare) is fut:
+                    del self._joins[bare]
+        return self.run(go(), timeout + 5)
+
+    def _check_join(self, pres):
+        """Settle a pending :meth:`join` with the room's self-presence or error."""
+        fut = self._joins.get(pres["from"].bare)
+        if fut is None or fut.done():
+            return
+        codes = [int(s.get("code")) for s in pres.xml.iterfind(
+            f"{{{MUC_USER_NS}}}x/{{{MUC_USER_NS}}}status") if (s.get("code") or "").isdigit()]
+        if pres["type"] == "error":
+            fut.set_result({"occupant": str(pres["from"]), "status_codes": codes,
+                            "error": pres["error"]["condition"] or "undefined-condition"})
+        elif 110 in codes and pres["type"] != "unavailable":
+            fut.set_result({"occupant": str(pres["from"]), "status_codes": codes, "error": None})
+
+    def _muc_iq(self, room, query, timeout):
+        """IQ set ``query`` (an element) to ``room``: {"type", "error"} (see :meth:`iq`)."""
+        answer = self.iq(room, tostring(query), type="set", timeout=timeout)
+        return {"type": answer["type"], "error": answer["error"]}
+
+    def configure_room(self, room, fields, timeout=10.0):
+        """Submit the room's owner configuration form (XEP-0045 §10.2, muc#owner) with just
+        ``fields`` ({var: value or [values]}; True/False become "1"/"0"); Prosody keeps the
+        other settings. Returns {"type": "result"|"error", "error": CONDITION|None}."""
+        if not isinstance(fields, dict) or not fields:
+            raise PeerError("fields must be a non-empty object {var: value or [values]}")
+        query = ET.Element(f"{{{MUC_NS}#owner}}query")
+        form = ET.SubElement(query, "{jabber:x:data}x", type="submit")
+        for var, value in {"FORM_TYPE": "http://jabber.org/protocol/muc#roomconfig",
+                           **fields}.items():
+            field = ET.SubElement(form, "{jabber:x:data}field", var=var)
+            for v in value if isinstance(value, list) else [value]:
+                ET.SubElement(field, "{jabber:x:data}value").text = \
+                    ("1" if v else "0") if isinstance(v, bool) else str(v)
+        return self._muc_iq(room, query, timeout)
+
+    def set_affiliation(self, room, jid, affiliation, reason=None, timeout=10.0):
+        """Change ``jid``'s affiliation in ``room`` (owner|admin|member|outcast|none;
+        XEP-0045 muc#admin). Returns {"type": "result"|"error", "error": CONDITION|None}."""
+        query = ET.Element(f"{{{MUC_NS}#admin}}query")
+        item = ET.SubElement(query, f"{{{MUC_NS}#admin}}item", affiliation=affiliation, jid=jid)
+        if reason is not None:
+            ET.SubElement(item, f"{{{MUC_NS}#admin}}reason").text = reason
+        return self._muc_iq(room, query, timeout)
+
     # -- OMEMO (omemo=True) ------------------------------------------------------
 
     def _omemo_run(self, make_coro, timeout=30.0):
@@ -391,13 +474,39 @@ class Peer:
         [{"device_id", "namespaces", "fingerprint", "bundles"}]} (see peer.py)."""
         return self._omemo_run(lambda omemo: omemo.devices(jid))
 
-    def omemo_send(self, to, body, generation, type="chat", msg_id=None):
-        """Encrypt ``body`` ("legacy" or "omemo2") for ``to``'s bare JID (and our other
-        devices), send it; return {"msg_id", "errors" (non-critical, per device)}."""
+    def omemo_send(self, to, body, generation, type="chat", msg_id=None, tamper=None,
+                   copies=1, recipients=None):
+        """Encrypt ``body`` ("legacy" or "omemo2") for ``recipients``' bare JIDs (default
+        ``to``'s; required for type "groupchat", where ``to`` is the room) and our other
+        devices, and send it to ``to``; return {"msg_id", "msg_ids", "errors"
+        (non-critical, per device)}. ``tamper`` "payload" / "key" flips a bit of the
+        encrypted payload / of every key; ``copies`` sends the same encrypted element that
+        many times, each in its own stanza with a fresh id (a replay)."""
+        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
+            raise PeerError(f"copies must be a positive integer, not {copies!r}")
+
         async def go(omemo):
-            stanza, errors = await omemo.encrypt(to, body, generation, type)
-            return {"msg_id": await self._send_stamped(stanza, msg_id), "errors": errors}
+            stanza, errors = await omemo.encrypt(to, body, generation, type,
+                                                 recipients=recipients, tamper_with=tamper)
+            ids = []
+            for i in range(copies):
+                one = stanza if i == copies - 1 else copy.copy(stanza)
+                one["id"] = (msg_id if i == 0 and msg_id else None) or self.client.new_id()
+                if type == "groupchat":  # its reflection is not encrypted for us
+                    omemo.remember_reflection(one["id"], generation, body)
+                ids.append(await self._send_stamped(one, one["id"]))
+            return {"msg_id": ids[0], "msg_ids": ids, "errors": errors}
         return self._omemo_run(go)
+
+    def omemo_replace_sessions(self, jid):
+        """python-omemo's replace_sessions for each known device of ``jid``'s bare JID:
+        {"devices", "replaced", "errors"} (see peer.py)."""
+        return self._omemo_run(lambda omemo: omemo.replace_sessions(jid))
+
+    def omemo_forge_device(self, generation, device_id, kind):
+        """Publish our own device list of ``generation`` with ``device_id`` added, and for
+        kind "bad_signature" a copy of our bundle with a broken signature as its bundle."""
+        return self._omemo_run(lambda omemo: omemo.forge_device(generation, device_id, kind))
 
     def burst(self, to, count, prefix="m", request_receipt=False, timeout=300.0, id_prefix=None):
         """Send ``count`` chat messages with bodies prefix0..prefix{count-1}, as fast as
