@@ -531,3 +531,104 @@ async fn send_and_check_reach(
     );
     assert_delivered(&settled(engine, sent.id).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_other_device_on_python_omemo_reads_what_we_send_and_we_read_what_it_sends() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("omemo-own")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+
+    // Alice's phone: python-omemo on her own account.
+    let mut phone = server
+        .peer_with_flags("alice", "alice-pw", &["--omemo", "--resource", "phone"])
+        .await
+        .unwrap();
+    let phone_id = phone.command(json!({"cmd": "omemo_info"})).await.unwrap()["device_id"]
+        .as_u64()
+        .unwrap();
+    let mut bob_peer = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo"])
+        .await
+        .unwrap();
+    // Both of Alice's devices are on her lists before anyone writes.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while devices_of(&mut bob_peer, &alice).await.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "both devices listed"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let own_device = engine
+        .own_omemo_device(account.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .device_id;
+
+    // Bob writes: both of Alice's devices read it.
+    bob_peer
+        .command(json!({"cmd": "omemo_send", "to": alice, "body": "to all of you", "generation": "omemo2"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_message(&engine, &mut rx, &bob).await.body,
+        "to all of you"
+    );
+    phone
+        .wait_for(Duration::from_secs(15), "Bob's message on the phone", |e| {
+            e["event"] == "message" && e["body"] == "to all of you"
+        })
+        .await
+        .unwrap();
+
+    // We answer: encrypted for Bob and for the phone too.
+    let sent = engine
+        .send_message(account.id, &bob, "answered from the desktop")
+        .await
+        .unwrap();
+    let got = bob_peer
+        .wait_for(Duration::from_secs(15), "our answer", |e| {
+            e["event"] == "message" && e["body"] == "answered from the desktop"
+        })
+        .await
+        .unwrap();
+    let rids: Vec<u64> = got["omemo_rids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert!(
+        rids.contains(&phone_id),
+        "our other device gets a key: {rids:?}"
+    );
+    assert!(
+        !rids.contains(&u64::from(own_device)),
+        "not this device itself"
+    );
+    assert_delivered(&settled(&engine, sent.id).await);
+
+    // The phone writes to Bob: its carbon reaches us, encrypted for this device, and is
+    // shown as ours.
+    phone
+        .command(json!({"cmd": "omemo_send", "to": bob, "body": "typed on the phone", "generation": "omemo2"}))
+        .await
+        .unwrap();
+    let row = wait_row(&engine, account.id, &bob, "typed on the phone").await;
+    assert_eq!(
+        (row.body.as_str(), row.outgoing, row.encryption.as_str()),
+        ("typed on the phone", true, "omemo2"),
+        "{row:?}"
+    );
+    for p in [phone, bob_peer] {
+        p.close().await;
+    }
+    server.shutdown().await;
+}

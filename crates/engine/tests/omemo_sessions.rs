@@ -1,7 +1,8 @@
 //! OMEMO sessions kept working against python-omemo (the harness peer with `--omemo`) on a
 //! real Prosody (XEP-0384 §7): a key exchange is answered by an empty message that completes
-//! the session, a long receiving chain gets a heartbeat, and a session we lost is rebuilt
-//! from the sender's bundle so that their next message decrypts.
+//! the session, a long receiving chain gets a heartbeat, a session we lost is rebuilt from
+//! the sender's bundle so that their next message decrypts, and one the sender replaced is
+//! taken up. Tampered, replayed and forged input gives a clear line and breaks nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -133,6 +134,191 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
         .unwrap();
     assert_eq!(got["encrypted"], "omemo2", "{got}");
     assert_delivered(&settled(&engine, sent.id).await);
+
+    // Bob's side suspects its session and starts a new one (python-omemo's replace_sessions,
+    // an empty key exchange): we take it, and both directions go on.
+    let replaced = bob_peer
+        .command(json!({"cmd": "omemo_replace_sessions", "jid": alice}))
+        .await
+        .unwrap();
+    assert!(
+        !replaced["replaced"].as_array().unwrap().is_empty(),
+        "{replaced}"
+    );
+    bob_peer
+        .command(json!({"cmd": "omemo_send", "to": alice, "body": "on the new session", "generation": "omemo2"}))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !all_bodies(&engine, account.id, &bob)
+        .await
+        .iter()
+        .any(|b| b == "on the new session")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the re-keyed message"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sent = engine
+        .send_message(account.id, &bob, "still reaching you")
+        .await
+        .unwrap();
+    bob_peer
+        .wait_for(
+            Duration::from_secs(15),
+            "our message on his new session",
+            |e| e["event"] == "message" && e["body"] == "still reaching you",
+        )
+        .await
+        .unwrap();
+    assert_delivered(&settled(&engine, sent.id).await);
+
+    bob_peer.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_replayed_and_forged_input_gives_a_clear_line_and_nothing_breaks() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("omemo-negative")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut bob_peer = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo"])
+        .await
+        .unwrap();
+    devices_of(&mut bob_peer, &alice).await;
+    let send = |body: &str, generation: &str, extra: serde_json::Value| {
+        let mut cmd =
+            json!({"cmd": "omemo_send", "to": alice, "body": body, "generation": generation});
+        if let (Some(cmd), Some(extra)) = (cmd.as_object_mut(), extra.as_object()) {
+            cmd.extend(extra.clone());
+        }
+        cmd
+    };
+    bob_peer
+        .command(send("hello", "omemo2", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(next_message(&engine, &mut rx, &bob).await.body, "hello");
+    bob_peer
+        .command(send("hello in legacy", "legacy", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_message(&engine, &mut rx, &bob).await.body,
+        "hello in legacy"
+    );
+
+    // Each bad message is one line saying why; never its text shown as encrypted.
+    let cases = [
+        (
+            "a changed payload",
+            "omemo2",
+            json!({"tamper": "payload"}),
+            "failed its integrity check",
+        ),
+        (
+            "a changed key",
+            "legacy",
+            json!({"tamper": "key"}),
+            "failed its integrity check",
+        ),
+    ];
+    for (body, generation, extra, reason) in cases {
+        while rx.try_recv().is_ok() {}
+        bob_peer
+            .command(send(body, generation, extra))
+            .await
+            .unwrap();
+        let row = next_message(&engine, &mut rx, &bob).await;
+        assert_eq!(row.encryption, "undecryptable", "{body}: {row:?}");
+        assert!(row.body.contains(reason), "{body}: {}", row.body);
+        assert!(!row.body.contains(body), "{}", row.body);
+        // The next honest message reads again.
+        let after = format!("after {body}");
+        bob_peer
+            .command(send(&after, generation, json!({})))
+            .await
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !all_bodies(&engine, account.id, &bob).await.contains(&after) {
+            assert!(tokio::time::Instant::now() < deadline, "{after} never read");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    // A replayed copy (same element, another stanza id) is refused; the original stands.
+    while rx.try_recv().is_ok() {}
+    bob_peer
+        .command(send("said once", "omemo2", json!({"copies": 2})))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let bodies = loop {
+        let bodies = all_bodies(&engine, account.id, &bob).await;
+        if bodies.iter().any(|b| b.contains("a replayed copy")) {
+            break bodies;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{bodies:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        bodies.iter().filter(|b| *b == "said once").count(),
+        1,
+        "{bodies:?}"
+    );
+
+    // Forged device-list items (a bundle with a bad signature; a device with no bundle): our
+    // message still reaches Bob's real device, and the forged ones are never trusted.
+    for (generation, device_id, kind) in [
+        ("omemo2", 424_242, "bad_signature"),
+        ("legacy", 434_343, "no_bundle"),
+    ] {
+        bob_peer
+            .command(
+                json!({"cmd": "omemo_forge_device", "generation": generation,
+                "device_id": device_id, "kind": kind}),
+            )
+            .await
+            .unwrap();
+    }
+    let sent = engine
+        .send_message(account.id, &bob, "to the real device")
+        .await
+        .unwrap();
+    assert_eq!(sent.encryption, "omemo");
+    let got = bob_peer
+        .wait_for(Duration::from_secs(15), "our message", |e| {
+            e["event"] == "message" && e["body"] == "to the real device"
+        })
+        .await
+        .unwrap();
+    let rids: Vec<u64> = got["omemo_rids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(serde_json::Value::as_u64)
+        .collect();
+    assert!(
+        !rids.contains(&424_242) && !rids.contains(&434_343),
+        "{rids:?}"
+    );
+    assert_delivered(&settled(&engine, sent.id).await);
+    let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
+    assert!(
+        devices
+            .iter()
+            .all(|d| d.device_id != 424_242 && d.device_id != 434_343),
+        "{devices:?}"
+    );
 
     bob_peer.close().await;
     server.shutdown().await;

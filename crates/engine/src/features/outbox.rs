@@ -123,10 +123,9 @@ pub(crate) async fn store_pending(
     reply: Option<(&str, Option<&str>, Option<&str>)>,
 ) -> Result<MessageRow, EngineError> {
     let origin_id = super::new_id();
-    // Group chats and private messages to occupants are not encrypted yet.
-    let one_to_one = !groupchat && Jid::new(peer).is_ok_and(|j| j.resource().is_none());
-    let encrypt =
-        one_to_one && store.conversation_encryption(account_id, peer).await? == Some(true);
+    // Private messages to occupants are not encrypted (their real JID may be unknown).
+    let bare = Jid::new(peer).is_ok_and(|j| j.resource().is_none());
+    let encrypt = bare && store.conversation_encryption(account_id, peer).await? == Some(true);
     let new = NewMessage {
         account_id,
         peer,
@@ -202,12 +201,28 @@ impl Outbox {
                 .push((outgoing_stanza(&row, to).into(), row.id, row.peer));
             return;
         }
-        // Encrypted (XEP-0384): once the contact's devices have sessions; never in plaintext.
+        // Encrypted (XEP-0384): once the recipients' devices have sessions; never in plaintext.
         let peer = to.to_bare();
-        if !omemo.ready_to_encrypt(ctx, &peer, row.id) {
+        // A room's features are checked first (below, once read): a refusal names them
+        // rather than the occupants it hides.
+        let recipients = if row.groupchat {
+            omemo.room_recipients(ctx, &peer).unwrap_or_default()
+        } else {
+            vec![peer.clone()]
+        };
+        if !omemo.ready_to_encrypt(ctx, &peer, &recipients, row.groupchat, row.id) {
             return;
         }
-        match omemo.encrypt(ctx, &peer, &row.body).await {
+        // The room's features are known now: it may have turned out not to allow OMEMO.
+        let recipients = match (row.groupchat, omemo.room_recipients(ctx, &peer)) {
+            (true, Ok(jids)) => jids,
+            (true, Err(reason)) => {
+                let reason = format!("Not sent: it could not be encrypted ({reason}).");
+                return fail(ctx, row, &reason).await;
+            }
+            (false, _) => recipients,
+        };
+        match omemo.encrypt(ctx, &peer, &recipients, &row.body).await {
             Ok(elements) => {
                 let stanza = encrypted_stanza(&row, to, elements);
                 self.queued.push((stanza.into(), row.id, row.peer));

@@ -55,7 +55,7 @@ impl Features {
                 if forward.content.encrypted.is_some() {
                     let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
                     omemo
-                        .decrypt(ctx, &sender, &recipient, &mut forward.content)
+                        .decrypt(ctx, &sender, &recipient, None, &mut forward.content)
                         .await;
                 }
                 archive.on_result(ctx, envelope.from.as_ref(), query_id, archive_id, *forward)
@@ -63,7 +63,7 @@ impl Features {
             Kind::Carbon { mut forward } => {
                 let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
                 omemo
-                    .decrypt(ctx, &sender, &recipient, &mut forward.content)
+                    .decrypt(ctx, &sender, &recipient, None, &mut forward.content)
                     .await;
                 chat::on_carbon(ctx, *forward).await
             }
@@ -89,10 +89,15 @@ impl Features {
                 _ => bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await,
             },
             Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
-            Kind::Groupchat => muc::messages::on_groupchat(ctx, envelope, content).await,
+            Kind::Groupchat => {
+                omemo.decrypt_group(ctx, &envelope, &mut content).await;
+                muc::messages::on_groupchat(ctx, envelope, content).await
+            }
             Kind::Chat => {
                 let (sender, recipient) = omemo_parties(ctx, &envelope);
-                omemo.decrypt(ctx, &sender, &recipient, &mut content).await;
+                omemo
+                    .decrypt(ctx, &sender, &recipient, None, &mut content)
+                    .await;
                 // In our archive too (XEP-0359 by our bare JID): the catch-up's live edge.
                 let live_id = content.stanza_id_by(&ctx.jid).map(str::to_owned);
                 chat::on_chat(ctx, envelope, content).await;

@@ -13,4 +13,5 @@ mod invitations;
 mod messages;
 mod moderation;
 mod occupants;
+mod omemo;
 mod reconnect;

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use tokio_xmpp::parsers::jid::{BareJid, Jid};
+
 use super::presence::Show;
 
 /// How long a join without an answer keeps a second join request from being sent.
@@ -232,6 +234,56 @@ impl MucBook {
     pub(crate) fn nick(&self, account_id: i64, room: &str) -> String {
         self.with(account_id, room, |l| l.nick.clone())
             .unwrap_or_default()
+    }
+
+    /// The real bare JID of occupant `nick`, when the room shows it (non-anonymous rooms,
+    /// XEP-0045 §7.2.3).
+    pub(crate) fn real_jid(&self, account_id: i64, room: &str, nick: &str) -> Option<BareJid> {
+        self.with(account_id, room, |l| {
+            l.occupants
+                .get(nick)
+                .and_then(|o| o.jid.as_deref())
+                .and_then(|j| Jid::new(j).ok())
+                .map(|j| j.to_bare())
+        })
+        .flatten()
+    }
+
+    /// The real bare JIDs of the other occupants (each once, ours left out), or the nicks of
+    /// those whose real JID the room hides.
+    pub(crate) fn real_jids(
+        &self,
+        account_id: i64,
+        room: &str,
+        own: &BareJid,
+    ) -> Result<Vec<BareJid>, Vec<String>> {
+        let occupants = self
+            .with(account_id, room, |l| {
+                l.occupants
+                    .iter()
+                    .filter(|(nick, _)| **nick != l.nick)
+                    .map(|(nick, o)| (nick.clone(), o.jid.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let mut jids = Vec::new();
+        let mut hidden = Vec::new();
+        for (nick, jid) in occupants {
+            match jid.as_deref().and_then(|j| Jid::new(j).ok()) {
+                Some(jid) => {
+                    let bare = jid.to_bare();
+                    if bare != *own && !jids.contains(&bare) {
+                        jids.push(bare);
+                    }
+                }
+                None => hidden.push(nick),
+            }
+        }
+        if hidden.is_empty() {
+            Ok(jids)
+        } else {
+            Err(hidden)
+        }
     }
 
     /// Whether our self-presence from the room arrived.

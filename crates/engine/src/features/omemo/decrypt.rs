@@ -32,17 +32,32 @@ fn words(error: &OmemoError) -> String {
         OmemoError::IdentityMismatch => {
             "the sender's device presented a different identity key than before".into()
         }
+        OmemoError::OutOfOrder("message key already used") => {
+            "it was received once already (a replayed copy)".into()
+        }
         OmemoError::OutOfOrder(what) => format!("it arrived too far out of order ({what})"),
         other => other.to_string(),
     }
+}
+
+/// Whether a failure calls for a new session with the sending device ([`super::repair`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rebuild {
+    /// No: a new session would not cure it (a replay, a bad payload, a distrusted key).
+    No,
+    /// Yes: there is no session, or the key exchange names a prekey we no longer have.
+    Now,
+    /// A key that failed its MAC: the session may be broken, or the message was changed on
+    /// the way. A healthy session is not thrown away for one bad message (messages in flight
+    /// on it would be lost), only when the next one fails too.
+    IfRepeated,
 }
 
 /// Why a message could not be opened.
 struct Failure {
     /// In words, for the conversation.
     reason: String,
-    /// Our session with the sending device is missing or broken: rebuild it ([`super::repair`]).
-    rebuild: bool,
+    rebuild: Rebuild,
 }
 
 impl Failure {
@@ -50,16 +65,20 @@ impl Failure {
     fn final_(reason: impl Into<String>) -> Self {
         Failure {
             reason: reason.into(),
-            rebuild: false,
+            rebuild: Rebuild::No,
         }
     }
 
-    /// A session-level failure: rebuilding helps unless the message came too far out of
-    /// order or again (a replay).
+    /// A session-level failure.
     fn session(error: &OmemoError) -> Self {
+        let rebuild = match error {
+            OmemoError::OutOfOrder(_) => Rebuild::No,
+            OmemoError::BadMac => Rebuild::IfRepeated,
+            _ => Rebuild::Now,
+        };
         Failure {
             reason: words(error),
-            rebuild: !matches!(error, OmemoError::OutOfOrder(_)),
+            rebuild,
         }
     }
 }
@@ -72,7 +91,8 @@ impl From<String> for Failure {
 
 impl Omemo {
     /// Decrypts `content` in place when it carries `<encrypted/>` from `sender` (bare JID)
-    /// addressed to `recipient` (ours, or the contact's for a carbon of our own message): the
+    /// addressed to `recipient` (ours, the contact's for a carbon of our own message, or the
+    /// room), in `conversation` (`None`: the contact, whichever of the two is not us): the
     /// body becomes the plaintext, or a notice saying why it could not be decrypted; an empty
     /// OMEMO message keeps no body. `content.encryption` says which, and
     /// `content.omemo_device` names the sending device. A failure caused by a missing or broken
@@ -82,6 +102,7 @@ impl Omemo {
         ctx: &mut Context,
         sender: &BareJid,
         recipient: &BareJid,
+        conversation: Option<&BareJid>,
         content: &mut Content,
     ) {
         let Some(encrypted) = content.encrypted.take() else {
@@ -91,6 +112,7 @@ impl Omemo {
         let device = (sender.to_string(), encrypted.sid(), generation);
         let plaintext = match self.open(ctx, sender, &encrypted).await {
             Ok((opened, new_session, chain)) => {
+                self.failures.remove(&device);
                 self.after_decrypt(ctx, device.clone(), new_session, chain)
                     .await;
                 match opened {
@@ -103,7 +125,14 @@ impl Omemo {
                 }
             }
             Err(failure) => {
-                if failure.rebuild {
+                let failed = self.failures.entry(device.clone()).or_default();
+                *failed += 1;
+                let rebuild = match failure.rebuild {
+                    Rebuild::No => false,
+                    Rebuild::Now => true,
+                    Rebuild::IfRepeated => *failed >= 2,
+                };
+                if rebuild {
                     self.rebuild(ctx, device);
                 }
                 return undecryptable(ctx, content, sender, &failure.reason);
@@ -128,11 +157,11 @@ impl Omemo {
                 content.omemo_device = Some((device.0, device.1));
                 // The conversation is encrypted now: our replies will be too, unless the
                 // user turned OMEMO off for it.
-                let peer = if *sender == ctx.jid {
+                let peer = conversation.unwrap_or(if *sender == ctx.jid {
                     recipient
                 } else {
                     sender
-                };
+                });
                 if ctx
                     .store
                     .encrypt_unless_decided(ctx.account_id, peer.as_str())
@@ -264,7 +293,7 @@ impl Omemo {
     }
 }
 
-fn undecryptable(ctx: &Context, content: &mut Content, sender: &BareJid, reason: &str) {
+pub(crate) fn undecryptable(ctx: &Context, content: &mut Content, sender: &BareJid, reason: &str) {
     tracing::info!(
         account = ctx.account_id,
         "OMEMO message from {sender} not decrypted: {reason}"

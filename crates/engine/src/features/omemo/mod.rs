@@ -15,6 +15,7 @@
 //!   before verification (BTBV) and may never change for a known device.
 
 pub(crate) mod decrypt;
+pub(crate) mod group;
 pub(crate) mod publish;
 pub(crate) mod repair;
 pub(crate) mod send;
@@ -104,6 +105,11 @@ pub(crate) struct Omemo {
     pub(crate) ready: Vec<i64>,
     /// Devices sent a heartbeat for their current receiving chain ([`repair`]).
     pub(crate) heartbeats: std::collections::HashSet<repair::DeviceKey>,
+    /// Rooms whose features were read: whether OMEMO may be used there, or why not
+    /// ([`group`]).
+    pub(crate) rooms: std::collections::HashMap<String, Result<(), String>>,
+    /// Messages from each device that failed to decrypt in a row ([`repair`]).
+    pub(crate) failures: std::collections::HashMap<repair::DeviceKey, u32>,
     /// Devices whose session was rebuilt while the account runs ([`repair`]).
     pub(crate) rebuilt: std::collections::HashSet<repair::DeviceKey>,
 }
@@ -128,6 +134,8 @@ pub(crate) enum OmemoIq {
         device: u32,
         generation: Generation,
     },
+    /// A room's disco#info, read to send to `prep` (the room) ([`group`]).
+    RoomInfo { prep: String, room: String },
     /// The bundle of a device whose session is missing or broken ([`repair`]).
     Rebuild {
         jid: String,

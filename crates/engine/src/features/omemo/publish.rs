@@ -174,6 +174,7 @@ impl Omemo {
                 self.on_rebuild_bundle(ctx, (jid, device, generation), answer)
                     .await
             }
+            (OmemoIq::RoomInfo { prep, room }, answer) => self.on_room_info(prep, room, answer),
             // No node yet (item-not-found): our list is the first.
             (OmemoIq::OwnDevices(generation), answer) => {
                 let ids = listed_ids(generation, answer);
@@ -197,17 +198,14 @@ impl Omemo {
         payloads: Vec<Element>,
     ) {
         let ids = device_ids(generation, payloads.iter());
-        if let Some(contact) = from.filter(|f| !ctx.is_own_bare(f)) {
-            // A contact's devices changed: a list we knew is read again before the next
-            // message to them, so new devices get a session.
-            let jid = contact.to_bare().to_string();
-            self.lists.remove(&(jid.clone(), generation));
-            self.lists.remove(&(jid, other(generation)));
-            return;
+        // Someone's devices changed (a contact's, or ours): the lists we knew are read again
+        // before the next encrypted message, so new devices get a session.
+        let jid = from.map_or_else(|| ctx.jid.to_string(), |f| f.to_bare().to_string());
+        self.lists.remove(&(jid.clone(), generation));
+        self.lists.remove(&(jid, other(generation)));
+        if from.is_none_or(|f| ctx.is_own_bare(f)) {
+            self.ensure_listed(ctx, generation, ids);
         }
-        self.lists
-            .insert((ctx.jid.to_string(), generation), ids.clone());
-        self.ensure_listed(ctx, generation, ids);
     }
 
     /// Publishes `ids` plus ours when ours is missing.

@@ -8,8 +8,10 @@
 //!   receiving chain while we wrote nothing, an empty message moves the ratchet on (forward
 //!   secrecy does not wait for our next reply). One per chain.
 //! - **Rebuild**: a message that cannot be decrypted because our session with its device is
-//!   missing or broken (no session, a failed MAC on the key, a key exchange naming a prekey we no
-//!   longer have) makes us fetch that device's bundle, start a new session from it and announce
+//!   missing or broken (no session, a key exchange naming a prekey we no longer have, or a
+//!   failed MAC on the key twice in a row: once may be a message changed on the way, and
+//!   throwing a healthy session away would lose the messages in flight on it) makes us fetch
+//!   that device's bundle, start a new session from it and announce
 //!   it with an empty key-exchange message: the sender's next message decrypts, and the
 //!   conversation is never stuck. At most once per device and generation while the account runs, so a
 //!   flood of bad messages costs one bundle fetch.

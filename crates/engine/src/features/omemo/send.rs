@@ -91,34 +91,40 @@ fn parse_bundle(generation: Generation, payload: Option<Element>) -> Result<Bund
 }
 
 impl Omemo {
-    /// Whether the message `row_id` to `peer` can be encrypted now. If not, it waits here
-    /// while the device lists (and then the bundles) are fetched, and comes back in
-    /// `self.ready`.
+    /// Whether the message `row_id` to `conversation` (a contact, or a room: `room`) can be
+    /// encrypted now for `recipients` (the contact; a room's members) and our other devices.
+    /// If not, it waits here while the device lists (and then the bundles) are fetched, and,
+    /// for a room, its features ([`super::group`]); it comes back in `self.ready`.
     pub(crate) fn ready_to_encrypt(
         &mut self,
         ctx: &mut Context,
-        peer: &BareJid,
+        conversation: &BareJid,
+        recipients: &[BareJid],
+        room: bool,
         row_id: i64,
     ) -> bool {
-        let own = ctx.jid.to_string();
-        let known = |jid: &str| {
+        let mut jids = recipients.to_vec();
+        if !jids.contains(&ctx.jid) {
+            jids.push(ctx.jid.clone());
+        }
+        let lists = &self.lists;
+        let known = |jid: &BareJid| {
             [Generation::Legacy, Generation::Omemo2]
                 .iter()
-                .all(|g| self.lists.contains_key(&(jid.to_owned(), *g)))
+                .all(|g| lists.contains_key(&(jid.to_string(), *g)))
         };
-        if known(peer.as_str()) && known(&own) && !self.preps.contains_key(peer.as_str()) {
+        jids.retain(|jid| !known(jid));
+        let room_known = !room || self.rooms.contains_key(conversation.as_str());
+        let key = conversation.to_string();
+        if jids.is_empty() && room_known && !self.preps.contains_key(&key) {
             return true;
         }
-        let prep = self.preps.entry(peer.to_string()).or_default();
+        let prep = self.preps.entry(key.clone()).or_default();
         if !prep.rows.contains(&row_id) {
             prep.rows.push(row_id);
         }
         if prep.waiting > 0 {
             return false;
-        }
-        let mut jids = vec![peer.clone()];
-        if *peer != ctx.jid {
-            jids.push(ctx.jid.clone());
         }
         for jid in jids {
             for generation in [Generation::Legacy, Generation::Omemo2] {
@@ -128,13 +134,27 @@ impl Omemo {
                 )
                 .with_to(Jid::from(jid.clone()));
                 let purpose = OmemoIq::Devices {
-                    prep: peer.to_string(),
+                    prep: key.clone(),
                     jid: jid.to_string(),
                     generation,
                 };
                 ctx.request(iq, IqPurpose::Omemo(purpose));
                 prep.waiting += 1;
             }
+        }
+        if !room_known {
+            ctx.request(
+                super::group::room_info_request(conversation),
+                IqPurpose::Omemo(OmemoIq::RoomInfo {
+                    prep: key.clone(),
+                    room: key.clone(),
+                }),
+            );
+            prep.waiting += 1;
+        }
+        if prep.waiting == 0 {
+            self.preps.remove(&key);
+            return true;
         }
         false
     }
@@ -242,7 +262,7 @@ impl Omemo {
             .map_err(|e| e.to_string())
     }
 
-    fn answered(&mut self, prep: &str) {
+    pub(crate) fn answered(&mut self, prep: &str) {
         let done = match self.preps.get_mut(prep) {
             Some(p) => {
                 p.waiting = p.waiting.saturating_sub(1);
@@ -257,14 +277,18 @@ impl Omemo {
         }
     }
 
-    /// Encrypts `body` to every device of `peer` and our other devices that we have a session
-    /// with: the `<encrypted/>` elements to put in the message (one per generation used).
+    /// Encrypts `body` to every device of `recipients` (the contact; a room's members) and our
+    /// other devices that we have a session with: the `<encrypted/>` elements to put in a
+    /// message to `to` (the contact or the room: the OMEMO 2 envelope's `to`), one per
+    /// generation used.
     ///
-    /// Errors, in words: no keys, or no device of `peer` to encrypt to.
+    /// Errors, in words: no keys, or a recipient without any device to encrypt to (never a
+    /// message some of them cannot read without saying so).
     pub(crate) async fn encrypt(
         &mut self,
         ctx: &mut Context,
-        peer: &BareJid,
+        to: &BareJid,
+        recipients: &[BareJid],
         body: &str,
     ) -> Result<Vec<Element>, String> {
         let keys = self
@@ -276,20 +300,20 @@ impl Omemo {
         let own = ctx.jid.to_string();
         // (jid, device, session) per generation.
         let mut by_generation: HashMap<Generation, Vec<(String, u32, Session)>> = HashMap::new();
-        let mut peer_devices = 0;
-        let mut undecided = 0;
-        let jids = if peer.as_str() == own {
-            vec![own.clone()]
-        } else {
-            vec![peer.to_string(), own.clone()]
-        };
+        let mut jids: Vec<String> = recipients.iter().map(|j| j.to_string()).collect();
+        if !jids.contains(&own) {
+            jids.push(own.clone());
+        }
+        let mut without = Vec::new();
+        let mut undecided = Vec::new();
         for jid in jids {
             let skip = (jid == own).then_some(own_device);
+            let (mut reached, mut waiting) = (0, 0);
             for (device, generation) in targets(&self.lists, &jid, skip) {
                 match ctx.store.omemo_identity(account, &jid, device).await {
                     Ok(Some((_, Trust::Untrusted))) => continue,
                     Ok(Some((_, Trust::Undecided))) => {
-                        undecided += 1;
+                        waiting += 1;
                         continue;
                     }
                     _ => {}
@@ -299,9 +323,7 @@ impl Omemo {
                     .omemo_session(account, &jid, device, generation)
                     .await
                 {
-                    if jid == peer.as_str() {
-                        peer_devices += 1;
-                    }
+                    reached += 1;
                     by_generation.entry(generation).or_default().push((
                         jid.clone(),
                         device,
@@ -309,16 +331,27 @@ impl Omemo {
                     ));
                 }
             }
+            let recipient = jid != own || recipients.iter().any(|r| r.as_str() == own);
+            if recipient && reached == 0 {
+                if waiting > 0 {
+                    undecided.push(jid);
+                } else {
+                    without.push(jid);
+                }
+            }
         }
-        if peer_devices == 0 && undecided > 0 {
+        if let Some(jid) = undecided.first().filter(|_| without.is_empty()) {
             return Err(format!(
-                "{peer} uses a new OMEMO device that you have not verified yet; compare its \
+                "{jid} uses a new OMEMO device that you have not verified yet; compare its \
                  fingerprint in the encryption details and mark it verified, or accept it"
             ));
         }
-        if peer_devices == 0 {
+        without.extend(undecided);
+        if !without.is_empty() {
             return Err(format!(
-                "{peer} has no OMEMO device this account can encrypt to"
+                "{} {} no OMEMO device this account can encrypt to",
+                without.join(", "),
+                if without.len() == 1 { "has" } else { "have" }
             ));
         }
         let mut elements = Vec::new();
@@ -329,7 +362,7 @@ impl Omemo {
                 .build();
             let stamp = chrono::DateTime::from_timestamp_millis(crate::store::now_ms())
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            let envelope = Envelope::new(vec![content], &own, peer.as_str(), stamp, &mut OsEntropy);
+            let envelope = Envelope::new(vec![content], &own, to.as_str(), stamp, &mut OsEntropy);
             let sealed = seal_omemo2(&envelope.to_bytes(), &mut OsEntropy);
             let mut keys: Vec<xml::Keys> = Vec::new();
             for (jid, device, mut session) in targets {

@@ -144,7 +144,7 @@ describe('encryption toggle', () => {
     expect(within(sent).getByTestId('message-encrypted')).toBeTruthy();
   });
 
-  test('rooms and private chats with occupants have none', async () => {
+  test('a room has the toggle, for every member; a private chat with an occupant has none', async () => {
     const backend = new FakeBackend();
     backend.accounts = [ALICE];
     backend.rooms = [room(DEV)];
@@ -153,8 +153,12 @@ describe('encryption toggle', () => {
 
     await fireEvent.click(await screen.findByTestId(`room-${DEV}`));
     let chat = await screen.findByTestId('chat-view');
-    expect(within(chat).queryByTestId('encryption-toggle')).toBeNull();
-    expect(composer(chat).placeholder).toBe('Message');
+    const toggle = await within(chat).findByTestId('encryption-toggle');
+    expect(toggle.title).toContain('for every member');
+    await fireEvent.click(toggle);
+    await waitFor(() =>
+      expect(backend.callsOf('set_conversation_encryption')).toEqual([{ accountId: ALICE.id, peer: DEV, on: true }]),
+    );
 
     await fireEvent.click(screen.getByTestId(`conversation-${DEV}/bob`));
     await waitFor(() => expect(screen.getByTestId('chat-view').dataset['peer']).toBe(`${DEV}/bob`));
@@ -162,7 +166,6 @@ describe('encryption toggle', () => {
     expect(within(chat).getByTestId('mute-toggle'), 'a one-to-one chat otherwise').toBeTruthy();
     expect(within(chat).queryByTestId('encryption-toggle')).toBeNull();
     expect(composer(chat).placeholder).toBe('Message');
-    expect(backend.callsOf('conversation_encryption')).toEqual([]);
   });
 });
 
