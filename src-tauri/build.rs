@@ -3,6 +3,9 @@
 //! can grant the UI exactly the commands it uses and nothing else.
 
 const COMMANDS: &[&str] = &[
+    "database_problem",
+    "unlock_database",
+    "start_afresh",
     "list_accounts",
     "add_account",
     "remove_account",

@@ -40,6 +40,8 @@ pub fn typescript() -> String {
          // run `LINNET_WRITE_BINDINGS=1 cargo test -p linnet bindings` after changing them.\n\n",
     );
     declare::<ErrorCode>(&cfg, &mut out);
+    declare::<crate::startup::DatabaseProblemKind>(&cfg, &mut out);
+    declare::<crate::startup::DatabaseProblem>(&cfg, &mut out);
     declare::<IpcError>(&cfg, &mut out);
     declare::<CertificateInfo>(&cfg, &mut out);
     declare::<ConnectionState>(&cfg, &mut out);

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 const COMMAND_FILES: &[&str] = &[
     include_str!("commands.rs"),
     include_str!("message_commands.rs"),
+    include_str!("startup.rs"),
 ];
 const LIB_RS: &str = include_str!("lib.rs");
 const BUILD_RS: &str = include_str!("../build.rs");
@@ -34,6 +35,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("main.rs", include_str!("main.rs")),
     ("message_commands.rs", include_str!("message_commands.rs")),
     ("notifications.rs", include_str!("notifications.rs")),
+    ("startup.rs", include_str!("startup.rs")),
     ("views.rs", include_str!("views.rs")),
 ];
 

@@ -57,46 +57,59 @@ impl SecretStore for Keyring {
 /// The keyring entry (user name under [`SERVICE`]) holding the database key; not a JID.
 const DATABASE_KEY: &str = "linnet:database-key";
 
+/// Why no key for the database could be had (see [`database_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyProblem {
+    /// The database is encrypted and its key is not in the keyring (or the keyring cannot be
+    /// read): restore or unlock the keyring, or enter the passphrase chosen for it.
+    Missing(String),
+    /// The database is not encrypted yet and no keyring can keep a new key: the user chooses a
+    /// passphrase, or to go on unencrypted.
+    NoKeyring(String),
+}
+
 /// The SQLCipher key to open the database at `db` with: the one in the keyring, or a new
 /// random 256-bit key (stored there first) for a new database or a plain one to encrypt.
-/// `Ok(None)`: no keyring is usable and the database is not encrypted yet, so it stays plain
-/// for this run (logged); it is encrypted on the first run with a keyring.
 ///
-/// Errors (in words for the user): the database is encrypted but its key is not in the
-/// keyring, or the keyring cannot be read. Never a new empty database in its place.
-pub fn database_key(
-    keyring: &dyn SecretStore,
-    db: &std::path::Path,
-) -> Result<Option<String>, String> {
+/// Errors (in words for the user): [`KeyProblem::Missing`] when the database is encrypted but
+/// its key is not in the keyring or the keyring cannot be read; [`KeyProblem::NoKeyring`]
+/// when nothing is encrypted yet and no keyring is usable. Never a new empty database in the
+/// place of an encrypted one.
+pub fn database_key(keyring: &dyn SecretStore, db: &std::path::Path) -> Result<String, KeyProblem> {
     let encrypted =
         db.metadata().is_ok_and(|m| m.len() > 0) && !linnet_engine::store::is_plain_sqlite(db);
     let missing = |why: &str| {
-        format!(
-            "Linnet's database ({}) is encrypted, and its key {why}. Unlock or restore the system keyring (entry \"{DATABASE_KEY}\" of \"{SERVICE}\") and start Linnet again; moving that file away starts afresh without its history.",
+        KeyProblem::Missing(format!(
+            "Linnet's database ({}) is encrypted, and its key {why}. Unlock or restore the system keyring (entry \"{DATABASE_KEY}\" of \"{SERVICE}\") and try again, or enter the passphrase you chose for it. Starting afresh moves that file aside, with its history.",
             db.display()
-        )
+        ))
+    };
+    let no_keyring = |e: &EngineError| {
+        KeyProblem::NoKeyring(format!(
+            "Linnet encrypts its database with a key kept in the system keyring, and no keyring is usable ({e}). Start or unlock one (for example GNOME Keyring or KWallet) and try again, or choose a passphrase to type at each start."
+        ))
     };
     match keyring.get(DATABASE_KEY) {
-        Ok(Some(key)) => Ok(Some(key)),
+        Ok(Some(key)) => Ok(key),
         Ok(None) if encrypted => Err(missing("is no longer in the system keyring")),
         Err(e) if encrypted => Err(missing(&format!(
             "cannot be read from the system keyring ({e})"
         ))),
         Ok(None) => {
             let key = format!("x'{}'", hex::encode(rand::random::<[u8; 32]>()));
-            match keyring.set(DATABASE_KEY, &key) {
-                Ok(()) => Ok(Some(key)),
-                Err(e) => {
-                    tracing::warn!("database left unencrypted for this run: {e}");
-                    Ok(None)
-                }
-            }
+            keyring
+                .set(DATABASE_KEY, &key)
+                .map(|()| key)
+                .map_err(|e| no_keyring(&e))
         }
-        Err(e) => {
-            tracing::warn!("database left unencrypted for this run: {e}");
-            Ok(None)
-        }
+        Err(e) => Err(no_keyring(&e)),
     }
+}
+
+/// Forgets the database key (after its database was moved aside), so that the next
+/// [`database_key`] makes a new one. A missing entry is not an error.
+pub fn forget_database_key(keyring: &dyn SecretStore) -> Result<(), EngineError> {
+    keyring.delete(DATABASE_KEY)
 }
 
 /// The app's credential provider: session-only passwords first, then the persistent store.
@@ -161,7 +174,7 @@ impl CredentialProvider for Credentials {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use linnet_engine::ErrorCode;
 
@@ -206,25 +219,32 @@ mod tests {
         let _ = std::fs::remove_file(&db);
         let keyring = MemoryKeyring::default();
         // New install: a raw 256-bit key, stored.
-        let key = database_key(&keyring, &db).unwrap().unwrap();
+        let key = database_key(&keyring, &db).unwrap();
         assert!(key.starts_with("x'") && key.len() == 67, "{key}");
         assert_eq!(keyring.get(DATABASE_KEY).unwrap(), Some(key.clone()));
         assert_eq!(
             database_key(&keyring, &db).unwrap(),
-            Some(key.clone()),
+            key,
             "the same next time"
         );
         // An encrypted database whose key is gone: a clear error, never a new key.
         std::fs::write(&db, [0x42u8; 64]).unwrap();
         keyring.delete(DATABASE_KEY).unwrap();
-        let err = database_key(&keyring, &db).unwrap_err();
+        let Err(KeyProblem::Missing(err)) = database_key(&keyring, &db) else {
+            panic!("the key is missing")
+        };
         assert!(err.contains("no longer in the system keyring"), "{err}");
         assert_eq!(keyring.get(DATABASE_KEY).unwrap(), None);
-        let err = database_key(&NoKeyring, &db).unwrap_err();
+        let Err(KeyProblem::Missing(err)) = database_key(&NoKeyring, &db) else {
+            panic!("the keyring is unreadable")
+        };
         assert!(err.contains("cannot be read"), "{err}");
-        // No keyring and nothing encrypted yet: stays plain for now.
+        // No keyring and nothing encrypted yet: the user is asked (passphrase or plain).
         std::fs::remove_file(&db).unwrap();
-        assert_eq!(database_key(&NoKeyring, &db).unwrap(), None);
+        let Err(KeyProblem::NoKeyring(err)) = database_key(&NoKeyring, &db) else {
+            panic!("no keyring to keep a key")
+        };
+        assert!(err.contains("choose a passphrase"), "{err}");
     }
 
     #[test]

@@ -9,12 +9,13 @@ mod error;
 mod events;
 mod message_commands;
 mod notifications;
+mod startup;
 mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use linnet_engine::{Engine, EngineConfig, StoreOptions, TrustRoots};
+use linnet_engine::{Engine, TrustRoots};
 use tauri::Manager;
 
 /// Extra trusted CA (PEM file), e.g. a company CA or the test harness's CA.
@@ -105,26 +106,26 @@ pub fn run() {
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             owner_only_dir(&dir);
             let credentials = Arc::new(credentials::Credentials::new(credentials::Keyring));
-            let db = dir.join("linnet.sqlite");
-            // Encrypted at rest (SQLCipher) with a random key kept in the OS keyring.
-            let key = credentials::database_key(&credentials::Keyring, &db)?;
-            let config = EngineConfig {
-                store: StoreOptions {
-                    path: Some(db),
-                    key,
-                },
-                trust: trust_roots(),
-                muc_self_ping_idle: None,
-            };
-            let engine = tauri::async_runtime::block_on(Engine::start(config, credentials.clone()))
-                .map_err(|e| format!("cannot open Linnet's database: {e}"))?;
-            app.manage(engine.clone());
+            // Encrypted at rest (SQLCipher) with a random key kept in the OS keyring. When it
+            // cannot be opened the window says why and what to do (`startup`).
+            let startup = startup::Startup::new(
+                dir.join("linnet.sqlite"),
+                trust_roots(),
+                credentials.clone(),
+            );
+            let opened = tauri::async_runtime::block_on(startup.open_with_keyring(app.handle()));
+            if let Err(problem) = opened {
+                tracing::error!("database not opened: {}", problem.message);
+            }
+            app.manage(startup);
             app.manage(credentials);
             app.manage(events::ActiveConversation::default());
-            tauri::async_runtime::spawn(events::forward(app.handle().clone(), engine));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            startup::database_problem,
+            startup::unlock_database,
+            startup::start_afresh,
             commands::list_accounts,
             commands::add_account,
             commands::remove_account,

@@ -128,3 +128,42 @@ def test_two_accounts_one_disabled_and_enabled_again(linnet, prosody):
             lambda d: len(d.find_elements(*by_testid("conversation-walt@localhost"))) == 2)
     finally:
         peer.close()
+
+
+def test_a_lost_database_key_is_explained_and_starting_afresh_keeps_the_old_file(launcher, prosody):
+    import subprocess
+
+    prosody.register("lena", "lena-pw")
+    data = launcher.new_data_dir()
+    driver = launcher.start(data)
+    sign_in(driver, prosody, "lena@localhost", "lena-pw")
+    launcher.stop(driver)
+    db = data / "linnet.sqlite"
+    before = db.read_bytes()
+
+    # The keyring loses the database key (another machine, a reset keyring).
+    subprocess.run(["secret-tool", "clear", "service", "im.linnet.desktop",
+                    "username", "linnet:database-key"], check=True, timeout=10)
+    driver = launcher.start(data)
+    wait = WebDriverWait(driver, 30)
+    screen = wait.until(EC.visibility_of_element_located(by_testid("database-problem")))
+    message = driver.find_element(*by_testid("database-problem-message")).text
+    assert "no longer in the system keyring" in message, message
+    assert not driver.find_elements(*by_testid("add-account-form")), "no silent new database"
+    assert db.read_bytes() == before, "the file is untouched"
+    screenshot(driver, "database-key-lost")
+
+    # A wrong passphrase is told, and nothing changes.
+    screen.find_element(*by_testid("database-passphrase")).send_keys("not it")
+    screen.find_element(*by_testid("database-unlock")).click()
+    wait.until(lambda d: "could not be opened" in d.find_element(*by_testid("database-problem-message")).text)
+    assert db.read_bytes() == before
+
+    # Starting afresh, after the warning: the old file is kept beside the new database.
+    driver.find_element(*by_testid("database-start-afresh")).click()
+    wait.until(EC.visibility_of_element_located(by_testid("database-afresh-warning")))
+    driver.find_element(*by_testid("database-afresh-confirm")).click()
+    wait.until(EC.visibility_of_element_located(by_testid("add-account-form")))
+    kept = list(data.glob("linnet-unreadable-*.sqlite"))
+    assert len(kept) == 1 and kept[0].read_bytes() == before, kept
+    assert db.exists() and not db.read_bytes().startswith(b"SQLite format 3")

@@ -11,6 +11,7 @@
 // - Times are unix milliseconds (number).
 
 import type {
+  DatabaseProblem,
   AccountStateEvent,
   AccountView,
   AddAccountRequest,
@@ -42,6 +43,8 @@ import type {
 } from './generated';
 
 export type {
+  DatabaseProblem,
+  DatabaseProblemKind,
   AccountStateEvent,
   AccountView,
   AddAccountRequest,
@@ -207,6 +210,9 @@ export interface Commands {
   };
   /** Our OMEMO device (id, fingerprint) on an account; null before its first connect. */
   own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
+  database_problem: { args: Record<string, never>; result: DatabaseProblem | null };
+  unlock_database: { args: { passphrase: string | null; unencrypted: boolean }; result: null };
+  start_afresh: { args: Record<string, never>; result: null };
   /** The OMEMO devices seen of `peer` (ours for our other devices), oldest first. */
   omemo_devices: { args: { accountId: number; peer: string }; result: DeviceView[] };
   /** Our trust in one device of `peer`; then `linnet://conversations`. */

@@ -3,6 +3,7 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  DatabaseProblem,
   AccountView,
   AddAccountRequest,
   ChatStateName,
@@ -333,4 +334,22 @@ export async function setRoomConfig(
   fields: FieldValues[],
 ): Promise<void> {
   await call('set_room_config', { accountId, room, fields });
+}
+
+/** Why Linnet's database is not open (`null`: it is; the app can start). */
+export function databaseProblem(): Promise<DatabaseProblem | null> {
+  return call('database_problem', {});
+}
+
+/**
+ * Opens the database again: with `passphrase` when given, else with the keyring's key;
+ * `unencrypted` goes on without encryption (offered only when no keyring is usable).
+ */
+export function unlockDatabase(passphrase: string | null, unencrypted = false): Promise<null> {
+  return call('unlock_database', { passphrase, unencrypted });
+}
+
+/** Moves the unreadable database aside (kept) and starts with a new, empty one. */
+export function startAfresh(): Promise<null> {
+  return call('start_afresh', {});
 }

@@ -7,6 +7,24 @@
 export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "internal";
 
 /**
+ * What kind of problem stopped the database from opening.
+ */
+export type DatabaseProblemKind = "key_missing" | "wrong_key" | "no_keyring";
+
+/**
+ * Why the database is not open, for the window.
+ */
+export type DatabaseProblem = { 
+/**
+ * The kind, for the screen's choices.
+ */
+kind: DatabaseProblemKind, 
+/**
+ * What happened and what to do, in words.
+ */
+message: string, };
+
+/**
  * An error returned by a command.
  */
 export type IpcError = { 
