@@ -1,6 +1,7 @@
 """OMEMO (XEP-0384) in the real window against a contact on python-omemo (slixmpp-omemo): an
 encrypted message shown decrypted with a lock, the chat's toggle saying it is encrypted (turned
-on by itself once the contact wrote encrypted), our reply sent encrypted, and our own
+on by itself once the contact wrote encrypted), our reply sent encrypted, the contact's
+fingerprint compared with what their client says and marked verified, and our own
 fingerprint in the account's settings equal to what the contact's client sees."""
 
 import time
@@ -59,6 +60,23 @@ def test_encrypted_chat_with_a_python_omemo_contact(linnet, prosody):
                    and r.get_attribute("data-outgoing") == "true"
                    and r.find_elements(*by_testid("message-encrypted")))
         screenshot(linnet, "omemo-chat")
+
+        # Finn's fingerprint, compared with what his own client says, then marked verified:
+        # the chat header says so.
+        finn = peer.omemo_info()
+        linnet.find_element(*by_testid("omemo-details-button")).click()
+        details = wait.until(EC.visibility_of_element_located(by_testid("omemo-details")))
+        device = f"omemo-device-{finn['device_id']}"
+        wait.until(EC.visibility_of_element_located(by_testid(device)))
+        shown = details.find_element(*by_testid(f"omemo-device-fingerprint-{finn['device_id']}"))
+        assert "".join((shown.get_attribute("textContent") or "").split()) == finn["fingerprint"]
+        details.find_element(*by_testid(f"omemo-verify-{finn['device_id']}")).click()
+        wait.until(lambda d: d.find_element(*by_testid(device)).get_attribute("data-trust") == "verified")
+        screenshot(linnet, "omemo-verified-device")
+        close = [b for b in details.find_elements(By.TAG_NAME, "button")
+                 if (b.get_attribute("textContent") or "").strip() == "Close"]
+        close[0].click()
+        wait.until(EC.visibility_of_element_located(by_testid("omemo-verified")))
 
         # Our fingerprint, as the window shows it, is the one finn's client read from our bundle.
         shown = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid^='omemo-fingerprint-']")
