@@ -77,6 +77,9 @@ struct Actor {
     reconcile_deadline: Option<tokio::time::Instant>,
     /// A new session started: OMEMO starts after the first flush (see `on_session_start`).
     omemo_start_due: bool,
+    /// A new session started: the account is told online once our initial presence is
+    /// handed to the stream (before that the server does not route messages to us).
+    online_due: bool,
 }
 
 /// How long the outbox waits for the archive's answer before it is sent anyway.
@@ -131,6 +134,7 @@ impl Actor {
             own_presence: (Show::Available, None),
             reconcile_deadline: None,
             omemo_start_due: false,
+            online_due: false,
         }
     }
 
@@ -223,6 +227,9 @@ impl Actor {
             }
             if let Some(s) = stream.as_ref() {
                 self.flush(s).await;
+                if std::mem::take(&mut self.online_due) && self.online {
+                    self.set_state(ConnectionState::Online);
+                }
                 if std::mem::take(&mut self.omemo_start_due) && self.online {
                     self.features.omemo.start(&mut self.features.ctx).await;
                     self.flush(s).await;
@@ -286,7 +293,7 @@ impl Actor {
             StreamEvent::Stream(Lifecycle::Reset { bound_jid, .. }) => {
                 self.features.ctx.bound = bound_jid.try_into_full().ok();
                 self.online = true;
-                self.set_state(ConnectionState::Online);
+                self.online_due = true;
                 self.on_session_start().await;
             }
             StreamEvent::Stream(Lifecycle::Resumed) => {
