@@ -72,6 +72,10 @@ def test_encrypted_chat_with_a_python_omemo_contact(linnet, prosody):
         assert "".join((shown.get_attribute("textContent") or "").split()) == finn["fingerprint"]
         details.find_element(*by_testid(f"omemo-verify-{finn['device_id']}")).click()
         wait.until(lambda d: d.find_element(*by_testid(device)).get_attribute("data-trust") == "verified")
+        # Our own QR code is drawn in the real window (its prototypes are frozen).
+        qr = wait.until(EC.visibility_of_element_located(by_testid("omemo-qr")))
+        assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml"), qr.get_attribute("src")
+        assert qr.get_attribute("data-text").startswith("xmpp:erin@localhost?omemo-sid-")
         screenshot(linnet, "omemo-verified-device")
         close = [b for b in details.find_elements(By.TAG_NAME, "button")
                  if (b.get_attribute("textContent") or "").strip() == "Close"]
