@@ -31,7 +31,7 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
     let passwords = Arc::new(Passwords::default());
     passwords.set(&alice, "alice-pw");
     let db = temp_db("omemo-sessions");
-    let engine = engine(&server, Some(db.clone()), true, passwords).await;
+    let engine = common::engine(&server, Some(db.clone()), true, passwords.clone()).await;
     let mut rx = engine.subscribe();
     let account = engine.add_account(account(&server, &alice)).await.unwrap();
     wait_online(&engine, &mut rx, account.id).await;
@@ -84,6 +84,8 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
     // Our sessions are lost (a restored backup, a bug): Bob's next message cannot be
     // decrypted; the line says so, and we start a new session with his device, which he
     // receives as an empty key-exchange message. His message after that decrypts.
+    engine.shutdown().await;
+    drop(engine);
     let url = format!("sqlite://{}", db.display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let lost = sqlx::query("DELETE FROM omemo_sessions WHERE jid = ?")
@@ -94,7 +96,10 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
         .rows_affected();
     assert!(lost > 0, "a session with Bob was stored");
     pool.close().await;
-    while rx.try_recv().is_ok() {} // the chain's announcements
+    let engine = common::engine(&server, Some(db.clone()), true, passwords).await;
+    let mut rx = engine.subscribe();
+    wait_online(&engine, &mut rx, account.id).await;
+    empties(&mut bob_peer, &alice, Duration::from_millis(200)).await; // before the loss
     bob_peer
         .command(json!({"cmd": "omemo_send", "to": alice, "body": "lost in transit", "generation": "omemo2"}))
         .await

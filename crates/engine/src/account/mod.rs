@@ -174,6 +174,9 @@ impl Actor {
                     if self.online {
                         self_ping::ping_due(&mut self.features.ctx, self.features.self_ping.idle);
                     }
+                    // OMEMO receiving sessions changed since the last batch (omemo::sessions).
+                    let Features { ctx, omemo, .. } = &mut self.features;
+                    omemo.persist_sessions(ctx).await;
                 },
                 // A server that never answers the outbox reconciliation (XEP-0313) must not
                 // hold our messages back: after RECONCILE_TIMEOUT they go out anyway.
@@ -246,6 +249,8 @@ impl Actor {
             let _ = tokio::time::timeout(Duration::from_secs(3), s.close()).await;
         }
         self.features.archive.end_session(&self.features.ctx).await;
+        let Features { ctx, omemo, .. } = &mut self.features;
+        omemo.persist_sessions(ctx).await;
         let ctx = &self.features.ctx;
         ctx.presence.clear_account(ctx.account_id);
         ctx.muc.clear_account(ctx.account_id);

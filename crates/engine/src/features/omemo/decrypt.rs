@@ -162,11 +162,12 @@ impl Omemo {
                 } else {
                     sender
                 });
-                if ctx
-                    .store
-                    .encrypt_unless_decided(ctx.account_id, peer.as_str())
-                    .await
-                    .unwrap_or(false)
+                if self.encryption_checked.insert(peer.to_string())
+                    && ctx
+                        .store
+                        .encrypt_unless_decided(ctx.account_id, peer.as_str())
+                        .await
+                        .unwrap_or(false)
                 {
                     ctx.emit(crate::event::EngineEvent::ConversationsChanged);
                 }
@@ -185,11 +186,11 @@ impl Omemo {
         encrypted: &Encrypted,
     ) -> Result<(Opened, bool, u32), Failure> {
         let generation = encrypted.generation();
-        let keys = self
+        let own_id = self
             .keys
-            .as_mut()
-            .ok_or_else(|| Failure::final_("this device has no OMEMO keys"))?;
-        let own_id = keys.device_id();
+            .as_ref()
+            .ok_or_else(|| Failure::final_("this device has no OMEMO keys"))?
+            .device_id();
         let sid = encrypted.sid();
         let (key, has_payload) = match encrypted {
             Encrypted::Legacy(e) => (
@@ -219,9 +220,8 @@ impl Omemo {
         };
         let jid = sender.as_str();
         let account = ctx.account_id;
-        let stored = ctx
-            .store
-            .omemo_session(account, jid, sid, generation)
+        let stored = self
+            .session(ctx, jid, sid, generation)
             .await
             .map_err(|e| Failure::final_(e.to_string()))?;
         let mut used_prekey = None;
@@ -237,6 +237,10 @@ impl Omemo {
                 }
                 _ => {
                     super::record_identity(ctx, jid, sid, &kex.identity).await?;
+                    let keys = self
+                        .keys
+                        .as_ref()
+                        .ok_or_else(|| Failure::final_("this device has no OMEMO keys"))?;
                     let (session, km) =
                         Session::respond(keys, &kex, &mut OsEntropy).map_err(|e| match e {
                             OmemoError::UnknownPreKey(_) | OmemoError::UnknownSignedPreKey(_) => {
@@ -255,23 +259,26 @@ impl Omemo {
                 .map_err(|e| Failure::session(&e))?;
             (session, km)
         };
-        // The session and a used prekey's removal are kept together.
-        let own = used_prekey.map(|pk_id| {
-            keys.remove_pre_key(pk_id);
-            keys.replenish(&mut OsEntropy);
-            &*keys
-        });
-        if let Err(e) = ctx
-            .store
-            .put_omemo_session(account, jid, sid, &session, own)
-            .await
-        {
-            tracing::warn!(account, "OMEMO session with {jid}/{sid} not stored: {e}");
-        }
-        if used_prekey.is_some() {
-            self.publish_bundles(ctx);
-        }
         let chain = session.receiving_chain_length();
+        match used_prekey {
+            // A new session and the used prekey's removal are written together, at once.
+            Some(pk_id) => {
+                let mut keys = self.keys.take();
+                if let Some(keys) = keys.as_mut() {
+                    keys.remove_pre_key(pk_id);
+                    keys.replenish(&mut OsEntropy);
+                }
+                let saved = self
+                    .save_session(ctx, jid, sid, session, keys.as_ref())
+                    .await;
+                self.keys = keys;
+                if let Err(e) = saved {
+                    tracing::warn!(account, "OMEMO session with {jid}/{sid} not stored: {e}");
+                }
+                self.publish_bundles(ctx);
+            }
+            None => self.stage_session(ctx, jid, sid, session).await,
+        }
         let payload = match encrypted {
             Encrypted::Legacy(e) => e
                 .payload

@@ -19,6 +19,7 @@ pub(crate) mod group;
 pub(crate) mod publish;
 pub(crate) mod repair;
 pub(crate) mod send;
+pub(crate) mod sessions;
 
 use linnet_omemo::xml::{legacy, Encrypted as Omemo2Encrypted};
 use linnet_omemo::{Generation, OwnKeys};
@@ -108,6 +109,15 @@ pub(crate) struct Omemo {
     /// Rooms whose features were read: whether OMEMO may be used there, or why not
     /// ([`group`]).
     pub(crate) rooms: std::collections::HashMap<String, Result<(), String>>,
+    /// Sessions read or changed while the account runs ([`sessions`]).
+    pub(crate) sessions: std::collections::HashMap<repair::DeviceKey, linnet_omemo::Session>,
+    /// Sessions changed in memory and not written yet ([`sessions`]).
+    pub(crate) unsaved: std::collections::HashSet<repair::DeviceKey>,
+    /// Receiving-chain steps staged since the last write ([`sessions`]).
+    pub(crate) unsaved_steps: usize,
+    /// Conversations whose encryption setting was checked while the account runs (a
+    /// decrypted message turns it on when undecided; once is enough).
+    pub(crate) encryption_checked: std::collections::HashSet<String>,
     /// Messages from each device that failed to decrypt in a row ([`repair`]).
     pub(crate) failures: std::collections::HashMap<repair::DeviceKey, u32>,
     /// Devices whose session was rebuilt while the account runs ([`repair`]).

@@ -106,11 +106,7 @@ impl Omemo {
         };
         let sid = keys.device_id();
         let account = ctx.account_id;
-        let mut session = match ctx
-            .store
-            .omemo_session(account, jid, *id, *generation)
-            .await
-        {
+        let mut session = match self.session(ctx, jid, *id, *generation).await {
             Ok(Some(session)) => session,
             Ok(None) => return,
             Err(e) => {
@@ -171,11 +167,7 @@ impl Omemo {
             }
             .into(),
         };
-        if let Err(e) = ctx
-            .store
-            .put_omemo_session(account, jid, *id, &session, None)
-            .await
-        {
+        if let Err(e) = self.save_session(ctx, jid, *id, session, None).await {
             tracing::warn!(account, "OMEMO session with {jid}/{id} not stored: {e}");
             return;
         }

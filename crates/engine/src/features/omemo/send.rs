@@ -183,11 +183,7 @@ impl Omemo {
         for (device, generation) in
             targets(&self.lists, jid, own_device.filter(|_| bare == ctx.jid))
         {
-            match ctx
-                .store
-                .omemo_session(ctx.account_id, jid, device, generation)
-                .await
-            {
+            match self.session(ctx, jid, device, generation).await {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(e) => {
@@ -250,14 +246,12 @@ impl Omemo {
             answer.map_err(|e| crate::features::iq::condition_words(&e.defined_condition))?;
         let bundle = parse_bundle(generation, payload)?;
         let keys = self.keys.as_ref().ok_or("no keys of our own")?;
-        let account = ctx.account_id;
         if super::record_identity(ctx, jid, device, &bundle.identity).await? == Trust::Untrusted {
             return Err("you marked it as untrusted".into());
         }
         let session = Session::initiate(keys.identity(), &bundle, &mut OsEntropy)
             .map_err(|e| e.to_string())?;
-        ctx.store
-            .put_omemo_session(account, jid, device, &session, None)
+        self.save_session(ctx, jid, device, session, None)
             .await
             .map_err(|e| e.to_string())
     }
@@ -318,11 +312,7 @@ impl Omemo {
                     }
                     _ => {}
                 }
-                if let Ok(Some(session)) = ctx
-                    .store
-                    .omemo_session(account, &jid, device, generation)
-                    .await
-                {
+                if let Ok(Some(session)) = self.session(ctx, &jid, device, generation).await {
                     reached += 1;
                     by_generation.entry(generation).or_default().push((
                         jid.clone(),
@@ -425,11 +415,7 @@ impl Omemo {
             );
         }
         for (jid, device, session) in updated {
-            if let Err(e) = ctx
-                .store
-                .put_omemo_session(account, &jid, device, &session, None)
-                .await
-            {
+            if let Err(e) = self.save_session(ctx, &jid, device, session, None).await {
                 tracing::warn!(account, "OMEMO session with {jid}/{device} not stored: {e}");
             }
         }
