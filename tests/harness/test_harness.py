@@ -771,6 +771,32 @@ def test_cli_omemo_rids_tamper_replay(procs):
     close_all(desk, phone, bob)
 
 
+def test_cli_omemo_burst(procs):
+    """omemo_burst encrypts every message first, then writes them all: the receiver
+    decrypts all of them, in order, in both generations; ids from id_prefix or random."""
+    _ready, [(alice, _, _), (bob, bob_jid, _)] = omemo_setup(
+        procs, ("alice", "bob"), ("alice", "desk"), ("bob", "pad"))
+    n = 30
+    for generation, id_prefix in (("legacy", "L-"), ("omemo2", None)):
+        rep = alice.cmd("omemo_burst", to=bob_jid, count=n, prefix=f"{generation} ",
+                        generation=generation, id_prefix=id_prefix, timeout=60)
+        assert rep["count"] == n and rep["errors"] == [], rep
+        assert rep["prepared_s"] >= 0 and rep["written_s"] >= 0, rep
+        got = [bob.expect({"event": "message", "encrypted": generation}) for _ in range(n)]
+        assert [e["body"] for e in got] == [f"{generation} {i}" for i in range(n)], got
+        ids = [e["id"] for e in got]
+        assert all(e["origin_id"] == e["id"] for e in got), got
+        if id_prefix is not None:
+            assert ids == [f"{id_prefix}{i}" for i in range(n)], ids
+        else:
+            assert len(set(ids)) == n and all(ids), ids
+    assert not [e for e in alice.seen + bob.seen if e.get("event") == "omemo_error"]
+    for bad, err in (({"count": 0}, "count"), ({"generation": "omemo3"}, "generation")):
+        fields = {"to": bob_jid, "count": 2, "generation": "legacy", **bad}
+        assert err in alice.cmd("omemo_burst", ok=False, **fields)["error"]
+    close_all(alice, bob)
+
+
 def test_cli_omemo_replace_sessions(procs):
     """omemo_replace_sessions re-keys every session with the other's devices: python-omemo
     sends the key exchanges as empty messages itself, and messages decrypt afterwards."""

@@ -386,6 +386,16 @@ impl Peer {
         self.proc.request(cmd, Duration::from_secs(10)).await
     }
 
+    /// A command that may take long (e.g. `omemo_burst`, which encrypts every message
+    /// first), waiting up to `timeout` for its reply.
+    pub async fn command_with_timeout(
+        &mut self,
+        cmd: Value,
+        timeout: Duration,
+    ) -> Result<Value, HarnessError> {
+        self.proc.request(cmd, timeout).await
+    }
+
     /// Waits for the first event matching `pred`, discarding others.
     pub async fn wait_for(
         &mut self,

@@ -211,6 +211,28 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         <content><body xmlns='jabber:client'/></content><rpad/><time stamp/><to jid=bare
         to (the room for groupchat)/><from jid=own bare/>; the stanza has the OMEMO
         element and <store/>, no body.
+  omemo_burst {to, count, generation:"legacy"|"omemo2", prefix?="m", id_prefix?,
+        timeout?=3600} -> {.., "count":N, "prepared_s":F, "written_s":F, "errors":[...]}
+        For benchmarks, the OMEMO twin of burst: first downloads the device lists of the
+        bare JID of "to" and the peer's own (once), then encrypts count chat messages, in
+        order (bodies prefix0 .. prefix{count-1}), each its own OMEMO message of that
+        generation for the devices of "to"'s bare JID and the peer's own other devices,
+        built exactly as omemo_send builds them (legacy: encrypt_message, whose own
+        device-list refresh is skipped meanwhile; omemo2: the SCE envelope), keeping the
+        stanzas in memory; only then writes them all to the stream as burst does.
+        prepared_s: seconds the encryption took (not the download); written_s: from the
+        first write until all were written (as burst decides it). Stanza ids (and
+        origin-ids): id_prefix0 .. id_prefix{count-1} with id_prefix, else random.
+        "errors": as omemo_send's, of all messages, deduplicated. The session-manager lock
+        is held throughout: received OMEMO messages are decrypted (and become events) only
+        after the last write, in order. Without a confirmed session, every message carries
+        the key exchange (python-omemo repeats it until the other device answers; send
+        one omemo_send first and await its omemo_empty if that matters), and all are on
+        one sending chain: a python-omemo receiver answers each key exchange, and each
+        message past the 53rd of the chain, with an empty message. Not done within
+        timeout s: ok:false, and the operation is cancelled (what was written stays
+        written). ok:false as omemo_send for a bad or (--omemo-only) refused generation or
+        nothing to encrypt for (NoEligibleDevices), and for a count that is not >= 1.
   omemo_replace_sessions {jid} -> {.., "devices":[N,...], "replaced":[{"device_id",
         "namespace"}], "errors":[{"device_id","namespace","error"}]}
         Downloads the device lists of jid's bare JID, then calls python-omemo's
@@ -296,15 +318,19 @@ def _facet(peer, name, cmd):
     return {"msg_id": sid}
 
 
-OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send", "omemo_replace_sessions",
-                  "omemo_forge_device")
+OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send", "omemo_burst",
+                  "omemo_replace_sessions", "omemo_forge_device")
 
 
 def _omemo(peer, name, cmd):
-    """omemo_info, omemo_devices, omemo_send, omemo_replace_sessions, omemo_forge_device
-    (see the module docstring)."""
+    """omemo_info, omemo_devices, omemo_send, omemo_burst, omemo_replace_sessions,
+    omemo_forge_device (see the module docstring)."""
     if name == "omemo_info":
         return peer.omemo_info()
+    if name == "omemo_burst":
+        return peer.omemo_burst(cmd["to"], cmd["count"], cmd.get("prefix", "m"),
+                                cmd["generation"], id_prefix=cmd.get("id_prefix"),
+                                timeout=float(cmd.get("timeout", 3600.0)))
     if name == "omemo_devices":
         return peer.omemo_devices(cmd["jid"])
     if name == "omemo_replace_sessions":

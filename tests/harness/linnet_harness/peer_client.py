@@ -29,7 +29,8 @@ Rooms: :meth:`Peer.join`, :meth:`Peer.configure_room` (owner form) and
 
 ``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
 (:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
-:meth:`Peer.omemo_send` (also to rooms, tampered or replayed),
+:meth:`Peer.omemo_send` (also to rooms, tampered or replayed), :meth:`Peer.omemo_burst`
+(benchmarks: many messages encrypted first, then written at once),
 :meth:`Peer.omemo_replace_sessions`, :meth:`Peer.omemo_forge_device`): the peer is online
 only once its device lists and bundles are published, and encrypted messages become
 decrypted message events (in non-anonymous rooms too). ``omemo_only="legacy"``
@@ -37,6 +38,7 @@ or ``"omemo2"`` (implies ``omemo=True``) loads that generation alone (``--omemo-
 """
 
 import asyncio
+import concurrent.futures
 import copy
 import logging
 import ssl
@@ -497,6 +499,47 @@ class Peer:
                 ids.append(await self._send_stamped(one, one["id"]))
             return {"msg_id": ids[0], "msg_ids": ids, "errors": errors}
         return self._omemo_run(go)
+
+    def omemo_burst(self, to, count, prefix="m", generation="omemo2", id_prefix=None,
+                    timeout=3600.0):
+        """For benchmarks: encrypt ``count`` chat messages (bodies prefix0 ..
+        prefix{count-1}, each its own OMEMO message of ``generation`` for ``to``'s bare JID
+        and our other devices, as :meth:`omemo_send` builds them; device lists downloaded
+        once, before the first), all in order and kept in memory, then write them all as
+        :meth:`burst` does. Stanza ids (also origin-ids): id_prefix0 .. if ``id_prefix``,
+        else random. Returns {"count", "prepared_s" (the encryption), "written_s" (first
+        write until all are written), "errors" (non-critical, per device, deduplicated)}.
+        After ``timeout`` s the operation is cancelled (PeerError)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise PeerError(f"count must be a positive integer, not {count!r}")
+        if id_prefix is not None and not isinstance(id_prefix, str):
+            raise PeerError(f"id_prefix must be a string, not {id_prefix!r}")
+
+        def stamp(i, stanza):
+            stanza["id"] = f"{id_prefix}{i}" if id_prefix is not None else self.client.new_id()
+            stanza["origin_id"]["id"] = stanza["id"]
+
+        async def write(stanzas):
+            start = time.monotonic()
+            for stanza in stanzas:
+                stanza.send()
+            await self._flush()
+            return time.monotonic() - start
+
+        async def go(omemo):
+            prepared, written, errors = await omemo.encrypt_burst(
+                to, count, prefix, generation, stamp, write)
+            return {"count": count, "prepared_s": round(prepared, 3),
+                    "written_s": round(written, 3), "errors": errors}
+
+        if self.omemo is None:
+            raise PeerError("OMEMO is not enabled (start the peer with --omemo / omemo=True)")
+        future = asyncio.run_coroutine_threadsafe(go(self.omemo), self._loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()  # (the lock is released; what was written stays written)
+            raise PeerError(f"omemo_burst of {count} not done within {timeout:g} s") from None
 
     def omemo_replace_sessions(self, jid):
         """python-omemo's replace_sessions for each known device of ``jid``'s bare JID:

@@ -23,6 +23,7 @@ import copy
 import datetime
 import logging
 import secrets
+import time
 import xml.etree.ElementTree as ET
 
 import oldmemo
@@ -95,12 +96,16 @@ class PeerXEP0384(XEP_0384):
       UnknownNamespace);
     * does not subscribe to the other namespace's device-list nodes;
     * drops the other device-list node's +notify (caps), which plugin_init added.
+
+    While ``lists_fresh`` (an omemo_burst's encryption loop) encrypt_message's own
+    device-list refresh is skipped: the lists were downloaded just before.
     """
 
     default_config = {**XEP_0384.default_config, "only": None}
 
     def plugin_init(self):
         self._memory = MemoryStorage()
+        self.lists_fresh = False  # set by PeerOmemo.encrypt_burst: see refresh_device_lists
         super().plugin_init()
         for ns, node in DEVICE_LIST_NODES.items():
             if not self.speaks(ns):  # (xep_0163.remove_interest has a bug: use disco)
@@ -113,6 +118,15 @@ class PeerXEP0384(XEP_0384):
     async def _subscribe(self, namespace, jid):
         if self.speaks(namespace):
             await super()._subscribe(namespace, jid)
+
+    async def refresh_device_lists(self, jids, force_download=False):
+        # encrypt_message calls this for every message; while lists_fresh (an omemo_burst,
+        # whose lists were downloaded just before its loop) that is skipped, so no message
+        # waits for a download (it would, each time, for a JID whose device-list node we
+        # could not subscribe to).
+        if self.lists_fresh and not force_download:
+            return
+        await super().refresh_device_lists(jids, force_download)
 
     @property
     def storage(self):
@@ -432,16 +446,56 @@ class PeerOmemo:
             sm = await self.xep.get_session_manager()
             # Always download the current lists (no reliance on PEP timing).
             await self._refresh(sm, bares)
-            if generation == "legacy":
-                msg = self.client.make_message(mto=to, mbody=body, mtype=type)
-                stanza, errors = await self.xep.encrypt_message(msg, {JID(b) for b in bares})
-            else:
-                stanza, errors = await self._encrypt_omemo2(sm, to, bares, body, type)
-            errors = [_error_text(e) for e in errors]
+            stanza, errors = await self._encrypt_one(sm, to, bares, body, generation, type)
             errors += await self._left_out(sm, ns, bares, errors)
         if tamper_with is not None:
             tamper(stanza, tamper_with)
         return stanza, errors
+
+    async def _encrypt_one(self, sm, to, bares, body, generation, type):
+        """One encrypted stanza (holding the lock, lists downloaded) and its non-critical
+        errors as dicts: legacy by slixmpp-omemo's encrypt_message, OMEMO 2 with the SCE
+        envelope."""
+        if generation == "legacy":
+            msg = self.client.make_message(mto=to, mbody=body, mtype=type)
+            stanza, errors = await self.xep.encrypt_message(msg, {JID(b) for b in bares})
+        else:
+            stanza, errors = await self._encrypt_omemo2(sm, to, bares, body, type)
+        return stanza, [_error_text(e) for e in errors]
+
+    async def encrypt_burst(self, to, count, prefix, generation, stamp, write):
+        """omemo_burst (see peer.py): under the lock, download the device lists of ``to``'s
+        bare JID and our own once, then encrypt the chat messages prefix0 ..
+        prefix{count-1} in order, each into its own stanza kept in memory and passed to
+        ``stamp(i, stanza)`` (ids), then ``await write(stanzas)`` (still under the lock, so
+        no decryption competes with the writing). Returns (seconds the encryption loop
+        took, write's result, the non-critical errors of all messages, deduplicated)."""
+        ns = self._spoken(generation)
+        bares = [JID(to).bare]
+        async with self._lock:
+            sm = await self.xep.get_session_manager()
+            await self._refresh(sm, bares)
+            stanzas, errors = [], {}
+            start = time.monotonic()
+            self.xep.lists_fresh = True
+            try:
+                for i in range(count):
+                    stanza, errs = await self._encrypt_one(sm, to, bares, f"{prefix}{i}",
+                                                           generation, "chat")
+                    stamp(i, stanza)
+                    stanzas.append(stanza)
+                    for err in errs:
+                        errors.setdefault(tuple(err.values()), err)
+                    # Storage is in memory, so encryption never really waits: let the loop
+                    # read the stream (pings, stream-management acks, incoming stanzas).
+                    await asyncio.sleep(0)
+            finally:
+                self.xep.lists_fresh = False
+            prepared = time.monotonic() - start
+            errors = list(errors.values())
+            errors += await self._left_out(sm, ns, bares, errors)
+            written = await write(stanzas)
+        return prepared, written, errors
 
     async def _encrypt_omemo2(self, sm, to, bares, body, type):
         envelope = build_envelope(body, JID(to).bare, self.own_bare)
