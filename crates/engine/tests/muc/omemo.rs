@@ -46,10 +46,25 @@ async fn a_members_only_non_anonymous_room_of_three_is_encrypted_both_ways() {
         .unwrap();
     devices_of(&mut bob_peer, &alice).await;
     devices_of(&mut carol_peer, &alice).await;
+    // Dave is a member with an OMEMO device, not in the room now: he reads later, from the
+    // room's archive, so our messages are encrypted for him too.
+    let dave = server.register("dave", "dave-pw").await.unwrap();
+    let mut dave_peer = server
+        .peer_with_flags("dave", "dave-pw", &["--omemo"])
+        .await
+        .unwrap();
+    let dave_device = dave_peer
+        .command(json!({"cmd": "omemo_info"}))
+        .await
+        .unwrap()["device_id"]
+        .as_u64()
+        .unwrap();
+    dave_peer.close().await;
     enter(&mut bob_peer, &room, "Bob").await;
     room_iq(&mut bob_peer, &room, ROOM_CONFIG).await;
-    room_iq(&mut bob_peer, &room, &member(&alice)).await;
-    room_iq(&mut bob_peer, &room, &member(&carol)).await;
+    for jid in [&alice, &carol, &dave] {
+        room_iq(&mut bob_peer, &room, &member(jid)).await;
+    }
     enter(&mut carol_peer, &room, "Carol").await;
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(
@@ -121,6 +136,11 @@ async fn a_members_only_non_anonymous_room_of_three_is_encrypted_both_ways() {
             (got["encrypted"].as_str(), got["type"].as_str()),
             (Some(generation), Some("groupchat")),
             "{got}"
+        );
+        let rids = got["omemo_rids"].as_array().cloned().unwrap_or_default();
+        assert!(
+            rids.iter().any(|r| r.as_u64() == Some(dave_device)),
+            "the absent member's device gets a key: {rids:?}"
         );
     }
     assert_delivered(&settled(&engine, sent.id).await);

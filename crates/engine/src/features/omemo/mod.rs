@@ -109,6 +109,9 @@ pub(crate) struct Omemo {
     /// Rooms whose features were read: whether OMEMO may be used there, or why not
     /// ([`group`]).
     pub(crate) rooms: std::collections::HashMap<String, Result<(), String>>,
+    /// Rooms' members by real bare JID, from their affiliation lists ([`group`]).
+    pub(crate) room_members:
+        std::collections::HashMap<String, Vec<tokio_xmpp::parsers::jid::BareJid>>,
     /// Sessions read or changed while the account runs ([`sessions`]).
     pub(crate) sessions: std::collections::HashMap<repair::DeviceKey, linnet_omemo::Session>,
     /// Sessions changed in memory and not written yet ([`sessions`]).
@@ -146,6 +149,8 @@ pub(crate) enum OmemoIq {
     },
     /// A room's disco#info, read to send to `prep` (the room) ([`group`]).
     RoomInfo { prep: String, room: String },
+    /// One of a room's affiliation lists (XEP-0045 §9.5), read to send to `prep` ([`group`]).
+    RoomMembers { prep: String, room: String },
     /// The bundle of a device whose session is missing or broken ([`repair`]).
     Rebuild {
         jid: String,

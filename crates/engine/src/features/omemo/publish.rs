@@ -175,6 +175,9 @@ impl Omemo {
                     .await
             }
             (OmemoIq::RoomInfo { prep, room }, answer) => self.on_room_info(prep, room, answer),
+            (OmemoIq::RoomMembers { prep, room }, answer) => {
+                self.on_room_members(prep, room, answer)
+            }
             // No node yet (item-not-found): our list is the first.
             (OmemoIq::OwnDevices(generation), answer) => {
                 let ids = listed_ids(generation, answer);

@@ -151,6 +151,16 @@ impl Omemo {
                 }),
             );
             prep.waiting += 1;
+            for affiliation in super::group::MEMBER_AFFILIATIONS {
+                ctx.request(
+                    super::group::members_request(conversation, affiliation),
+                    IqPurpose::Omemo(OmemoIq::RoomMembers {
+                        prep: key.clone(),
+                        room: key.clone(),
+                    }),
+                );
+                prep.waiting += 1;
+            }
         }
         if prep.waiting == 0 {
             self.preps.remove(&key);
