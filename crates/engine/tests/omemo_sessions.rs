@@ -328,3 +328,140 @@ async fn tampered_replayed_and_forged_input_gives_a_clear_line_and_nothing_break
     bob_peer.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_silent_for_a_month_is_left_out_until_it_writes_again() {
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let db = temp_db("omemo-stale");
+    let engine = common::engine(&server, Some(db.clone()), true, passwords.clone()).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut phone = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo", "--resource", "phone"])
+        .await
+        .unwrap();
+    let mut laptop = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo", "--resource", "laptop"])
+        .await
+        .unwrap();
+    let laptop_id = laptop.command(json!({"cmd": "omemo_info"})).await.unwrap()["device_id"]
+        .as_u64()
+        .unwrap();
+    devices_of(&mut phone, &alice).await;
+    for (peer, body) in [
+        (&mut phone, "from the phone"),
+        (&mut laptop, "from the laptop"),
+    ] {
+        peer.command(
+            json!({"cmd": "omemo_send", "to": alice, "body": body, "generation": "omemo2"}),
+        )
+        .await
+        .unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !all_bodies(&engine, account.id, &bob)
+            .await
+            .iter()
+            .any(|b| b == body)
+        {
+            assert!(tokio::time::Instant::now() < deadline, "{body}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    // A month later: the laptop has not written for 40 days, and 150 of our messages to it went
+    // unanswered.
+    engine.shutdown().await;
+    drop(engine);
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let forty_days_ago = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64)
+        - 40 * 24 * 3600 * 1000;
+    let changed = sqlx::query(
+        "UPDATE omemo_identities SET last_heard = ?, first_seen = ?, unanswered = 150 WHERE device_id = ?",
+    )
+    .bind(forty_days_ago)
+    .bind(forty_days_ago)
+    .bind(i64::try_from(laptop_id).unwrap())
+    .execute(&pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1);
+    pool.close().await;
+    let engine = common::engine(&server, Some(db.clone()), true, passwords).await;
+    let mut rx = engine.subscribe();
+    wait_online(&engine, &mut rx, account.id).await;
+    let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
+    let stale: Vec<bool> = devices.iter().map(|d| d.stale).collect();
+    assert_eq!(stale.iter().filter(|s| **s).count(), 1, "{devices:?}");
+    assert!(devices
+        .iter()
+        .any(|d| d.stale && u64::from(d.device_id) == laptop_id));
+
+    // Our message reaches the phone only.
+    let sent = engine
+        .send_message(account.id, &bob, "not for the old laptop")
+        .await
+        .unwrap();
+    let got = phone
+        .wait_for(Duration::from_secs(15), "our message on the phone", |e| {
+            e["event"] == "message" && e["body"] == "not for the old laptop"
+        })
+        .await
+        .unwrap();
+    assert!(
+        !got["omemo_rids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_u64() == Some(laptop_id)),
+        "{got}"
+    );
+    assert_delivered(&settled(&engine, sent.id).await);
+
+    // The laptop writes again: it is active, and our next message reaches it too.
+    laptop
+        .command(
+            json!({"cmd": "omemo_send", "to": alice, "body": "I am back", "generation": "omemo2"}),
+        )
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !all_bodies(&engine, account.id, &bob)
+        .await
+        .iter()
+        .any(|b| b == "I am back")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the laptop's message"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
+    assert!(devices.iter().all(|d| !d.stale), "{devices:?}");
+    engine
+        .send_message(account.id, &bob, "for both again")
+        .await
+        .unwrap();
+    laptop
+        .wait_for(Duration::from_secs(15), "our message on the laptop", |e| {
+            e["event"] == "message" && e["body"] == "for both again"
+        })
+        .await
+        .unwrap();
+
+    for p in [phone, laptop] {
+        p.close().await;
+    }
+    server.shutdown().await;
+}

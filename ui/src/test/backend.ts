@@ -522,6 +522,8 @@ export function omemoDevice(deviceId: number, overrides: Partial<DeviceView> = {
     fingerprint: omemoFingerprint(deviceId),
     trust: 'blind',
     first_seen: Date.UTC(2026, 9, 1),
+    last_heard: null,
+    stale: false,
     ...overrides,
   };
 }

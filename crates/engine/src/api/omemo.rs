@@ -29,6 +29,11 @@ pub struct DeviceView {
     pub trust: crate::store::Trust,
     /// When we first saw it, unix ms.
     pub first_seen: i64,
+    /// When it last sent us something we decrypted, unix ms (`None`: never).
+    pub last_heard: Option<i64>,
+    /// Silent for 30 days while 100 of our messages went unanswered (XEP-0384 §7.4): no longer
+    /// encrypted for while its owner has another device.
+    pub stale: bool,
 }
 
 impl Engine {
@@ -42,19 +47,22 @@ impl Engine {
         peer: &str,
     ) -> Result<Vec<DeviceView>, EngineError> {
         let peer = self.conversation_jid(account_id, peer).await?.to_string();
-        Ok(self
-            .inner
-            .store
-            .omemo_identities(account_id, &peer)
-            .await?
-            .into_iter()
-            .map(|(device_id, key, trust, first_seen)| DeviceView {
+        let store = &self.inner.store;
+        let now = crate::store::now_ms();
+        let mut views = Vec::new();
+        for (device_id, key, trust, first_seen) in store.omemo_identities(account_id, &peer).await?
+        {
+            let activity = store.omemo_activity(account_id, &peer, device_id).await?;
+            views.push(DeviceView {
                 device_id,
                 fingerprint: key.fingerprint(),
                 trust,
                 first_seen,
-            })
-            .collect())
+                last_heard: activity.and_then(|a| a.last_heard),
+                stale: activity.is_some_and(|a| a.stale(now)),
+            });
+        }
+        Ok(views)
     }
 
     /// Sets our trust in one device of `peer`: `verified` after comparing fingerprints,

@@ -54,6 +54,31 @@ impl Trust {
     }
 }
 
+/// How active a remote OMEMO device is (see [`Store::omemo_activity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Activity {
+    /// Unix ms of the last message from it, if any.
+    pub last_heard: Option<i64>,
+    /// Unix ms it was first seen.
+    pub first_seen: i64,
+    /// Our messages encrypted for it since it was last heard from.
+    pub unanswered: i64,
+}
+
+/// A device silent this long while at least [`STALE_AFTER_MESSAGES`] of ours went unanswered is
+/// stale (XEP-0384 §7.4): 30 days.
+pub(crate) const STALE_AFTER_MS: i64 = 30 * 24 * 3600 * 1000;
+/// See [`STALE_AFTER_MS`].
+pub(crate) const STALE_AFTER_MESSAGES: i64 = 100;
+
+impl Activity {
+    /// Whether the device has gone silent (both limits passed) at `now_ms`.
+    pub(crate) fn stale(&self, now_ms: i64) -> bool {
+        let heard = self.last_heard.unwrap_or(self.first_seen);
+        self.unanswered >= STALE_AFTER_MESSAGES && now_ms - heard > STALE_AFTER_MS
+    }
+}
+
 impl Store {
     /// Our device's keys for this account, if made yet.
     pub(crate) async fn omemo_own(&self, account_id: i64) -> Result<Option<OwnKeys>, EngineError> {
@@ -236,6 +261,75 @@ impl Store {
             ));
         }
         Ok(out)
+    }
+
+    /// A message (or an empty OMEMO message) from `jid`'s `device` was decrypted at `at_ms`: it
+    /// is active, and nothing we sent it is unanswered any more.
+    pub(crate) async fn omemo_heard(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+        at_ms: i64,
+    ) -> Result<(), EngineError> {
+        sqlx::query(
+            "UPDATE omemo_identities SET last_heard = ?, unanswered = 0
+             WHERE account_id = ? AND jid = ? AND device_id = ?",
+        )
+        .bind(at_ms)
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// One more of our messages was encrypted for each of `devices` ((bare JID, device id)).
+    pub(crate) async fn omemo_sent_to(
+        &self,
+        account_id: i64,
+        devices: &[(String, u32)],
+    ) -> Result<(), EngineError> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        for (jid, device) in devices {
+            sqlx::query(
+                "UPDATE omemo_identities SET unanswered = unanswered + 1
+                 WHERE account_id = ? AND jid = ? AND device_id = ?",
+            )
+            .bind(account_id)
+            .bind(jid)
+            .bind(i64::from(*device))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When `jid`'s `device` was last heard from and how many of our messages it has not
+    /// answered; `None` for an unknown device.
+    pub(crate) async fn omemo_activity(
+        &self,
+        account_id: i64,
+        jid: &str,
+        device_id: u32,
+    ) -> Result<Option<Activity>, EngineError> {
+        let row = sqlx::query(
+            "SELECT last_heard, first_seen, unanswered FROM omemo_identities
+             WHERE account_id = ? AND jid = ? AND device_id = ?",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .bind(i64::from(device_id))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Activity {
+            last_heard: row.try_get("last_heard")?,
+            first_seen: row.try_get("first_seen")?,
+            unanswered: row.try_get("unanswered")?,
+        }))
     }
 
     /// Sets our trust in one device of `jid`. Returns whether the device is known.

@@ -426,7 +426,16 @@ trust: Trust,
 /**
  * When we first saw it, unix ms.
  */
-first_seen: number, };
+first_seen: number, 
+/**
+ * When it last sent us something we decrypted, unix ms (`None`: never).
+ */
+last_heard: number | null, 
+/**
+ * Silent for 30 days while 100 of our messages went unanswered (XEP-0384 §7.4): no longer
+ * encrypted for while its owner has another device.
+ */
+stale: boolean, };
 
 /**
  * An older text of a corrected message (XEP-0308).

@@ -113,6 +113,7 @@ impl Omemo {
         let plaintext = match self.open(ctx, sender, &encrypted).await {
             Ok((opened, new_session, chain)) => {
                 self.failures.remove(&device);
+                self.heard(ctx, &device.0, device.1).await;
                 self.after_decrypt(ctx, device.clone(), new_session, chain)
                     .await;
                 match opened {

@@ -14,6 +14,7 @@
 //!   in words instead of showing the sender's fallback text. Identity keys are trusted
 //!   before verification (BTBV) and may never change for a known device.
 
+pub(crate) mod activity;
 pub(crate) mod decrypt;
 pub(crate) mod group;
 pub(crate) mod publish;
@@ -121,6 +122,10 @@ pub(crate) struct Omemo {
     /// Conversations whose encryption setting was checked while the account runs (a
     /// decrypted message turns it on when undecided; once is enough).
     pub(crate) encryption_checked: std::collections::HashSet<String>,
+    /// When each device's activity was last written ([`activity`]).
+    pub(crate) heard_written: std::collections::HashMap<(String, u32), i64>,
+    /// Devices we encrypted for since they were last heard from ([`activity`]).
+    pub(crate) sent_since_heard: std::collections::HashSet<(String, u32)>,
     /// Messages from each device that failed to decrypt in a row ([`repair`]).
     pub(crate) failures: std::collections::HashMap<repair::DeviceKey, u32>,
     /// Devices whose session was rebuilt while the account runs ([`repair`]).

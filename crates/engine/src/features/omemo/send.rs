@@ -312,7 +312,8 @@ impl Omemo {
         let mut undecided = Vec::new();
         for jid in jids {
             let skip = (jid == own).then_some(own_device);
-            let (mut reached, mut waiting) = (0, 0);
+            let mut waiting = 0;
+            let mut found = Vec::new();
             for (device, generation) in targets(&self.lists, &jid, skip) {
                 match ctx.store.omemo_identity(account, &jid, device).await {
                     Ok(Some((_, Trust::Untrusted))) => continue,
@@ -323,13 +324,16 @@ impl Omemo {
                     _ => {}
                 }
                 if let Ok(Some(session)) = self.session(ctx, &jid, device, generation).await {
-                    reached += 1;
-                    by_generation.entry(generation).or_default().push((
-                        jid.clone(),
-                        device,
-                        session,
-                    ));
+                    found.push((device, generation, session));
                 }
+            }
+            let found = self.without_stale(ctx, &jid, found).await;
+            let reached = found.len();
+            for (device, generation, session) in found {
+                by_generation
+                    .entry(generation)
+                    .or_default()
+                    .push((jid.clone(), device, session));
             }
             let recipient = jid != own || recipients.iter().any(|r| r.as_str() == own);
             if recipient && reached == 0 {
@@ -424,6 +428,8 @@ impl Omemo {
                 .into(),
             );
         }
+        let reached: Vec<(String, u32)> = updated.iter().map(|(j, d, _)| (j.clone(), *d)).collect();
+        self.sent_to(ctx, reached).await;
         for (jid, device, session) in updated {
             if let Err(e) = self.save_session(ctx, &jid, device, session, None).await {
                 tracing::warn!(account, "OMEMO session with {jid}/{device} not stored: {e}");

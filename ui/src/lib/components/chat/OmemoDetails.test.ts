@@ -160,6 +160,17 @@ describe('encryption details', () => {
     ]);
   });
 
+  test('an inactive device says so, with since when', async () => {
+    backendWithBob(omemoDevice(11), omemoDevice(55, { stale: true, last_heard: Date.UTC(2026, 7, 3) }));
+    renderApp();
+    const details = await openDetails();
+    const note = await within(details).findByTestId('omemo-device-stale-55');
+    const text = note.textContent?.replace(/\s+/g, ' ') ?? '';
+    expect(text).toContain('Inactive: silent since');
+    expect(text).toContain('no longer encrypted for it');
+    expect(within(details).queryByTestId('omemo-device-stale-11')).toBeNull();
+  });
+
   test('a refused change shows why and keeps the trust', async () => {
     const backend = backendWithBob(omemoDevice(11));
     backend.on('set_omemo_trust', () => {
