@@ -66,15 +66,7 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
             .await
             .unwrap();
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !all_bodies(&engine, account.id, &bob)
-        .await
-        .iter()
-        .any(|b| b == "chain 59")
-    {
-        assert!(tokio::time::Instant::now() < deadline, "the chain arrives");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    bodies_with(&engine, account.id, &bob, "chain 59").await;
     assert_eq!(
         empties(&mut bob_peer, &alice, Duration::from_secs(3)).await,
         1,
@@ -154,18 +146,7 @@ async fn a_key_exchange_is_completed_a_long_chain_gets_a_heartbeat_and_a_lost_se
         .command(json!({"cmd": "omemo_send", "to": alice, "body": "on the new session", "generation": "omemo2"}))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while !all_bodies(&engine, account.id, &bob)
-        .await
-        .iter()
-        .any(|b| b == "on the new session")
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the re-keyed message"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    bodies_with(&engine, account.id, &bob, "on the new session").await;
     let sent = engine
         .send_message(account.id, &bob, "still reaching you")
         .await
@@ -253,11 +234,7 @@ async fn tampered_replayed_and_forged_input_gives_a_clear_line_and_nothing_break
             .command(send(&after, generation, json!({})))
             .await
             .unwrap();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        while !all_bodies(&engine, account.id, &bob).await.contains(&after) {
-            assert!(tokio::time::Instant::now() < deadline, "{after} never read");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        bodies_with(&engine, account.id, &bob, &after).await;
     }
 
     // A replayed copy (same element, another stanza id) is refused; the original stands.
@@ -266,15 +243,10 @@ async fn tampered_replayed_and_forged_input_gives_a_clear_line_and_nothing_break
         .command(send("said once", "omemo2", json!({"copies": 2})))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let bodies = loop {
-        let bodies = all_bodies(&engine, account.id, &bob).await;
-        if bodies.iter().any(|b| b.contains("a replayed copy")) {
-            break bodies;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{bodies:?}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let bodies = bodies_until(&engine, account.id, &bob, "the replay's line", |b| {
+        b.contains("a replayed copy")
+    })
+    .await;
     assert_eq!(
         bodies.iter().filter(|b| *b == "said once").count(),
         1,
@@ -362,15 +334,7 @@ async fn a_device_silent_for_a_month_is_left_out_until_it_writes_again() {
         )
         .await
         .unwrap();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        while !all_bodies(&engine, account.id, &bob)
-            .await
-            .iter()
-            .any(|b| b == body)
-        {
-            assert!(tokio::time::Instant::now() < deadline, "{body}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        bodies_with(&engine, account.id, &bob, body).await;
     }
 
     // A month later: the laptop has not written for 40 days, and 150 of our messages to it went
@@ -435,18 +399,7 @@ async fn a_device_silent_for_a_month_is_left_out_until_it_writes_again() {
         )
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while !all_bodies(&engine, account.id, &bob)
-        .await
-        .iter()
-        .any(|b| b == "I am back")
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the laptop's message"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    bodies_with(&engine, account.id, &bob, "I am back").await;
     let devices = engine.omemo_devices(account.id, &bob).await.unwrap();
     assert!(devices.iter().all(|d| !d.stale), "{devices:?}");
     engine

@@ -71,3 +71,32 @@ pub async fn settled(engine: &Engine, id: i64) -> MessageRow {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Polls the chat with `peer` until one of its bodies is `body` (15 s at most); returns every
+/// body then.
+pub async fn bodies_with(engine: &Engine, account_id: i64, peer: &str, body: &str) -> Vec<String> {
+    bodies_until(engine, account_id, peer, body, |b| b == body).await
+}
+
+/// Polls the chat with `peer` until one of its bodies passes `pred` (15 s at most, else panics
+/// naming `what`); returns every body then.
+pub async fn bodies_until(
+    engine: &Engine,
+    account_id: i64,
+    peer: &str,
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let bodies = super::all_bodies(engine, account_id, peer).await;
+        if bodies.iter().any(|b| pred(b)) {
+            return bodies;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} never came: {bodies:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
