@@ -52,7 +52,17 @@ impl Features {
             } => {
                 // In archive order, so the ratchet sees messages as they were sent; one
                 // already read live fails here and is dropped as a duplicate anyway.
-                if forward.content.encrypted.is_some() {
+                let room_archive = envelope.from.as_ref().is_some_and(|f| {
+                    !ctx.muc
+                        .nick(ctx.account_id, &f.to_bare().to_string())
+                        .is_empty()
+                });
+                if forward.content.encrypted.is_some() && room_archive {
+                    // A room's archive (XEP-0313 §6): the sender's real JID as for live ones.
+                    omemo
+                        .decrypt_group(ctx, &forward.envelope, &mut forward.content)
+                        .await;
+                } else if forward.content.encrypted.is_some() {
                     let (sender, recipient) = omemo_parties(ctx, &forward.envelope);
                     omemo
                         .decrypt(ctx, &sender, &recipient, None, &mut forward.content)

@@ -66,6 +66,17 @@ async fn a_members_only_non_anonymous_room_of_three_is_encrypted_both_ways() {
         room_iq(&mut bob_peer, &room, &member(jid)).await;
     }
     enter(&mut carol_peer, &room, "Carol").await;
+    // Before Alice enters, Bob writes 22 encrypted messages for the members: she reads the
+    // newest 20 in the history the room sends as she joins, the two before from the room's
+    // archive when she scrolls back (out of order for the ratchet: kept keys).
+    for i in 0..22 {
+        bob_peer
+            .command(json!({"cmd": "omemo_send", "to": room, "type": "groupchat",
+                "recipients": [alice, carol, dave], "body": format!("before you came {i}"),
+                "generation": "omemo2"}))
+            .await
+            .unwrap();
+    }
     engine.join_room(account.id, &room, "Alice").await.unwrap();
     wait_room(
         &engine,
@@ -75,6 +86,27 @@ async fn a_members_only_non_anonymous_room_of_three_is_encrypted_both_ways() {
         |s| s.joined && s.occupants.iter().filter(|o| o.jid.is_some()).count() == 3,
     )
     .await;
+
+    let joined = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "before you came 21")
+    })
+    .await;
+    assert!(
+        joined.len() < 22,
+        "some are left for the archive: {joined:?}"
+    );
+    for _ in 0..5 {
+        let page = engine.fetch_history(account.id, &room).await.unwrap();
+        if page.complete || page.stored == 0 {
+            break;
+        }
+    }
+    let history = timeline_until(&engine, account.id, &room, |b| {
+        b.iter().any(|b| b == "before you came 0")
+    })
+    .await;
+    let expected: Vec<String> = (0..22).map(|i| format!("before you came {i}")).collect();
+    assert_eq!(history, expected, "all decrypted, once, in order");
 
     // Bob writes encrypted (OMEMO 2) to the room's members: we read it, and the room's
     // encryption turns on by itself.

@@ -126,12 +126,14 @@ impl Omemo {
                 }
             }
             Err(failure) => {
-                let failed = self.failures.entry(device.clone()).or_default();
-                *failed += 1;
                 let rebuild = match failure.rebuild {
                     Rebuild::No => false,
                     Rebuild::Now => true,
-                    Rebuild::IfRepeated => *failed >= 2,
+                    Rebuild::IfRepeated => {
+                        let failed = self.failures.entry(device.clone()).or_default();
+                        *failed += 1;
+                        *failed >= 2
+                    }
                 };
                 if rebuild {
                     self.rebuild(ctx, device);

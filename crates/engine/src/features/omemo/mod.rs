@@ -126,7 +126,7 @@ pub(crate) struct Omemo {
     pub(crate) heard_written: std::collections::HashMap<(String, u32), i64>,
     /// Devices we encrypted for since they were last heard from ([`activity`]).
     pub(crate) sent_since_heard: std::collections::HashSet<(String, u32)>,
-    /// Messages from each device that failed to decrypt in a row ([`repair`]).
+    /// Messages from each device whose key failed its MAC, in a row ([`repair`]).
     pub(crate) failures: std::collections::HashMap<repair::DeviceKey, u32>,
     /// Devices whose session was rebuilt while the account runs ([`repair`]).
     pub(crate) rebuilt: std::collections::HashSet<repair::DeviceKey>,
