@@ -9,14 +9,16 @@
 //! storage (XEP-0049) instead: read at connect, written back whole after each change (no live
 //! notifications there).
 
-use tokio_xmpp::minidom::rxml::NcName;
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::bookmarks::{Conference as LegacyConference, Storage};
 use tokio_xmpp::parsers::bookmarks2::Conference;
+use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::private::Query as PrivateQuery;
 use tokio_xmpp::parsers::pubsub::event::{Event, Payload};
+use tokio_xmpp::parsers::pubsub::pubsub::{Item, Items, Publish, PublishOptions, Retract};
+use tokio_xmpp::parsers::pubsub::{ItemId, NodeName, PubSub};
 
 use super::muc::{self, Rooms};
 use super::{new_id, Context, IqPurpose};
@@ -28,18 +30,35 @@ const PUBSUB: &str = "http://jabber.org/protocol/pubsub";
 
 /// Asks for our bookmarks (XEP-0402 §4.2 / XEP-0060 §6.5).
 fn request_bookmarks(ctx: &mut Context) {
-    let Ok(payload) =
-        format!("<pubsub xmlns='{PUBSUB}'><items node='{NODE}'/></pubsub>").parse::<Element>()
-    else {
-        return;
-    };
-    let iq = Iq::Get {
-        from: None,
-        to: None,
-        id: new_id(),
-        payload,
-    };
+    let iq = Iq::from_get(new_id(), PubSub::Items(Items::new(NODE)));
     ctx.request(iq, IqPurpose::Bookmarks);
+}
+
+/// The publish-options of XEP-0402 §5: persistent, every item kept, never sent on presence,
+/// whitelist access (XEP-0060 §7.1.5).
+fn bookmark_options() -> PublishOptions {
+    let option = |var: &str, value: &str| Field::new(var, FieldType::TextSingle).with_value(value);
+    PublishOptions {
+        form: Some(DataForm::new(
+            DataFormType::Submit,
+            "http://jabber.org/protocol/pubsub#publish-options",
+            vec![
+                option("pubsub#persist_items", "true"),
+                option("pubsub#max_items", "max"),
+                option("pubsub#send_last_published_item", "never"),
+                option("pubsub#access_model", "whitelist"),
+            ],
+        )),
+    }
+}
+
+/// `<item id=room>` with the conference, if any.
+fn item(room: &BareJid, payload: Option<Element>) -> Item {
+    Item {
+        id: Some(ItemId(room.to_string())),
+        publisher: None,
+        payload,
+    }
 }
 
 /// Publishes (or updates) the bookmark of a room the user joined here, so their other
@@ -57,16 +76,14 @@ pub(crate) fn publish(ctx: &mut Context, sync: &mut BookmarkSync, room: &BareJid
             .map(|occupant| occupant.resource().to_owned()),
         ..Conference::default()
     };
-    let skeleton = format!(
-        "<pubsub xmlns='{PUBSUB}'><publish node='{NODE}'/><publish-options><x xmlns='jabber:x:data' type='submit'>\
-           <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
-           <field var='pubsub#persist_items'><value>true</value></field>\
-           <field var='pubsub#max_items'><value>max</value></field>\
-           <field var='pubsub#send_last_published_item'><value>never</value></field>\
-           <field var='pubsub#access_model'><value>whitelist</value></field>\
-         </x></publish-options></pubsub>"
-    );
-    send_pubsub_set(ctx, &skeleton, "publish", room, Some(conference.into()));
+    let pubsub = PubSub::Publish {
+        publish: Publish {
+            node: NodeName(NODE.to_owned()),
+            items: vec![item(room, Some(conference.into()))],
+        },
+        publish_options: Some(bookmark_options()),
+    };
+    ctx.send(Iq::from_set(new_id(), pubsub));
 }
 
 /// Removes a room's bookmark (XEP-0402 §4.4) when the user leaves it here.
@@ -74,40 +91,12 @@ pub(crate) fn retract(ctx: &mut Context, sync: &mut BookmarkSync, room: &BareJid
     if legacy_bookmark(ctx, sync, room, None) {
         return;
     }
-    let skeleton =
-        format!("<pubsub xmlns='{PUBSUB}'><retract node='{NODE}' notify='true'/></pubsub>");
-    send_pubsub_set(ctx, &skeleton, "retract", room, None);
-}
-
-/// Sends a pubsub set: `skeleton` (fixed XML) with `<item id=room>payload</item>` added to
-/// its `verb` child by the XML library, so no user text is spliced into markup.
-fn send_pubsub_set(
-    ctx: &mut Context,
-    skeleton: &str,
-    verb: &str,
-    room: &BareJid,
-    payload: Option<Element>,
-) {
-    let Ok(mut pubsub) = skeleton.parse::<Element>() else {
-        return;
-    };
-    let Ok(id) = NcName::try_from("id") else {
-        return;
-    };
-    let mut item = Element::builder("item", PUBSUB).attr(id, room.as_str());
-    if let Some(payload) = payload {
-        item = item.append(payload);
-    }
-    let Some(target) = pubsub.get_child_mut(verb, PUBSUB) else {
-        return;
-    };
-    target.append_child(item.build());
-    ctx.send(Iq::Set {
-        from: None,
-        to: None,
-        id: new_id(),
-        payload: pubsub,
+    let pubsub = PubSub::Retract(Retract {
+        node: NodeName(NODE.to_owned()),
+        notify: true,
+        items: vec![item(room, None)],
     });
+    ctx.send(Iq::from_set(new_id(), pubsub));
 }
 
 /// The answer to [`request_bookmarks`]: every `<item id=room><conference/></item>`.

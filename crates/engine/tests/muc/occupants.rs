@@ -289,6 +289,31 @@ async fn three_in_a_room_messages_occupants_nick_change_and_leave() {
         "room history after rejoining is deduplicated by the room's stanza-id"
     );
 
+    // Leaving here retracts the bookmark (XEP-0402 §4.4) for alice's other clients.
+    engine.leave_room(account.id, &room).await.unwrap();
+    let mut phone = server
+        .peer_with_resource("alice", "alice-pw", false, Some("phone"))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = phone
+            .command(json!({"cmd": "iq", "type": "get", "to": alice,
+                "xml": "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub>"}))
+            .await
+            .unwrap();
+        let xml = answer["xml"].as_str().unwrap_or_default().to_owned();
+        if !xml.contains(&room) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still bookmarked: {xml}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    phone.close().await;
+
     bob.close().await;
     carol.close().await;
     engine.shutdown().await;
