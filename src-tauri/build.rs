@@ -4,6 +4,8 @@
 
 const COMMANDS: &[&str] = &[
     "database_problem",
+    "save_encrypted_file",
+    "show_saved_file",
     "unlock_database",
     "start_afresh",
     "list_accounts",

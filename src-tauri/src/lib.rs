@@ -162,6 +162,8 @@ pub fn run() {
             commands::omemo_devices,
             commands::set_omemo_trust,
             commands::open_link,
+            commands::save_encrypted_file,
+            commands::show_saved_file,
             commands::set_presence,
             commands::add_contact,
             commands::remove_contact,

@@ -276,6 +276,56 @@ def test_python_api_direct_tls_upload_and_auth_failure():
     assert not pid_alive(pid) and not os.path.exists(folder)
 
 
+def test_cli_upload_encrypted_https(procs):
+    """upload_encrypted (XEP-0454 over XEP-0363) to a server started with --upload-https:
+    the ciphertext downloads over https (harness CA) and decrypts to the original."""
+    import io
+    import ssl
+    import urllib.parse
+    import urllib.request
+
+    from slixmpp.plugins.xep_0454 import XEP_0454
+
+    server = procs("linnet_harness.server", "--upload-https")
+    ready = server.expect({"event": "ready"}, timeout=20)
+    server.cmd("register", user="erin", password="pw")
+    erin = procs(*peer_args(ready, "erin"))
+    erin.expect({"event": "online"})
+
+    data = os.urandom(3 * 1024)
+    rep = erin.cmd("upload_encrypted", timeout=40, filename="notes.bin",
+                   data_b64=base64.b64encode(data).decode())
+    https, url = rep["https"], rep["url"]
+    assert rep["size"] == len(data) + 16
+    parsed = urllib.parse.urlsplit(https)
+    assert (parsed.scheme, parsed.hostname, parsed.port) == \
+        ("https", ready["host"], ready["https_port"]), https
+    assert url.startswith("aesgcm://" + https[len("https://"):] + "#"), url
+    fragment = url.split("#", 1)[1]
+    assert re.fullmatch(r"[0-9a-f]{88}", fragment), fragment
+
+    ctx = ssl.create_default_context(cafile=ready["ca_cert"])
+    body = urllib.request.urlopen(https, timeout=10, context=ctx).read()
+    assert len(body) == rep["size"] and body != data
+    assert XEP_0454.decrypt(io.BytesIO(body), fragment) == data
+
+    got = erin.cmd("fetch", url=https)
+    assert got["status"] == 200 and base64.b64decode(got["data_b64"]) == body
+    assert re.fullmatch(r"/file_share/[0-9a-f-]+/notes\.bin", parsed.path), https
+    missing = https.replace(parsed.path, "/file_share/00000000-no-such-slot/notes.bin")
+    assert erin.cmd("fetch", url=missing)["status"] == 404
+
+    # Explicit service; errors are ok:false with the reason.
+    again = erin.cmd("upload_encrypted", timeout=40, filename="b.bin", service=ready["upload"],
+                     data_b64=base64.b64encode(b"x").decode())
+    assert again["size"] == 17 and again["https"] != https
+    bad = erin.cmd("upload_encrypted", ok=False, timeout=40, filename="c.bin",
+                   service=ready["domain"], data_b64=base64.b64encode(b"x").decode())
+    assert "no upload slot" in bad["error"], bad
+    erin.close_stdin()
+    assert erin.proc.wait(10) == 0
+
+
 def test_cli_null_receiver_burst_ping_and_cpu(procs):
     """Benchmark pieces: a null receiver with stream management (counts, prints no message
     events, answers no receipts, answers pings), burst ids for receipts, Prosody's CPU time

@@ -79,6 +79,9 @@ pub enum EngineError {
     /// Credential storage failure (keyring).
     #[error("credential store: {0}")]
     Credentials(String),
+    /// A file could not be downloaded, decrypted or saved; the text says why, in words.
+    #[error("{0}")]
+    File(String),
 }
 
 impl EngineError {
@@ -94,6 +97,7 @@ impl EngineError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Store(_) | Self::Migrate(_) | Self::Corrupt(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,
+            Self::File(_) => ErrorCode::Network,
         }
     }
 }

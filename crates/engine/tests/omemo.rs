@@ -632,3 +632,81 @@ async fn our_other_device_on_python_omemo_reads_what_we_send_and_we_read_what_it
     }
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_file_shared_by_python_is_downloaded_decrypted_and_saved() {
+    use base64::Engine as _;
+    // Uploads over HTTPS (XEP-0363 slots on the harness's TLS port, its CA).
+    let mut server = linnet_testkit::Server::start_with(&["--upload-https"])
+        .await
+        .expect("the Prosody harness must start");
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("omemo-file")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut bob_peer = server
+        .peer_with_flags("bob", "bob-pw", &["--omemo"])
+        .await
+        .unwrap();
+    devices_of(&mut bob_peer, &alice).await;
+
+    // Bob's client encrypts a photo with slixmpp's XEP-0454 plugin, uploads it, and sends the
+    // aesgcm:// link encrypted, as Conversations does.
+    let photo: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let upload = bob_peer
+        .command_with_timeout(
+            json!({"cmd": "upload_encrypted", "filename": "holiday photo.jpg",
+                "data_b64": base64::engine::general_purpose::STANDARD.encode(&photo)}),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let link = upload["url"].as_str().unwrap().to_owned();
+    assert!(link.starts_with("aesgcm://"), "{upload}");
+    bob_peer
+        .command(json!({"cmd": "omemo_send", "to": alice, "body": link, "generation": "omemo2"}))
+        .await
+        .unwrap();
+    let row = wait_row(&engine, account.id, &bob, &link).await;
+    assert_eq!(row.encryption, "omemo2");
+
+    let downloads = std::env::temp_dir().join(format!("linnet-downloads-{}", std::process::id()));
+    let saved = engine
+        .save_encrypted_file(&row.body, &downloads)
+        .await
+        .unwrap();
+    assert_eq!(saved.file_name().unwrap(), "holiday photo.jpg");
+    assert_eq!(std::fs::read(&saved).unwrap(), photo, "the original bytes");
+    let again = engine
+        .save_encrypted_file(&row.body, &downloads)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.file_name().unwrap(),
+        "holiday photo (2).jpg",
+        "nothing overwritten"
+    );
+
+    // A link whose key was changed: refused in words, nothing saved.
+    let (location, fragment) = link.split_once('#').unwrap();
+    let wrong = format!("{location}#{}{}", &fragment[..24], "0".repeat(64));
+    let err = engine
+        .save_encrypted_file(&wrong, &downloads)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("could not be decrypted"), "{err}");
+    assert_eq!(std::fs::read_dir(&downloads).unwrap().count(), 2);
+    // Not an encrypted-file link.
+    assert!(engine
+        .save_encrypted_file("https://example.org/x", &downloads)
+        .await
+        .is_err());
+    std::fs::remove_dir_all(&downloads).unwrap();
+
+    bob_peer.close().await;
+    server.shutdown().await;
+}

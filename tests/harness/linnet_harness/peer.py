@@ -165,6 +165,26 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   set_affiliation {room, jid, affiliation, reason?, timeout?=10}  muc#admin <item
         affiliation jid/> (owner|admin|member|outcast|none) -> {.., "type", "error"} as
         configure_room (Prosody: "not-allowed" for a member's attempt)
+  Files (XEP-0363 HTTP File Upload, XEP-0454 encryption; without --omemo too):
+  upload_encrypted {filename, data_b64, service?, timeout?=30}
+        -> {.., "url":"aesgcm://HOST:PORT/...#<iv><key>", "https":"https://HOST:PORT/...",
+            "size":N}
+        Encrypts the base64-decoded data_b64 exactly as XEP-0454 says, with slixmpp's own
+        XEP_0454.encrypt (AES-256-GCM, fresh random 12-byte IV and 32-byte key, the 16-byte
+        tag appended to the ciphertext); requests a slot (urn:xmpp:http:upload:0 <request
+        filename size=N content-type='application/octet-stream'/>, built by hand: slixmpp's
+        xep_0363 plugin needs aiohttp) from service (default: the server's upload service,
+        found by disco: the first of the domain's items with identity store/file and that
+        feature, upload.localhost with the harness), PUTs the ciphertext to the slot's put
+        URL with the slot's headers and Content-Type application/octet-stream (urllib, TLS
+        verified against --ca only). "url": XEP_0454.format_url(get URL, fragment), the
+        fragment being 24 hex digits of IV then 64 of key (lower case); "https": the slot's
+        get URL; N: the ciphertext's length (plaintext + 16). ok:false with the reason for
+        no slot ("no upload slot from JID: CONDITION (text)"), a
+        get URL that is not https (the server needs --upload-https; checked before the
+        PUT, so nothing is uploaded), or an HTTP error status of the PUT.
+  fetch {url, timeout?=30} -> {.., "status":N, "data_b64":B64}  GET url (TLS verified
+        against --ca only); an HTTP error status is still ok:true (with its body).
   OMEMO (--omemo; else ok:false):
   omemo_info -> {.., "device_id":N, "fingerprint":HEX}  HEX: lower-case hex of the
         32-byte Curve25519 (Montgomery) form of the identity key (python-omemo's fingerprint)
@@ -267,6 +287,7 @@ stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
 """
 
 import argparse
+import base64
 import logging
 import signal
 import sys
@@ -391,6 +412,13 @@ def _handle(peer, cmd):
                        timeout=float(cmd.get("timeout", 10.0)))
     if name in ROOM_COMMANDS:
         return _room(peer, name, cmd)
+    if name == "upload_encrypted":
+        data = base64.b64decode(cmd["data_b64"], validate=True)
+        return peer.upload_encrypted(cmd["filename"], data, service=cmd.get("service"),
+                                     timeout=float(cmd.get("timeout", 30.0)))
+    if name == "fetch":
+        res = peer.fetch(cmd["url"], timeout=float(cmd.get("timeout", 30.0)))
+        return {"status": res["status"], "data_b64": base64.b64encode(res["data"]).decode()}
     if name in OMEMO_COMMANDS:
         return _omemo(peer, name, cmd)
     raise ValueError(f"unknown command {name!r}")

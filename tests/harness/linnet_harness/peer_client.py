@@ -27,6 +27,11 @@ of the server).
 Rooms: :meth:`Peer.join`, :meth:`Peer.configure_room` (owner form) and
 :meth:`Peer.set_affiliation` (XEP-0045).
 
+Files: :meth:`Peer.upload_encrypted` encrypts bytes as XEP-0454 says (slixmpp's own
+XEP_0454.encrypt) and uploads them through the server's HTTP File Upload service
+(XEP-0363; the slot request is built by hand since slixmpp's xep_0363 plugin needs
+aiohttp); :meth:`Peer.fetch` GETs a URL. Both verify TLS against the CA only.
+
 ``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
 (:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
 :meth:`Peer.omemo_send` (also to rooms, tampered or replayed), :meth:`Peer.omemo_burst`
@@ -40,10 +45,13 @@ or ``"omemo2"`` (implies ``omemo=True``) loads that generation alone (``--omemo-
 import asyncio
 import concurrent.futures
 import copy
+import io
 import logging
 import ssl
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
@@ -59,6 +67,7 @@ log = logging.getLogger("linnet_harness.peer")
 
 MUC_NS = "http://jabber.org/protocol/muc"
 MUC_USER_NS = f"{MUC_NS}#user"
+UPLOAD_NS = "urn:xmpp:http:upload:0"
 
 
 class PeerError(Exception):
@@ -458,6 +467,94 @@ class Peer:
         if reason is not None:
             ET.SubElement(item, f"{{{MUC_NS}#admin}}reason").text = reason
         return self._muc_iq(room, query, timeout)
+
+    # -- HTTP File Upload (XEP-0363) of XEP-0454 encrypted files -------------------
+
+    async def _upload_service(self, timeout):
+        """The JID of the server's upload service, found by disco as XEP-0363 says: the
+        first item of our domain with identity store/file and feature urn:xmpp:http:upload:0."""
+        disco = self.client["xep_0030"]
+        domain = self.client.boundjid.domain
+        items = await disco.get_items(jid=domain, timeout=timeout)
+        for jid in [domain] + [item[0] for item in items["disco_items"]["items"]]:
+            try:
+                info = (await disco.get_info(jid=jid, timeout=timeout))["disco_info"]
+            except (IqError, IqTimeout):
+                continue
+            if any(i[0] == "store" and i[1] == "file" for i in info["identities"]) and \
+                    UPLOAD_NS in info["features"]:
+                return str(jid)
+        raise PeerError(f"no upload service (XEP-0363) found on {domain}")
+
+    async def _request_slot(self, service, filename, size, content_type, timeout):
+        """XEP-0363 slot request -> (put_url, {header: value}, get_url). Built by hand, as
+        slixmpp's xep_0363 would (its plugin needs aiohttp, which the harness lacks)."""
+        iq = self.client.make_iq_get(ito=service)
+        request = ET.SubElement(iq.xml, f"{{{UPLOAD_NS}}}request",
+                                filename=filename, size=str(size))
+        request.set("content-type", content_type)
+        try:
+            answer = await iq.send(timeout=timeout)
+        except IqError as exc:
+            err = exc.iq["error"]
+            raise PeerError(f"no upload slot from {service}: {err['condition']}"
+                            + (f" ({err['text']})" if err["text"] else "")) from None
+        except IqTimeout:
+            raise PeerError(f"no answer to the slot request to {service} "
+                            f"within {timeout:g} s") from None
+        slot = answer.xml.find(f"{{{UPLOAD_NS}}}slot")
+        put = slot.find(f"{{{UPLOAD_NS}}}put") if slot is not None else None
+        get = slot.find(f"{{{UPLOAD_NS}}}get") if slot is not None else None
+        if put is None or get is None or not put.get("url") or not get.get("url"):
+            raise PeerError(f"malformed upload slot from {service}: {tostring(answer.xml)}")
+        headers = {h.get("name"): (h.text or "") for h in put.iterfind(f"{{{UPLOAD_NS}}}header")}
+        return put.get("url"), headers, get.get("url")
+
+    def _http(self, method, url, data=None, headers=None, timeout=30.0):
+        """Blocking HTTP(S) request, TLS verified against the peer's CA only:
+        (status, body); an HTTP error status is returned, not raised."""
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        ctx = ssl.create_default_context(cafile=self._ca)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def upload_encrypted(self, filename, data, service=None, timeout=30.0):
+        """Encrypt ``data`` (bytes) as XEP-0454 says (slixmpp's XEP_0454.encrypt: AES-256-GCM,
+        random 12-byte IV and key, tag appended), get a XEP-0363 slot for ``filename`` with
+        the ciphertext's size and type application/octet-stream from ``service`` (default:
+        the server's upload service, by disco), PUT the ciphertext there with the slot's
+        headers (TLS verified against the CA). Returns {"url": "aesgcm://...#<iv><key>",
+        "https": the slot's get URL, "size": ciphertext length}. PeerError when no slot is
+        given, the get URL is not https (checked before the PUT), or the PUT answers
+        other than 2xx."""
+        from slixmpp.plugins.xep_0454 import XEP_0454
+
+        payload, fragment = XEP_0454.encrypt(io.BytesIO(data))
+        content_type = "application/octet-stream"
+
+        async def go():
+            jid = service or await self._upload_service(timeout)
+            put, headers, get = await self._request_slot(jid, filename, len(payload),
+                                                         content_type, timeout)
+            if not get.startswith("https://"):  # checked before uploading anything
+                raise PeerError(f"the slot's get URL is not https (XEP-0454 needs it): {get}")
+            headers = {**headers, "Content-Type": content_type}
+            status, body = await self._loop.run_in_executor(
+                None, lambda: self._http("PUT", put, payload, headers, timeout))
+            if not 200 <= status < 300:
+                raise PeerError(f"PUT {put} failed: HTTP {status} "
+                                f"{body[:200].decode('utf-8', 'replace')}")
+            return {"url": XEP_0454.format_url(get, fragment), "https": get,
+                    "size": len(payload)}
+        return self.run(go(), 3 * timeout + 5)
+
+    def fetch(self, url, timeout=30.0):
+        """GET ``url`` (TLS verified against the CA): {"status": N, "data": bytes}."""
+        status, body = self._http("GET", url, timeout=timeout)
+        return {"status": status, "data": body}
 
     # -- OMEMO (omemo=True) ------------------------------------------------------
 

@@ -267,6 +267,20 @@ impl TrustRoots {
         Ok(Self { extra })
     }
 
+    /// TLS for HTTPS downloads: the system roots and ours, certificates verified, no pins.
+    ///
+    /// Errors: no usable root (in words).
+    pub(crate) fn https_config(&self) -> Result<ClientConfig, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(self.root_store())
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
+    }
+
     fn root_store(&self) -> RootCertStore {
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);

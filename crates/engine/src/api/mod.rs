@@ -2,6 +2,7 @@
 
 mod accounts;
 mod facets;
+mod files;
 mod messages;
 mod omemo;
 mod rooms;

@@ -211,6 +211,8 @@ export interface Commands {
   /** Our OMEMO device (id, fingerprint) on an account; null before its first connect. */
   own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
   database_problem: { args: Record<string, never>; result: DatabaseProblem | null };
+  save_encrypted_file: { args: { link: string }; result: string };
+  show_saved_file: { args: { path: string }; result: null };
   unlock_database: { args: { passphrase: string | null; unencrypted: boolean }; result: null };
   start_afresh: { args: Record<string, never>; result: null };
   /** The OMEMO devices seen of `peer` (ours for our other devices), oldest first. */

@@ -353,3 +353,13 @@ export function unlockDatabase(passphrase: string | null, unencrypted = false): 
 export function startAfresh(): Promise<null> {
   return call('start_afresh', {});
 }
+
+/** Downloads, decrypts and saves an OMEMO encrypted file (`aesgcm://`) in Downloads: its path. */
+export function saveEncryptedFile(link: string): Promise<string> {
+  return call('save_encrypted_file', { link });
+}
+
+/** Shows a file saved in Downloads in the system's file manager. */
+export function showSavedFile(path: string): Promise<null> {
+  return call('show_saved_file', { path });
+}

@@ -216,6 +216,45 @@ describe('encrypted messages', () => {
     }
   });
 
+  test('an encrypted file (aesgcm link) is a card, fetched only on "Download"', async () => {
+    const backend = backendWithBob();
+    const link =
+      'aesgcm://upload.example.org/f/abc/holiday%20photo.jpg#' + '0'.repeat(24) + '1'.repeat(64);
+    backend.messages = [message(1, { encryption: 'omemo', body: link })];
+    backend.on('save_encrypted_file', () => '/home/me/Downloads/holiday photo.jpg');
+    backend.on('show_saved_file', () => null);
+    renderApp();
+    const chat = await openBob();
+    const card = await within(chat).findByTestId('encrypted-file');
+    expect(within(card).getByTestId('encrypted-file-name').textContent).toBe('holiday photo.jpg');
+    expect(row(chat, 1).querySelector('.body'), 'the link is not shown as text').toBeNull();
+    expect(backend.callsOf('save_encrypted_file'), 'nothing fetched on display').toEqual([]);
+
+    await fireEvent.click(within(card).getByTestId('encrypted-file-download'));
+    await waitFor(() =>
+      expect(within(card).getByTestId('encrypted-file-saved').textContent).toBe(
+        'Saved to /home/me/Downloads/holiday photo.jpg',
+      ),
+    );
+    expect(backend.callsOf('save_encrypted_file')).toEqual([{ link }]);
+    await fireEvent.click(within(card).getByTestId('encrypted-file-show'));
+    await waitFor(() =>
+      expect(backend.callsOf('show_saved_file')).toEqual([{ path: '/home/me/Downloads/holiday photo.jpg' }]),
+    );
+  });
+
+  test('an encrypted file that cannot be fetched says why', async () => {
+    const backend = backendWithBob();
+    backend.messages = [message(1, { encryption: 'omemo', body: 'aesgcm://up.example.org/x.bin#' + '0'.repeat(88) })];
+    backend.on('save_encrypted_file', () => {
+      throw { code: 'network', message: 'The file could not be decrypted: it was changed on the way.' };
+    });
+    renderApp();
+    const chat = await openBob();
+    await fireEvent.click(await within(chat).findByTestId('encrypted-file-download'));
+    expect((await within(chat).findByTestId('encrypted-file-error')).textContent).toContain('could not be decrypted');
+  });
+
   test('one that could not be decrypted shows the explanation as a notice, as text', async () => {
     const backend = backendWithBob();
     backend.messages = [
