@@ -15,6 +15,7 @@
 //!   before verification (BTBV) and may never change for a known device.
 
 pub(crate) mod activity;
+pub(crate) mod bundles;
 pub(crate) mod decrypt;
 pub(crate) mod group;
 pub(crate) mod publish;

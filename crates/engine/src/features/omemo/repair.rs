@@ -23,7 +23,7 @@ use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::message::{Id, Message, MessageType};
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 
-use super::send::bundle_request;
+use super::bundles::bundle_request;
 use super::{Omemo, OmemoIq};
 use crate::features::{Context, IqPurpose};
 
