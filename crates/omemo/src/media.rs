@@ -51,13 +51,21 @@ impl EncryptedLink {
         let rest = link
             .strip_prefix("aesgcm://")
             .ok_or(OmemoError::Malformed("not an aesgcm:// link"))?;
-        let (location, fragment) = rest
-            .split_once('#')
-            .ok_or(OmemoError::Malformed("the link has no key"))?;
-        let host = location.split(['/', '?']).next().unwrap_or_default();
-        if host.is_empty() || location.chars().any(char::is_whitespace) {
+        if rest.starts_with('/') {
+            // `https:///f` would read "f" as the host.
             return Err(OmemoError::Malformed("the link has no host"));
         }
+        // The same URL over HTTPS (the `url` crate cannot switch a special scheme in place).
+        let mut url = url::Url::parse(&format!("https://{rest}"))
+            .map_err(|_| OmemoError::Malformed("the link is not a valid URL"))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(OmemoError::Malformed("the link has no host"));
+        }
+        let fragment = url
+            .fragment()
+            .ok_or(OmemoError::Malformed("the link has no key"))?
+            .to_owned();
+        url.set_fragment(None);
         let iv_len = match fragment.len() {
             88 => 12,
             96 => 16,
@@ -68,7 +76,7 @@ impl EncryptedLink {
             }
         };
         let mut bytes = Zeroizing::new(
-            hex::decode(fragment)
+            hex::decode(&fragment)
                 .map_err(|_| OmemoError::Malformed("the link's key is not hex"))?,
         );
         let mut key = Zeroizing::new([0u8; 32]);
@@ -76,7 +84,7 @@ impl EncryptedLink {
         let iv = bytes[..iv_len].to_vec();
         bytes.zeroize();
         Ok(EncryptedLink {
-            https: format!("https://{location}"),
+            https: url.into(),
             key: FileKey { key, iv },
         })
     }

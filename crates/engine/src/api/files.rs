@@ -16,14 +16,11 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// The file name an upload URL's last path segment gives, percent-decoded and made safe: no
 /// folders, no leading dot, no control characters; "file" when nothing is left.
 fn file_name(https: &str) -> String {
-    let path = https
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .rsplit('/')
-        .next()
+    let last = url::Url::parse(https)
+        .ok()
+        .and_then(|u| u.path_segments()?.next_back().map(str::to_owned))
         .unwrap_or_default();
-    let decoded = percent_decode(path);
+    let decoded = percent_encoding::percent_decode_str(&last).decode_utf8_lossy();
     let safe: String = decoded
         .chars()
         .map(|c| {
@@ -40,30 +37,6 @@ fn file_name(https: &str) -> String {
     } else {
         safe
     }
-}
-
-/// `%XX` sequences decoded (invalid ones kept as they are); UTF-8 errors replaced.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `dir/name`, or `dir/stem (2).ext` and so on when taken.
@@ -171,7 +144,7 @@ mod tests {
         );
         assert_eq!(file_name("https://up.example.org/f/abc/.hidden"), "hidden");
         assert_eq!(file_name("https://up.example.org/"), "file");
-        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(file_name("https://up.example.org/f/100%"), "100%");
     }
 
     #[test]

@@ -57,6 +57,8 @@ impl Trust {
 /// How active a remote OMEMO device is (see [`Store::omemo_activity`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Activity {
+    /// Our trust in it.
+    pub trust: Trust,
     /// Unix ms of the last message from it, if any.
     pub last_heard: Option<i64>,
     /// Unix ms it was first seen.
@@ -307,8 +309,8 @@ impl Store {
         Ok(())
     }
 
-    /// When `jid`'s `device` was last heard from and how many of our messages it has not
-    /// answered; `None` for an unknown device.
+    /// Our trust in `jid`'s `device`, when it was last heard from and how many of our messages
+    /// it has not answered (one read for all that sending needs); `None` for an unknown device.
     pub(crate) async fn omemo_activity(
         &self,
         account_id: i64,
@@ -316,7 +318,7 @@ impl Store {
         device_id: u32,
     ) -> Result<Option<Activity>, EngineError> {
         let row = sqlx::query(
-            "SELECT last_heard, first_seen, unanswered FROM omemo_identities
+            "SELECT trust, last_heard, first_seen, unanswered FROM omemo_identities
              WHERE account_id = ? AND jid = ? AND device_id = ?",
         )
         .bind(account_id)
@@ -325,7 +327,9 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let trust: String = row.try_get("trust")?;
         Ok(Some(Activity {
+            trust: Trust::parse(&trust),
             last_heard: row.try_get("last_heard")?,
             first_seen: row.try_get("first_seen")?,
             unanswered: row.try_get("unanswered")?,

@@ -9,6 +9,8 @@
 //! Hearing from a device is written at most once an hour while nothing was sent to it, so a
 //! burst from a contact costs no write per message.
 
+use linnet_omemo::Generation;
+
 use super::Omemo;
 use crate::features::Context;
 use crate::store::now_ms;
@@ -49,41 +51,31 @@ impl Omemo {
         }
         self.sent_since_heard.extend(devices);
     }
+}
 
-    /// `found` (one owner's devices we could encrypt for) without the stale ones, unless only
-    /// stale ones are left.
-    pub(crate) async fn without_stale<T>(
-        &self,
-        ctx: &Context,
-        jid: &str,
-        found: Vec<(u32, linnet_omemo::Generation, T)>,
-    ) -> Vec<(u32, linnet_omemo::Generation, T)> {
-        let now = now_ms();
-        let mut active = Vec::new();
-        let mut stale = Vec::new();
-        for entry in found {
-            let is_stale = matches!(
-                ctx.store.omemo_activity(ctx.account_id, jid, entry.0).await,
-                Ok(Some(activity)) if activity.stale(now)
-            );
-            if is_stale {
-                stale.push(entry);
-            } else {
-                active.push(entry);
-            }
-        }
-        if active.is_empty() {
-            stale
-        } else {
-            if !stale.is_empty() {
-                let ids: Vec<String> = stale.iter().map(|e| e.0.to_string()).collect();
-                tracing::info!(
-                    account = ctx.account_id,
-                    "not encrypting for {jid}'s stale OMEMO devices {}",
-                    ids.join(", ")
-                );
-            }
-            active
-        }
+/// `found` (one owner's devices we could encrypt for, each with whether it is stale) without
+/// the stale ones, unless only stale ones are left.
+pub(crate) fn without_stale<T>(
+    account: i64,
+    jid: &str,
+    found: Vec<(u32, Generation, T, bool)>,
+) -> Vec<(u32, Generation, T)> {
+    let (stale, active): (Vec<_>, Vec<_>) = found.into_iter().partition(|e| e.3);
+    let strip = |v: Vec<(u32, Generation, T, bool)>| {
+        v.into_iter()
+            .map(|(d, g, t, _)| (d, g, t))
+            .collect::<Vec<_>>()
+    };
+    if active.is_empty() {
+        return strip(stale);
     }
+    if !stale.is_empty() {
+        let ids: Vec<String> = stale.iter().map(|e| e.0.to_string()).collect();
+        tracing::info!(
+            account,
+            "not encrypting for {jid}'s stale OMEMO devices {}",
+            ids.join(", ")
+        );
+    }
+    strip(active)
 }

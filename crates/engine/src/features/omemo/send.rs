@@ -180,20 +180,28 @@ impl Omemo {
             let skip = (jid == own).then_some(own_device);
             let mut waiting = 0;
             let mut found = Vec::new();
+            let now = crate::store::now_ms();
             for (device, generation) in targets(&self.lists, &jid, skip) {
-                match ctx.store.omemo_identity(account, &jid, device).await {
-                    Ok(Some((_, Trust::Untrusted))) => continue,
-                    Ok(Some((_, Trust::Undecided))) => {
+                let activity = ctx
+                    .store
+                    .omemo_activity(account, &jid, device)
+                    .await
+                    .ok()
+                    .flatten();
+                match activity.map(|a| a.trust) {
+                    Some(Trust::Untrusted) => continue,
+                    Some(Trust::Undecided) => {
                         waiting += 1;
                         continue;
                     }
                     _ => {}
                 }
                 if let Ok(Some(session)) = self.session(ctx, &jid, device, generation).await {
-                    found.push((device, generation, session));
+                    let stale = activity.is_some_and(|a| a.stale(now));
+                    found.push((device, generation, session, stale));
                 }
             }
-            let found = self.without_stale(ctx, &jid, found).await;
+            let found = super::activity::without_stale(account, &jid, found);
             let reached = found.len();
             for (device, generation, session) in found {
                 by_generation
