@@ -4,7 +4,11 @@
 
 const COMMANDS: &[&str] = &[
     "database_problem",
-    "save_encrypted_file",
+    "choose_files",
+    "send_file",
+    "send_file_data",
+    "cancel_upload",
+    "save_file",
     "show_saved_file",
     "unlock_database",
     "start_afresh",

@@ -8,10 +8,10 @@ use ts_rs::{Config, TS};
 
 use crate::error::IpcError;
 use crate::views::{
-    AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, HistoryPageView,
-    MessageEditView, MessageEncryption, MessageState, MessageView, MessagesEvent,
-    OpenConversationEvent, ReactionView, ReloadEvent, ReplyView, RoomEvent, RoomInviteEvent,
-    RoomView, RosterEvent, SearchHitView, SubscriptionRequestView,
+    AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, FileProgressEvent,
+    FileView, HistoryPageView, MessageEditView, MessageEncryption, MessageState, MessageView,
+    MessagesEvent, OpenConversationEvent, ReactionView, ReloadEvent, ReplyView, RoomEvent,
+    RoomInviteEvent, RoomView, RosterEvent, SearchHitView, SubscriptionRequestView,
 };
 use linnet_engine::{
     AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, DeviceView,
@@ -56,6 +56,7 @@ pub fn typescript() -> String {
     declare::<ReplyView>(&cfg, &mut out);
     declare::<ReactionView>(&cfg, &mut out);
     declare::<MessageEncryption>(&cfg, &mut out);
+    declare::<FileView>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<OwnDevice>(&cfg, &mut out);
     declare::<Trust>(&cfg, &mut out);
@@ -80,6 +81,7 @@ pub fn typescript() -> String {
     declare::<RoomInviteEvent>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);
     declare::<MessagesEvent>(&cfg, &mut out);
+    declare::<FileProgressEvent>(&cfg, &mut out);
     declare::<RosterEvent>(&cfg, &mut out);
     declare::<OpenConversationEvent>(&cfg, &mut out);
     declare::<ReloadEvent>(&cfg, &mut out);

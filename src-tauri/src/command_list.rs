@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 const COMMAND_FILES: &[&str] = &[
     include_str!("commands.rs"),
     include_str!("message_commands.rs"),
+    include_str!("file_commands.rs"),
     include_str!("startup.rs"),
 ];
 const LIB_RS: &str = include_str!("lib.rs");
@@ -31,6 +32,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("credentials.rs", include_str!("credentials.rs")),
     ("error.rs", include_str!("error.rs")),
     ("events.rs", include_str!("events.rs")),
+    ("file_commands.rs", include_str!("file_commands.rs")),
     ("lib.rs", include_str!("lib.rs")),
     ("main.rs", include_str!("main.rs")),
     ("message_commands.rs", include_str!("message_commands.rs")),

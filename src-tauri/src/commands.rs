@@ -3,7 +3,7 @@
 use linnet_engine::{
     AccountView, ConnectionSettings, Contact, Engine, ErrorCode, NewAccount, Show,
 };
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::credentials::Credentials;
@@ -367,47 +367,6 @@ pub async fn set_omemo_trust(
     Ok(engine
         .set_omemo_trust(account_id, &peer, device_id, trust)
         .await?)
-}
-
-/// Downloads the encrypted file of an OMEMO `aesgcm://` link (XEP-0454), decrypts it and saves
-/// it in the user's Downloads folder. Returns the saved file's path.
-#[tauri::command]
-pub async fn save_encrypted_file(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    link: String,
-) -> Result<String> {
-    let dir = app
-        .path()
-        .download_dir()
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("No Downloads folder: {e}")))?;
-    let path = engine.save_encrypted_file(&link, &dir).await?;
-    Ok(path.display().to_string())
-}
-
-/// Shows a file Linnet saved in the Downloads folder in the system's file manager. Paths
-/// outside that folder are refused.
-#[tauri::command]
-pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
-    let dir = app
-        .path()
-        .download_dir()
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("No Downloads folder: {e}")))?;
-    let path = std::path::PathBuf::from(path);
-    let inside = path
-        .canonicalize()
-        .ok()
-        .zip(dir.canonicalize().ok())
-        .is_some_and(|(p, d)| p.starts_with(d));
-    if !inside {
-        return Err(IpcError::new(
-            ErrorCode::NotFound,
-            "Linnet only shows files it saved in your Downloads folder",
-        ));
-    }
-    app.opener()
-        .reveal_item_in_dir(&path)
-        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("Could not show the file: {e}")))
 }
 
 /// Opens a link from a message in the system browser (or mail / XMPP client). Only `http`,

@@ -10,8 +10,8 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::notifications;
 use crate::views::{
-    AccountStateEvent, ChatStateEvent, MessageState, MessageView, MessagesEvent, ReloadEvent,
-    RoomEvent, RoomInviteEvent, RosterEvent,
+    AccountStateEvent, ChatStateEvent, FileProgressEvent, MessageState, MessageView, MessagesEvent,
+    ReloadEvent, RoomEvent, RoomInviteEvent, RosterEvent,
 };
 
 /// How long to gather events before emitting.
@@ -61,6 +61,8 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     let mut rosters: HashSet<i64> = HashSet::new();
     let mut rooms: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut conversations = false;
+    // Only the newest progress of each transfer in this batch is worth telling.
+    let mut progress: BTreeMap<(i64, bool), FileProgressEvent> = BTreeMap::new();
     for ev in batch {
         match ev {
             EngineEvent::AccountState { account_id, state } => {
@@ -120,12 +122,35 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                 messages.entry((account_id, peer)).or_default().extend(ids);
                 conversations = true;
             }
+            EngineEvent::FileProgress {
+                account_id,
+                peer,
+                message_id,
+                upload,
+                done,
+                total,
+            } => {
+                progress.insert(
+                    (message_id, upload),
+                    FileProgressEvent {
+                        account_id,
+                        peer,
+                        message_id,
+                        upload,
+                        done,
+                        total,
+                    },
+                );
+            }
             EngineEvent::RosterChanged { account_id }
             | EngineEvent::PresenceChanged { account_id, .. }
             | EngineEvent::SubscriptionRequest { account_id, .. } => {
                 rosters.insert(account_id);
             }
         }
+    }
+    for event in progress.into_values() {
+        let _ = app.emit("linnet://file-progress", event);
     }
     for ((account_id, peer), ids) in messages {
         let ids: Vec<i64> = ids.into_iter().collect();

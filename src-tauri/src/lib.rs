@@ -7,6 +7,7 @@ mod commands;
 mod credentials;
 mod error;
 mod events;
+mod file_commands;
 mod message_commands;
 mod notifications;
 mod startup;
@@ -99,7 +100,16 @@ pub fn run() {
         .try_init();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
+        .on_window_event(|window, event| {
+            // Files dropped on the window may be sent (`file_commands::send_file`).
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window
+                    .state::<file_commands::FileGrants>()
+                    .grant(paths.iter().cloned());
+            }
+        })
         .setup(|app| {
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)
@@ -120,6 +130,7 @@ pub fn run() {
             app.manage(startup);
             app.manage(credentials);
             app.manage(events::ActiveConversation::default());
+            app.manage(file_commands::FileGrants::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -162,8 +173,12 @@ pub fn run() {
             commands::omemo_devices,
             commands::set_omemo_trust,
             commands::open_link,
-            commands::save_encrypted_file,
-            commands::show_saved_file,
+            file_commands::choose_files,
+            file_commands::send_file,
+            file_commands::send_file_data,
+            file_commands::cancel_upload,
+            file_commands::save_file,
+            file_commands::show_saved_file,
             commands::set_presence,
             commands::add_contact,
             commands::remove_contact,

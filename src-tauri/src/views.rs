@@ -87,6 +87,60 @@ pub struct MessageView {
     /// Our trust now in the OMEMO device the message came from (`None` when it did not come
     /// from a recorded device); the window marks messages from distrusted and undecided ones.
     pub sender_trust: Option<linnet_engine::Trust>,
+    /// The file it shares (XEP-0363 / XEP-0066 / XEP-0454), if any.
+    pub file: Option<FileView>,
+}
+
+/// A file a message shares. Its link is the message's `body`; the window downloads it only
+/// when asked (`save_file`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FileView {
+    /// Name to show.
+    pub name: String,
+    /// Bytes, when known.
+    pub size: Option<i64>,
+    /// Media type (`image/png`), when known.
+    pub media_type: Option<String>,
+    /// Encrypted end to end (an `aesgcm://` link, XEP-0454).
+    pub encrypted: bool,
+    /// Ours and still uploading (no link yet).
+    pub uploading: bool,
+    /// Where a received file was saved (for "Show in folder"); `None` for ours and for files
+    /// not downloaded yet.
+    pub saved_path: Option<String>,
+}
+
+impl FileView {
+    fn new(file: linnet_engine::SharedFile, outgoing: bool) -> Self {
+        Self {
+            encrypted: file
+                .url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("aesgcm://")),
+            uploading: file.url.is_none(),
+            saved_path: file.path.filter(|_| !outgoing),
+            name: file.name,
+            size: file.size,
+            media_type: file.media_type,
+        }
+    }
+}
+
+/// Payload of `linnet://file-progress`: how far a transfer has come.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FileProgressEvent {
+    /// Account id.
+    pub account_id: i64,
+    /// The conversation.
+    pub peer: String,
+    /// The message sharing the file.
+    pub message_id: i64,
+    /// Our upload (else a download).
+    pub upload: bool,
+    /// Bytes moved so far.
+    pub done: u64,
+    /// Bytes in all, when known.
+    pub total: Option<u64>,
 }
 
 /// How a message was (or is to be) encrypted end to end.
@@ -241,6 +295,7 @@ impl From<MessageRow> for MessageView {
             reactions: group_reactions(r.reactions),
             encryption: MessageEncryption::from_store(&r.encryption),
             sender_trust: r.sender_trust,
+            file: r.file.map(|f| FileView::new(f, r.outgoing)),
         }
     }
 }

@@ -51,7 +51,8 @@ def notifications(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def prosody():
-    with ProsodyServer() as server:
+    # Upload slots over HTTPS: Linnet sends and fetches files only over TLS.
+    with ProsodyServer(upload_https=True) as server:
         yield server
 
 

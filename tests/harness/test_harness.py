@@ -326,6 +326,58 @@ def test_cli_upload_encrypted_https(procs):
     assert erin.proc.wait(10) == 0
 
 
+def test_cli_upload_and_oob(procs):
+    """Plain upload (XEP-0363) to a server started with --upload-limit, its URL sent as
+    Out-of-Band Data (XEP-0066) to another peer, who fetches the same bytes; a file over the
+    limit is refused with the server's condition."""
+    import hashlib
+    import urllib.parse
+
+    limit = 4096
+    server = procs("linnet_harness.server", "--upload-limit", str(limit))
+    ready = server.expect({"event": "ready"}, timeout=20)
+    for user in ("fay", "gus"):
+        server.cmd("register", user=user, password="pw")
+    fay, gus = procs(*peer_args(ready, "fay")), procs(*peer_args(ready, "gus"))
+    fay.expect({"event": "online"})
+    gus.expect({"event": "online"})
+
+    data = os.urandom(limit)  # exactly the limit: still accepted
+    rep = fay.cmd("upload", timeout=40, filename="photo.png", content_type="image/png",
+                  data_b64=base64.b64encode(data).decode())
+    url = rep["url"]
+    parsed = urllib.parse.urlsplit(url)
+    assert (parsed.scheme, parsed.hostname, parsed.port) == \
+        ("http", ready["host"], ready["http_port"]), url
+    assert re.fullmatch(r"/file_share/[0-9a-f-]+/photo\.png", parsed.path), url
+    assert rep["size"] == limit
+    assert base64.b64decode(rep["sha256_b64"]) == hashlib.sha256(data).digest()
+
+    sent = fay.cmd("send", to="gus@localhost", body=url, oob_url=url, oob_desc="a photo")
+    msg = gus.expect({"event": "message", "id": sent["msg_id"]})
+    assert (msg["body"], msg["oob_url"], msg["oob_desc"]) == (url, url, "a photo"), msg
+    sent = fay.cmd("send", to="gus@localhost", body="no file", oob_url=url)
+    msg = gus.expect({"event": "message", "id": sent["msg_id"]})
+    assert (msg["body"], msg["oob_url"], msg["oob_desc"]) == ("no file", url, None), msg
+    sent = fay.cmd("send", to="gus@localhost", body="plain")
+    msg = gus.expect({"event": "message", "id": sent["msg_id"]})
+    assert (msg["oob_url"], msg["oob_desc"]) == (None, None), msg
+    assert "oob_url" in fay.cmd("send", ok=False, to="gus@localhost", body="x",
+                                oob_desc="no url")["error"]
+
+    got = gus.cmd("fetch", url=url)
+    assert got["status"] == 200 and base64.b64decode(got["data_b64"]) == data
+
+    # One byte over the limit: no slot, and the reason names Prosody's conditions.
+    bad = fay.cmd("upload", ok=False, timeout=40, filename="big.bin",
+                  data_b64=base64.b64encode(data + b"!").decode())
+    assert "no upload slot from upload.localhost: not-acceptable" in bad["error"], bad
+    assert f"file-too-large (max {limit} bytes)" in bad["error"], bad
+    for p in (fay, gus):
+        p.close_stdin()
+        assert p.proc.wait(10) == 0
+
+
 def test_cli_null_receiver_burst_ping_and_cpu(procs):
     """Benchmark pieces: a null receiver with stream management (counts, prints no message
     events, answers no receipts, answers pings), burst ids for receipts, Prosody's CPU time

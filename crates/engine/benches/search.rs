@@ -153,6 +153,7 @@ async fn main() {
                     occupant_id: None,
                     reply: None,
                     amend: None,
+                    file: None,
                 })
                 .collect();
             store.store_page(account, &page, None, false).await.unwrap();

@@ -34,6 +34,8 @@ pub enum ErrorCode {
     InvalidUrl,
     /// The message (or other item) named does not exist or is not in the state asked for.
     NotFound,
+    /// A file could not be read, uploaded, downloaded or saved; the message says why.
+    File,
     /// A bug or a store failure.
     Internal,
 }
@@ -97,7 +99,7 @@ impl EngineError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Store(_) | Self::Migrate(_) | Self::Corrupt(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,
-            Self::File(_) => ErrorCode::Network,
+            Self::File(_) => ErrorCode::File,
         }
     }
 }

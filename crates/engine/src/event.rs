@@ -110,6 +110,22 @@ pub enum EngineEvent {
         /// history (XEP-0313), carbons (XEP-0280), our own messages and state changes.
         live: bool,
     },
+    /// A file transfer moved on: our upload (XEP-0363) or a download of a received file.
+    /// Told every 256 KiB and at the end; the outcome comes as `MessagesChanged`.
+    FileProgress {
+        /// Account id.
+        account_id: i64,
+        /// The conversation, as in `MessagesChanged`.
+        peer: String,
+        /// The message sharing the file.
+        message_id: i64,
+        /// Ours going up (else a download).
+        upload: bool,
+        /// Bytes moved so far.
+        done: u64,
+        /// Bytes in all, when known.
+        total: Option<u64>,
+    },
     /// A contact or room occupant's chat state (XEP-0085): typing, paused, …; never ours.
     ChatState {
         /// Account id.

@@ -30,8 +30,8 @@ pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigFo
 pub use store::RoomRow;
 pub use store::Trust;
 pub use store::{
-    ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, SearchHit, Store,
-    StoreOptions, SubscriptionRequestRow,
+    ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, SearchHit,
+    SharedFile, Store, StoreOptions, SubscriptionRequestRow,
 };
 pub use view::{AccountView, Contact};
 
@@ -104,6 +104,8 @@ struct Inner {
     /// Conversations whose read state was just told to others (XEP-0333 marker, XEP-0490
     /// item), with whether another read came since: see `Engine::mark_read`.
     read_sync: Mutex<HashMap<(i64, String), bool>>,
+    /// Uploads under way and each account's upload service (XEP-0363).
+    uploads: api::upload::Uploads,
 }
 
 /// The engine. Cheap to clone; all clones share the same accounts and store.
@@ -163,6 +165,7 @@ impl Engine {
                 accounts: tokio::sync::Mutex::new(HashMap::new()),
                 states: Mutex::new(HashMap::new()),
                 read_sync: Mutex::new(HashMap::new()),
+                uploads: api::upload::Uploads::default(),
             }),
         };
         for account in engine.inner.store.accounts().await? {
@@ -170,6 +173,7 @@ impl Engine {
                 engine.connect(account.id).await?;
             }
         }
+        engine.resume_uploads().await?;
         Ok(engine)
     }
 

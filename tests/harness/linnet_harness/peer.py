@@ -42,6 +42,8 @@ Events (printed as they happen):
   {"event":"message","from","to","type","body","id","origin_id","stanza_id",
    "receipt_request":bool,"markable":bool (XEP-0333),
    "direct_invite","invite_reason","invite_password" (XEP-0249, else null),
+   "oob_url","oob_desc" (XEP-0066 <x xmlns='jabber:x:oob'><url/><desc/></x>, parsed by
+        slixmpp's xep_0066 stanza; each null when absent),
    "replace":ID (XEP-0308: corrects the message with stanza id ID),
    "reactions":{"id":ID,"emojis":[E,...]} (XEP-0444: the sender's full set, in order;
         [] = cleared),
@@ -104,9 +106,14 @@ Events (printed as they happen):
 Absent values are null. Receipt requests are answered automatically.
 
 Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"error"}):
-  send {to, body, type="chat", msg_id?, request_receipt?=false} -> {"id":..,"ok":true,"msg_id":ID}
+  send {to, body, type="chat", msg_id?, request_receipt?=false, oob_url?, oob_desc?}
+                                                  -> {"id":..,"ok":true,"msg_id":ID}
         (msg_id: the message stanza's id attribute, also used as its origin-id;
          "id" is taken by the command id, "stanza_id" means XEP-0359's server id)
+        oob_url: the message also carries XEP-0066 Out-of-Band Data, built by slixmpp's
+        xep_0066 stanza: <x xmlns='jabber:x:oob'><url>oob_url</url>[<desc>oob_desc</desc>]
+        </x> (the body is sent as given; clients show the URL as a file when the body is
+        the URL itself). oob_desc without oob_url -> ok:false.
   burst {to, count, prefix="m", request_receipt?=false, id_prefix?}
                                                   -> {.., "count":N} once all written
         (bodies prefix0 .. prefix{count-1}; with id_prefix the stanza ids are
@@ -166,6 +173,21 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         affiliation jid/> (owner|admin|member|outcast|none) -> {.., "type", "error"} as
         configure_room (Prosody: "not-allowed" for a member's attempt)
   Files (XEP-0363 HTTP File Upload, XEP-0454 encryption; without --omemo too):
+  upload {filename, data_b64, content_type?="application/octet-stream", service?,
+        timeout?=30} -> {.., "url":GET_URL, "size":N, "sha256_b64":B64}
+        Uploads the base64-decoded data_b64 as it is: requests a slot (urn:xmpp:http:upload:0
+        <request filename size=N content-type/>, built by hand: slixmpp's xep_0363 plugin
+        needs aiohttp) from service (default: the server's upload service, found by disco:
+        the first of the domain's items with identity store/file and that feature,
+        upload.localhost with the harness), PUTs the bytes to the slot's put URL with the
+        slot's headers and Content-Type content_type (urllib, TLS verified against --ca
+        only). "url": the slot's get URL, http or https as the server gives it (https with
+        the server's --upload-https); N: the data's length; B64: base64 of its SHA-256 (the
+        XEP-0300 <hash algo='sha-256'/> form). ok:false with the reason for no slot
+        ("no upload slot from JID: CONDITION (text)", plus "; NAME" for a XEP-0363
+        application condition, e.g. Prosody's "not-acceptable (File too large);
+        file-too-large (max N bytes)" for more than the server's --upload-limit) or an
+        HTTP error status of the PUT ("PUT URL failed: HTTP N ...").
   upload_encrypted {filename, data_b64, service?, timeout?=30}
         -> {.., "url":"aesgcm://HOST:PORT/...#<iv><key>", "https":"https://HOST:PORT/...",
             "size":N}
@@ -180,11 +202,15 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         verified against --ca only). "url": XEP_0454.format_url(get URL, fragment), the
         fragment being 24 hex digits of IV then 64 of key (lower case); "https": the slot's
         get URL; N: the ciphertext's length (plaintext + 16). ok:false with the reason for
-        no slot ("no upload slot from JID: CONDITION (text)"), a
-        get URL that is not https (the server needs --upload-https; checked before the
-        PUT, so nothing is uploaded), or an HTTP error status of the PUT.
+        no slot (as for upload), a get URL that is not https (the server needs
+        --upload-https; checked before the PUT, so nothing is uploaded), or an HTTP error
+        status of the PUT.
   fetch {url, timeout?=30} -> {.., "status":N, "data_b64":B64}  GET url (TLS verified
         against --ca only); an HTTP error status is still ok:true (with its body).
+  fetch_encrypted {url, timeout?=30} -> {.., "data_b64":B64}  url: an aesgcm:// link
+        (XEP-0454); GETs its https:// form and decrypts it with slixmpp's XEP_0454.decrypt
+        (IV and key from the fragment, GCM tag checked). ok:false for another scheme, an
+        HTTP error status or a failed decryption.
   OMEMO (--omemo; else ok:false):
   omemo_info -> {.., "device_id":N, "fingerprint":HEX}  HEX: lower-case hex of the
         32-byte Curve25519 (Montgomery) form of the identity key (python-omemo's fingerprint)
@@ -385,7 +411,8 @@ def _handle(peer, cmd):
     if name == "send":
         sid = peer.send(cmd["to"], cmd["body"], type=cmd.get("type", "chat"),
                         id=cmd.get("msg_id"),
-                        request_receipt=bool(cmd.get("request_receipt")))
+                        request_receipt=bool(cmd.get("request_receipt")),
+                        oob_url=cmd.get("oob_url"), oob_desc=cmd.get("oob_desc"))
         return {"msg_id": sid}
     if name == "burst":
         n = peer.burst(cmd["to"], int(cmd["count"]), cmd.get("prefix", "m"),
@@ -412,6 +439,11 @@ def _handle(peer, cmd):
                        timeout=float(cmd.get("timeout", 10.0)))
     if name in ROOM_COMMANDS:
         return _room(peer, name, cmd)
+    if name == "upload":
+        data = base64.b64decode(cmd["data_b64"], validate=True)
+        return peer.upload(cmd["filename"], data,
+                           content_type=cmd.get("content_type", "application/octet-stream"),
+                           service=cmd.get("service"), timeout=float(cmd.get("timeout", 30.0)))
     if name == "upload_encrypted":
         data = base64.b64decode(cmd["data_b64"], validate=True)
         return peer.upload_encrypted(cmd["filename"], data, service=cmd.get("service"),
@@ -419,6 +451,9 @@ def _handle(peer, cmd):
     if name == "fetch":
         res = peer.fetch(cmd["url"], timeout=float(cmd.get("timeout", 30.0)))
         return {"status": res["status"], "data_b64": base64.b64encode(res["data"]).decode()}
+    if name == "fetch_encrypted":
+        data = peer.fetch_encrypted(cmd["url"], timeout=float(cmd.get("timeout", 30.0)))
+        return {"data_b64": base64.b64encode(data).decode()}
     if name in OMEMO_COMMANDS:
         return _omemo(peer, name, cmd)
     raise ValueError(f"unknown command {name!r}")

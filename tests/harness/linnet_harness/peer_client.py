@@ -27,10 +27,12 @@ of the server).
 Rooms: :meth:`Peer.join`, :meth:`Peer.configure_room` (owner form) and
 :meth:`Peer.set_affiliation` (XEP-0045).
 
-Files: :meth:`Peer.upload_encrypted` encrypts bytes as XEP-0454 says (slixmpp's own
-XEP_0454.encrypt) and uploads them through the server's HTTP File Upload service
-(XEP-0363; the slot request is built by hand since slixmpp's xep_0363 plugin needs
-aiohttp); :meth:`Peer.fetch` GETs a URL. Both verify TLS against the CA only.
+Files: :meth:`Peer.upload` uploads bytes as they are, :meth:`Peer.upload_encrypted`
+encrypts them first as XEP-0454 says (slixmpp's own XEP_0454.encrypt), both through the
+server's HTTP File Upload service (XEP-0363; the slot request is built by hand since
+slixmpp's xep_0363 plugin needs aiohttp); :meth:`Peer.fetch` GETs a URL. All verify TLS
+against the CA only. :meth:`Peer.send` can attach the URL as Out-of-Band Data (XEP-0066,
+slixmpp's xep_0066 stanza), and message events carry it.
 
 ``omemo=True`` adds OMEMO, legacy and OMEMO 2, through slixmpp-omemo / python-omemo
 (:mod:`linnet_harness.peer_omemo`; :meth:`Peer.omemo_info`, :meth:`Peer.omemo_devices`,
@@ -43,8 +45,10 @@ or ``"omemo2"`` (implies ``omemo=True``) loads that generation alone (``--omemo-
 """
 
 import asyncio
+import base64
 import concurrent.futures
 import copy
+import hashlib
 import io
 import logging
 import ssl
@@ -72,6 +76,18 @@ UPLOAD_NS = "urn:xmpp:http:upload:0"
 
 class PeerError(Exception):
     """Login failed (auth, TLS, connection) or a command failed."""
+
+
+def _upload_condition(error):
+    """The XEP-0363 application condition of a slot request's <error/> element, for the error
+    text: "; file-too-large (max N bytes)" (from its <max-file-size/>), "; retry", or ""
+    if there is none."""
+    app = next((el for el in error if el.tag.startswith(f"{{{UPLOAD_NS}}}")), None)
+    if app is None:
+        return ""
+    limit = app.findtext(f"{{{UPLOAD_NS}}}max-file-size")
+    name = app.tag.split("}", 1)[1]
+    return f"; {name}" + (f" (max {limit.strip()} bytes)" if limit else "")
 
 
 class Peer:
@@ -166,7 +182,9 @@ class Peer:
                        # reactions, retraction, moderation, replies (+ fallback), chat states,
                        # occupant ids (which pulls in xep_0045).
                        "xep_0308", "xep_0444", "xep_0424", "xep_0425", "xep_0461", "xep_0428",
-                       "xep_0085", "xep_0421"):
+                       "xep_0085", "xep_0421",
+                       # Out-of-Band Data (<x xmlns='jabber:x:oob'/>): the URL of a file sent.
+                       "xep_0066"):
             c.register_plugin(plugin)
         c.register_plugin("xep_0184", {"auto_ack": self._answer_receipts, "auto_request": False})
         if self._sm:
@@ -305,14 +323,24 @@ class Peer:
                 return await self._online
         return self.run(go(), timeout + 5)
 
-    def send(self, to, body, type="chat", id=None, request_receipt=False):
-        """Send a message (origin-id = stanza id); return the stanza id."""
+    def send(self, to, body, type="chat", id=None, request_receipt=False, oob_url=None,
+             oob_desc=None):
+        """Send a message (origin-id = stanza id); return the stanza id. With ``oob_url`` it
+        carries XEP-0066 <x xmlns='jabber:x:oob'><url/><desc/></x> (desc only if
+        ``oob_desc`` is given), built by slixmpp's xep_0066 stanza."""
+        if oob_desc is not None and oob_url is None:
+            raise PeerError("oob_desc needs oob_url")
+
         async def go():
             msg = self.client.make_message(mto=to, mbody=body, mtype=type)
             msg["id"] = id or self.client.new_id()
             msg["origin_id"]["id"] = msg["id"]
             if request_receipt:
                 msg["request_receipt"] = True
+            if oob_url is not None:
+                msg["oob"]["url"] = oob_url
+                if oob_desc is not None:
+                    msg["oob"]["desc"] = oob_desc
             msg.send()
             await self._flush()
             return msg["id"]
@@ -468,7 +496,7 @@ class Peer:
             ET.SubElement(item, f"{{{MUC_NS}#admin}}reason").text = reason
         return self._muc_iq(room, query, timeout)
 
-    # -- HTTP File Upload (XEP-0363) of XEP-0454 encrypted files -------------------
+    # -- HTTP File Upload (XEP-0363), plain or XEP-0454 encrypted -------------------
 
     async def _upload_service(self, timeout):
         """The JID of the server's upload service, found by disco as XEP-0363 says: the
@@ -498,7 +526,8 @@ class Peer:
         except IqError as exc:
             err = exc.iq["error"]
             raise PeerError(f"no upload slot from {service}: {err['condition']}"
-                            + (f" ({err['text']})" if err["text"] else "")) from None
+                            + (f" ({err['text']})" if err["text"] else "")
+                            + _upload_condition(err.xml)) from None
         except IqTimeout:
             raise PeerError(f"no answer to the slot request to {service} "
                             f"within {timeout:g} s") from None
@@ -521,40 +550,75 @@ class Peer:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
-    def upload_encrypted(self, filename, data, service=None, timeout=30.0):
-        """Encrypt ``data`` (bytes) as XEP-0454 says (slixmpp's XEP_0454.encrypt: AES-256-GCM,
-        random 12-byte IV and key, tag appended), get a XEP-0363 slot for ``filename`` with
-        the ciphertext's size and type application/octet-stream from ``service`` (default:
-        the server's upload service, by disco), PUT the ciphertext there with the slot's
-        headers (TLS verified against the CA). Returns {"url": "aesgcm://...#<iv><key>",
-        "https": the slot's get URL, "size": ciphertext length}. PeerError when no slot is
-        given, the get URL is not https (checked before the PUT), or the PUT answers
-        other than 2xx."""
-        from slixmpp.plugins.xep_0454 import XEP_0454
-
-        payload, fragment = XEP_0454.encrypt(io.BytesIO(data))
-        content_type = "application/octet-stream"
-
+    def _upload_to_slot(self, filename, payload, content_type, service, timeout,
+                        https_only=None):
+        """Get a XEP-0363 slot for ``filename`` with ``payload``'s size and ``content_type``
+        from ``service`` (default: the server's upload service, by disco) and PUT
+        ``payload`` there with the slot's headers and that Content-Type (TLS verified
+        against the CA); return the slot's get URL. With ``https_only`` (the reason, for
+        the error) a get URL that is not https is refused before anything is PUT.
+        PeerError when no slot is given or the PUT answers other than 2xx."""
         async def go():
             jid = service or await self._upload_service(timeout)
             put, headers, get = await self._request_slot(jid, filename, len(payload),
                                                          content_type, timeout)
-            if not get.startswith("https://"):  # checked before uploading anything
-                raise PeerError(f"the slot's get URL is not https (XEP-0454 needs it): {get}")
+            if https_only and not get.startswith("https://"):
+                raise PeerError(f"the slot's get URL is not https ({https_only}): {get}")
             headers = {**headers, "Content-Type": content_type}
             status, body = await self._loop.run_in_executor(
                 None, lambda: self._http("PUT", put, payload, headers, timeout))
             if not 200 <= status < 300:
                 raise PeerError(f"PUT {put} failed: HTTP {status} "
                                 f"{body[:200].decode('utf-8', 'replace')}")
-            return {"url": XEP_0454.format_url(get, fragment), "https": get,
-                    "size": len(payload)}
-        return self.run(go(), 3 * timeout + 5)
+            return get
+        return self.run(go(), 3 * timeout + 5)  # disco, slot request, PUT: each within timeout
+
+    def upload(self, filename, data, content_type="application/octet-stream", service=None,
+               timeout=30.0):
+        """Upload ``data`` (bytes) as they are through XEP-0363 (see :meth:`_upload_to_slot`).
+        Returns {"url": the slot's get URL (http or https, as the server gives it), "size":
+        len(data), "sha256_b64": base64 of the SHA-256 of data}."""
+        get = self._upload_to_slot(filename, data, content_type, service, timeout)
+        return {"url": get, "size": len(data),
+                "sha256_b64": base64.b64encode(hashlib.sha256(data).digest()).decode()}
+
+    def upload_encrypted(self, filename, data, service=None, timeout=30.0):
+        """Encrypt ``data`` (bytes) as XEP-0454 says (slixmpp's XEP_0454.encrypt: AES-256-GCM,
+        random 12-byte IV and key, tag appended) and upload the ciphertext as
+        application/octet-stream through XEP-0363 (see :meth:`_upload_to_slot`; the get URL
+        must be https, checked before the PUT). Returns {"url": "aesgcm://...#<iv><key>",
+        "https": the slot's get URL, "size": ciphertext length}."""
+        from slixmpp.plugins.xep_0454 import XEP_0454
+
+        payload, fragment = XEP_0454.encrypt(io.BytesIO(data))
+        get = self._upload_to_slot(filename, payload, "application/octet-stream", service,
+                                   timeout, https_only="XEP-0454 needs it")
+        return {"url": XEP_0454.format_url(get, fragment), "https": get, "size": len(payload)}
 
     def fetch(self, url, timeout=30.0):
         """GET ``url`` (TLS verified against the CA): {"status": N, "data": bytes}."""
         status, body = self._http("GET", url, timeout=timeout)
         return {"status": status, "data": body}
+
+    def fetch_encrypted(self, link, timeout=30.0):
+        """Download an ``aesgcm://`` link's file over https and decrypt it with slixmpp's
+        XEP_0454.decrypt (the fragment's IV and key; the GCM tag checked): plaintext bytes.
+        PeerError for a link that is not aesgcm://, an HTTP error or a failed decryption."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        from slixmpp.plugins.xep_0454 import XEP_0454
+
+        parts = urlsplit(link)
+        if parts.scheme != "aesgcm" or not parts.fragment:
+            raise PeerError(f"not an aesgcm:// link with a key: {link}")
+        https = urlunsplit(("https", parts.netloc, parts.path, parts.query, ""))
+        status, body = self._http("GET", https, timeout=timeout)
+        if status != 200:
+            raise PeerError(f"GET {https} failed: HTTP {status}")
+        try:
+            return XEP_0454.decrypt(io.BytesIO(body), parts.fragment)
+        except Exception as e:  # the library raises cryptography's InvalidTag and others
+            raise PeerError(f"decrypting {https} failed: {e!r}") from e
 
     # -- OMEMO (omemo=True) ------------------------------------------------------
 

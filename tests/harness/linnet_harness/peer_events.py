@@ -31,6 +31,7 @@ def message_event(msg):
         "direct_invite": _child_attr(msg, "x", "jabber:x:conference", "jid"),
         "invite_reason": _child_attr(msg, "x", "jabber:x:conference", "reason"),
         "invite_password": _child_attr(msg, "x", "jabber:x:conference", "password"),
+        **oob(msg),
         # OMEMO generation ("legacy"|"omemo2") "body" was decrypted from (peer_omemo); None
         # for a message that was not decrypted.
         "encrypted": None,
@@ -39,6 +40,15 @@ def message_event(msg):
     if msg["type"] == "error":
         ev["error"] = msg["error"]["condition"] or None
     return ev
+
+
+def oob(msg):
+    """XEP-0066 Out-of-Band Data, parsed by slixmpp's xep_0066 stanza: {"oob_url",
+    "oob_desc"} of the <x xmlns='jabber:x:oob'/> child, each None when absent."""
+    x = _plugin(msg, "oob")
+    if x is None:
+        return {"oob_url": None, "oob_desc": None}
+    return {"oob_url": x["url"] or None, "oob_desc": x["desc"] or None}
 
 
 def _plugin(stanza, name):

@@ -27,7 +27,7 @@ import time
 
 from . import certs
 from .admin import AdminError, AdminShell, lua_str
-from .prosody_config import DOMAIN, HOST, MUC, UPLOAD, Ports, render_config
+from .prosody_config import DOMAIN, HOST, MUC, UPLOAD, UPLOAD_LIMIT, Ports, render_config
 
 log = logging.getLogger("linnet_harness.prosody")
 
@@ -95,7 +95,8 @@ class ProsodyServer:
     domain, muc, upload, host = DOMAIN, MUC, UPLOAD, HOST
 
     def __init__(self, *, eatmydata=False, rogue_cert=False, log_level="info",
-                 upload_https=False, muc_locking=False, bookmarks2=True, start=True):
+                 upload_https=False, muc_locking=False, bookmarks2=True,
+                 upload_limit=UPLOAD_LIMIT, start=True):
         self.eatmydata = eatmydata
         reap_stale_dirs()
         self.dir = tempfile.mkdtemp(prefix="linnet-prosody-")
@@ -120,7 +121,7 @@ class ProsodyServer:
                 f.write(render_config(folder=self.dir, ports=self.ports, cert=leaf,
                                       key=key, log_level=log_level,
                                       upload_https=upload_https, muc_locking=muc_locking,
-                                      bookmarks2=bookmarks2))
+                                      bookmarks2=bookmarks2, upload_limit=upload_limit))
             if start:
                 self.start()
         except BaseException:

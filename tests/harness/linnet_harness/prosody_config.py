@@ -14,6 +14,7 @@ DOMAIN = "localhost"
 MUC = "conference.localhost"
 UPLOAD = "upload.localhost"
 HOST = "127.0.0.1"
+UPLOAD_LIMIT = 64 * 1024 * 1024  # default http_file_share_size_limit (bytes)
 
 MODULES = [
     "roster", "saslauth", "tls", "disco", "carbons", "mam", "smacks", "ping",
@@ -56,9 +57,12 @@ def _lua(value):
 
 
 def render_config(*, folder, ports, cert, key, log_level="info", upload_https=False,
-                  muc_locking=False, bookmarks2=True):
+                  muc_locking=False, bookmarks2=True, upload_limit=UPLOAD_LIMIT):
     """Return the text of a Prosody config file rooted at ``folder``; without
-    ``bookmarks2``, mod_bookmarks (XEP-0402 and its XEP-0048 compat) is left out."""
+    ``bookmarks2``, mod_bookmarks (XEP-0402 and its XEP-0048 compat) is left out;
+    ``upload_limit``: the largest file (bytes) the upload service gives a slot for."""
+    if isinstance(upload_limit, bool) or not isinstance(upload_limit, int) or upload_limit < 0:
+        raise ValueError(f"upload_limit must be a byte count >= 0, not {upload_limit!r}")
     data = os.path.join(folder, "data")
     upload_base = (f"https://{HOST}:{ports.https}/" if upload_https
                    else f"http://{HOST}:{ports.http}/")
@@ -112,6 +116,6 @@ Component {_lua(MUC)} "muc"
 
 Component {_lua(UPLOAD)} "http_file_share"
     http_external_url = {_lua(upload_base)}
-    http_file_share_size_limit = 64 * 1024 * 1024
+    http_file_share_size_limit = {upload_limit}
     http_file_share_daily_quota = 1024 * 1024 * 1024
 """

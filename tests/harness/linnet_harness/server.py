@@ -1,8 +1,12 @@
 """CLI: a throwaway Prosody driven by JSON lines on stdin/stdout.
 
     python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https] [--muc-locking]
-        [--no-bookmarks2]
+        [--no-bookmarks2] [--upload-limit BYTES]
                                     [--log-level info|debug]
+
+--upload-limit BYTES: the largest file the upload service (upload.localhost) gives a slot
+for (Prosody's http_file_share_size_limit; default 67108864 = 64 MiB); a larger slot
+request is refused with not-acceptable ("File too large", <file-too-large/>).
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
 
@@ -36,6 +40,7 @@ import sys
 
 from .jsonio import emit, read_commands, reply, setup_logging
 from .prosody import ProsodyServer
+from .prosody_config import UPLOAD_LIMIT
 
 log = logging.getLogger("linnet_harness.server")
 
@@ -84,6 +89,9 @@ def main(argv=None):
     ap.add_argument("--no-bookmarks2", action="store_true",
                     help="without mod_bookmarks: no XEP-0402 compat feature, so clients "
                          "fall back to XEP-0048 bookmarks in private XML storage (XEP-0049)")
+    ap.add_argument("--upload-limit", type=int, default=UPLOAD_LIMIT, metavar="BYTES",
+                    help="largest file the upload service accepts "
+                         "(http_file_share_size_limit; default 64 MiB)")
     ap.add_argument("--log-level", default="info", choices=["debug", "info", "warn", "error"])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -97,7 +105,8 @@ def main(argv=None):
             srv = ProsodyServer(eatmydata=args.eatmydata, rogue_cert=args.rogue_cert,
                                 upload_https=args.upload_https, log_level=args.log_level,
                                 muc_locking=args.muc_locking,
-                                bookmarks2=not args.no_bookmarks2)
+                                bookmarks2=not args.no_bookmarks2,
+                                upload_limit=args.upload_limit)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})
             return 1

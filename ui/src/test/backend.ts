@@ -15,6 +15,7 @@ import type {
   EventName,
   Events,
   FieldValues,
+  FileView,
   FormField,
   HistoryPageView,
   MessageEditView,
@@ -79,6 +80,15 @@ export class FakeBackend {
    * `linnet://conversations`, as the real backend does.
    */
   omemoDevices = new Map<string, DeviceView[]>();
+  /**
+   * What the file dialog picks for `choose_files` (paths; none: cancelled). Each path chosen,
+   * dropped (`send_file`) or pasted (`send_file_data`) becomes an outgoing message uploading its
+   * file, as the real backend stores it; tests then emit `linnet://file-progress` and the row's
+   * changes.
+   */
+  picked: string[] = [];
+  /** The Downloads folder `save_file` saves into. */
+  downloads = '/home/alice/Downloads';
   readonly calls: Call[] = [];
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
@@ -175,10 +185,36 @@ export class FakeBackend {
               ? 'omemo'
               : 'none',
           sender_trust: null,
+          file: null,
         };
         this.messages.push(message);
         return message;
       }
+      case 'choose_files':
+        return this.picked.map((path) => this.#upload(a, baseName(path), null));
+      case 'send_file':
+        return this.#upload(a, baseName(a['path'] as string), null);
+      case 'send_file_data':
+        return this.#upload(a, a['name'] as string, atob(a['data'] as string).length);
+      case 'cancel_upload': {
+        // Like the real backend: the upload stops, the message fails (Retry starts it again).
+        const known = this.messages.find((m) => m.id === a['messageId']);
+        if (!known?.file?.uploading) throw { code: 'file', message: 'Nothing is uploading there.' };
+        this.#change(known, { state: 'failed', error: 'Upload cancelled.' });
+        return null;
+      }
+      case 'save_file': {
+        // Like the real backend: saved in Downloads, remembered on the row, announced.
+        const known = this.messages.find((m) => m.id === a['messageId']);
+        if (!known?.file || known.file.uploading) {
+          throw { code: 'file', message: 'That message shares no file.' };
+        }
+        const path = `${this.downloads}/${known.file.name}`;
+        this.#change(known, { file: { ...known.file, saved_path: known.outgoing ? null : path } });
+        return path;
+      }
+      case 'show_saved_file':
+        return null;
       case 'correct_message': {
         // Like the real backend: our own, not retracted; the changed row follows as an event.
         const known = this.#own(a);
@@ -382,6 +418,29 @@ export class FakeBackend {
         return null;
     }
     throw new Error(`fake backend: unknown command ${command}`);
+  }
+
+  /**
+   * Stores our message sharing the file `name` with `to` (`accountId`), uploading: its body the
+   * name until the upload is done, as the real backend does.
+   */
+  #upload(a: Record<string, unknown>, name: string, size: number | null): MessageView {
+    const accountId = a['accountId'] as number;
+    const to = a['to'] as string;
+    const encrypted = this.encryption.get(encryptionKey(accountId, to)) === true;
+    const sent = message(this.#nextId++, {
+      account_id: accountId,
+      peer: to,
+      outgoing: true,
+      body: name,
+      at: Date.now(),
+      state: 'pending',
+      groupchat: this.rooms.some((r) => r.account_id === accountId && r.jid === to),
+      encryption: encrypted ? 'omemo' : 'none',
+      file: fileView(name, { size, encrypted, uploading: true }),
+    });
+    this.messages.push(sent);
+    return sent;
   }
 
   /** The stored message the command names (`accountId`, `id`). */
@@ -662,8 +721,27 @@ export function message(id: number, overrides: Partial<MessageView> = {}): Messa
     sender: null,
     encryption: 'none',
     sender_trust: null,
+    file: null,
     ...overrides,
   };
+}
+
+/** A shared file as a message carries it: a received one, not saved yet, type and size unknown. */
+export function fileView(name: string, overrides: Partial<FileView> = {}): FileView {
+  return {
+    name,
+    size: null,
+    media_type: null,
+    encrypted: false,
+    uploading: false,
+    saved_path: null,
+    ...overrides,
+  };
+}
+
+/** The last segment of a path (`/`- or `\`-separated), as the backend names a file sent. */
+function baseName(path: string): string {
+  return path.split(/[/\\]/).pop() ?? path;
 }
 
 /** A group message from `sender` in `room` (outgoing: ours, reflected by the room). */

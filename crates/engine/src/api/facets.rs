@@ -47,6 +47,7 @@ impl Engine {
             body,
             groupchat,
             Some((&id, author.as_deref(), Some(&target.body))),
+            None,
         )
         .await?;
         self.emit(EngineEvent::MessagesChanged {
@@ -283,6 +284,7 @@ impl Engine {
             occupant_id: None,
             reply: None,
             amend: Some(amend),
+            file: None,
         };
         if let Some(row) = self.inner.store.amend(&new).await? {
             self.emit(EngineEvent::MessagesChanged {

@@ -1,43 +1,19 @@
-//! Files shared as links: today the encrypted ones of OMEMO (XEP-0454 `aesgcm://`), which
-//! Conversations, Dino, Gajim and Monal send when a chat is encrypted. The file is fetched over
-//! HTTPS only (certificates verified, our roots), refused past [`MAX_FILE_BYTES`], decrypted
-//! and checked (AES-256-GCM: a changed file or a wrong key fails), and saved under a name of
-//! its own in the folder given; nothing is written for a file that fails.
+//! Received files, downloaded on request (never on display): out-of-band links (XEP-0066,
+//! what HTTP File Upload senders send) and the encrypted ones of OMEMO (XEP-0454 `aesgcm://`,
+//! which Conversations, Dino, Gajim and Monal send in encrypted chats). Fetched over HTTPS
+//! only (certificates verified, our roots), refused past [`MAX_FILE_BYTES`], an encrypted one
+//! decrypted and checked (AES-256-GCM: a changed file or a wrong key fails), and saved under a
+//! name of its own in the folder given; nothing is left behind for a file that fails.
 
 use std::path::{Path, PathBuf};
 
 use linnet_omemo::media::{decrypt_file, EncryptedLink};
+use tokio::io::AsyncWriteExt;
 
+use crate::features::files::file_name;
 use crate::*;
-
-/// Largest encrypted file downloaded: 512 MiB.
+/// Largest file downloaded: 512 MiB.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
-
-/// The file name an upload URL's last path segment gives, percent-decoded and made safe: no
-/// folders, no leading dot, no control characters; "file" when nothing is left.
-fn file_name(https: &str) -> String {
-    let last = url::Url::parse(https)
-        .ok()
-        .and_then(|u| u.path_segments()?.next_back().map(str::to_owned))
-        .unwrap_or_default();
-    let decoded = percent_encoding::percent_decode_str(&last).decode_utf8_lossy();
-    let safe: String = decoded
-        .chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let safe = safe.trim().trim_start_matches('.').to_owned();
-    if safe.is_empty() {
-        "file".to_owned()
-    } else {
-        safe
-    }
-}
 
 /// `dir/name`, or `dir/stem (2).ext` and so on when taken.
 fn free_path(dir: &Path, name: &str) -> PathBuf {
@@ -55,97 +31,262 @@ fn free_path(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
+/// The HTTPS client for file transfers: our rustls configuration and roots, `https://` only.
+pub(crate) fn https_client(trust: &TrustRoots) -> Result<reqwest::Client, EngineError> {
+    let tls = trust.https_config().map_err(EngineError::File)?;
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .https_only(true)
+        .build()
+        .map_err(|e| EngineError::File(format!("No HTTPS client: {e}.")))
+}
+
+fn too_large() -> EngineError {
+    EngineError::File(format!(
+        "The file is larger than {} MiB; it was not downloaded.",
+        MAX_FILE_BYTES / 1024 / 1024
+    ))
+}
+
+/// Progress of one transfer, told at most every [`PROGRESS_EVERY`] bytes or at its end.
+pub(crate) struct Progress {
+    engine: Engine,
+    account_id: i64,
+    peer: String,
+    message_id: i64,
+    upload: bool,
+    total: Option<u64>,
+    done: u64,
+    told: u64,
+}
+
+/// Bytes between two progress events of a transfer (256 KiB: a 20 MB file tells 80 times).
+const PROGRESS_EVERY: u64 = 256 * 1024;
+
+impl Progress {
+    pub(crate) fn new(engine: &Engine, row: &MessageRow, upload: bool, total: Option<u64>) -> Self {
+        Self {
+            engine: engine.clone(),
+            account_id: row.account_id,
+            peer: row.peer.clone(),
+            message_id: row.id,
+            upload,
+            total,
+            done: 0,
+            told: 0,
+        }
+    }
+
+    pub(crate) fn add(&mut self, bytes: u64) {
+        self.done += bytes;
+        if self.done - self.told >= PROGRESS_EVERY || Some(self.done) == self.total {
+            self.tell();
+        }
+    }
+
+    pub(crate) fn tell(&mut self) {
+        self.told = self.done;
+        self.engine.emit(EngineEvent::FileProgress {
+            account_id: self.account_id,
+            peer: self.peer.clone(),
+            message_id: self.message_id,
+            upload: self.upload,
+            done: self.done,
+            total: self.total,
+        });
+    }
+}
+
 impl Engine {
-    /// Downloads the encrypted file of an `aesgcm://` link (XEP-0454), decrypts it and saves it
-    /// in `dir` under the name the link ends with (a free variant when taken). Returns the path.
+    /// Downloads the file a message shares and saves it in `dir` under its name (a free
+    /// variant when taken): an `https://` link as it is, an `aesgcm://` one (XEP-0454)
+    /// decrypted. Progress comes as [`EngineEvent::FileProgress`]; the saved path is
+    /// remembered on the message (`file.path`) and announced as `MessagesChanged`. Returns it.
     ///
-    /// Errors ([`EngineError::File`], in words): not an `aesgcm://` link, the server unreachable
-    /// or answering with an error, a file larger than [`MAX_FILE_BYTES`], one that does not
-    /// decrypt (changed, or a wrong key), or the folder not writable.
+    /// Errors ([`EngineError::File`], in words): no file on this message, a link that is not
+    /// HTTPS, the server unreachable or answering with an error, a file larger than
+    /// [`MAX_FILE_BYTES`], one that does not decrypt (changed, or a wrong key), or the folder
+    /// not writable.
+    pub async fn save_file(&self, message_id: i64, dir: &Path) -> Result<PathBuf, EngineError> {
+        let row = self
+            .inner
+            .store
+            .message(message_id)
+            .await?
+            .ok_or_else(|| EngineError::File("That message is gone.".into()))?;
+        let link = row
+            .file
+            .as_ref()
+            .and_then(|f| f.url.clone())
+            .ok_or_else(|| EngineError::File("That message shares no file.".into()))?;
+        let path = if link.starts_with(linnet_omemo::media::SCHEME) {
+            let mut progress = Progress::new(self, &row, false, None);
+            self.save_encrypted(&link, dir, Some(&mut progress)).await?
+        } else {
+            self.save_plain(&row, &link, dir).await?
+        };
+        self.inner
+            .store
+            .set_file_path(message_id, &path.to_string_lossy())
+            .await?;
+        self.emit(EngineEvent::MessagesChanged {
+            account_id: row.account_id,
+            peer: row.peer,
+            ids: vec![message_id],
+            live: false,
+        });
+        Ok(path)
+    }
+
+    /// Downloads an `aesgcm://` link's file (XEP-0454), decrypts it and saves it in `dir`
+    /// under the name the link ends with (a free variant when taken). Returns the path.
+    ///
+    /// Errors: as [`Self::save_file`], and a link that is not `aesgcm://`.
     pub async fn save_encrypted_file(
         &self,
         link: &str,
         dir: &Path,
     ) -> Result<PathBuf, EngineError> {
+        self.save_encrypted(link, dir, None).await
+    }
+
+    async fn save_encrypted(
+        &self,
+        link: &str,
+        dir: &Path,
+        progress: Option<&mut Progress>,
+    ) -> Result<PathBuf, EngineError> {
+        let client = https_client(&self.inner.trust)?;
         let link = EncryptedLink::parse(link.trim())
             .map_err(|e| EngineError::File(format!("This is not an encrypted file link: {e}.")))?;
-        let tls = self.inner.trust.https_config().map_err(EngineError::File)?;
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .https_only(true)
-            .build()
-            .map_err(|e| EngineError::File(format!("No HTTPS client: {e}.")))?;
-        let unreachable = |e: reqwest::Error| {
-            EngineError::File(format!("The file could not be downloaded: {e}."))
-        };
-        let mut response = client
-            .get(&link.https)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(unreachable)?;
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_FILE_BYTES)
-        {
-            return Err(EngineError::File(format!(
-                "The file is larger than {} MiB; it was not downloaded.",
-                MAX_FILE_BYTES / 1024 / 1024
-            )));
+        let sealed = download(&client, &link.https, progress).await?;
+        decrypted_to(&sealed, &link, dir).await
+    }
+
+    /// Streams an `https://` file into `dir/.name.part`, renamed to a free name once whole.
+    async fn save_plain(
+        &self,
+        row: &MessageRow,
+        link: &str,
+        dir: &Path,
+    ) -> Result<PathBuf, EngineError> {
+        let client = https_client(&self.inner.trust)?;
+        if url::Url::parse(link).map(|u| u.scheme() == "https") != Ok(true) {
+            return Err(EngineError::File(
+                "This file's address is not HTTPS; Linnet downloads only over encrypted connections.".into(),
+            ));
         }
-        let mut sealed = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if sealed.len() as u64 + chunk.len() as u64 > MAX_FILE_BYTES {
-                return Err(EngineError::File(format!(
-                    "The file is larger than {} MiB; it was not downloaded.",
-                    MAX_FILE_BYTES / 1024 / 1024
-                )));
+        let mut response = get(&client, link).await?;
+        let mut progress = Progress::new(self, row, false, response.content_length());
+        let name = file_name(link);
+        let saving =
+            |e: std::io::Error| EngineError::File(format!("The file could not be saved: {e}."));
+        tokio::fs::create_dir_all(dir).await.map_err(saving)?;
+        let part = dir.join(format!(".{name}.{}.part", row.id));
+        let written = async {
+            let mut out = tokio::fs::File::create(&part).await.map_err(saving)?;
+            while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+                if progress.done + chunk.len() as u64 > MAX_FILE_BYTES {
+                    return Err(too_large());
+                }
+                out.write_all(&chunk).await.map_err(saving)?;
+                progress.add(chunk.len() as u64);
             }
-            sealed.extend_from_slice(&chunk);
+            out.flush().await.map_err(saving)?;
+            progress.tell();
+            Ok(())
         }
-        let plain = decrypt_file(&sealed, &link.key).map_err(|_| {
-            EngineError::File(
-                "The file could not be decrypted: it was changed on the way, or the link's key is wrong."
-                    .into(),
-            )
-        })?;
-        let name = file_name(&link.https);
+        .await;
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(e);
+        }
         let dir = dir.to_owned();
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
             let path = free_path(&dir, &name);
-            std::fs::write(&path, plain)?;
-            Ok::<_, std::io::Error>(path)
+            std::fs::rename(&part, &path).map(|()| path)
         })
         .await
         .map_err(|e| EngineError::File(format!("Saving the file failed: {e}.")))?
-        .map_err(|e| EngineError::File(format!("The file could not be saved: {e}.")))
+        .map_err(saving)
     }
+}
+
+fn unreachable(e: reqwest::Error) -> EngineError {
+    EngineError::File(format!("The file could not be downloaded: {e}."))
+}
+
+/// GET with an error status turned into an error, refused early when the server says the
+/// file is too large.
+async fn get(client: &reqwest::Client, url: &str) -> Result<reqwest::Response, EngineError> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(unreachable)?;
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_FILE_BYTES)
+    {
+        return Err(too_large());
+    }
+    Ok(response)
+}
+
+/// The whole body of `url` in memory (encrypted files are decrypted whole), at most
+/// [`MAX_FILE_BYTES`].
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    mut progress: Option<&mut Progress>,
+) -> Result<Vec<u8>, EngineError> {
+    let mut response = get(client, url).await?;
+    if let Some(p) = progress.as_deref_mut() {
+        p.total = response.content_length();
+    }
+    let mut data = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        if data.len() as u64 + chunk.len() as u64 > MAX_FILE_BYTES {
+            return Err(too_large());
+        }
+        data.extend_from_slice(&chunk);
+        if let Some(p) = progress.as_deref_mut() {
+            p.add(chunk.len() as u64);
+        }
+    }
+    Ok(data)
+}
+
+/// Decrypts a downloaded `aesgcm://` file and writes it into `dir` under a free name.
+async fn decrypted_to(
+    sealed: &[u8],
+    link: &EncryptedLink,
+    dir: &Path,
+) -> Result<PathBuf, EngineError> {
+    let plain = decrypt_file(sealed, &link.key).map_err(|_| {
+        EngineError::File(
+            "The file could not be decrypted: it was changed on the way, or the link's key is wrong."
+                .into(),
+        )
+    })?;
+    let name = file_name(&link.https);
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        let path = free_path(&dir, &name);
+        std::fs::write(&path, plain)?;
+        Ok::<_, std::io::Error>(path)
+    })
+    .await
+    .map_err(|e| EngineError::File(format!("Saving the file failed: {e}.")))?
+    .map_err(|e| EngineError::File(format!("The file could not be saved: {e}.")))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn names_come_from_the_url_and_cannot_leave_the_folder() {
-        assert_eq!(
-            file_name("https://up.example.org/f/abc/photo.jpg"),
-            "photo.jpg"
-        );
-        assert_eq!(
-            file_name("https://up.example.org/f/abc/my%20photo%C3%A9.jpg?x=1"),
-            "my photoé.jpg"
-        );
-        assert_eq!(
-            file_name("https://up.example.org/f/abc/..%2F..%2Fetc%2Fpasswd"),
-            "_.._etc_passwd"
-        );
-        assert_eq!(file_name("https://up.example.org/f/abc/.hidden"), "hidden");
-        assert_eq!(file_name("https://up.example.org/"), "file");
-        assert_eq!(file_name("https://up.example.org/f/100%"), "100%");
-    }
 
     #[test]
     fn a_taken_name_gets_a_number() {

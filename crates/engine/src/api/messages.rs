@@ -32,6 +32,7 @@ impl Engine {
             body,
             groupchat,
             None,
+            None,
         )
         .await?;
         self.emit(EngineEvent::MessagesChanged {
@@ -237,6 +238,11 @@ impl Engine {
             ids: vec![row.id],
             live: false,
         });
+        if row.file.as_ref().is_some_and(|f| f.url.is_none()) {
+            // A file that was never uploaded goes up first.
+            self.start_upload(row.id);
+            return Ok(());
+        }
         let _ = self
             .send_command(account_id, Command::SendMessage(row.id))
             .await;

@@ -9,3 +9,5 @@ mod rooms;
 mod roster;
 pub use omemo::{DeviceView, OwnDevice};
 mod search;
+pub(crate) mod upload;
+mod upload_service;

@@ -14,6 +14,7 @@ use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::mam;
 use tokio_xmpp::parsers::message::{Message, MessageType};
 use tokio_xmpp::parsers::ns;
+use tokio_xmpp::parsers::oob::Oob;
 use tokio_xmpp::parsers::pubsub::event::Event;
 use tokio_xmpp::parsers::receipts::{Received, Request};
 use tokio_xmpp::parsers::stanza_error::StanzaError;
@@ -87,6 +88,8 @@ pub(crate) struct Content {
     pub encryption: Option<&'static str>,
     /// The OMEMO device a decrypted body came from: (owner's bare JID, device id).
     pub omemo_device: Option<(String, u32)>,
+    /// XEP-0066 out-of-band data's URL (a shared file when it is also the body).
+    pub oob_url: Option<String>,
 }
 
 impl Content {
@@ -265,13 +268,14 @@ where
     }
 }
 
-fn content(message: &mut Message) -> Content {
+pub(crate) fn content(message: &mut Message) -> Content {
     let mut body = message.get_best_body_cloned(vec![]).map(|(_, b)| b);
     let facets = facets::parse(message, &mut body);
     let subject = message.get_best_subject_cloned(vec![]).map(|(_, s)| s);
     let invitation = invitation(message);
     let encrypted = super::omemo::Encrypted::take(message);
     let origin_id = take::<OriginId>(message).map(|o| o.id);
+    let oob_url = take::<Oob>(message).map(|o| o.url);
     let mut stanza_ids = Vec::new();
     while let Some(sid) = take::<StanzaId>(message) {
         stanza_ids.push((sid.id, sid.by));
@@ -291,6 +295,7 @@ fn content(message: &mut Message) -> Content {
         encrypted,
         encryption: None,
         omemo_device: None,
+        oob_url,
     }
 }
 

@@ -65,6 +65,8 @@ pub(crate) struct ChatMessage {
     pub encryption: &'static str,
     /// The OMEMO device it came from: (owner's bare JID, device id).
     pub omemo_device: Option<(String, u32)>,
+    /// The file it shares (XEP-0066 / XEP-0454).
+    pub file: Option<crate::store::SharedFile>,
 }
 
 impl ChatMessage {
@@ -112,6 +114,7 @@ impl ChatMessage {
                 },
                 Amendment::React { id, emojis } => Amend::React { id, emojis },
             }),
+            file: self.file.as_ref(),
         }
     }
 }
@@ -264,6 +267,7 @@ pub(crate) fn direct(
         amend,
         encryption: content.encryption.unwrap_or("none"),
         omemo_device: content.omemo_device.clone(),
+        file: super::files::shared_file(content),
     })
 }
 
@@ -299,6 +303,7 @@ pub(crate) fn group(
         amend,
         encryption: content.encryption.unwrap_or("none"),
         omemo_device: content.omemo_device.clone(),
+        file: super::files::shared_file(content),
     })
 }
 

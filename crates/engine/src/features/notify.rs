@@ -111,6 +111,7 @@ mod tests {
             amend: None,
             encryption: "none",
             omemo_device: None,
+            file: None,
         }
     }
 

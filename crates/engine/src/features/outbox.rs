@@ -21,14 +21,20 @@ use super::omemo::Omemo;
 use super::Context;
 use crate::error::EngineError;
 use crate::event::EngineEvent;
-use crate::store::{now_ms, MessageRow, MessageState, NewMessage, Store};
+use crate::store::{now_ms, MessageRow, MessageState, NewMessage, SharedFile, Store};
 
 /// Builds the stanza for one of our stored messages: body, origin-id (XEP-0359), a receipt
 /// request (XEP-0184) and `<markable/>` (XEP-0333). The stanza id equals the origin-id.
 ///
-/// A reply (XEP-0461) carries `<reply/>` and the answered text as a quoted fallback.
+/// A reply (XEP-0461) carries `<reply/>` and the answered text as a quoted fallback; a shared
+/// file its URL as out-of-band data (XEP-0066 §4, the URL also being the body, which is how
+/// Conversations, Dino and Gajim tell a file from a link).
 pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
     let mut m = plain_stanza(row, to);
+    if let Some(url) = row.file.as_ref().and_then(|f| f.url.clone()) {
+        m.payloads
+            .push(tokio_xmpp::parsers::oob::Oob { url, desc: None }.into());
+    }
     if let Some(reply) = &row.reply {
         let author = reply.jid.as_deref().and_then(|j| Jid::new(j).ok());
         super::facets::add_reply(&mut m, &reply.id, author.as_ref(), reply.quote.as_deref());
@@ -110,7 +116,8 @@ async fn fail(ctx: &Context, row: MessageRow, reason: &str) {
 
 /// Stores a message the user wrote to `peer` (a contact, a room when `groupchat`, or an
 /// occupant as room/nick) as `pending` with a fresh origin-id, which is also its stanza id;
-/// `reply` is what it answers (XEP-0461): `(id, author, quoted text)`. One-to-one messages
+/// `reply` is what it answers (XEP-0461): `(id, author, quoted text)`; `file` what it shares
+/// (its `url` still `None`: the upload comes first, see `api::upload`). One-to-one messages
 /// in a conversation with OMEMO on are marked to be sent encrypted ([`ENCRYPT_OMEMO`]).
 ///
 /// Errors: store errors; [`EngineError::Server`] if the origin-id collided (never in practice).
@@ -121,6 +128,7 @@ pub(crate) async fn store_pending(
     body: &str,
     groupchat: bool,
     reply: Option<(&str, Option<&str>, Option<&str>)>,
+    file: Option<&SharedFile>,
 ) -> Result<MessageRow, EngineError> {
     let origin_id = super::new_id();
     // Private messages to occupants are not encrypted (their real JID may be unknown).
@@ -145,6 +153,7 @@ pub(crate) async fn store_pending(
         occupant_id: None,
         reply,
         amend: None,
+        file,
     };
     store
         .insert_message(&new)
@@ -190,7 +199,9 @@ impl Outbox {
     }
 
     async fn queue_row(&mut self, ctx: &mut Context, omemo: &mut Omemo, row: MessageRow) {
-        if row.state != MessageState::Pending {
+        // A file still uploading goes once its upload is done (`api::upload`).
+        let uploading = row.file.as_ref().is_some_and(|f| f.url.is_none());
+        if row.state != MessageState::Pending || uploading {
             return;
         }
         let Ok(to) = Jid::new(&row.peer) else {

@@ -8,6 +8,7 @@
 mod accounts;
 mod amend;
 mod conversations;
+mod files;
 mod messages;
 mod omemo;
 mod rooms;
@@ -20,7 +21,7 @@ pub use omemo::Trust;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
 pub use rows::{
-    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
+    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef, SharedFile,
 };
 pub use search::{fts_query, SearchHit, MATCH_END, MATCH_START};
 

@@ -108,6 +108,25 @@ pub struct MessageRow {
     pub reply: Option<ReplyRef>,
     /// Reactions (XEP-0444), filled by the queries that build views (empty elsewhere).
     pub reactions: Vec<ReactionRow>,
+    /// The file this message shares (XEP-0363 / XEP-0066), if any.
+    pub file: Option<SharedFile>,
+}
+
+/// A file shared by a message: ours on its way up (HTTP File Upload, XEP-0363), or one a
+/// contact linked (XEP-0066 out-of-band data whose URL is the body).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SharedFile {
+    /// The name shown: ours as picked, a received one's from the URL's last path segment.
+    pub name: String,
+    /// Bytes of the plain file, when known (always for ours).
+    pub size: Option<i64>,
+    /// Media type (`image/png`), when known.
+    pub media_type: Option<String>,
+    /// The `https://` link (an `aesgcm://` one, XEP-0454, when encrypted); `None` while ours
+    /// is still uploading.
+    pub url: Option<String>,
+    /// The local file: ours to upload, or where a received one was saved.
+    pub path: Option<String>,
 }
 
 /// What a reply (XEP-0461) names.
@@ -175,6 +194,18 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
                 })
                 .transpose()?,
             reactions: Vec::new(),
+            file: row
+                .try_get::<Option<String>, _>("file_name")?
+                .map(|name| -> Result<SharedFile, sqlx::Error> {
+                    Ok(SharedFile {
+                        name,
+                        size: row.try_get("file_size")?,
+                        media_type: row.try_get("file_type")?,
+                        url: row.try_get("file_url")?,
+                        path: row.try_get("file_path")?,
+                    })
+                })
+                .transpose()?,
         })
     }
 }
@@ -218,6 +249,8 @@ pub struct NewMessage<'a> {
     pub reply: Option<(&'a str, Option<&'a str>, Option<&'a str>)>,
     /// Not a new message but a change to an earlier one by the same author.
     pub amend: Option<Amend<'a>>,
+    /// The file it shares.
+    pub file: Option<&'a SharedFile>,
 }
 
 /// A change one message makes to an earlier one, by the earlier one's id in the conversation
@@ -255,6 +288,7 @@ pub enum Amend<'a> {
 pub(super) const COLUMNS: &str =
     "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
      occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote, \
+     file_name, file_size, file_type, file_url, file_path, \
      (SELECT trust FROM omemo_identities i WHERE i.account_id = messages.account_id \
         AND i.jid = messages.omemo_jid AND i.device_id = messages.omemo_device) AS sender_trust";
 

@@ -21,6 +21,7 @@ import type {
   ConversationView,
   ErrorCode,
   FieldValues,
+  FileProgressEvent,
   HistoryPageView,
   MessageEditView,
   MessagesEvent,
@@ -55,6 +56,8 @@ export type {
   ConversationView,
   ErrorCode,
   FieldValues,
+  FileProgressEvent,
+  FileView,
   FormField,
   FormOption,
   HistoryPageView,
@@ -98,6 +101,7 @@ export const ERROR_CODES = [
   'server_error',
   'invalid_url',
   'not_found',
+  'file',
   'internal',
 ] as const satisfies readonly ErrorCode[];
 
@@ -211,7 +215,36 @@ export interface Commands {
   /** Our OMEMO device (id, fingerprint) on an account; null before its first connect. */
   own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
   database_problem: { args: Record<string, never>; result: DatabaseProblem | null };
-  save_encrypted_file: { args: { link: string }; result: string };
+  /**
+   * Opens the native file dialog and sends each file picked to `to` (XEP-0363 HTTP File Upload,
+   * encrypted when the chat is); nothing when cancelled. The stored messages, `file.uploading`
+   * while their upload runs (`linnet://file-progress`, then `linnet://messages`).
+   */
+  choose_files: { args: { accountId: number; to: string }; result: MessageView[] };
+  /**
+   * Sends a file dropped on the window (`path` as the drag-drop event gave it); the shell refuses
+   * paths the user did not drop or pick (`not_found`).
+   */
+  send_file: { args: { accountId: number; to: string; path: string }; result: MessageView };
+  /**
+   * Sends pasted data (an image from the clipboard) as a file called `name`; `data` is the
+   * bytes in base64, at most 64 MiB (else `file`).
+   */
+  send_file_data: {
+    args: { accountId: number; to: string; name: string; data: string };
+    result: MessageView;
+  };
+  /**
+   * Stops our upload of message `messageId`: it fails as "Upload cancelled." and
+   * `retry_message` starts it again.
+   */
+  cancel_upload: { args: { messageId: number }; result: null };
+  /**
+   * Downloads the file message `messageId` shares (decrypted when it is an `aesgcm://` link)
+   * into Downloads: the saved file's path. Progress arrives as `linnet://file-progress`, the
+   * row with its `file.saved_path` as `linnet://messages`. Failures are `file`, in words.
+   */
+  save_file: { args: { messageId: number }; result: string };
   show_saved_file: { args: { path: string }; result: null };
   unlock_database: { args: { passphrase: string | null; unencrypted: boolean }; result: null };
   start_afresh: { args: Record<string, never>; result: null };
@@ -347,6 +380,11 @@ export interface Events {
    * our own nickname's.
    */
   'linnet://chat-state': ChatStateEvent;
+  /**
+   * How far an upload (ours, `upload`) or a download (`save_file`) has come: every 256 KiB and
+   * at its end. Not stored: the UI keeps the latest per message while the transfer runs.
+   */
+  'linnet://file-progress': FileProgressEvent;
 }
 
 export type EventName = keyof Events;

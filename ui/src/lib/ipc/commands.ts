@@ -354,9 +354,40 @@ export function startAfresh(): Promise<null> {
   return call('start_afresh', {});
 }
 
-/** Downloads, decrypts and saves an OMEMO encrypted file (`aesgcm://`) in Downloads: its path. */
-export function saveEncryptedFile(link: string): Promise<string> {
-  return call('save_encrypted_file', { link });
+/**
+ * Opens the file dialog and sends each file picked to `to`: the stored messages (none when the
+ * dialog was cancelled), uploading.
+ */
+export function chooseFiles(accountId: number, to: string): Promise<MessageView[]> {
+  return call('choose_files', { accountId, to });
+}
+
+/** Sends a file dropped on the window (its path from the drag-drop event) to `to`. */
+export function sendFile(accountId: number, to: string, path: string): Promise<MessageView> {
+  return call('send_file', { accountId, to, path });
+}
+
+/** Sends pasted bytes (`data`, base64, at most 64 MiB) as a file called `name` to `to`. */
+export function sendFileData(
+  accountId: number,
+  to: string,
+  name: string,
+  data: string,
+): Promise<MessageView> {
+  return call('send_file_data', { accountId, to, name, data });
+}
+
+/** Stops our upload of message `messageId`; the message fails ("Upload cancelled."). */
+export async function cancelUpload(messageId: number): Promise<void> {
+  await call('cancel_upload', { messageId });
+}
+
+/**
+ * Downloads the file message `messageId` shares (an encrypted one decrypted) into Downloads:
+ * the saved file's path.
+ */
+export function saveFile(messageId: number): Promise<string> {
+  return call('save_file', { messageId });
 }
 
 /** Shows a file saved in Downloads in the system's file manager. */

@@ -4,7 +4,7 @@
 /**
  * Stable, machine-readable error codes shared with the UI (never branch on English text).
  */
-export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "internal";
+export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "file" | "internal";
 
 /**
  * What kind of problem stopped the database from opening.
@@ -306,6 +306,37 @@ ours: boolean, };
 export type MessageEncryption = "none" | "omemo" | "omemo2" | "undecryptable";
 
 /**
+ * A file a message shares. Its link is the message's `body`; the window downloads it only
+ * when asked (`save_file`).
+ */
+export type FileView = { 
+/**
+ * Name to show.
+ */
+name: string, 
+/**
+ * Bytes, when known.
+ */
+size: number | null, 
+/**
+ * Media type (`image/png`), when known.
+ */
+media_type: string | null, 
+/**
+ * Encrypted end to end (an `aesgcm://` link, XEP-0454).
+ */
+encrypted: boolean, 
+/**
+ * Ours and still uploading (no link yet).
+ */
+uploading: boolean, 
+/**
+ * Where a received file was saved (for "Show in folder"); `None` for ours and for files
+ * not downloaded yet.
+ */
+saved_path: string | null, };
+
+/**
  * One message.
  */
 export type MessageView = { 
@@ -381,7 +412,11 @@ encryption: MessageEncryption,
  * Our trust now in the OMEMO device the message came from (`None` when it did not come
  * from a recorded device); the window marks messages from distrusted and undecided ones.
  */
-sender_trust: Trust | null, };
+sender_trust: Trust | null, 
+/**
+ * The file it shares (XEP-0363 / XEP-0066 / XEP-0454), if any.
+ */
+file: FileView | null, };
 
 /**
  * Our OMEMO device on one account.
@@ -749,6 +784,35 @@ peer: string,
  * The messages, oldest first; an update carries an id the UI already has.
  */
 messages: Array<MessageView>, };
+
+/**
+ * Payload of `linnet://file-progress`: how far a transfer has come.
+ */
+export type FileProgressEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, 
+/**
+ * The conversation.
+ */
+peer: string, 
+/**
+ * The message sharing the file.
+ */
+message_id: number, 
+/**
+ * Our upload (else a download).
+ */
+upload: boolean, 
+/**
+ * Bytes moved so far.
+ */
+done: number, 
+/**
+ * Bytes in all, when known.
+ */
+total: number | null, };
 
 /**
  * Payload of `linnet://roster`: reload one account's contacts and subscription requests.

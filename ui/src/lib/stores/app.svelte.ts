@@ -8,6 +8,7 @@ import { AccountsStore } from './accounts.svelte';
 import { ChatStatesStore } from './chatStates.svelte';
 import { ContactsStore, displayName } from './contacts.svelte';
 import { ConversationsStore } from './conversations.svelte';
+import { FileTransfersStore } from './files.svelte';
 import { RoomInvitesStore } from './invites.svelte';
 import { MessagesStore } from './messages.svelte';
 import { OmemoStore } from './omemo.svelte';
@@ -35,6 +36,8 @@ export class AppState {
   readonly omemo = new OmemoStore();
   /** App-wide preferences (localStorage). */
   readonly settings = new SettingsStore();
+  /** How far the running file uploads and downloads have come, by message id. */
+  readonly files = new FileTransfersStore();
 
   /** The open chat, if any. */
   chat: ChatRef | null = $state(null);
@@ -83,6 +86,7 @@ export class AppState {
       ipc.subscribe('linnet://room', (p) => this.#report(this.rooms.refresh(p.account_id, p.room))),
       ipc.subscribe('linnet://room-invite', (p) => this.#onRoomInvite(p)),
       ipc.subscribe('linnet://chat-state', (p) => this.chatStates.apply(p)),
+      ipc.subscribe('linnet://file-progress', (p) => this.files.apply(p)),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
     ]);
@@ -197,6 +201,7 @@ export class AppState {
     this.roomInvites.forget(accountId);
     this.chatStates.forget(accountId);
     this.omemo.forget(accountId);
+    this.files.forget(accountId);
     if (this.chat?.accountId === accountId) {
       this.chat = null;
       this.#report(ipc.setActiveConversation(null, null));
@@ -248,6 +253,8 @@ export class AppState {
 
   #onMessages({ account_id, peer, messages }: Events['linnet://messages']): void {
     this.messages.merge(account_id, peer, messages);
+    // An upload that ended (uploaded, cancelled, refused) no longer shows progress.
+    this.files.settle(messages);
     // Their message is what they were typing.
     for (const m of messages) {
       if (!m.outgoing && m.state !== 'system') {

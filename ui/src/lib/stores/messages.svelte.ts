@@ -317,10 +317,42 @@ export class MessagesStore {
     replyTo: number | null = null,
   ): Promise<MessageView> {
     const message = await ipc.sendMessage(accountId, to, body, replyTo);
-    // From a window around an older message, the chat goes to its newest page, this one's.
-    if (this.timeline(accountId, to).atLiveEnd) this.merge(accountId, to, [message]);
-    else await this.jumpToLatest(accountId, to);
+    await this.#echo(accountId, to, [message]);
     return message;
+  }
+
+  /**
+   * Opens the file dialog and sends each file picked to `to` (XEP-0363); their messages show at
+   * once, uploading. None when the dialog was cancelled.
+   */
+  async chooseFiles(accountId: number, to: string): Promise<MessageView[]> {
+    const sent = await ipc.chooseFiles(accountId, to);
+    await this.#echo(accountId, to, sent);
+    return sent;
+  }
+
+  /** Sends a file dropped on the window (`path` from the drag-drop event) to `to`. */
+  async sendFile(accountId: number, to: string, path: string): Promise<MessageView> {
+    const message = await ipc.sendFile(accountId, to, path);
+    await this.#echo(accountId, to, [message]);
+    return message;
+  }
+
+  /** Sends pasted bytes (`data`, base64) as a file called `name` to `to`. */
+  async sendFileData(accountId: number, to: string, name: string, data: string): Promise<MessageView> {
+    const message = await ipc.sendFileData(accountId, to, name, data);
+    await this.#echo(accountId, to, [message]);
+    return message;
+  }
+
+  /**
+   * Shows what we just sent (the backend's local echo) among the chat's newest messages: from a
+   * window around an older message, the chat goes to its newest page, theirs.
+   */
+  async #echo(accountId: number, to: string, sent: readonly MessageView[]): Promise<void> {
+    if (sent.length === 0) return;
+    if (this.timeline(accountId, to).atLiveEnd) this.merge(accountId, to, sent);
+    else await this.jumpToLatest(accountId, to);
   }
 
   /**

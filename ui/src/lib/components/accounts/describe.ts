@@ -33,6 +33,8 @@ export function errorAdvice(code: ErrorCode): string {
       return 'Linnet opens only web (http, https), mail (mailto) and XMPP links.';
     case 'not_found':
       return 'That item no longer exists or has changed (for example, the message was already resent). Reload and try again.';
+    case 'file':
+      return 'The file could not be sent or saved.';
     case 'internal':
       return 'Something went wrong inside Linnet. Try again; if it keeps happening, please report it.';
   }
@@ -84,6 +86,8 @@ function errorLabel(code: ErrorCode): string {
       return 'Invalid link';
     case 'not_found':
       return 'Not found';
+    case 'file':
+      return 'File problem';
     case 'internal':
       return 'Internal error';
   }

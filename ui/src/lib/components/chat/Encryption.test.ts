@@ -10,6 +10,7 @@ import {
   contact,
   conversation,
   encryptionKey,
+  fileView,
   message,
   room,
 } from '../../../test/backend';
@@ -220,24 +221,33 @@ describe('encrypted messages', () => {
     const backend = backendWithBob();
     const link =
       'aesgcm://upload.example.org/f/abc/holiday%20photo.jpg#' + '0'.repeat(24) + '1'.repeat(64);
-    backend.messages = [message(1, { encryption: 'omemo', body: link })];
-    backend.on('save_encrypted_file', () => '/home/me/Downloads/holiday photo.jpg');
-    backend.on('show_saved_file', () => null);
+    backend.messages = [
+      message(1, {
+        encryption: 'omemo',
+        body: link,
+        file: fileView('holiday photo.jpg', { encrypted: true, media_type: 'image/jpeg', size: 2_400_000 }),
+      }),
+    ];
+    backend.downloads = '/home/me/Downloads';
     renderApp();
     const chat = await openBob();
-    const card = await within(chat).findByTestId('encrypted-file');
-    expect(within(card).getByTestId('encrypted-file-name').textContent).toBe('holiday photo.jpg');
+    const card = await within(chat).findByTestId('file-card-1');
+    expect(within(card).getByTestId('file-name-1').textContent).toBe('holiday photo.jpg');
+    expect(within(card).getByTestId('file-kind-1').textContent).toBe('JPG image');
+    expect(within(card).getByTestId('file-size-1').textContent).toBe('2.4 MB');
+    expect(within(card).getByTestId('file-encrypted-1').title).toContain('Encrypted file');
     expect(row(chat, 1).querySelector('.body'), 'the link is not shown as text').toBeNull();
-    expect(backend.callsOf('save_encrypted_file'), 'nothing fetched on display').toEqual([]);
+    expect(row(chat, 1).textContent, 'nor anywhere else').not.toContain('aesgcm://');
+    expect(backend.callsOf('save_file'), 'nothing fetched on display').toEqual([]);
 
-    await fireEvent.click(within(card).getByTestId('encrypted-file-download'));
+    await fireEvent.click(within(card).getByTestId('file-download-1'));
     await waitFor(() =>
-      expect(within(card).getByTestId('encrypted-file-saved').textContent).toBe(
+      expect(within(card).getByTestId('file-saved-1').textContent).toBe(
         'Saved to /home/me/Downloads/holiday photo.jpg',
       ),
     );
-    expect(backend.callsOf('save_encrypted_file')).toEqual([{ link }]);
-    await fireEvent.click(within(card).getByTestId('encrypted-file-show'));
+    expect(backend.callsOf('save_file')).toEqual([{ messageId: 1 }]);
+    await fireEvent.click(within(card).getByTestId('file-show-1'));
     await waitFor(() =>
       expect(backend.callsOf('show_saved_file')).toEqual([{ path: '/home/me/Downloads/holiday photo.jpg' }]),
     );
@@ -245,14 +255,21 @@ describe('encrypted messages', () => {
 
   test('an encrypted file that cannot be fetched says why', async () => {
     const backend = backendWithBob();
-    backend.messages = [message(1, { encryption: 'omemo', body: 'aesgcm://up.example.org/x.bin#' + '0'.repeat(88) })];
-    backend.on('save_encrypted_file', () => {
-      throw { code: 'network', message: 'The file could not be decrypted: it was changed on the way.' };
+    backend.messages = [
+      message(1, {
+        encryption: 'omemo',
+        body: 'aesgcm://up.example.org/x.bin#' + '0'.repeat(88),
+        file: fileView('x.bin', { encrypted: true }),
+      }),
+    ];
+    backend.on('save_file', () => {
+      throw { code: 'file', message: 'The file could not be decrypted: it was changed on the way.' };
     });
     renderApp();
     const chat = await openBob();
-    await fireEvent.click(await within(chat).findByTestId('encrypted-file-download'));
-    expect((await within(chat).findByTestId('encrypted-file-error')).textContent).toContain('could not be decrypted');
+    await fireEvent.click(await within(chat).findByTestId('file-download-1'));
+    expect((await within(chat).findByTestId('file-error-1')).textContent).toContain('could not be decrypted');
+    expect(within(chat).getByTestId('file-download-1').textContent?.trim(), 'it can be tried again').toBe('Download');
   });
 
   test('one that could not be decrypted shows the explanation as a notice, as text', async () => {

@@ -1,0 +1,383 @@
+//! Sending files with HTTP File Upload (XEP-0363). A file message is stored in the outbox
+//! first, like a text (`pending`, its local file in `file.path`, no URL yet), so it is never
+//! lost or sent twice; then an upload task per message waits until the account is online,
+//! finds the server's upload service (disco, cached per account), checks the size against the
+//! service's limit, asks for a slot, and PUTs the file over HTTPS (streamed from disk, with
+//! [`EngineEvent::FileProgress`]). Once uploaded, the GET URL becomes the body and the outbox
+//! sends the message with out-of-band data (XEP-0066). In an encrypted conversation the file
+//! is encrypted first (XEP-0454) and the `aesgcm://` link goes inside the OMEMO message.
+//! A restart hands waiting uploads back to new tasks ([`Engine::resume_uploads`]); a lost
+//! HTTP connection is retried with a new slot; a refusal fails the message in words, and
+//! [`Engine::retry_message`] starts it again.
+
+use std::path::Path;
+
+use futures::StreamExt;
+
+use super::files::{https_client, Progress};
+use super::upload_service::NO_SERVICE;
+use crate::features::files::{self as protocol, size_words, UploadService};
+use crate::*;
+
+/// Attempts of one upload whose HTTP connection broke, each with a new slot.
+const ATTEMPTS: u32 = 3;
+
+/// Chunks an encrypted file is sent in (it is encrypted whole, in memory).
+const CHUNK: usize = 64 * 1024;
+
+/// Upload state the engine keeps: the running tasks and each account's service.
+#[derive(Default)]
+pub(crate) struct Uploads {
+    /// Running upload tasks by message row id.
+    tasks: std::sync::Mutex<HashMap<i64, tokio::task::AbortHandle>>,
+    /// Each account's upload service once found (`None`: the server has none).
+    pub(super) services: tokio::sync::Mutex<HashMap<i64, Option<UploadService>>>,
+}
+
+/// Why an upload stopped: for good, or worth another attempt.
+enum Stop {
+    Failed(String),
+    Broken(String),
+}
+
+impl Engine {
+    /// Shares a file from disk with `to` (a contact, a joined room, or room/nick): stored as
+    /// a pending message at once (announced as `MessagesChanged`), uploaded when online, then
+    /// sent. Returns the stored row (its `file.url` is `None` until uploaded).
+    ///
+    /// Errors: [`EngineError::InvalidJid`]; [`EngineError::File`] in words for a path that is
+    /// not a readable file, or one larger than the server's known limit ("… is 70.1 MB; your
+    /// server takes files up to 67.1 MB"), which is then not stored; store errors.
+    pub async fn send_file(
+        &self,
+        account_id: i64,
+        to: &str,
+        path: &Path,
+    ) -> Result<MessageRow, EngineError> {
+        self.inner.store.account(account_id).await?;
+        let peer = self.conversation_jid(account_id, to).await?.to_string();
+        let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
+        let meta = tokio::fs::metadata(path)
+            .await
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .ok_or_else(|| {
+                EngineError::File(format!("{} is not a file Linnet can read.", path.display()))
+            })?;
+        let size = meta.len();
+        // Told before anything is stored when the limit is known (or can be learnt now).
+        let known = self
+            .inner
+            .uploads
+            .services
+            .lock()
+            .await
+            .get(&account_id)
+            .cloned();
+        let service = match known {
+            Some(service) => service,
+            None => self.upload_service(account_id).await.ok().flatten(),
+        };
+        if let Some(max) = service.and_then(|s| s.max_size) {
+            if size > max {
+                return Err(EngineError::File(too_large(size, max)));
+            }
+        }
+        let name = protocol::safe_name(
+            &path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let file = SharedFile {
+            media_type: Some(
+                mime_guess::from_path(&name)
+                    .first_or_octet_stream()
+                    .essence_str()
+                    .to_owned(),
+            ),
+            name,
+            size: i64::try_from(size).ok(),
+            url: None,
+            path: Some(path.to_string_lossy().into_owned()),
+        };
+        let row = features::outbox::store_pending(
+            &self.inner.store,
+            account_id,
+            &peer,
+            &file.name,
+            groupchat,
+            None,
+            Some(&file),
+        )
+        .await?;
+        self.emit(EngineEvent::MessagesChanged {
+            account_id,
+            peer,
+            ids: vec![row.id],
+            live: false,
+        });
+        self.start_upload(row.id);
+        Ok(row)
+    }
+
+    /// Stops an upload that has not finished: the message fails with "Upload cancelled."
+    /// (announced), and [`Self::retry_message`] can start it again.
+    ///
+    /// Errors: [`EngineError::NotFound`] when the message is not an upload still under way.
+    pub async fn cancel_upload(&self, message_id: i64) -> Result<(), EngineError> {
+        let task = self
+            .inner
+            .uploads
+            .tasks
+            .lock()
+            .ok()
+            .and_then(|mut t| t.remove(&message_id));
+        if let Some(task) = task {
+            task.abort();
+        }
+        let row = self.inner.store.message(message_id).await?;
+        match row {
+            Some(row)
+                if row.state == MessageState::Pending
+                    && row.file.as_ref().is_some_and(|f| f.url.is_none()) =>
+            {
+                self.fail_upload(&row, "Upload cancelled.").await;
+                Ok(())
+            }
+            _ => Err(EngineError::NotFound(format!("upload {message_id}"))),
+        }
+    }
+
+    /// Starts a task for every upload a previous run left waiting (at start).
+    pub(crate) async fn resume_uploads(&self) -> Result<(), EngineError> {
+        for row in self.inner.store.waiting_uploads().await? {
+            self.start_upload(row.id);
+        }
+        Ok(())
+    }
+
+    /// Runs the upload of one stored file message in its own task (one at a time per row).
+    pub(crate) fn start_upload(&self, message_id: i64) {
+        let Ok(mut tasks) = self.inner.uploads.tasks.lock() else {
+            return;
+        };
+        if tasks.get(&message_id).is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let engine = self.clone();
+        let task = tokio::spawn(async move {
+            engine.upload(message_id).await;
+            if let Ok(mut tasks) = engine.inner.uploads.tasks.lock() {
+                tasks.remove(&message_id);
+            }
+        });
+        tasks.insert(message_id, task.abort_handle());
+    }
+
+    async fn upload(&self, message_id: i64) {
+        for attempt in 1..=ATTEMPTS {
+            let Ok(Some(row)) = self.inner.store.message(message_id).await else {
+                return;
+            };
+            if row.state != MessageState::Pending {
+                return;
+            }
+            let reason = match self.upload_once(&row).await {
+                Ok(()) => return,
+                Err(Stop::Failed(reason)) => reason,
+                Err(Stop::Broken(reason)) if attempt < ATTEMPTS => {
+                    tracing::info!(
+                        message_id,
+                        attempt,
+                        "upload broke off, trying again: {reason}"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_secs(2u64.pow(attempt))).await;
+                    continue;
+                }
+                Err(Stop::Broken(reason)) => reason,
+            };
+            self.fail_upload(&row, &reason).await;
+            return;
+        }
+    }
+
+    async fn fail_upload(&self, row: &MessageRow, reason: &str) {
+        let failed = self
+            .inner
+            .store
+            .set_message_state(row.id, MessageState::Failed, Some(reason));
+        if failed.await.is_ok() {
+            self.emit(EngineEvent::MessagesChanged {
+                account_id: row.account_id,
+                peer: row.peer.clone(),
+                ids: vec![row.id],
+                live: false,
+            });
+        }
+    }
+
+    async fn upload_once(&self, row: &MessageRow) -> Result<(), Stop> {
+        let Some(file) = row.file.clone() else {
+            return Ok(());
+        };
+        if file.url.is_some() {
+            // Uploaded before a restart: the outbox sends it.
+            let _ = self
+                .send_command(row.account_id, Command::SendMessage(row.id))
+                .await;
+            return Ok(());
+        }
+        self.wait_online(row.account_id).await;
+        let service = match self.upload_service(row.account_id).await {
+            Ok(Some(service)) => service,
+            Ok(None) => return Err(Stop::Failed(NO_SERVICE.into())),
+            Err(e) => return Err(Stop::Broken(e.to_string())),
+        };
+        let path = file.path.clone().unwrap_or_default();
+        let gone = |e: std::io::Error| {
+            Stop::Failed(format!("The file {path} can no longer be read ({e})."))
+        };
+        let encrypted = row.encryption == features::outbox::ENCRYPT_OMEMO;
+        // An encrypted file is sealed whole (XEP-0454: AES-256-GCM, the tag appended).
+        let sealed = if encrypted {
+            let plain = tokio::fs::read(&path).await.map_err(gone)?;
+            let sealed = tokio::task::spawn_blocking(move || {
+                linnet_omemo::media::encrypt_file(&plain, &mut linnet_omemo::OsEntropy)
+            })
+            .await
+            .map_err(|e| Stop::Failed(format!("Encrypting the file failed: {e}.")))?
+            .map_err(|e| Stop::Failed(format!("Encrypting the file failed: {e}.")))?;
+            Some(sealed)
+        } else {
+            None
+        };
+        let size = match &sealed {
+            Some((data, _)) => data.len() as u64,
+            None => tokio::fs::metadata(&path).await.map_err(gone)?.len(),
+        };
+        if let Some(max) = service.max_size.filter(|max| size > *max) {
+            return Err(Stop::Failed(too_large(size, max)));
+        }
+        let media_type = if encrypted {
+            "application/octet-stream".to_owned()
+        } else {
+            file.media_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into())
+        };
+        let request = protocol::slot_request(&service, &file.name, size, &media_type);
+        let slot = match self.request(row.account_id, request).await {
+            Ok(payload) => protocol::parse_slot(payload)
+                .map_err(|e| Stop::Failed(format!("The server refused the upload: {e}.")))?,
+            Err(EngineError::NotConnected) => {
+                return Err(Stop::Broken("the server did not answer".into()))
+            }
+            Err(e) => return Err(Stop::Failed(format!("The server refused the upload: {e}."))),
+        };
+        let client = https_client(&self.inner.trust).map_err(|e| Stop::Failed(e.to_string()))?;
+        let mut put = client
+            .put(&slot.put.url)
+            .header(reqwest::header::CONTENT_TYPE, &media_type)
+            .header(reqwest::header::CONTENT_LENGTH, size);
+        for header in &slot.put.headers {
+            put = put.header(header.name.as_str(), &header.value);
+        }
+        let mut progress = Progress::new(self, row, true, Some(size));
+        progress.tell();
+        let progress = std::sync::Arc::new(std::sync::Mutex::new(progress));
+        let counted = progress.clone();
+        let count = move |chunk: &bytes::Bytes| {
+            if let Ok(mut p) = counted.lock() {
+                p.add(chunk.len() as u64);
+            }
+        };
+        let body = match &sealed {
+            Some((data, _)) => {
+                let chunks: Vec<bytes::Bytes> = data
+                    .chunks(CHUNK)
+                    .map(bytes::Bytes::copy_from_slice)
+                    .collect();
+                reqwest::Body::wrap_stream(futures::stream::iter(chunks).map(move |c| {
+                    count(&c);
+                    Ok::<_, std::io::Error>(c)
+                }))
+            }
+            None => {
+                let reader = tokio::fs::File::open(&path).await.map_err(gone)?;
+                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader).map(
+                    move |c| {
+                        if let Ok(c) = &c {
+                            count(c);
+                        }
+                        c
+                    },
+                ))
+            }
+        };
+        let response = put
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Stop::Broken(format!("The upload broke off: {e}.")))?;
+        if !response.status().is_success() {
+            return Err(Stop::Failed(format!(
+                "The upload service refused the file (HTTP {}).",
+                response.status()
+            )));
+        }
+        let link = match sealed {
+            Some((_, key)) => linnet_omemo::media::EncryptedLink::for_upload(&slot.get.url, key)
+                .map_err(|e| Stop::Failed(format!("The upload's address is unusable: {e}.")))?
+                .to_link(),
+            None => slot.get.url,
+        };
+        let stored = self.inner.store.set_file_url(row.id, &link).await;
+        if let Ok(Some(sent)) = stored {
+            self.emit(EngineEvent::MessagesChanged {
+                account_id: sent.account_id,
+                peer: sent.peer,
+                ids: vec![sent.id],
+                live: false,
+            });
+            // Offline now is fine: the outbox goes out on the next session.
+            let _ = self
+                .send_command(row.account_id, Command::SendMessage(row.id))
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Waits until the account is online (checked again on every state change and every 5 s).
+    async fn wait_online(&self, account_id: i64) {
+        let mut events = self.subscribe();
+        loop {
+            if matches!(self.state(account_id).await, ConnectionState::Online) {
+                return;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                loop {
+                    match events.recv().await {
+                        Ok(EngineEvent::AccountState { account_id: a, .. }) if a == account_id => {
+                            return
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            })
+            .await;
+        }
+    }
+}
+
+fn too_large(size: u64, max: u64) -> String {
+    format!(
+        "The file is {}; your server takes files up to {}.",
+        size_words(size),
+        size_words(max)
+    )
+}

@@ -1,0 +1,48 @@
+//! The file a message shares (`messages.file_*`, schema 12): our uploads waiting in the
+//! outbox, their URL once uploaded, and where a received file was saved.
+
+use super::rows::COLUMNS;
+use super::{MessageRow, Store};
+use crate::error::EngineError;
+
+impl Store {
+    /// Our file messages still waiting for their upload (pending, no URL yet), oldest first:
+    /// what `Engine::start` hands back to the uploader after a restart.
+    pub async fn waiting_uploads(&self) -> Result<Vec<MessageRow>, EngineError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages
+             WHERE state = 'pending' AND file_name IS NOT NULL AND file_url IS NULL ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql).fetch_all(self.pool()).await?)
+    }
+
+    /// Records the URL an upload gave and makes it the body (XEP-0066: what clients without
+    /// out-of-band data show). Returns the row, `None` when it is no longer pending (the user
+    /// cancelled, or it was removed).
+    pub async fn set_file_url(
+        &self,
+        id: i64,
+        url: &str,
+    ) -> Result<Option<MessageRow>, EngineError> {
+        let sql = format!(
+            "UPDATE messages SET file_url = ?, body = ? WHERE id = ? AND state = 'pending'
+             RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(url)
+            .bind(url)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Remembers where a received file was saved.
+    pub async fn set_file_path(&self, id: i64, path: &str) -> Result<(), EngineError> {
+        sqlx::query("UPDATE messages SET file_path = ? WHERE id = ? AND file_name IS NOT NULL")
+            .bind(path)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

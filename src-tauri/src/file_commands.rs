@@ -1,0 +1,204 @@
+//! Commands on shared files (XEP-0363 HTTP File Upload, XEP-0066, XEP-0454): choosing files
+//! to send, sending a dropped or pasted one, cancelling an upload, saving a received file into
+//! Downloads and showing it there. Progress arrives as `linnet://file-progress`, outcomes as
+//! `linnet://messages`.
+//!
+//! The UI never names an arbitrary file to send: `send_file` takes only paths the user gave
+//! the app through the OS (dropped on the window, or picked in the file dialog), recorded in
+//! [`FileGrants`]; pasted data is written into the app's cache first.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use linnet_engine::{Engine, ErrorCode};
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::IpcError;
+use crate::views::MessageView;
+
+type Result<T> = std::result::Result<T, IpcError>;
+
+/// Largest pasted file (the data crosses IPC as base64): 64 MiB.
+const MAX_PASTE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Files the user handed to the app through the OS (drag and drop, the file dialog): the only
+/// paths `send_file` sends.
+#[derive(Default)]
+pub struct FileGrants(Mutex<HashSet<PathBuf>>);
+
+impl FileGrants {
+    /// Records paths the OS gave us.
+    pub fn grant(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        if let Ok(mut granted) = self.0.lock() {
+            granted.extend(paths);
+        }
+    }
+
+    fn granted(&self, path: &Path) -> bool {
+        self.0.lock().is_ok_and(|g| g.contains(path))
+    }
+}
+
+/// Opens the file dialog and sends each file picked to `to` (nothing when cancelled).
+/// Returns the stored messages.
+#[tauri::command]
+pub async fn choose_files(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+    account_id: i64,
+    to: String,
+) -> Result<Vec<MessageView>> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Send files")
+        .blocking_pick_files()
+        .unwrap_or_default();
+    let paths: Vec<PathBuf> = picked
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    grants.grant(paths.iter().cloned());
+    let mut rows = Vec::new();
+    for path in paths {
+        rows.push(engine.send_file(account_id, &to, &path).await?.into());
+    }
+    Ok(rows)
+}
+
+/// Sends a file the user dropped on the window (`path` as the drop event gave it). Paths the
+/// OS did not hand us are refused with `not_found`.
+#[tauri::command]
+pub async fn send_file(
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+    account_id: i64,
+    to: String,
+    path: String,
+) -> Result<MessageView> {
+    let path = PathBuf::from(path);
+    // The window's drop event (which records the grant) and the UI's call race: wait a little.
+    for _ in 0..20 {
+        if grants.granted(&path) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    if !grants.granted(&path) {
+        return Err(IpcError::new(
+            ErrorCode::NotFound,
+            "Linnet sends only files you dropped on its window or picked in its file dialog",
+        ));
+    }
+    Ok(engine.send_file(account_id, &to, &path).await?.into())
+}
+
+/// Sends pasted data (an image from the clipboard) as a file called `name`: written into the
+/// app's cache (`outgoing/<random>/name`), then sent like a dropped file. `data` is base64.
+#[tauri::command]
+pub async fn send_file_data(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    account_id: i64,
+    to: String,
+    name: String,
+    data: String,
+) -> Result<MessageView> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::File,
+                format!("The pasted data is unreadable: {e}"),
+            )
+        })?;
+    if bytes.len() > MAX_PASTE_BYTES {
+        return Err(IpcError::new(
+            ErrorCode::File,
+            "Pasted files may be at most 64 MiB; drop large files on the window instead",
+        ));
+    }
+    let cache = app
+        .path()
+        .app_cache_dir()
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("No cache folder: {e}")))?;
+    let dir = cache
+        .join("outgoing")
+        .join(hex::encode(rand::random::<[u8; 8]>()));
+    let path = dir.join(linnet_engine::features::files::safe_name(&name));
+    let written = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(&path, bytes)
+        }
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => Ok(engine.send_file(account_id, &to, &path).await?.into()),
+        Ok(Err(e)) => Err(IpcError::new(
+            ErrorCode::Internal,
+            format!("Could not keep the pasted file: {e}"),
+        )),
+        Err(e) => Err(IpcError::new(
+            ErrorCode::Internal,
+            format!("Could not keep the pasted file: {e}"),
+        )),
+    }
+}
+
+/// The user's Downloads folder: the desktop's own (XDG user dirs on Linux), else `~/Downloads`
+/// (systems without user-dirs configured have no answer for the first).
+fn downloads(app: &AppHandle) -> Result<PathBuf> {
+    let path = app.path();
+    path.download_dir()
+        .or_else(|_| path.home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("No Downloads folder: {e}")))
+}
+
+/// Stops our upload of message `message_id`; the message fails as "Upload cancelled." and
+/// `retry_message` starts it again.
+#[tauri::command]
+pub async fn cancel_upload(engine: State<'_, Engine>, message_id: i64) -> Result<()> {
+    Ok(engine.cancel_upload(message_id).await?)
+}
+
+/// Downloads the file message `message_id` shares (decrypted when it is an OMEMO `aesgcm://`
+/// link) into the user's Downloads folder. Returns the saved file's path.
+#[tauri::command]
+pub async fn save_file(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    message_id: i64,
+) -> Result<String> {
+    let dir = downloads(&app)?;
+    let path = engine.save_file(message_id, &dir).await?;
+    Ok(path.display().to_string())
+}
+
+/// Shows a file Linnet saved in the Downloads folder in the system's file manager. Paths
+/// outside that folder are refused.
+#[tauri::command]
+pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
+    let dir = downloads(&app)?;
+    let path = std::path::PathBuf::from(path);
+    let inside = path
+        .canonicalize()
+        .ok()
+        .zip(dir.canonicalize().ok())
+        .is_some_and(|(p, d)| p.starts_with(d));
+    if !inside {
+        return Err(IpcError::new(
+            ErrorCode::NotFound,
+            "Linnet only shows files it saved in your Downloads folder",
+        ));
+    }
+    app.opener()
+        .reveal_item_in_dir(&path)
+        .map_err(|e| IpcError::new(ErrorCode::Internal, format!("Could not show the file: {e}")))
+}

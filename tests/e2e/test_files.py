@@ -1,0 +1,83 @@
+"""Files through the real window (XEP-0363 HTTP File Upload on the harness Prosody, over
+HTTPS, with a slixmpp contact): an image pasted into the composer goes up and the contact's
+client gets it as out-of-band data and fetches the very bytes; a file the contact uploads shows
+as a card, is not downloaded on display, and "Download" saves it into Downloads with the bytes
+uploaded."""
+
+import base64
+import os
+import time
+from pathlib import Path
+
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import Peer, screenshot
+from flows import by_testid, sign_in
+
+# A PNG's signature and some bytes after it: what the clipboard would hand over.
+PASTED = b"\x89PNG\r\n\x1a\n" + bytes((i * 37) % 256 for i in range(20_000))
+
+# Hands the composer a paste event whose clipboard holds one image file, as a screenshot
+# pasted with Ctrl+V does (WebDriver cannot write the system clipboard).
+PASTE_JS = """
+const [b64, name] = arguments;
+const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+const file = new File([bytes], name, { type: 'image/png' });
+const data = new DataTransfer();
+data.items.add(file);
+const event = new Event('paste', { bubbles: true, cancelable: true });
+Object.defineProperty(event, 'clipboardData', { value: data });
+document.querySelector('[data-testid="composer"]').dispatchEvent(event);
+"""
+
+
+def file_cards(driver):
+    return driver.find_elements("css selector", '[data-testid^="file-card-"]')
+
+
+def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
+    prosody.register("gina", "gina-pw")
+    prosody.register("hugo", "hugo-pw")
+    sign_in(linnet, prosody, "gina@localhost", "gina-pw")
+    wait = WebDriverWait(linnet, 30)
+    peer = Peer.for_server(prosody, "hugo", "hugo-pw", auto_accept=True)
+    saved = None
+    try:
+        peer.send("gina@localhost", "Send me the screenshot?")
+        wait.until(EC.element_to_be_clickable(by_testid("conversation-hugo@localhost"))).click()
+        wait.until(EC.visibility_of_element_located(by_testid("composer")))
+
+        # Paste: uploaded, then sent with out-of-band data; the contact fetches the same bytes.
+        linnet.execute_script(PASTE_JS, base64.b64encode(PASTED).decode(), "screenshot.png")
+        got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("oob_url"), timeout=30)
+        assert got["body"] == got["oob_url"] and got["body"].startswith("https://"), got
+        assert got["body"].endswith("/screenshot.png"), got
+        assert peer.fetch(got["body"])["data"] == PASTED
+        wait.until(lambda d: len(file_cards(d)) == 1)
+        assert "screenshot.png" in (file_cards(linnet)[0].get_attribute("textContent") or "")
+
+        # The contact's upload arrives as a card; nothing is fetched until "Download".
+        report = bytes((i * 11) % 251 for i in range(300_000))
+        url = peer.upload("quarterly report.pdf", report, content_type="application/pdf")["url"]
+        peer.send("gina@localhost", url, oob_url=url)
+        wait.until(lambda d: len(file_cards(d)) == 2)
+        card = file_cards(linnet)[1]
+        assert "quarterly report.pdf" in (card.get_attribute("textContent") or "")
+        message_id = card.get_attribute("data-testid").removeprefix("file-card-")
+        screenshot(linnet, "files-received")
+        linnet.find_element(*by_testid(f"file-download-{message_id}")).click()
+        wait.until(EC.visibility_of_element_located(by_testid(f"file-show-{message_id}")))
+        downloads = Path(os.environ.get("XDG_DOWNLOAD_DIR") or Path.home() / "Downloads")
+        deadline = time.monotonic() + 10
+        while saved is None:
+            found = sorted(downloads.glob("quarterly report*.pdf"), key=lambda p: p.stat().st_mtime)
+            saved = found[-1] if found else None
+            assert saved or time.monotonic() < deadline, f"nothing saved in {downloads}"
+            time.sleep(0.2)
+        assert saved.read_bytes() == report, "the bytes the contact uploaded"
+        screenshot(linnet, "files-saved")
+    finally:
+        if saved is not None:
+            saved.unlink(missing_ok=True)
+        peer.close()
