@@ -8,34 +8,14 @@
 //! scripts/test.sh). `LINNET_ARCHIVE=<n>` changes the count.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use linnet_engine::{
-    ConnectionState, Engine, EngineConfig, EngineEvent, NewAccount, StoreOptions, TrustRoots,
-};
+use linnet_engine::{ConnectionState, EngineEvent, NewAccount};
 use linnet_testkit::Server;
 
 mod common;
 
-use common::{cpu_seconds, cpu_seconds_of, peak_rss_mib, Passwords};
-
-async fn start_engine(server: &Server, db: std::path::PathBuf, alice: &str) -> Engine {
-    let passwords = Arc::new(Passwords(Mutex::new(HashMap::from([(
-        alice.to_owned(),
-        "pw".to_owned(),
-    )]))));
-    let config = EngineConfig {
-        store: StoreOptions {
-            path: Some(db),
-            key: None,
-        },
-        trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
-        muc_self_ping_idle: None,
-    };
-    Engine::start(config, passwords).await.unwrap()
-}
+use common::{cpu_seconds, cpu_seconds_of, peak_rss_mib, start_engine};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

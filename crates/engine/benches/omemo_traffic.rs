@@ -20,48 +20,22 @@
 //! scripts/test.sh).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use linnet_engine::{
-    ConnectionState, Engine, EngineConfig, EngineEvent, NewAccount, StoreOptions, TrustRoots,
-};
+use linnet_engine::{Engine, EngineEvent, NewAccount};
 use linnet_testkit::{Peer, Server};
 use serde_json::json;
 use tokio::sync::broadcast;
 
 mod common;
 
-use common::{cpu_seconds, cpu_seconds_of, Passwords};
+use common::{cpu_seconds, cpu_seconds_of, online, start_engine};
 
 fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-async fn start_engine(server: &Server, db: std::path::PathBuf, alice: &str) -> Engine {
-    let passwords = Arc::new(Passwords(Mutex::new(HashMap::from([(
-        alice.to_owned(),
-        "pw".to_owned(),
-    )]))));
-    let config = EngineConfig {
-        store: StoreOptions {
-            path: Some(db),
-            key: None,
-        },
-        trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
-        muc_self_ping_idle: None,
-    };
-    Engine::start(config, passwords).await.unwrap()
-}
-
-async fn online(engine: &Engine, rx: &mut broadcast::Receiver<EngineEvent>, account: i64) {
-    while engine.state(account).await != ConnectionState::Online {
-        let _ = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
-    }
 }
 
 /// Waits for the peer's client to see one of `jid`'s OMEMO devices.

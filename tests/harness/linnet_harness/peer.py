@@ -207,6 +207,10 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         status of the PUT.
   fetch {url, timeout?=30} -> {.., "status":N, "data_b64":B64}  GET url (TLS verified
         against --ca only); an HTTP error status is still ok:true (with its body).
+  slot {filename, size, content_type?="application/octet-stream", service?, timeout?=30}
+        -> {.., "put":URL, "headers":{NAME:VALUE}, "get":URL}  only the XEP-0363 slot
+        request (as upload does it; nothing is PUT), for another program (curl in the
+        file_transfer benchmark) to upload to; ok:false as upload for no slot.
   fetch_encrypted {url, timeout?=30} -> {.., "data_b64":B64}  url: an aesgcm:// link
         (XEP-0454); GETs its https:// form and decrypts it with slixmpp's XEP_0454.decrypt
         (IV and key from the fragment, GCM tag checked). ok:false for another scheme, an
@@ -451,6 +455,10 @@ def _handle(peer, cmd):
     if name == "fetch":
         res = peer.fetch(cmd["url"], timeout=float(cmd.get("timeout", 30.0)))
         return {"status": res["status"], "data_b64": base64.b64encode(res["data"]).decode()}
+    if name == "slot":
+        return peer.slot(cmd["filename"], int(cmd["size"]),
+                         content_type=cmd.get("content_type", "application/octet-stream"),
+                         service=cmd.get("service"), timeout=float(cmd.get("timeout", 30.0)))
     if name == "fetch_encrypted":
         data = peer.fetch_encrypted(cmd["url"], timeout=float(cmd.get("timeout", 30.0)))
         return {"data_b64": base64.b64encode(data).decode()}

@@ -573,6 +573,16 @@ class Peer:
             return get
         return self.run(go(), 3 * timeout + 5)  # disco, slot request, PUT: each within timeout
 
+    def slot(self, filename, size, content_type="application/octet-stream", service=None,
+             timeout=30.0):
+        """Only ask for a XEP-0363 slot (nothing uploaded), for another program to PUT to:
+        {"put": URL, "headers": {name: value}, "get": URL}."""
+        async def go():
+            jid = service or await self._upload_service(timeout)
+            return await self._request_slot(jid, filename, size, content_type, timeout)
+        put, headers, get = self.run(go(), 2 * timeout + 5)
+        return {"put": put, "headers": headers, "get": get}
+
     def upload(self, filename, data, content_type="application/octet-stream", service=None,
                timeout=30.0):
         """Upload ``data`` (bytes) as they are through XEP-0363 (see :meth:`_upload_to_slot`).

@@ -2,9 +2,15 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use linnet_engine::{CredentialProvider, EngineError};
+use linnet_engine::{
+    ConnectionState, CredentialProvider, Engine, EngineConfig, EngineError, EngineEvent,
+    StoreOptions, TrustRoots,
+};
+use linnet_testkit::Server;
+use tokio::sync::broadcast;
 
 /// Passwords held in memory, standing in for the OS keyring.
 pub struct Passwords(pub Mutex<HashMap<String, String>>);
@@ -42,4 +48,28 @@ pub fn peak_rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// An engine on `db` trusting the harness CA, with `jid`'s password "pw".
+pub async fn start_engine(server: &Server, db: std::path::PathBuf, jid: &str) -> Engine {
+    let passwords = Arc::new(Passwords(Mutex::new(HashMap::from([(
+        jid.to_owned(),
+        "pw".to_owned(),
+    )]))));
+    let config = EngineConfig {
+        store: StoreOptions {
+            path: Some(db),
+            key: None,
+        },
+        trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
+        muc_self_ping_idle: None,
+    };
+    Engine::start(config, passwords).await.unwrap()
+}
+
+/// Waits until `account` is online.
+pub async fn online(engine: &Engine, rx: &mut broadcast::Receiver<EngineEvent>, account: i64) {
+    while engine.state(account).await != ConnectionState::Online {
+        let _ = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+    }
 }

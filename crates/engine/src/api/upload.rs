@@ -22,7 +22,8 @@ use crate::*;
 /// Attempts of one upload whose HTTP connection broke, each with a new slot.
 const ATTEMPTS: u32 = 3;
 
-/// Chunks an encrypted file is sent in (it is encrypted whole, in memory).
+/// Chunks a file is sent in: read from disk (plain) or cut from the sealed file (encrypted,
+/// which is encrypted whole, in memory).
 const CHUNK: usize = 64 * 1024;
 
 /// Upload state the engine keeps: the running tasks and each account's service.
@@ -305,14 +306,14 @@ impl Engine {
             }
             None => {
                 let reader = tokio::fs::File::open(&path).await.map_err(gone)?;
-                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader).map(
-                    move |c| {
+                reqwest::Body::wrap_stream(
+                    tokio_util::io::ReaderStream::with_capacity(reader, CHUNK).map(move |c| {
                         if let Ok(c) = &c {
                             count(c);
                         }
                         c
-                    },
-                ))
+                    }),
+                )
             }
         };
         let response = put
