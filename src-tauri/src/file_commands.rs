@@ -202,3 +202,37 @@ pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
         .reveal_item_in_dir(&path)
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("Could not show the file: {e}")))
 }
+
+/// Answers the `linnet-preview` protocol: `linnet-preview://localhost/<message id>` (Windows:
+/// `http://linnet-preview.localhost/<id>`) is the PNG preview of that message's image
+/// (`Engine::image_preview`: made once, kept in the encrypted store; an image from outside
+/// the roster is never fetched for it). 404 where there is none, 400 for another address.
+pub async fn preview_response(
+    app: &AppHandle,
+    request: &tauri::http::Request<Vec<u8>>,
+) -> tauri::http::Response<Vec<u8>> {
+    let status = |code: u16| {
+        tauri::http::Response::builder()
+            .status(code)
+            .body(Vec::new())
+            .unwrap_or_default()
+    };
+    let Ok(id) = request.uri().path().trim_matches('/').parse::<i64>() else {
+        return status(400);
+    };
+    let Some(engine) = app.try_state::<Engine>() else {
+        return status(503);
+    };
+    match engine.image_preview(id).await {
+        Ok(png) => tauri::http::Response::builder()
+            .status(200)
+            .header("Content-Type", "image/png")
+            .header("Cache-Control", "no-store")
+            .body(png)
+            .unwrap_or_default(),
+        Err(e) => {
+            tracing::debug!(message_id = id, "no preview: {e}");
+            status(404)
+        }
+    }
+}

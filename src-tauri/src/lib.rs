@@ -102,6 +102,12 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
+        .register_asynchronous_uri_scheme_protocol("linnet-preview", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(file_commands::preview_response(&app, &request).await);
+            });
+        })
         .on_window_event(|window, event| {
             // Files dropped on the window may be sent (`file_commands::send_file`).
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {

@@ -108,6 +108,8 @@ pub struct FileView {
     /// Where a received file was saved (for "Show in folder"); `None` for ours and for files
     /// not downloaded yet.
     pub saved_path: Option<String>,
+    /// Ours, sent from this computer (the file is here: nothing to download).
+    pub sent_from_here: bool,
 }
 
 impl FileView {
@@ -118,6 +120,7 @@ impl FileView {
                 .as_deref()
                 .is_some_and(|u| u.starts_with("aesgcm://")),
             uploading: file.url.is_none(),
+            sent_from_here: outgoing && file.path.is_some(),
             saved_path: file.path.filter(|_| !outgoing),
             name: file.name,
             size: file.size,

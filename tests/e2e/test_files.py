@@ -1,12 +1,15 @@
 """Files through the real window (XEP-0363 HTTP File Upload on the harness Prosody, over
-HTTPS, with a slixmpp contact): an image pasted into the composer goes up and the contact's
-client gets it as out-of-band data and fetches the very bytes; a file the contact uploads shows
+HTTPS, with a slixmpp contact): an image pasted into the composer goes up, shows inline as a
+preview, and the contact's client gets it as out-of-band data and fetches the very bytes; a
+file the contact uploads shows
 as a card, is not downloaded on display, and "Download" saves it into Downloads with the bytes
 uploaded."""
 
 import base64
 import os
+import struct
 import time
+import zlib
 from pathlib import Path
 
 from selenium.webdriver.support import expected_conditions as EC
@@ -15,8 +18,22 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import Peer, screenshot
 from flows import by_testid, sign_in
 
-# A PNG's signature and some bytes after it: what the clipboard would hand over.
-PASTED = b"\x89PNG\r\n\x1a\n" + bytes((i * 37) % 256 for i in range(20_000))
+
+
+def png(width: int, height: int) -> bytes:
+    """A real RGB PNG (a gradient), written with zlib and struct as the format says."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\0" + bytes((x * 4 % 256, y * 5 % 256, 120) [c] for x in range(width) for c in range(3))
+                    for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+# What the clipboard would hand over for a screenshot.
+PASTED = png(640, 360)
 
 # Hands the composer a paste event whose clipboard holds one image file, as a screenshot
 # pasted with Ctrl+V does (WebDriver cannot write the system clipboard).
@@ -56,6 +73,10 @@ def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
         assert peer.fetch(got["body"])["data"] == PASTED
         wait.until(lambda d: len(file_cards(d)) == 1)
         assert "screenshot.png" in (file_cards(linnet)[0].get_attribute("textContent") or "")
+        # Our image shows inline: a preview the engine made from the file (fitted into 480 px).
+        preview = wait.until(lambda d: d.find_elements("css selector", '[data-testid^="file-preview-"]'))[0]
+        wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", preview) == 480)
+        assert linnet.execute_script("return arguments[0].naturalHeight", preview) == 270
 
         # The contact's upload arrives as a card; nothing is fetched until "Download".
         report = bytes((i * 11) % 251 for i in range(300_000))

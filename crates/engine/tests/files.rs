@@ -392,3 +392,91 @@ async fn in_an_encrypted_chat_the_file_goes_up_encrypted_and_python_omemo_opens_
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn dimensions(png: &[u8]) -> (u32, u32) {
+    let picture = image::load_from_memory(png).unwrap();
+    (picture.width(), picture.height())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn images_from_contacts_and_ours_get_previews_and_a_strangers_is_not_fetched() {
+    let mut server = upload_server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let carol = server.register("carol", "carol-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("previews")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut bob_peer = server.peer("bob", "bob-pw", true).await.unwrap();
+    let mut carol_peer = server.peer("carol", "carol-pw", true).await.unwrap();
+    engine
+        .add_contact(account.id, &bob, None, vec![])
+        .await
+        .unwrap();
+
+    // Each uploads a photo with slixmpp and sends it as out-of-band data.
+    let mut rows = Vec::new();
+    for (peer, from) in [(&mut bob_peer, &bob), (&mut carol_peer, &carol)] {
+        let photo = png(1600, 900);
+        let upload = peer
+            .command_with_timeout(
+                json!({"cmd": "upload", "filename": "view.png", "content_type": "image/png",
+                    "data_b64": base64::engine::general_purpose::STANDARD.encode(&photo)}),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+        let url = upload["url"].as_str().unwrap().to_owned();
+        peer.command(json!({"cmd": "send", "to": alice, "body": url, "oob_url": url}))
+            .await
+            .unwrap();
+        bodies_until(&engine, account.id, from, "the photo", |b| b == url).await;
+        rows.push(engine.messages(account.id, from, None, 1).await.unwrap()[0].clone());
+    }
+
+    // The contact's: fetched, fitted into 480 px, kept (the second call needs no server).
+    let preview = engine.image_preview(rows[0].id).await.unwrap();
+    assert_eq!(dimensions(&preview), (480, 270));
+    // The stranger's: not fetched, said in words.
+    let err = engine.image_preview(rows[1].id).await.unwrap_err();
+    assert!(err.to_string().contains("only from your contacts"), "{err}");
+
+    // Ours: made from the file we sent.
+    let dir = folder("previews-ours");
+    let path = write(&dir, "tall.png", &png(300, 1200));
+    let ours = engine.send_file(account.id, &bob, &path).await.unwrap();
+    assert_eq!(
+        dimensions(&engine.image_preview(ours.id).await.unwrap()),
+        (120, 480)
+    );
+    // Not an image.
+    let notes = write(&dir, "notes.txt", b"plain text");
+    let text = engine.send_file(account.id, &bob, &notes).await.unwrap();
+    assert!(engine.image_preview(text.id).await.is_err());
+
+    server.stop().await.unwrap();
+    assert_eq!(
+        engine.image_preview(rows[0].id).await.unwrap(),
+        preview,
+        "kept in the store, made once"
+    );
+
+    bob_peer.close().await;
+    carol_peer.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

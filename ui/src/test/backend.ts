@@ -735,6 +735,7 @@ export function fileView(name: string, overrides: Partial<FileView> = {}): FileV
     encrypted: false,
     uploading: false,
     saved_path: null,
+    sent_from_here: false,
     ...overrides,
   };
 }

@@ -41,10 +41,10 @@ pub(crate) fn https_client(trust: &TrustRoots) -> Result<reqwest::Client, Engine
         .map_err(|e| EngineError::File(format!("No HTTPS client: {e}.")))
 }
 
-fn too_large() -> EngineError {
+fn too_large(cap: u64) -> EngineError {
     EngineError::File(format!(
         "The file is larger than {} MiB; it was not downloaded.",
-        MAX_FILE_BYTES / 1024 / 1024
+        cap / 1024 / 1024
     ))
 }
 
@@ -159,7 +159,7 @@ impl Engine {
         let client = https_client(&self.inner.trust)?;
         let link = EncryptedLink::parse(link.trim())
             .map_err(|e| EngineError::File(format!("This is not an encrypted file link: {e}.")))?;
-        let sealed = download(&client, &link.https, progress).await?;
+        let sealed = download(&client, &link.https, progress, MAX_FILE_BYTES).await?;
         decrypted_to(&sealed, &link, dir).await
     }
 
@@ -176,7 +176,7 @@ impl Engine {
                 "This file's address is not HTTPS; Linnet downloads only over encrypted connections.".into(),
             ));
         }
-        let mut response = get(&client, link).await?;
+        let mut response = get(&client, link, MAX_FILE_BYTES).await?;
         let mut progress = Progress::new(self, row, false, response.content_length());
         let name = file_name(link);
         let saving =
@@ -187,7 +187,7 @@ impl Engine {
             let mut out = tokio::fs::File::create(&part).await.map_err(saving)?;
             while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
                 if progress.done + chunk.len() as u64 > MAX_FILE_BYTES {
-                    return Err(too_large());
+                    return Err(too_large(MAX_FILE_BYTES));
                 }
                 out.write_all(&chunk).await.map_err(saving)?;
                 progress.add(chunk.len() as u64);
@@ -217,38 +217,40 @@ fn unreachable(e: reqwest::Error) -> EngineError {
 }
 
 /// GET with an error status turned into an error, refused early when the server says the
-/// file is too large.
-async fn get(client: &reqwest::Client, url: &str) -> Result<reqwest::Response, EngineError> {
+/// file is larger than `cap` bytes.
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+    cap: u64,
+) -> Result<reqwest::Response, EngineError> {
     let response = client
         .get(url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
         .map_err(unreachable)?;
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_FILE_BYTES)
-    {
-        return Err(too_large());
+    if response.content_length().is_some_and(|n| n > cap) {
+        return Err(too_large(cap));
     }
     Ok(response)
 }
 
-/// The whole body of `url` in memory (encrypted files are decrypted whole), at most
-/// [`MAX_FILE_BYTES`].
-async fn download(
+/// The whole body of `url` in memory (encrypted files are decrypted whole), at most `cap`
+/// bytes.
+pub(super) async fn download(
     client: &reqwest::Client,
     url: &str,
     mut progress: Option<&mut Progress>,
+    cap: u64,
 ) -> Result<Vec<u8>, EngineError> {
-    let mut response = get(client, url).await?;
+    let mut response = get(client, url, cap).await?;
     if let Some(p) = progress.as_deref_mut() {
         p.total = response.content_length();
     }
     let mut data = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-        if data.len() as u64 + chunk.len() as u64 > MAX_FILE_BYTES {
-            return Err(too_large());
+        if data.len() as u64 + chunk.len() as u64 > cap {
+            return Err(too_large(cap));
         }
         data.extend_from_slice(&chunk);
         if let Some(p) = progress.as_deref_mut() {

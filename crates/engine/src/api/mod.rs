@@ -5,6 +5,7 @@ mod facets;
 mod files;
 mod messages;
 mod omemo;
+mod previews;
 mod rooms;
 mod roster;
 pub use omemo::{DeviceView, OwnDevice};

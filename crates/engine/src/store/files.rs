@@ -45,4 +45,36 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// The stored preview of message `id` (PNG bytes), if one was made.
+    pub async fn preview(&self, id: i64) -> Result<Option<Vec<u8>>, EngineError> {
+        Ok(
+            sqlx::query_scalar("SELECT png FROM previews WHERE message_id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    /// Keeps the preview of message `id` (PNG bytes).
+    pub async fn set_preview(&self, id: i64, png: &[u8]) -> Result<(), EngineError> {
+        sqlx::query("INSERT OR REPLACE INTO previews (message_id, png) VALUES (?, ?)")
+            .bind(id)
+            .bind(png)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Whether `jid` is in the account's roster (any subscription).
+    pub async fn in_roster(&self, account_id: i64, jid: &str) -> Result<bool, EngineError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM roster_items WHERE account_id = ? AND jid = ?",
+        )
+        .bind(account_id)
+        .bind(jid)
+        .fetch_one(self.pool())
+        .await?
+            > 0)
+    }
 }

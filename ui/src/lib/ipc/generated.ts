@@ -334,7 +334,11 @@ uploading: boolean,
  * Where a received file was saved (for "Show in folder"); `None` for ours and for files
  * not downloaded yet.
  */
-saved_path: string | null, };
+saved_path: string | null, 
+/**
+ * Ours, sent from this computer (the file is here: nothing to download).
+ */
+sent_from_here: boolean, };
 
 /**
  * One message.

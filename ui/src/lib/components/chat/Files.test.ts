@@ -177,6 +177,27 @@ describe('our sent file', () => {
     await fireEvent.keyDown(composer, { key: 'ArrowUp' });
     await waitFor(() => expect(composer.value).toBe('look at this'));
   });
+
+  test('sent from here offers no Download; one from our other device does', async () => {
+    backendWith([
+      message(1, {
+        outgoing: true,
+        state: 'sent',
+        body: 'https://upload.example.org/a/here.pdf',
+        file: fileView('here.pdf', { sent_from_here: true }),
+      }),
+      message(2, {
+        outgoing: true,
+        state: 'sent',
+        body: 'https://upload.example.org/a/phone.pdf',
+        file: fileView('phone.pdf'),
+      }),
+    ]);
+    renderApp();
+    const chat = await openBob(2);
+    expect(within(chat).queryByTestId('file-download-1'), 'the file is on this computer').toBeNull();
+    expect(within(chat).getByTestId('file-download-2')).toBeTruthy();
+  });
 });
 
 describe('a failed upload', () => {
@@ -226,7 +247,10 @@ describe('a received file', () => {
     expect(within(card).queryByTestId('file-encrypted-1'), 'not encrypted').toBeNull();
     expect(within(card).queryByTestId('file-progress-1')).toBeNull();
     expect(within(card).queryByTestId('file-show-1')).toBeNull();
-    expect(document.querySelector('img'), 'no preview fetched').toBeNull();
+    // The preview comes from the shell's protocol (made by the engine, only for contacts),
+    // never from the sender's link.
+    const images = [...document.querySelectorAll('img')].map((img) => img.getAttribute('src'));
+    expect(images).toEqual(['linnet-preview://localhost/1']);
     expect(backend.callsOf('save_file'), 'nothing fetched on display').toEqual([]);
 
     await fireEvent.click(within(card).getByTestId('file-download-1'));
@@ -299,8 +323,35 @@ describe('a received file', () => {
     renderApp();
     const chat = await openBob(1);
     expect(within(chat).getByTestId('file-name-1').textContent).toBe(XSS);
-    expect(document.querySelector('img'), 'no element was created from it').toBeNull();
+    // The only image is our own preview element (the name ends in .png), none made from it.
+    const images = [...document.querySelectorAll('img')];
+    expect(images.map((img) => img.getAttribute('src'))).toEqual(['linnet-preview://localhost/1']);
+    expect(images[0]?.getAttribute('onerror'), 'no handler from the name').toBeNull();
     expect(document.querySelector('.file b')).toBeNull();
+  });
+});
+
+describe('an image preview', () => {
+  test('is shown from the preview protocol and goes away when the shell has none', async () => {
+    backendWith([
+      message(1, {
+        body: 'https://upload.example.org/x/view.png',
+        file: fileView('view.png', { size: 90_000, media_type: 'image/png' }),
+      }),
+      message(2, {
+        body: 'https://upload.example.org/x/report.pdf',
+        file: fileView('report.pdf', { size: 90_000, media_type: 'application/pdf' }),
+      }),
+    ]);
+    renderApp();
+    const chat = await openBob(2);
+    const preview = within(chat).getByTestId('file-preview-1') as HTMLImageElement;
+    expect(preview.getAttribute('src')).toBe('linnet-preview://localhost/1');
+    expect(preview.getAttribute('alt')).toBe('Preview of view.png');
+    expect(within(chat).queryByTestId('file-preview-2'), 'no preview of a PDF').toBeNull();
+    await fireEvent.error(preview);
+    expect(within(chat).queryByTestId('file-preview-1'), 'a 404 leaves the card').toBeNull();
+    expect(within(chat).getByTestId('file-download-1')).toBeTruthy();
   });
 });
 

@@ -1,0 +1,14 @@
+// Addresses of image previews, served by the shell's `linnet-preview` protocol (PNG bytes the
+// engine made and keeps in its encrypted store; the shell answers 404 where there is none, e.g.
+// an image from someone outside the roster, which is never fetched for a preview). Tauri maps a
+// custom protocol to `<scheme>://localhost/...` on Linux and macOS and to
+// `http://<scheme>.localhost/...` on Windows, as its own `convertFileSrc` does.
+
+const SCHEME = 'linnet-preview';
+
+/** The preview address of message `messageId`'s image. */
+export function previewUrl(messageId: number, userAgent = globalThis.navigator?.userAgent ?? ''): string {
+  return userAgent.includes('Windows')
+    ? `http://${SCHEME}.localhost/${messageId}`
+    : `${SCHEME}://localhost/${messageId}`;
+}
