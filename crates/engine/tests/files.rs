@@ -480,3 +480,60 @@ async fn images_from_contacts_and_ours_get_previews_and_a_strangers_is_not_fetch
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_goes_without_its_exif_position() {
+    use img_parts::ImageEXIF;
+    let mut server = upload_server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("exif")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut peer = server.peer("bob", "bob-pw", true).await.unwrap();
+
+    // A JPEG carrying EXIF with a position in it, as a phone's camera writes.
+    let mut encoded = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(200, 100, |x, _| {
+        image::Rgb([x as u8, 40, 160])
+    }))
+    .write_to(
+        &mut std::io::Cursor::new(&mut encoded),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(encoded.into()).unwrap();
+    jpeg.set_exif(Some(img_parts::Bytes::from_static(
+        b"II*\0GPSLatitude 48.8584N",
+    )));
+    let mut photo = Vec::new();
+    jpeg.encoder().write_to(&mut photo).unwrap();
+    let dir = folder("exif-src");
+    let path = write(&dir, "tower.jpg", &photo);
+
+    engine.send_file(account.id, &bob, &path).await.unwrap();
+    let message = peer_message(&mut peer).await;
+    let got = fetch(&mut peer, message["body"].as_str().unwrap()).await;
+    assert!(
+        !got.windows(11).any(|w| w == b"GPSLatitude"),
+        "the position stayed home"
+    );
+    let picture = image::load_from_memory(&got).unwrap();
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (200, 100),
+        "the picture itself went"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        photo,
+        "the user's own file is untouched"
+    );
+
+    peer.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -4,6 +4,7 @@ mod accounts;
 mod facets;
 mod files;
 mod messages;
+mod metadata;
 mod omemo;
 mod previews;
 mod rooms;

@@ -15,6 +15,7 @@ use std::path::Path;
 use futures::StreamExt;
 
 use super::files::{https_client, Progress};
+use super::metadata::{self, MAX_CLEANED_BYTES};
 use super::upload_service::NO_SERVICE;
 use crate::features::files::{self as protocol, size_words, UploadService};
 use crate::*;
@@ -240,32 +241,49 @@ impl Engine {
             Stop::Failed(format!("The file {path} can no longer be read ({e})."))
         };
         let encrypted = row.encryption == features::outbox::ENCRYPT_OMEMO;
-        // An encrypted file is sealed whole (XEP-0454: AES-256-GCM, the tag appended).
-        let sealed = if encrypted {
-            let plain = tokio::fs::read(&path).await.map_err(gone)?;
-            let sealed = tokio::task::spawn_blocking(move || {
+        let file_len = tokio::fs::metadata(&path).await.map_err(gone)?.len();
+        let plain_type = file
+            .media_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
+        // Photos lose their EXIF and XMP (GPS position, camera, time) first: `api::metadata`.
+        let cleaned = if metadata::is_cleaned(&plain_type) && file_len <= MAX_CLEANED_BYTES {
+            let data = tokio::fs::read(&path).await.map_err(gone)?;
+            let cleaned = tokio::task::spawn_blocking(move || {
+                metadata::without_metadata(&data).map(|c| c.unwrap_or(data))
+            })
+            .await
+            .map_err(|e| Stop::Failed(format!("Cleaning the photo failed: {e}.")))?
+            .map_err(|e| Stop::Failed(format!("Not sent: {e}.")))?;
+            Some(cleaned)
+        } else {
+            None
+        };
+        // What goes up from memory (a cleaned photo, or any file sealed whole for an encrypted
+        // chat: XEP-0454, AES-256-GCM with the tag appended); `None`: streamed from disk.
+        let (payload, key) = if encrypted {
+            let plain = match cleaned {
+                Some(data) => data,
+                None => tokio::fs::read(&path).await.map_err(gone)?,
+            };
+            let (sealed, key) = tokio::task::spawn_blocking(move || {
                 linnet_omemo::media::encrypt_file(&plain, &mut linnet_omemo::OsEntropy)
             })
             .await
             .map_err(|e| Stop::Failed(format!("Encrypting the file failed: {e}.")))?
             .map_err(|e| Stop::Failed(format!("Encrypting the file failed: {e}.")))?;
-            Some(sealed)
+            (Some(sealed), Some(key))
         } else {
-            None
+            (cleaned, None)
         };
-        let size = match &sealed {
-            Some((data, _)) => data.len() as u64,
-            None => tokio::fs::metadata(&path).await.map_err(gone)?.len(),
-        };
+        let size = payload.as_ref().map_or(file_len, |data| data.len() as u64);
         if let Some(max) = service.max_size.filter(|max| size > *max) {
             return Err(Stop::Failed(too_large(size, max)));
         }
         let media_type = if encrypted {
             "application/octet-stream".to_owned()
         } else {
-            file.media_type
-                .clone()
-                .unwrap_or_else(|| "application/octet-stream".into())
+            plain_type
         };
         let request = protocol::slot_request(&service, &file.name, size, &media_type);
         let slot = match self.request(row.account_id, request).await {
@@ -293,8 +311,8 @@ impl Engine {
                 p.add(chunk.len() as u64);
             }
         };
-        let body = match &sealed {
-            Some((data, _)) => {
+        let body = match &payload {
+            Some(data) => {
                 let chunks: Vec<bytes::Bytes> = data
                     .chunks(CHUNK)
                     .map(bytes::Bytes::copy_from_slice)
@@ -327,8 +345,8 @@ impl Engine {
                 response.status()
             )));
         }
-        let link = match sealed {
-            Some((_, key)) => linnet_omemo::media::EncryptedLink::for_upload(&slot.get.url, key)
+        let link = match key {
+            Some(key) => linnet_omemo::media::EncryptedLink::for_upload(&slot.get.url, key)
                 .map_err(|e| Stop::Failed(format!("The upload's address is unusable: {e}.")))?
                 .to_link(),
             None => slot.get.url,
@@ -347,31 +365,6 @@ impl Engine {
                 .await;
         }
         Ok(())
-    }
-
-    /// Waits until the account is online (checked again on every state change and every 5 s).
-    async fn wait_online(&self, account_id: i64) {
-        let mut events = self.subscribe();
-        loop {
-            if matches!(self.state(account_id).await, ConnectionState::Online) {
-                return;
-            }
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
-                loop {
-                    match events.recv().await {
-                        Ok(EngineEvent::AccountState { account_id: a, .. }) if a == account_id => {
-                            return
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                            std::future::pending::<()>().await
-                        }
-                        Ok(_) => {}
-                    }
-                }
-            })
-            .await;
-        }
     }
 }
 

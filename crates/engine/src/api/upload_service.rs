@@ -1,4 +1,5 @@
-//! Finding the account's HTTP File Upload service (XEP-0363 §2) and its size limit.
+//! Finding the account's HTTP File Upload service (XEP-0363 §2) and its size limit, and
+//! waiting for the account to be online before an upload.
 
 use tokio_xmpp::parsers::disco::{
     DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult,
@@ -80,5 +81,30 @@ impl Engine {
             .await
             .insert(account_id, found.clone());
         Ok(found)
+    }
+
+    /// Waits until the account is online (checked again on every state change and every 5 s).
+    pub(crate) async fn wait_online(&self, account_id: i64) {
+        let mut events = self.subscribe();
+        loop {
+            if matches!(self.state(account_id).await, ConnectionState::Online) {
+                return;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+                loop {
+                    match events.recv().await {
+                        Ok(EngineEvent::AccountState { account_id: a, .. }) if a == account_id => {
+                            return
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            })
+            .await;
+        }
     }
 }
