@@ -68,6 +68,11 @@ async fn fetch(peer: &mut Peer, url: &str) -> Vec<u8> {
         .unwrap()
 }
 
+fn sha256_b64(data: &[u8]) -> String {
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(data))
+}
+
 /// Polls one message until it is no longer pending (30 s at most).
 async fn settled(engine: &Engine, id: i64) -> MessageRow {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
@@ -137,6 +142,13 @@ async fn a_file_goes_up_by_http_upload_and_the_contact_fetches_the_same_bytes() 
     assert_eq!(message["oob_url"], url.as_str(), "XEP-0066 data: {message}");
     assert!(url.ends_with("holiday%20photo.jpg"), "{url}");
     assert_eq!(fetch(&mut peer, &url).await, photo, "the bytes we sent");
+    // Stateless File Sharing (XEP-0447) as slixmpp reads it: what the file is, and its hash.
+    let sfs = &message["sfs"];
+    assert_eq!(sfs["name"], "holiday photo.jpg", "{message}");
+    assert_eq!(sfs["size"], 3_000_000);
+    assert_eq!(sfs["media_type"], "image/jpeg");
+    assert_eq!(sfs["urls"], json!([url]));
+    assert_eq!(sfs["sha256_b64"], sha256_b64(&photo));
 
     let sent = settled(&engine, row.id).await;
     assert!(
@@ -275,9 +287,13 @@ async fn a_file_the_contact_uploads_arrives_as_a_file_we_download_with_progress(
         .await
         .unwrap();
     let url = upload["url"].as_str().unwrap().to_owned();
-    peer.command(json!({"cmd": "send", "to": alice, "body": url, "oob_url": url}))
-        .await
-        .unwrap();
+    let described = json!({"data_b64": base64::engine::general_purpose::STANDARD.encode(&report),
+        "urls": [url], "name": "report 2026.pdf", "media_type": "application/pdf"});
+    peer.command(
+        json!({"cmd": "send", "to": alice, "body": url, "oob_url": url, "sfs": described}),
+    )
+    .await
+    .unwrap();
     // A link in text with out-of-band data for it stays a link.
     peer.command(json!({"cmd": "send", "to": alice, "body": format!("see {url}"), "oob_url": url}))
         .await
@@ -291,6 +307,9 @@ async fn a_file_the_contact_uploads_arrives_as_a_file_we_download_with_progress(
     let file = page[0].file.clone().expect("shared as a file");
     assert_eq!(file.name, "report 2026.pdf");
     assert_eq!(file.url.as_deref(), Some(url.as_str()));
+    assert_eq!(file.size, Some(1_500_000), "from its XEP-0447 metadata");
+    assert_eq!(file.media_type.as_deref(), Some("application/pdf"));
+    assert_eq!(file.sha256.as_deref(), Some(sha256_b64(&report).as_str()));
     assert_eq!(page[1].file, None, "a link in text is no file");
 
     let downloads = folder("downloads");
@@ -321,6 +340,27 @@ async fn a_file_the_contact_uploads_arrives_as_a_file_we_download_with_progress(
         Some(saved.to_string_lossy().as_ref()),
         "where it was saved is remembered"
     );
+    // A sender whose metadata lies about the file (another hash): nothing saved, said why.
+    let lie = json!({"data_b64": base64::engine::general_purpose::STANDARD.encode(b"something else"),
+        "urls": [url], "name": "swapped.pdf"});
+    peer.command(json!({"cmd": "send", "to": alice, "body": url, "oob_url": url, "sfs": lie}))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while engine.count_messages(account.id, &bob).await.unwrap() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lying copy never came"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let newest = engine.messages(account.id, &bob, None, 1).await.unwrap();
+    assert_eq!(newest[0].file.as_ref().unwrap().name, "swapped.pdf");
+    let err = engine
+        .save_file(newest[0].id, &downloads)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("SHA-256 differs"), "{err}");
     // No partial file was left behind.
     assert_eq!(std::fs::read_dir(&downloads).unwrap().count(), 1);
 

@@ -44,6 +44,8 @@ Events (printed as they happen):
    "direct_invite","invite_reason","invite_password" (XEP-0249, else null),
    "oob_url","oob_desc" (XEP-0066 <x xmlns='jabber:x:oob'><url/><desc/></x>, parsed by
         slixmpp's xep_0066 stanza; each null when absent),
+   "sfs":{"name","size","media_type","sha256_b64","width","height","urls":[URL]} (XEP-0447
+        <file-sharing/> with its XEP-0446 <file/>, read from the XML; null when absent),
    "replace":ID (XEP-0308: corrects the message with stanza id ID),
    "reactions":{"id":ID,"emojis":[E,...]} (XEP-0444: the sender's full set, in order;
         [] = cleared),
@@ -106,10 +108,14 @@ Events (printed as they happen):
 Absent values are null. Receipt requests are answered automatically.
 
 Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"error"}):
-  send {to, body, type="chat", msg_id?, request_receipt?=false, oob_url?, oob_desc?}
+  send {to, body, type="chat", msg_id?, request_receipt?=false, oob_url?, oob_desc?, sfs?}
                                                   -> {"id":..,"ok":true,"msg_id":ID}
         (msg_id: the message stanza's id attribute, also used as its origin-id;
          "id" is taken by the command id, "stanza_id" means XEP-0359's server id)
+        sfs {data_b64, urls:[URL], name?, media_type?}: the message also carries XEP-0447
+        Stateless File Sharing built by slixmpp's xep_0447 get_sfs: XEP-0446 <file/> with
+        the name, media type, size and XEP-0300 hash computed from the decoded data (which
+        need not be what the URLs hold: a test can lie), <sources/> with url-data per URL.
         oob_url: the message also carries XEP-0066 Out-of-Band Data, built by slixmpp's
         xep_0066 stanza: <x xmlns='jabber:x:oob'><url>oob_url</url>[<desc>oob_desc</desc>]
         </x> (the body is sent as given; clients show the URL as a file when the body is
@@ -373,6 +379,13 @@ OMEMO_COMMANDS = ("omemo_info", "omemo_devices", "omemo_send", "omemo_burst",
                   "omemo_replace_sessions", "omemo_forge_device")
 
 
+def _sfs(spec):
+    """The ``sfs`` of a send command with its data decoded (None when not given)."""
+    if spec is None:
+        return None
+    return {**spec, "data": base64.b64decode(spec["data_b64"])}
+
+
 def _omemo(peer, name, cmd):
     """omemo_info, omemo_devices, omemo_send, omemo_burst, omemo_replace_sessions,
     omemo_forge_device (see the module docstring)."""
@@ -416,7 +429,8 @@ def _handle(peer, cmd):
         sid = peer.send(cmd["to"], cmd["body"], type=cmd.get("type", "chat"),
                         id=cmd.get("msg_id"),
                         request_receipt=bool(cmd.get("request_receipt")),
-                        oob_url=cmd.get("oob_url"), oob_desc=cmd.get("oob_desc"))
+                        oob_url=cmd.get("oob_url"), oob_desc=cmd.get("oob_desc"),
+                        sfs=_sfs(cmd.get("sfs")))
         return {"msg_id": sid}
     if name == "burst":
         n = peer.burst(cmd["to"], int(cmd["count"]), cmd.get("prefix", "m"),

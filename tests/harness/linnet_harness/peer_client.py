@@ -183,8 +183,10 @@ class Peer:
                        # occupant ids (which pulls in xep_0045).
                        "xep_0308", "xep_0444", "xep_0424", "xep_0425", "xep_0461", "xep_0428",
                        "xep_0085", "xep_0421",
-                       # Out-of-Band Data (<x xmlns='jabber:x:oob'/>): the URL of a file sent.
-                       "xep_0066"):
+                       # Out-of-Band Data (<x xmlns='jabber:x:oob'/>): the URL of a file sent;
+                       # Stateless File Sharing (XEP-0447, with XEP-0446 metadata and
+                       # XEP-0300 hashes): what the file is.
+                       "xep_0066", "xep_0447"):
             c.register_plugin(plugin)
         c.register_plugin("xep_0184", {"auto_ack": self._answer_receipts, "auto_request": False})
         if self._sm:
@@ -324,10 +326,13 @@ class Peer:
         return self.run(go(), timeout + 5)
 
     def send(self, to, body, type="chat", id=None, request_receipt=False, oob_url=None,
-             oob_desc=None):
+             oob_desc=None, sfs=None):
         """Send a message (origin-id = stanza id); return the stanza id. With ``oob_url`` it
         carries XEP-0066 <x xmlns='jabber:x:oob'><url/><desc/></x> (desc only if
-        ``oob_desc`` is given), built by slixmpp's xep_0066 stanza."""
+        ``oob_desc`` is given), built by slixmpp's xep_0066 stanza. With ``sfs`` ({"data":
+        bytes, "urls": [URL], "name", "media_type"}) it carries XEP-0447 <file-sharing/>
+        built by slixmpp's xep_0447 get_sfs (size and the hash computed from data, the
+        sources' url-data), the name set on its XEP-0446 <file/>."""
         if oob_desc is not None and oob_url is None:
             raise PeerError("oob_desc needs oob_url")
 
@@ -341,6 +346,13 @@ class Peer:
                 msg["oob"]["url"] = oob_url
                 if oob_desc is not None:
                     msg["oob"]["desc"] = oob_desc
+            if sfs is not None:
+                element = self.client["xep_0447"].get_sfs(
+                    data=sfs["data"], uris=sfs.get("urls") or [],
+                    media_type=sfs.get("media_type"))
+                if sfs.get("name"):
+                    element["file"]["name"] = sfs["name"]
+                msg.append(element)
             msg.send()
             await self._flush()
             return msg["id"]

@@ -32,6 +32,7 @@ def message_event(msg):
         "invite_reason": _child_attr(msg, "x", "jabber:x:conference", "reason"),
         "invite_password": _child_attr(msg, "x", "jabber:x:conference", "password"),
         **oob(msg),
+        "sfs": sfs(msg),
         # OMEMO generation ("legacy"|"omemo2") "body" was decrypted from (peer_omemo); None
         # for a message that was not decrypted.
         "encrypted": None,
@@ -49,6 +50,42 @@ def oob(msg):
     if x is None:
         return {"oob_url": None, "oob_desc": None}
     return {"oob_url": x["url"] or None, "oob_desc": x["desc"] or None}
+
+
+SFS_NS = "urn:xmpp:sfs:0"
+FILE_NS = "urn:xmpp:file:metadata:0"
+HASHES_NS = "urn:xmpp:hashes:2"
+URL_DATA_NS = "http://jabber.org/protocol/url-data"
+
+
+def sfs(msg):
+    """XEP-0447 Stateless File Sharing, read from the XML (slixmpp's plugin only builds it):
+    {"name", "size", "media_type", "sha256_b64", "width", "height", "urls"}, or None when
+    the message has no <file-sharing/>."""
+    el = msg.xml.find(f"{{{SFS_NS}}}file-sharing")
+    if el is None:
+        return None
+    meta = el.find(f"{{{FILE_NS}}}file")
+
+    def text(tag):
+        child = meta.find(f"{{{FILE_NS}}}{tag}") if meta is not None else None
+        return child.text if child is not None and child.text else None
+
+    def number(tag):
+        value = text(tag)
+        return int(value) if value and value.isdigit() else None
+
+    sha256 = None
+    if meta is not None:
+        for h in meta.iterfind(f"{{{HASHES_NS}}}hash"):
+            if h.get("algo") == "sha-256":
+                sha256 = (h.text or "").strip() or None
+    sources = el.find(f"{{{SFS_NS}}}sources")
+    urls = [u.get("target") for u in sources.iterfind(f"{{{URL_DATA_NS}}}url-data")] \
+        if sources is not None else []
+    return {"name": text("name"), "size": number("size"), "media_type": text("media-type"),
+            "sha256_b64": sha256, "width": number("width"), "height": number("height"),
+            "urls": urls}
 
 
 def _plugin(stanza, name):

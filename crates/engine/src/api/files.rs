@@ -8,7 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use linnet_omemo::media::{decrypt_file, EncryptedLink};
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
+use tokio_xmpp::parsers::hashes::{Algo, Hash};
 
 use crate::features::files::file_name;
 use crate::*;
@@ -105,8 +107,8 @@ impl Engine {
     ///
     /// Errors ([`EngineError::File`], in words): no file on this message, a link that is not
     /// HTTPS, the server unreachable or answering with an error, a file larger than
-    /// [`MAX_FILE_BYTES`], one that does not decrypt (changed, or a wrong key), or the folder
-    /// not writable.
+    /// [`MAX_FILE_BYTES`], one that does not decrypt (changed, or a wrong key), one whose
+    /// SHA-256 differs from the sender's (XEP-0447), or the folder not writable.
     pub async fn save_file(&self, message_id: i64, dir: &Path) -> Result<PathBuf, EngineError> {
         let row = self
             .inner
@@ -183,16 +185,27 @@ impl Engine {
             |e: std::io::Error| EngineError::File(format!("The file could not be saved: {e}."));
         tokio::fs::create_dir_all(dir).await.map_err(saving)?;
         let part = dir.join(format!(".{name}.{}.part", row.id));
+        // The sender's SHA-256 (XEP-0447), checked before the file gets its name.
+        let expected = row.file.as_ref().and_then(|f| f.sha256.clone());
         let written = async {
             let mut out = tokio::fs::File::create(&part).await.map_err(saving)?;
+            let mut hasher = Sha256::new();
             while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
                 if progress.done + chunk.len() as u64 > MAX_FILE_BYTES {
                     return Err(too_large(MAX_FILE_BYTES));
                 }
                 out.write_all(&chunk).await.map_err(saving)?;
+                hasher.update(&chunk);
                 progress.add(chunk.len() as u64);
             }
             out.flush().await.map_err(saving)?;
+            let got = Hash::new(Algo::Sha_256, hasher.finalize().to_vec()).to_base64();
+            if expected.is_some_and(|e| e != got) {
+                return Err(EngineError::File(
+                    "The file is not the one the sender described (its SHA-256 differs); it was not saved."
+                        .into(),
+                ));
+            }
             progress.tell();
             Ok(())
         }

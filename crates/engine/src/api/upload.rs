@@ -14,6 +14,8 @@ use std::path::Path;
 
 use futures::StreamExt;
 
+use sha2::{Digest, Sha256};
+
 use super::files::{https_client, Progress};
 use super::metadata::{self, MAX_CLEANED_BYTES};
 use super::upload_service::NO_SERVICE;
@@ -102,6 +104,7 @@ impl Engine {
             size: i64::try_from(size).ok(),
             url: None,
             path: Some(path.to_string_lossy().into_owned()),
+            sha256: None,
         };
         let row = features::outbox::store_pending(
             &self.inner.store,
@@ -304,11 +307,13 @@ impl Engine {
         }
         let mut progress = Progress::new(self, row, true, Some(size));
         progress.tell();
-        let progress = std::sync::Arc::new(std::sync::Mutex::new(progress));
+        // Progress and the SHA-256 of what goes up (for XEP-0447), as the body is read.
+        let progress = std::sync::Arc::new(std::sync::Mutex::new((progress, Sha256::new())));
         let counted = progress.clone();
         let count = move |chunk: &bytes::Bytes| {
             if let Ok(mut p) = counted.lock() {
-                p.add(chunk.len() as u64);
+                p.0.add(chunk.len() as u64);
+                p.1.update(chunk);
             }
         };
         let body = match &payload {
@@ -351,7 +356,11 @@ impl Engine {
                 .to_link(),
             None => slot.get.url,
         };
-        let stored = self.inner.store.set_file_url(row.id, &link).await;
+        let sha256 = progress
+            .lock()
+            .map(|p| base64_sha256(p.1.clone()))
+            .map_err(|_| Stop::Failed("The upload's checksum was lost.".into()))?;
+        let stored = self.inner.store.set_file_url(row.id, &link, &sha256).await;
         if let Ok(Some(sent)) = stored {
             self.emit(EngineEvent::MessagesChanged {
                 account_id: sent.account_id,
@@ -374,4 +383,10 @@ fn too_large(size: u64, max: u64) -> String {
         size_words(size),
         size_words(max)
     )
+}
+
+/// The digest as XEP-0300 writes it: base64.
+fn base64_sha256(hasher: Sha256) -> String {
+    use tokio_xmpp::parsers::hashes::{Algo, Hash};
+    Hash::new(Algo::Sha_256, hasher.finalize().to_vec()).to_base64()
 }

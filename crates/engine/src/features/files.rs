@@ -71,10 +71,30 @@ pub fn parse_slot(payload: Option<Element>) -> Result<SlotResult, String> {
     Ok(slot)
 }
 
-/// The file a received message shares: an `aesgcm://` link as the whole body (XEP-0454), or
+/// The file a received message shares: one described by Stateless File Sharing (XEP-0447)
+/// with an `https://` source; an `aesgcm://` link as the whole body (XEP-0454); or
 /// out-of-band data (XEP-0066) whose `http(s)://` URL is the whole body (what Conversations,
 /// Dino and Gajim send for an upload; a URL inside other text is just a link).
 pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
+    if let Some(sharing) = &content.file_sharing {
+        let url = sharing
+            .urls
+            .iter()
+            .find(|u| url::Url::parse(u).is_ok_and(|u| u.scheme() == "https"));
+        if let Some(url) = url {
+            return Some(SharedFile {
+                name: sharing
+                    .name
+                    .as_deref()
+                    .map_or_else(|| file_name(url), safe_name),
+                size: sharing.size,
+                media_type: sharing.media_type.clone(),
+                url: Some(url.clone()),
+                path: None,
+                sha256: sharing.sha256.clone(),
+            });
+        }
+    }
     let body = content.body.as_deref()?.trim();
     let url = url::Url::parse(body).ok()?;
     let linked = match url.scheme() {

@@ -90,6 +90,8 @@ pub(crate) struct Content {
     pub omemo_device: Option<(String, u32)>,
     /// XEP-0066 out-of-band data's URL (a shared file when it is also the body).
     pub oob_url: Option<String>,
+    /// XEP-0447 Stateless File Sharing: what the sender says of the file it shares.
+    pub file_sharing: Option<super::file_sharing::FileSharing>,
 }
 
 impl Content {
@@ -276,6 +278,7 @@ pub(crate) fn content(message: &mut Message) -> Content {
     let encrypted = super::omemo::Encrypted::take(message);
     let origin_id = take::<OriginId>(message).map(|o| o.id);
     let oob_url = take::<Oob>(message).map(|o| o.url);
+    let file_sharing = super::file_sharing::take_file_sharing(message);
     let mut stanza_ids = Vec::new();
     while let Some(sid) = take::<StanzaId>(message) {
         stanza_ids.push((sid.id, sid.by));
@@ -296,6 +299,7 @@ pub(crate) fn content(message: &mut Message) -> Content {
         encryption: None,
         omemo_device: None,
         oob_url,
+        file_sharing,
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod bookmarks;
 pub mod chat;
 pub mod facets;
+pub mod file_sharing;
 pub mod files;
 #[cfg(test)]
 mod fuzz;

@@ -28,12 +28,18 @@ use crate::store::{now_ms, MessageRow, MessageState, NewMessage, SharedFile, Sto
 ///
 /// A reply (XEP-0461) carries `<reply/>` and the answered text as a quoted fallback; a shared
 /// file its URL as out-of-band data (XEP-0066 §4, the URL also being the body, which is how
-/// Conversations, Dino and Gajim tell a file from a link).
+/// Conversations, Dino and Gajim tell a file from a link) and Stateless File Sharing
+/// metadata (XEP-0447: name, size, media type, SHA-256).
 pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
     let mut m = plain_stanza(row, to);
-    if let Some(url) = row.file.as_ref().and_then(|f| f.url.clone()) {
-        m.payloads
-            .push(tokio_xmpp::parsers::oob::Oob { url, desc: None }.into());
+    if let Some(file) = &row.file {
+        if let Some(url) = file.url.clone() {
+            // XEP-0447 first, as Dino reads it; XEP-0066 for everyone else.
+            m.payloads
+                .extend(super::file_sharing::file_sharing_element(file, &url));
+            m.payloads
+                .push(tokio_xmpp::parsers::oob::Oob { url, desc: None }.into());
+        }
     }
     if let Some(reply) = &row.reply {
         let author = reply.jid.as_deref().and_then(|j| Jid::new(j).ok());

@@ -16,21 +16,23 @@ impl Store {
         Ok(sqlx::query_as(&sql).fetch_all(self.pool()).await?)
     }
 
-    /// Records the URL an upload gave and makes it the body (XEP-0066: what clients without
-    /// out-of-band data show). Returns the row, `None` when it is no longer pending (the user
-    /// cancelled, or it was removed).
+    /// Records the URL an upload gave (and the SHA-256 of what went up, base64) and makes the
+    /// URL the body (XEP-0066: what clients without out-of-band data show). Returns the row,
+    /// `None` when it is no longer pending (the user cancelled, or it was removed).
     pub async fn set_file_url(
         &self,
         id: i64,
         url: &str,
+        sha256: &str,
     ) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!(
-            "UPDATE messages SET file_url = ?, body = ? WHERE id = ? AND state = 'pending'
+            "UPDATE messages SET file_url = ?, body = ?, file_sha256 = ? WHERE id = ? AND state = 'pending'
              RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
             .bind(url)
             .bind(url)
+            .bind(sha256)
             .bind(id)
             .fetch_optional(self.pool())
             .await?)

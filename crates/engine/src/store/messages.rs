@@ -210,8 +210,8 @@ async fn insert_one(
     let sql = format!(
         "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
                                occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption,
-                               omemo_jid, omemo_device, file_name, file_size, file_type, file_url, file_path)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               omemo_jid, omemo_device, file_name, file_size, file_type, file_url, file_path, file_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -243,6 +243,7 @@ async fn insert_one(
         .bind(m.file.and_then(|f| f.media_type.as_deref()))
         .bind(m.file.and_then(|f| f.url.as_deref()))
         .bind(m.file.and_then(|f| f.path.as_deref()))
+        .bind(m.file.and_then(|f| f.sha256.as_deref()))
         .fetch_optional(&mut *conn)
         .await?)
 }

@@ -127,6 +127,9 @@ pub struct SharedFile {
     pub url: Option<String>,
     /// The local file: ours to upload, or where a received one was saved.
     pub path: Option<String>,
+    /// SHA-256 of the file as uploaded, base64 (XEP-0300): the sender's word (XEP-0447), or
+    /// ours; downloads are checked against it.
+    pub sha256: Option<String>,
 }
 
 /// What a reply (XEP-0461) names.
@@ -203,6 +206,7 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
                         media_type: row.try_get("file_type")?,
                         url: row.try_get("file_url")?,
                         path: row.try_get("file_path")?,
+                        sha256: row.try_get("file_sha256")?,
                     })
                 })
                 .transpose()?,
@@ -288,7 +292,7 @@ pub enum Amend<'a> {
 pub(super) const COLUMNS: &str =
     "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
      occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote, \
-     file_name, file_size, file_type, file_url, file_path, \
+     file_name, file_size, file_type, file_url, file_path, file_sha256, \
      (SELECT trust FROM omemo_identities i WHERE i.account_id = messages.account_id \
         AND i.jid = messages.omemo_jid AND i.device_id = messages.omemo_device) AS sender_trust";
 
