@@ -52,12 +52,19 @@ pub async fn choose_files(
     account_id: i64,
     to: String,
 ) -> Result<Vec<MessageView>> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title("Send files")
-        .blocking_pick_files()
-        .unwrap_or_default();
+    // The dialog blocks its thread until closed: not one of the runtime's workers.
+    let dialog = app.clone();
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        dialog
+            .dialog()
+            .file()
+            .set_title("Send files")
+            .blocking_pick_files()
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
     let paths: Vec<PathBuf> = picked
         .into_iter()
         .filter_map(|p| p.into_path().ok())

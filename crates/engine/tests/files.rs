@@ -577,3 +577,37 @@ async fn a_photo_goes_without_its_exif_position() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_retracted_while_it_uploads_never_goes() {
+    let mut server = upload_server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let bob = server.register("bob", "bob-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("upload-retract")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    let mut peer = server.peer("bob", "bob-pw", true).await.unwrap();
+
+    // 20 MB take Prosody's upload service seconds: the retraction comes long before the end.
+    let dir = folder("upload-retract");
+    let path = write(&dir, "oops.bin", &content(20_000_000, 5));
+    let row = engine.send_file(account.id, &bob, &path).await.unwrap();
+    engine.retract_message(account.id, row.id).await.unwrap();
+
+    let seen = peer
+        .collect(Duration::from_secs(8), |e| {
+            e["event"] == "message" && (!e["oob_url"].is_null() || !e["sfs"].is_null())
+        })
+        .await;
+    assert!(seen.is_empty(), "the retracted file went out: {seen:?}");
+    let now = engine.message(row.id).await.unwrap().unwrap();
+    assert!(now.retracted && now.body.is_empty(), "{now:?}");
+    assert_eq!(now.file, None, "nothing of the file stays");
+
+    peer.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -98,6 +98,8 @@ impl Engine {
     pub async fn retract_message(&self, account_id: i64, id: i64) -> Result<(), EngineError> {
         let target = self.own_target(account_id, id, true).await?;
         self.require_online(account_id).await?;
+        // A file still uploading is stopped: it must never go out after its retraction.
+        self.stop_upload_task(id);
         let wire = wire_id(&target, true)?;
         let (to, type_) = addressing(&target)?;
         let amend = Amend::Retract {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio_xmpp::parsers::hashes::{Algo, Hash};
 
-use crate::features::files::file_name;
+use crate::features::files::{file_name, safe_name};
 use crate::*;
 /// Largest file downloaded: 512 MiB.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -39,6 +39,9 @@ pub(crate) fn https_client(trust: &TrustRoots) -> Result<reqwest::Client, Engine
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .https_only(true)
+        // A server that stalls fails the transfer (an upload is then tried again).
+        .connect_timeout(std::time::Duration::from_secs(20))
+        .read_timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| EngineError::File(format!("No HTTPS client: {e}.")))
 }
@@ -180,7 +183,11 @@ impl Engine {
         }
         let mut response = get(&client, link, MAX_FILE_BYTES).await?;
         let mut progress = Progress::new(self, row, false, response.content_length());
-        let name = file_name(link);
+        // The name the card shows (the sender's, made safe), else the URL's.
+        let name = row
+            .file
+            .as_ref()
+            .map_or_else(|| file_name(link), |f| safe_name(&f.name));
         let saving =
             |e: std::io::Error| EngineError::File(format!("The file could not be saved: {e}."));
         tokio::fs::create_dir_all(dir).await.map_err(saving)?;

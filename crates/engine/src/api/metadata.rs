@@ -1,6 +1,7 @@
 //! Photos lose their metadata before they leave: EXIF (with the GPS position phones write,
-//! the camera and the time) and XMP are removed from JPEG, PNG and WebP files we send, with
-//! `img-parts` (the pixels are untouched). A photo whose EXIF orientation says it must be
+//! the camera and the time), XMP and IPTC are removed from JPEG, PNG (its text chunks too)
+//! and WebP files we send, with `img-parts` (the pixels are untouched), and whatever a JPEG
+//! carries after its end (a second picture, a motion video) is cut. A photo whose EXIF orientation says it must be
 //! turned is turned first and encoded again with the `image` crate (JPEG quality 92), since
 //! without its EXIF it would show sideways.
 
@@ -14,7 +15,8 @@ use img_parts::{Bytes, DynImage, ImageEXIF};
 /// Largest photo cleaned (read whole into memory): 64 MiB; larger files go as they are.
 pub const MAX_CLEANED_BYTES: u64 = 64 * 1024 * 1024;
 
-/// XMP's APP1 signature in JPEG (Adobe XMP specification part 3, §1.1.3).
+/// XMP's APP1 signature in JPEG (Adobe XMP specification part 3, §1.1.3), for the tests.
+#[cfg(test)]
 const XMP_JPEG: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 
 /// Whether a media type is one [`without_metadata`] cleans.
@@ -37,17 +39,25 @@ pub fn without_metadata(data: &[u8]) -> Result<Option<Vec<u8>>, String> {
     }
     let mut changed = image.exif().is_some();
     image.set_exif(None);
+    // Where a JPEG's entropy-coded data begins in the written file (SOI, then the segments).
+    let mut jpeg_header = None;
     match &mut image {
         DynImage::Jpeg(jpeg) => {
             let before = jpeg.segments().len();
-            jpeg.segments_mut()
-                .retain(|s| !(s.marker() == markers::APP1 && s.contents().starts_with(XMP_JPEG)));
+            // XMP and extended XMP (APP1), IPTC (APP13), and the Multi-Picture index (APP2
+            // "MPF"), whose second picture after the end is cut below; ICC (APP2) stays.
+            jpeg.segments_mut().retain(|s| {
+                let mpf = s.marker() == markers::APP2 && s.contents().starts_with(b"MPF\0");
+                !(s.marker() == markers::APP1 || s.marker() == markers::APP13 || mpf)
+            });
             changed |= jpeg.segments().len() != before;
+            jpeg_header = Some(2 + jpeg.segments().iter().map(|s| s.len()).sum::<usize>());
         }
         DynImage::Png(png) => {
             let before = png.chunks().len();
             png.chunks_mut().retain(|c| {
-                !(&c.kind() == b"iTXt" && c.contents().starts_with(b"XML:com.adobe.xmp"))
+                let text = matches!(&c.kind(), b"iTXt" | b"tEXt" | b"zTXt");
+                !(text || &c.kind() == b"eXIf")
             });
             changed |= png.chunks().len() != before;
         }
@@ -58,15 +68,25 @@ pub fn without_metadata(data: &[u8]) -> Result<Option<Vec<u8>>, String> {
             }
         }
     }
-    if !changed {
-        return Ok(None);
-    }
     let mut out = Vec::with_capacity(data.len());
     image
         .encoder()
         .write_to(&mut out)
         .map_err(|e| format!("the cleaned image could not be written ({e})"))?;
-    Ok(Some(out))
+    // Whatever follows a JPEG's end (EOI) goes: a second picture (MPF, with its own EXIF), a
+    // phone's motion video. Inside entropy-coded data 0xFF is always followed by 0x00 or a
+    // restart or scan marker, so the first FF D9 there is the end.
+    if let Some(header) = jpeg_header.filter(|h| *h <= out.len()) {
+        let end = out[header..]
+            .windows(2)
+            .position(|w| w == [0xFF, markers::EOI])
+            .map(|at| header + at + 2);
+        if let Some(end) = end.filter(|e| *e < out.len()) {
+            out.truncate(end);
+            changed = true;
+        }
+    }
+    Ok(changed.then_some(out))
 }
 
 fn needs_turning(data: &[u8]) -> bool {
@@ -173,6 +193,18 @@ mod tests {
         assert!(!contains(&clean, b"GPS 48.8584N"));
         let decoded = image::load_from_memory(&clean).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (32, 64));
+    }
+
+    #[test]
+    fn what_follows_the_end_of_a_jpeg_is_cut() {
+        let picture = jpeg(16, 16, None);
+        let mut with_video = picture.clone();
+        with_video.extend(b"....ftypmp42 a motion photo's video with GPS 48.8584N");
+        let clean = without_metadata(&with_video).unwrap().unwrap();
+        assert_eq!(
+            clean, picture,
+            "the picture, to its end marker, and nothing after"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use linnet_omemo::media::{decrypt_file, EncryptedLink};
 
-use super::files::{download, https_client, MAX_FILE_BYTES};
+use super::files::{download, https_client};
 use crate::*;
 
 /// The longer edge of a preview, px.
@@ -18,6 +18,9 @@ pub const PREVIEW_EDGE: u32 = 480;
 
 /// Largest image fetched on its own for a preview: 16 MiB.
 pub const AUTO_PREVIEW_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Largest file of ours (or saved) read for its preview: 64 MiB.
+const MAX_LOCAL_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Largest picture decoded, px per edge, and memory a decoder may take.
 const MAX_EDGE: u32 = 12_000;
@@ -82,6 +85,17 @@ impl Engine {
         if let Some(png) = self.inner.store.preview(message_id).await? {
             return Ok(png);
         }
+        let _turn = self
+            .inner
+            .uploads
+            .previews
+            .acquire()
+            .await
+            .map_err(|_| EngineError::File("Linnet is closing.".into()))?;
+        // Made by another request while this one waited?
+        if let Some(png) = self.inner.store.preview(message_id).await? {
+            return Ok(png);
+        }
         let row = self
             .inner
             .store
@@ -109,7 +123,7 @@ impl Engine {
     async fn local_copy(&self, file: &SharedFile) -> Option<Vec<u8>> {
         let path = file.path.as_deref()?;
         let meta = tokio::fs::metadata(path).await.ok()?;
-        if meta.len() > MAX_FILE_BYTES {
+        if meta.len() > MAX_LOCAL_BYTES {
             return None;
         }
         tokio::fs::read(path).await.ok()

@@ -16,7 +16,7 @@ use futures::StreamExt;
 
 use sha2::{Digest, Sha256};
 
-use super::files::{https_client, Progress};
+use super::files::{https_client, Progress, MAX_FILE_BYTES};
 use super::metadata::{self, MAX_CLEANED_BYTES};
 use super::upload_service::NO_SERVICE;
 use crate::features::files::{self as protocol, size_words, UploadService};
@@ -30,12 +30,23 @@ const ATTEMPTS: u32 = 3;
 const CHUNK: usize = 64 * 1024;
 
 /// Upload state the engine keeps: the running tasks and each account's service.
-#[derive(Default)]
 pub(crate) struct Uploads {
     /// Running upload tasks by message row id.
     tasks: std::sync::Mutex<HashMap<i64, tokio::task::AbortHandle>>,
+    /// At most two previews made at a time (each may download 16 MiB and decode 256 MiB).
+    pub(super) previews: tokio::sync::Semaphore,
     /// Each account's upload service once found (`None`: the server has none).
     pub(super) services: tokio::sync::Mutex<HashMap<i64, Option<UploadService>>>,
+}
+
+impl Default for Uploads {
+    fn default() -> Self {
+        Self {
+            tasks: std::sync::Mutex::default(),
+            previews: tokio::sync::Semaphore::new(2),
+            services: tokio::sync::Mutex::default(),
+        }
+    }
 }
 
 /// Why an upload stopped: for good, or worth another attempt.
@@ -131,16 +142,7 @@ impl Engine {
     ///
     /// Errors: [`EngineError::NotFound`] when the message is not an upload still under way.
     pub async fn cancel_upload(&self, message_id: i64) -> Result<(), EngineError> {
-        let task = self
-            .inner
-            .uploads
-            .tasks
-            .lock()
-            .ok()
-            .and_then(|mut t| t.remove(&message_id));
-        if let Some(task) = task {
-            task.abort();
-        }
+        self.stop_upload_task(message_id);
         let row = self.inner.store.message(message_id).await?;
         match row {
             Some(row)
@@ -163,21 +165,40 @@ impl Engine {
     }
 
     /// Runs the upload of one stored file message in its own task (one at a time per row).
+    /// A task that has ended (or is ending) gives way to a new one.
     pub(crate) fn start_upload(&self, message_id: i64) {
         let Ok(mut tasks) = self.inner.uploads.tasks.lock() else {
             return;
         };
-        if tasks.get(&message_id).is_some_and(|t| !t.is_finished()) {
-            return;
+        if let Some(old) = tasks.remove(&message_id) {
+            old.abort();
         }
         let engine = self.clone();
         let task = tokio::spawn(async move {
             engine.upload(message_id).await;
+            // Only our own entry: a newer task for the row may have taken the place.
+            let me = tokio::task::id();
             if let Ok(mut tasks) = engine.inner.uploads.tasks.lock() {
-                tasks.remove(&message_id);
+                if tasks.get(&message_id).is_some_and(|t| t.id() == me) {
+                    tasks.remove(&message_id);
+                }
             }
         });
         tasks.insert(message_id, task.abort_handle());
+    }
+
+    /// Stops the upload task of a message, if one runs (cancel, retraction).
+    pub(crate) fn stop_upload_task(&self, message_id: i64) {
+        let task = self
+            .inner
+            .uploads
+            .tasks
+            .lock()
+            .ok()
+            .and_then(|mut t| t.remove(&message_id));
+        if let Some(task) = task {
+            task.abort();
+        }
     }
 
     async fn upload(&self, message_id: i64) {
@@ -265,6 +286,14 @@ impl Engine {
         // What goes up from memory (a cleaned photo, or any file sealed whole for an encrypted
         // chat: XEP-0454, AES-256-GCM with the tag appended); `None`: streamed from disk.
         let (payload, key) = if encrypted {
+            // Sealed whole in memory: bounded by what any Linnet downloads.
+            if file_len > MAX_FILE_BYTES {
+                return Err(Stop::Failed(format!(
+                    "The file is {}; encrypted files can be at most {}.",
+                    size_words(file_len),
+                    size_words(MAX_FILE_BYTES)
+                )));
+            }
             let plain = match cleaned {
                 Some(data) => data,
                 None => tokio::fs::read(&path).await.map_err(gone)?,
@@ -316,11 +345,12 @@ impl Engine {
                 p.1.update(chunk);
             }
         };
-        let body = match &payload {
+        let body = match payload {
             Some(data) => {
-                let chunks: Vec<bytes::Bytes> = data
-                    .chunks(CHUNK)
-                    .map(bytes::Bytes::copy_from_slice)
+                let whole = bytes::Bytes::from(data);
+                let chunks: Vec<bytes::Bytes> = (0..whole.len())
+                    .step_by(CHUNK)
+                    .map(|at| whole.slice(at..(at + CHUNK).min(whole.len())))
                     .collect();
                 reqwest::Body::wrap_stream(futures::stream::iter(chunks).map(move |c| {
                     count(&c);
@@ -360,7 +390,11 @@ impl Engine {
             .lock()
             .map(|p| base64_sha256(p.1.clone()))
             .map_err(|_| Stop::Failed("The upload's checksum was lost.".into()))?;
-        let stored = self.inner.store.set_file_url(row.id, &link, &sha256).await;
+        let stored = self
+            .inner
+            .store
+            .set_file_url(row.id, &link, &sha256, size)
+            .await;
         if let Ok(Some(sent)) = stored {
             self.emit(EngineEvent::MessagesChanged {
                 account_id: sent.account_id,

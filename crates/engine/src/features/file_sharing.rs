@@ -152,6 +152,11 @@ mod tests {
             Some("https://download.montague.lit/4a771ac1/summit.jpg")
         );
 
+        // Around an encrypted message it counts for nothing: only what was encrypted does.
+        let mut around = c.clone();
+        around.encryption = Some("omemo2");
+        assert_eq!(shared_file(&around), None);
+
         // Ours parses back to the same.
         let ours = file_sharing_element(&file, file.url.as_deref().unwrap()).unwrap();
         assert_eq!(ours.attr("disposition"), Some("inline"));

@@ -76,7 +76,10 @@ pub fn parse_slot(payload: Option<Element>) -> Result<SlotResult, String> {
 /// out-of-band data (XEP-0066) whose `http(s)://` URL is the whole body (what Conversations,
 /// Dino and Gajim send for an upload; a URL inside other text is just a link).
 pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
-    if let Some(sharing) = &content.file_sharing {
+    // In an encrypted message only what was encrypted counts: the outer stanza's file sharing
+    // and out-of-band data could have been added by anyone on the way.
+    let encrypted = content.encryption.is_some();
+    if let Some(sharing) = content.file_sharing.as_ref().filter(|_| !encrypted) {
         let url = sharing
             .urls
             .iter()
@@ -99,7 +102,7 @@ pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
     let url = url::Url::parse(body).ok()?;
     let linked = match url.scheme() {
         linnet_omemo::media::SCHEME => true,
-        "https" | "http" => content.oob_url.as_deref().map(str::trim) == Some(body),
+        "https" | "http" => !encrypted && content.oob_url.as_deref().map(str::trim) == Some(body),
         _ => false,
     };
     linked.then(|| SharedFile {
@@ -119,13 +122,15 @@ pub fn file_name(link: &str) -> String {
     safe_name(&percent_encoding::percent_decode_str(&last).decode_utf8_lossy())
 }
 
-/// `name` made safe to save and to send: path separators, reserved and control characters
-/// become `_`, no leading dot; "file" when nothing is left.
+/// `name` made safe to save and to send: path separators, reserved and control characters,
+/// and the bidirectional controls that make "gpj.exe" read as "exe.jpg", become `_`; no
+/// leading dot; "file" when nothing is left.
 pub fn safe_name(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -296,6 +301,7 @@ mod tests {
         assert_eq!(file_name("https://up.example.org/"), "file");
         assert_eq!(safe_name(".bashrc"), "bashrc");
         assert_eq!(safe_name("a\u{0}b"), "a_b");
+        assert_eq!(safe_name("photo\u{202E}gpj.exe"), "photo_gpj.exe");
     }
 
     #[test]

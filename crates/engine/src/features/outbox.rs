@@ -207,7 +207,7 @@ impl Outbox {
     async fn queue_row(&mut self, ctx: &mut Context, omemo: &mut Omemo, row: MessageRow) {
         // A file still uploading goes once its upload is done (`api::upload`).
         let uploading = row.file.as_ref().is_some_and(|f| f.url.is_none());
-        if row.state != MessageState::Pending || uploading {
+        if row.state != MessageState::Pending || uploading || row.retracted {
             return;
         }
         let Ok(to) = Jid::new(&row.peer) else {

@@ -122,7 +122,8 @@ async fn retract(
 ) -> Result<Option<i64>, EngineError> {
     let done = sqlx::query(
         "UPDATE messages SET body = '', retracted = 1, edited = 0, moderated_by = ?,
-                retract_reason = ?, reply_quote = NULL
+                retract_reason = ?, reply_quote = NULL, file_name = NULL, file_size = NULL,
+                file_type = NULL, file_url = NULL, file_path = NULL, file_sha256 = NULL
          WHERE id = ? AND retracted = 0",
     )
     .bind(by)
@@ -133,6 +134,11 @@ async fn retract(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
+    // Its preview goes with it (a file it shared is no longer anyone's to see).
+    sqlx::query("DELETE FROM previews WHERE message_id = ?")
+        .bind(row)
+        .execute(&mut *conn)
+        .await?;
     // Nothing of what was said stays: older texts, reactions, quotes of it in replies.
     for sql in [
         "DELETE FROM message_edits WHERE message_row = ?",

@@ -16,23 +16,27 @@ impl Store {
         Ok(sqlx::query_as(&sql).fetch_all(self.pool()).await?)
     }
 
-    /// Records the URL an upload gave (and the SHA-256 of what went up, base64) and makes the
-    /// URL the body (XEP-0066: what clients without out-of-band data show). Returns the row,
-    /// `None` when it is no longer pending (the user cancelled, or it was removed).
+    /// Records the URL an upload gave (and the SHA-256, base64, and size of what went up: a
+    /// cleaned photo differs from the file) and makes the URL the body (XEP-0066: what clients
+    /// without out-of-band data show). Returns the row, `None` when it is no longer pending
+    /// or was retracted meanwhile (it must then never be sent).
     pub async fn set_file_url(
         &self,
         id: i64,
         url: &str,
         sha256: &str,
+        size: u64,
     ) -> Result<Option<MessageRow>, EngineError> {
         let sql = format!(
-            "UPDATE messages SET file_url = ?, body = ?, file_sha256 = ? WHERE id = ? AND state = 'pending'
+            "UPDATE messages SET file_url = ?, body = ?, file_sha256 = ?, file_size = ?
+             WHERE id = ? AND state = 'pending' AND retracted = 0
              RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
             .bind(url)
             .bind(url)
             .bind(sha256)
+            .bind(i64::try_from(size).ok())
             .bind(id)
             .fetch_optional(self.pool())
             .await?)
