@@ -380,6 +380,12 @@ impl Engine {
                 response.status()
             )));
         }
+        // The plain file's size (a cleaned photo's; without the 16-byte GCM tag when sealed).
+        let plain_size = if key.is_some() {
+            size.saturating_sub(16)
+        } else {
+            size
+        };
         let link = match key {
             Some(key) => linnet_omemo::media::EncryptedLink::for_upload(&slot.get.url, key)
                 .map_err(|e| Stop::Failed(format!("The upload's address is unusable: {e}.")))?
@@ -393,7 +399,7 @@ impl Engine {
         let stored = self
             .inner
             .store
-            .set_file_url(row.id, &link, &sha256, size)
+            .set_file_url(row.id, &link, &sha256, plain_size)
             .await;
         if let Ok(Some(sent)) = stored {
             self.emit(EngineEvent::MessagesChanged {
