@@ -213,7 +213,8 @@ pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
 /// Answers the `linnet-preview` protocol: `linnet-preview://localhost/<message id>` (Windows:
 /// `http://linnet-preview.localhost/<id>`) is the PNG preview of that message's image
 /// (`Engine::image_preview`: made once, kept in the encrypted store; an image from outside
-/// the roster is never fetched for it). 404 where there is none, 400 for another address.
+/// the roster is fetched for it only with `?show`, when the user clicked "Show image"). 404
+/// where there is none, 400 for another address.
 pub async fn preview_response(
     app: &AppHandle,
     request: &tauri::http::Request<Vec<u8>>,
@@ -230,7 +231,12 @@ pub async fn preview_response(
     let Some(engine) = app.try_state::<Engine>() else {
         return status(503);
     };
-    match engine.image_preview(id).await {
+    // `?show` when the user asked to see an image a stranger or a room shared.
+    let asked = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == "show"));
+    match engine.image_preview(id, asked).await {
         Ok(png) => tauri::http::Response::builder()
             .status(200)
             .header("Content-Type", "image/png")

@@ -3,7 +3,7 @@ HTTPS, with a slixmpp contact): an image pasted into the composer goes up, shows
 preview, and the contact's client gets it as out-of-band data and fetches the very bytes; a
 file the contact uploads shows
 as a card, is not downloaded on display, and "Download" saves it into Downloads with the bytes
-uploaded."""
+uploaded; an image from someone outside the roster shows only after "Show image"."""
 
 import base64
 import os
@@ -98,6 +98,19 @@ def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
             time.sleep(0.2)
         assert saved.read_bytes() == report, "the bytes the contact uploaded"
         screenshot(linnet, "files-saved")
+
+        # Hugo is not in Gina's roster: his photo is not fetched until she asks to see it.
+        photo = png(800, 600)
+        url = peer.upload("harbour.png", photo, content_type="image/png")["url"]
+        peer.send("gina@localhost", url, oob_url=url)
+        wait.until(lambda d: len(file_cards(d)) == 3)
+        photo_id = file_cards(linnet)[2].get_attribute("data-testid").removeprefix("file-card-")
+        ask = wait.until(EC.element_to_be_clickable(by_testid(f"file-show-image-{photo_id}")))
+        ask.click()
+        shown = wait.until(EC.presence_of_element_located(by_testid(f"file-preview-{photo_id}")))
+        wait.until(lambda d: d.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", shown) == 480)
+        screenshot(linnet, "files-stranger-image-shown")
     finally:
         if saved is not None:
             saved.unlink(missing_ok=True)

@@ -489,28 +489,31 @@ async fn images_from_contacts_and_ours_get_previews_and_a_strangers_is_not_fetch
     }
 
     // The contact's: fetched, fitted into 480 px, kept (the second call needs no server).
-    let preview = engine.image_preview(rows[0].id).await.unwrap();
+    let preview = engine.image_preview(rows[0].id, false).await.unwrap();
     assert_eq!(dimensions(&preview), (480, 270));
     // The stranger's: not fetched, said in words.
-    let err = engine.image_preview(rows[1].id).await.unwrap_err();
+    let err = engine.image_preview(rows[1].id, false).await.unwrap_err();
     assert!(err.to_string().contains("only from your contacts"), "{err}");
+    // Unless the user asks to see it.
+    let asked = engine.image_preview(rows[1].id, true).await.unwrap();
+    assert_eq!(dimensions(&asked), (480, 270));
 
     // Ours: made from the file we sent.
     let dir = folder("previews-ours");
     let path = write(&dir, "tall.png", &png(300, 1200));
     let ours = engine.send_file(account.id, &bob, &path).await.unwrap();
     assert_eq!(
-        dimensions(&engine.image_preview(ours.id).await.unwrap()),
+        dimensions(&engine.image_preview(ours.id, false).await.unwrap()),
         (120, 480)
     );
     // Not an image.
     let notes = write(&dir, "notes.txt", b"plain text");
     let text = engine.send_file(account.id, &bob, &notes).await.unwrap();
-    assert!(engine.image_preview(text.id).await.is_err());
+    assert!(engine.image_preview(text.id, false).await.is_err());
 
     server.stop().await.unwrap();
     assert_eq!(
-        engine.image_preview(rows[0].id).await.unwrap(),
+        engine.image_preview(rows[0].id, false).await.unwrap(),
         preview,
         "kept in the store, made once"
     );

@@ -77,11 +77,17 @@ impl Engine {
     /// The preview of the image message `message_id` shares (PNG bytes, see [`make_preview`]),
     /// made on the first call and kept. Ours is made from the file we sent (no network); one
     /// saved before from the saved file; otherwise the image is fetched (HTTPS, decrypted when
-    /// `aesgcm://`) only from a contact in the roster and up to [`AUTO_PREVIEW_BYTES`].
+    /// `aesgcm://`) only from a contact in the roster and up to [`AUTO_PREVIEW_BYTES`], or from
+    /// anyone (a stranger, a room) when the user asked to see it (`asked`).
     ///
     /// Errors ([`EngineError::File`], in words): no image on this message, a sender outside
-    /// the roster ("not fetched"), a larger file, a download or decoding failure.
-    pub async fn image_preview(&self, message_id: i64) -> Result<Vec<u8>, EngineError> {
+    /// the roster when not `asked` ("not fetched"), a larger file, a download or decoding
+    /// failure.
+    pub async fn image_preview(
+        &self,
+        message_id: i64,
+        asked: bool,
+    ) -> Result<Vec<u8>, EngineError> {
         if let Some(png) = self.inner.store.preview(message_id).await? {
             return Ok(png);
         }
@@ -109,7 +115,7 @@ impl Engine {
             .ok_or_else(|| EngineError::File("That message shares no image.".into()))?;
         let data = match self.local_copy(&file).await {
             Some(data) => data,
-            None => self.fetch_for_preview(&row, &file).await?,
+            None => self.fetch_for_preview(&row, &file, asked).await?,
         };
         let png = tokio::task::spawn_blocking(move || make_preview(&data))
             .await
@@ -133,14 +139,16 @@ impl Engine {
         &self,
         row: &MessageRow,
         file: &SharedFile,
+        asked: bool,
     ) -> Result<Vec<u8>, EngineError> {
-        let contact = !row.groupchat
-            && !row.outgoing
-            && self
-                .inner
-                .store
-                .in_roster(row.account_id, &row.peer)
-                .await?;
+        let contact = asked
+            || !row.groupchat
+                && !row.outgoing
+                && self
+                    .inner
+                    .store
+                    .in_roster(row.account_id, &row.peer)
+                    .await?;
         if !contact {
             return Err(EngineError::File(
                 "Not fetched: previews come only from your contacts; use Download.".into(),

@@ -6,9 +6,17 @@
 
 const SCHEME = 'linnet-preview';
 
-/** The preview address of message `messageId`'s image. */
-export function previewUrl(messageId: number, userAgent = globalThis.navigator?.userAgent ?? ''): string {
-  return userAgent.includes('Windows')
+/**
+ * The preview address of message `messageId`'s image; with `show`, the user asked to see it,
+ * so the shell fetches it even from someone outside the roster or from a room.
+ */
+export function previewUrl(
+  messageId: number,
+  show = false,
+  userAgent = globalThis.navigator?.userAgent ?? '',
+): string {
+  const base = userAgent.includes('Windows')
     ? `http://${SCHEME}.localhost/${messageId}`
     : `${SCHEME}://localhost/${messageId}`;
+  return show ? `${base}?show` : base;
 }

@@ -352,6 +352,13 @@ describe('an image preview', () => {
     await fireEvent.error(preview);
     expect(within(chat).queryByTestId('file-preview-1'), 'a 404 leaves the card').toBeNull();
     expect(within(chat).getByTestId('file-download-1')).toBeTruthy();
+    // "Show image": the user asks, and the shell may fetch it (a stranger's, a room's).
+    await fireEvent.click(within(chat).getByTestId('file-show-image-1'));
+    const asked = within(chat).getByTestId('file-preview-1');
+    expect(asked.getAttribute('src')).toBe('linnet-preview://localhost/1?show');
+    await fireEvent.error(asked);
+    expect(within(chat).queryByTestId('file-preview-1')).toBeNull();
+    expect(within(chat).queryByTestId('file-show-image-1'), 'asked once: no loop').toBeNull();
   });
 });
 
