@@ -9,6 +9,7 @@ const COMMANDS: &[&str] = &[
     "send_file_data",
     "cancel_upload",
     "save_file",
+    "save_file_as",
     "show_saved_file",
     "unlock_database",
     "start_afresh",

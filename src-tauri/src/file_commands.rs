@@ -188,10 +188,54 @@ pub async fn save_file(
     Ok(path.display().to_string())
 }
 
-/// Shows a file Linnet saved in the Downloads folder in the system's file manager. Paths
-/// outside that folder are refused.
+/// Files saved where the user chose ("Save as…"), which "Show in folder" may also show.
+#[derive(Default)]
+pub struct SavedFiles(FileGrants);
+
+/// "Save as…": asks where to save the file message `message_id` shares (the save dialog,
+/// its name suggested), then downloads it there. Returns the path, `None` when cancelled.
 #[tauri::command]
-pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
+pub async fn save_file_as(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    saved: State<'_, SavedFiles>,
+    message_id: i64,
+) -> Result<Option<String>> {
+    let name = engine
+        .message(message_id)
+        .await?
+        .and_then(|m| m.file)
+        .map(|f| linnet_engine::features::files::safe_name(&f.name))
+        .unwrap_or_else(|| "file".into());
+    let dialog = app.clone();
+    let start = downloads(&app).ok();
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        let mut builder = dialog
+            .dialog()
+            .file()
+            .set_title("Save as")
+            .set_file_name(name);
+        if let Some(start) = start {
+            builder = builder.set_directory(start);
+        }
+        builder.blocking_save_file()
+    })
+    .await
+    .ok()
+    .flatten()
+    .and_then(|p| p.into_path().ok());
+    let Some(path) = chosen else {
+        return Ok(None);
+    };
+    let path = engine.save_file_as(message_id, &path).await?;
+    saved.0.grant([path.clone()]);
+    Ok(Some(path.display().to_string()))
+}
+
+/// Shows a file Linnet saved (in the Downloads folder, or where the user chose with "Save
+/// as…") in the system's file manager. Other paths are refused.
+#[tauri::command]
+pub fn show_saved_file(app: AppHandle, saved: State<'_, SavedFiles>, path: String) -> Result<()> {
     let dir = downloads(&app)?;
     let path = std::path::PathBuf::from(path);
     let inside = path
@@ -199,7 +243,7 @@ pub fn show_saved_file(app: AppHandle, path: String) -> Result<()> {
         .ok()
         .zip(dir.canonicalize().ok())
         .is_some_and(|(p, d)| p.starts_with(d));
-    if !inside {
+    if !inside && !saved.0.granted(&path) {
         return Err(IpcError::new(
             ErrorCode::NotFound,
             "Linnet only shows files it saved in your Downloads folder",

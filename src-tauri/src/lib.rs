@@ -137,6 +137,7 @@ pub fn run() {
             app.manage(credentials);
             app.manage(events::ActiveConversation::default());
             app.manage(file_commands::FileGrants::default());
+            app.manage(file_commands::SavedFiles::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -184,6 +185,7 @@ pub fn run() {
             file_commands::send_file_data,
             file_commands::cancel_upload,
             file_commands::save_file,
+            file_commands::save_file_as,
             file_commands::show_saved_file,
             commands::set_presence,
             commands::add_contact,

@@ -340,6 +340,19 @@ async fn a_file_the_contact_uploads_arrives_as_a_file_we_download_with_progress(
         Some(saved.to_string_lossy().as_ref()),
         "where it was saved is remembered"
     );
+    // "Save as…": to the name the user chose, replacing what was there; nothing else left.
+    let chosen = downloads.join("chosen name.pdf");
+    std::fs::write(&chosen, b"old").unwrap();
+    let saved_as = engine.save_file_as(page[0].id, &chosen).await.unwrap();
+    assert_eq!(saved_as, chosen);
+    assert_eq!(std::fs::read(&chosen).unwrap(), report);
+    assert_eq!(
+        std::fs::read_dir(&downloads).unwrap().count(),
+        2,
+        "the first save and this one"
+    );
+    std::fs::remove_file(&chosen).unwrap();
+
     // A sender whose metadata lies about the file (another hash): nothing saved, said why.
     let lie = json!({"data_b64": base64::engine::general_purpose::STANDARD.encode(b"something else"),
         "urls": [url], "name": "swapped.pdf"});

@@ -213,6 +213,9 @@ export class FakeBackend {
         this.#change(known, { file: { ...known.file, saved_path: known.outgoing ? null : path } });
         return path;
       }
+      case 'save_file_as':
+        // The dialog's answer is the test's (`on('save_file_as', …)`); cancelled by default.
+        return null;
       case 'show_saved_file':
         return null;
       case 'correct_message': {

@@ -143,6 +143,32 @@ impl Engine {
         Ok(path)
     }
 
+    /// "Save as…": like [`Self::save_file`], but to `path`, the name the user chose (an existing
+    /// file there is replaced: the save dialog asked). Staged in a hidden folder beside it and
+    /// moved into place once whole and checked. Returns `path`.
+    ///
+    /// Errors: as [`Self::save_file`], and a `path` without a folder.
+    pub async fn save_file_as(&self, message_id: i64, path: &Path) -> Result<PathBuf, EngineError> {
+        let folder = path
+            .parent()
+            .ok_or_else(|| EngineError::File("Choose a file in a folder.".into()))?;
+        let staging = folder.join(format!(".linnet-saving-{message_id}"));
+        let staged = self.save_file(message_id, &staging).await;
+        let moved = match staged {
+            Ok(staged) => tokio::fs::rename(&staged, path)
+                .await
+                .map_err(|e| EngineError::File(format!("The file could not be saved there: {e}."))),
+            Err(e) => Err(e),
+        };
+        let _ = tokio::fs::remove_dir_all(&staging).await;
+        moved?;
+        self.inner
+            .store
+            .set_file_path(message_id, &path.to_string_lossy())
+            .await?;
+        Ok(path.to_owned())
+    }
+
     /// Downloads an `aesgcm://` link's file (XEP-0454), decrypts it and saves it in `dir`
     /// under the name the link ends with (a free variant when taken). Returns the path.
     ///

@@ -245,6 +245,11 @@ export interface Commands {
    * row with its `file.saved_path` as `linnet://messages`. Failures are `file`, in words.
    */
   save_file: { args: { messageId: number }; result: string };
+  /**
+   * "Save as…": the shell's save dialog, then the download to the path chosen; that path, or
+   * null when the user cancelled.
+   */
+  save_file_as: { args: { messageId: number }; result: string | null };
   show_saved_file: { args: { path: string }; result: null };
   unlock_database: { args: { passphrase: string | null; unencrypted: boolean }; result: null };
   start_afresh: { args: Record<string, never>; result: null };

@@ -390,7 +390,12 @@ export function saveFile(messageId: number): Promise<string> {
   return call('save_file', { messageId });
 }
 
-/** Shows a file saved in Downloads in the system's file manager. */
+/** "Save as…": asks where, then downloads there; the path, or null when cancelled. */
+export function saveFileAs(messageId: number): Promise<string | null> {
+  return call('save_file_as', { messageId });
+}
+
+/** Shows a file saved in Downloads (or with "Save as…") in the system's file manager. */
 export function showSavedFile(path: string): Promise<null> {
   return call('show_saved_file', { path });
 }

@@ -331,6 +331,29 @@ describe('a received file', () => {
   });
 });
 
+describe('save as', () => {
+  test('asks where, saves there and shows it; a cancelled dialog changes nothing', async () => {
+    const backend = backendWith([
+      message(1, {
+        body: 'https://upload.example.org/x/notes.pdf',
+        file: fileView('notes.pdf', { size: 1000, media_type: 'application/pdf' }),
+      }),
+    ]);
+    renderApp();
+    const chat = await openBob(1);
+    await fireEvent.click(within(chat).getByTestId('file-save-as-1'));
+    await waitFor(() => expect(backend.callsOf('save_file_as')).toEqual([{ messageId: 1 }]));
+    expect(within(chat).queryByTestId('file-show-1'), 'cancelled: nothing saved').toBeNull();
+    expect(within(chat).getByTestId('file-download-1')).toBeTruthy();
+
+    backend.on('save_file_as', () => '/home/me/Documents/notes from bob.pdf');
+    await fireEvent.click(within(chat).getByTestId('file-save-as-1'));
+    await fireEvent.click(await within(chat).findByTestId('file-show-1'));
+    expect(backend.callsOf('show_saved_file')).toEqual([{ path: '/home/me/Documents/notes from bob.pdf' }]);
+    expect(backend.callsOf('save_file'), 'not into Downloads').toEqual([]);
+  });
+});
+
 describe('an image preview', () => {
   test('is shown from the preview protocol and goes away when the shell has none', async () => {
     backendWith([
