@@ -113,16 +113,9 @@ impl Engine {
     /// [`MAX_FILE_BYTES`], one that does not decrypt (changed, or a wrong key), one whose
     /// SHA-256 differs from the sender's (XEP-0447), or the folder not writable.
     pub async fn save_file(&self, message_id: i64, dir: &Path) -> Result<PathBuf, EngineError> {
-        let row = self
-            .inner
-            .store
-            .message(message_id)
-            .await?
-            .ok_or_else(|| EngineError::File("That message is gone.".into()))?;
-        let link = row
-            .file
-            .as_ref()
-            .and_then(|f| f.url.clone())
+        let (row, file) = self.file_message(message_id).await?;
+        let link = file
+            .url
             .ok_or_else(|| EngineError::File("That message shares no file.".into()))?;
         let path = if link.starts_with(linnet_omemo::media::SCHEME) {
             let mut progress = Progress::new(self, &row, false, None);
@@ -141,6 +134,26 @@ impl Engine {
             live: false,
         });
         Ok(path)
+    }
+
+    /// Message `message_id` and the file it shares.
+    ///
+    /// Errors: [`EngineError::File`] when the message is gone or shares no file.
+    pub(super) async fn file_message(
+        &self,
+        message_id: i64,
+    ) -> Result<(MessageRow, SharedFile), EngineError> {
+        let row = self
+            .inner
+            .store
+            .message(message_id)
+            .await?
+            .ok_or_else(|| EngineError::File("That message is gone.".into()))?;
+        let file = row
+            .file
+            .clone()
+            .ok_or_else(|| EngineError::File("That message shares no file.".into()))?;
+        Ok((row, file))
     }
 
     /// "Save as…": like [`Self::save_file`], but to `path`, the name the user chose (an existing

@@ -20,11 +20,7 @@ impl Engine {
         to: &str,
         body: &str,
     ) -> Result<MessageRow, EngineError> {
-        self.inner.store.account(account_id).await?;
-        // Bare: a contact or (a joined room) a group message, XEP-0045 §7.4; room/nick: a
-        // private message to an occupant, §7.5.
-        let peer = self.conversation_jid(account_id, to).await?.to_string();
-        let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
+        let (peer, groupchat) = self.outgoing_conversation(account_id, to).await?;
         let row = features::outbox::store_pending(
             &self.inner.store,
             account_id,
@@ -46,6 +42,22 @@ impl Engine {
             .send_command(account_id, Command::SendMessage(row.id))
             .await;
         Ok(row)
+    }
+
+    /// Where something we write to `to` goes: the conversation key and whether it is a room
+    /// we joined. Bare: a contact or (a joined room) a group message, XEP-0045 §7.4;
+    /// room/nick: a private message to an occupant, §7.5.
+    ///
+    /// Errors: [`EngineError::UnknownAccount`], [`EngineError::InvalidJid`], store errors.
+    pub(crate) async fn outgoing_conversation(
+        &self,
+        account_id: i64,
+        to: &str,
+    ) -> Result<(String, bool), EngineError> {
+        self.inner.store.account(account_id).await?;
+        let peer = self.conversation_jid(account_id, to).await?.to_string();
+        let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
+        Ok((peer, groupchat))
     }
 
     /// One stored message by row id, `None` when there is none.

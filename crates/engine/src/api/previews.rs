@@ -28,12 +28,10 @@ const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Whether a shared file is an image we make previews of (by media type, else by name).
 pub fn is_image(file: &SharedFile) -> bool {
-    let media_type = file.media_type.clone().unwrap_or_else(|| {
-        mime_guess::from_path(&file.name)
-            .first_or_octet_stream()
-            .essence_str()
-            .to_owned()
-    });
+    let media_type = file
+        .media_type
+        .clone()
+        .unwrap_or_else(|| crate::features::files::media_type_of(&file.name));
     matches!(
         media_type.as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"
@@ -102,17 +100,10 @@ impl Engine {
         if let Some(png) = self.inner.store.preview(message_id).await? {
             return Ok(png);
         }
-        let row = self
-            .inner
-            .store
-            .message(message_id)
-            .await?
-            .ok_or_else(|| EngineError::File("That message is gone.".into()))?;
-        let file = row
-            .file
-            .clone()
-            .filter(is_image)
-            .ok_or_else(|| EngineError::File("That message shares no image.".into()))?;
+        let (row, file) = self.file_message(message_id).await?;
+        if !is_image(&file) {
+            return Err(EngineError::File("That message shares no image.".into()));
+        }
         let data = match self.local_copy(&file).await {
             Some(data) => data,
             None => self.fetch_for_preview(&row, &file, asked).await?,

@@ -69,9 +69,7 @@ impl Engine {
         to: &str,
         path: &Path,
     ) -> Result<MessageRow, EngineError> {
-        self.inner.store.account(account_id).await?;
-        let peer = self.conversation_jid(account_id, to).await?.to_string();
-        let groupchat = self.inner.store.room(account_id, &peer).await?.is_some();
+        let (peer, groupchat) = self.outgoing_conversation(account_id, to).await?;
         let meta = tokio::fs::metadata(path)
             .await
             .ok()
@@ -81,18 +79,7 @@ impl Engine {
             })?;
         let size = meta.len();
         // Told before anything is stored when the limit is known (or can be learnt now).
-        let known = self
-            .inner
-            .uploads
-            .services
-            .lock()
-            .await
-            .get(&account_id)
-            .cloned();
-        let service = match known {
-            Some(service) => service,
-            None => self.upload_service(account_id).await.ok().flatten(),
-        };
+        let service = self.upload_service(account_id).await.ok().flatten();
         if let Some(max) = service.and_then(|s| s.max_size) {
             if size > max {
                 return Err(EngineError::File(too_large(size, max)));
@@ -105,12 +92,7 @@ impl Engine {
                 .unwrap_or_default(),
         );
         let file = SharedFile {
-            media_type: Some(
-                mime_guess::from_path(&name)
-                    .first_or_octet_stream()
-                    .essence_str()
-                    .to_owned(),
-            ),
+            media_type: Some(protocol::media_type_of(&name)),
             name,
             size: i64::try_from(size).ok(),
             url: None,

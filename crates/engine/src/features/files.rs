@@ -145,6 +145,14 @@ pub fn safe_name(name: &str) -> String {
     }
 }
 
+/// The media type a file name suggests (`image/png`), `application/octet-stream` when none.
+pub fn media_type_of(name: &str) -> String {
+    mime_guess::from_path(name)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
+}
+
 /// A size in words, decimal units as file managers show them: "812 bytes", "4.2 MB".
 pub fn size_words(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
