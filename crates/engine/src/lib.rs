@@ -31,7 +31,7 @@ pub use store::RoomRow;
 pub use store::Trust;
 pub use store::{
     ConversationRow, MessageRow, MessageState, ReactionRow, ReplyRef, RosterRow, SearchHit,
-    SharedFile, Store, StoreOptions, SubscriptionRequestRow,
+    SharedFile, Store, StoreOptions, SubscriptionRequestRow, Transfer, TransferState,
 };
 pub use view::{AccountView, Contact};
 
@@ -106,6 +106,10 @@ struct Inner {
     read_sync: Mutex<HashMap<(i64, String), bool>>,
     /// Uploads under way and each account's upload service (XEP-0363).
     uploads: api::upload::Uploads,
+    /// Jingle file transfers under way (XEP-0234), shared with the account actors.
+    transfers: Arc<features::transfers::TransferBook>,
+    /// Their tasks, by message row id.
+    transfer_tasks: Mutex<HashMap<i64, tokio::task::AbortHandle>>,
 }
 
 /// The engine. Cheap to clone; all clones share the same accounts and store.
@@ -166,6 +170,8 @@ impl Engine {
                 states: Mutex::new(HashMap::new()),
                 read_sync: Mutex::new(HashMap::new()),
                 uploads: api::upload::Uploads::default(),
+                transfers: Arc::default(),
+                transfer_tasks: Mutex::default(),
             }),
         };
         for account in engine.inner.store.accounts().await? {
@@ -173,6 +179,7 @@ impl Engine {
                 engine.connect(account.id).await?;
             }
         }
+        engine.inner.store.fail_interrupted_transfers().await?;
         engine.resume_uploads().await?;
         Ok(engine)
     }

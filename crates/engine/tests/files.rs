@@ -188,8 +188,9 @@ async fn a_file_over_the_servers_limit_is_refused_in_words_before_anything_is_st
     let err = engine.send_file(account.id, &bob, &path).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "The file is 134.2 MB; your server takes files up to 67.1 MB.",
-        "the limit in words"
+        "The file is 134.2 MB; your server takes files up to 67.1 MB. A direct transfer is not \
+         possible either: bob@localhost is offline; a direct transfer needs them online.",
+        "the limit in words, and why it cannot go peer to peer instead"
     );
     assert_eq!(engine.count_messages(account.id, &bob).await.unwrap(), 0);
 

@@ -221,6 +221,19 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         (XEP-0454); GETs its https:// form and decrypts it with slixmpp's XEP_0454.decrypt
         (IV and key from the fragment, GCM tag checked). ok:false for another scheme, an
         HTTP error status or a failed decryption.
+  Jingle file transfer over IBB (XEP-0234/0261; signalling from the XEPs' examples,
+  bytes by slixmpp's xep_0047; linnet_harness/peer_jingle.py):
+  jingle_send {to:FULLJID, name, data_b64, media_type?, sha256_b64?, block_size?=4096,
+        cancel_after?:BYTES, timeout?=60} -> {.., "sid", "outcome", "sent"}  offers the file
+        and sends it once accepted; outcome: the reason of the session-terminate that ended
+        it ("success", "decline", ...) or "cancelled" (we cancelled after cancel_after).
+  jingle_accept {sid, cancel_after?:BYTES}  accepts an offer; a "jingle_received" event
+        follows (or, with cancel_after, a "jingle_progress" and a cancel).
+  jingle_decline {sid} / jingle_cancel {sid}  session-terminate decline / cancel.
+  Events: jingle_offer {sid, from, name, size, media_type, sha256_b64, ibb_sid, block_size},
+        jingle_received {sid, size, sha256_b64, data_b64 (up to 1 MiB, else null)},
+        jingle_terminate {sid, reason, text}, jingle_progress {sid, received},
+        jingle_error {sid, message}.
   OMEMO (--omemo; else ok:false):
   omemo_info -> {.., "device_id":N, "fingerprint":HEX}  HEX: lower-case hex of the
         32-byte Curve25519 (Montgomery) form of the identity key (python-omemo's fingerprint)
@@ -478,6 +491,20 @@ def _handle(peer, cmd):
         return {"data_b64": base64.b64encode(data).decode()}
     if name in OMEMO_COMMANDS:
         return _omemo(peer, name, cmd)
+    if name == "jingle_send":
+        data = base64.b64decode(cmd["data_b64"], validate=True)
+        return peer.jingle_send(cmd["to"], cmd["name"], data,
+                                media_type=cmd.get("media_type", "application/octet-stream"),
+                                sha256_b64=cmd.get("sha256_b64"),
+                                block_size=int(cmd.get("block_size", 4096)),
+                                cancel_after=cmd.get("cancel_after"),
+                                timeout=float(cmd.get("timeout", 60.0)))
+    if name == "jingle_accept":
+        return peer.jingle_accept(cmd["sid"], cancel_after=cmd.get("cancel_after"))
+    if name == "jingle_decline":
+        return peer.jingle_decline(cmd["sid"])
+    if name == "jingle_cancel":
+        return peer.jingle_cancel(cmd["sid"])
     raise ValueError(f"unknown command {name!r}")
 
 

@@ -58,6 +58,8 @@ import urllib.error
 import urllib.request
 
 import slixmpp
+
+from .peer_jingle import PeerJingle
 from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream import ET, tostring
 from slixmpp.xmlstream.handler import Callback
@@ -192,6 +194,8 @@ class Peer:
         if self._sm:
             c.register_plugin("xep_0198")
             c.add_event_handler("sm_enabled", self._on_sm_enabled)
+        # Jingle file transfer over IBB (XEP-0234/0261; slixmpp's xep_0047 for the bytes).
+        self.jingle = PeerJingle(c, self._emit)
         if self._want_omemo:  # imported here: the peer works without slixmpp-omemo
             from .peer_omemo import PeerOmemo
             self.omemo = PeerOmemo(c, self._emit, only=self._omemo_only)
@@ -643,6 +647,29 @@ class Peer:
             raise PeerError(f"decrypting {https} failed: {e!r}") from e
 
     # -- OMEMO (omemo=True) ------------------------------------------------------
+
+    # -- Jingle file transfer (linnet_harness.peer_jingle) ----------------------
+
+    def jingle_send(self, to, name, data, media_type="application/octet-stream",
+                    sha256_b64=None, block_size=4096, cancel_after=None, timeout=60.0):
+        """Offers ``data`` as file ``name`` to full JID ``to`` over Jingle/IBB and sends it
+        once accepted; returns {sid, outcome, sent}. See :meth:`PeerJingle.send_file`."""
+        return self.run(self.jingle.send_file(
+            to, name, data, media_type=media_type, sha256_b64=sha256_b64,
+            block_size=block_size, cancel_after=cancel_after, timeout=timeout), timeout * 3)
+
+    def jingle_accept(self, sid, cancel_after=None, timeout=120.0):
+        """Accepts a file offered in session ``sid``; ``jingle_received`` follows."""
+        return self.run(self.jingle.accept(sid, cancel_after=cancel_after, timeout=timeout),
+                        30.0)
+
+    def jingle_decline(self, sid):
+        """Declines the file offered in session ``sid``."""
+        return self.run(self.jingle.decline(sid), 30.0)
+
+    def jingle_cancel(self, sid):
+        """Ends session ``sid`` with ``cancel``."""
+        return self.run(self.jingle.cancel(sid), 30.0)
 
     def _omemo_run(self, make_coro, timeout=30.0):
         """Run ``make_coro(self.omemo)`` on the loop; PeerError without OMEMO."""

@@ -52,6 +52,7 @@ pub(crate) struct AccountSetup {
     pub presence: Arc<PresenceBook>,
     pub muc: Arc<crate::features::muc::MucBook>,
     pub notify: Arc<crate::features::notify::NotifySettings>,
+    pub transfers: Arc<crate::features::transfers::TransferBook>,
     /// Silence after which a joined room is self-pinged (XEP-0410).
     pub self_ping_idle: std::time::Duration,
 }
@@ -113,6 +114,7 @@ impl Actor {
                 presence: setup.presence,
                 muc: setup.muc,
                 notify: setup.notify,
+                transfers: setup.transfers,
                 out: Vec::new(),
                 pending_iq: HashMap::new(),
             },
@@ -297,6 +299,8 @@ impl Actor {
             StreamEvent::Stanza(stanza) => self.features.on_stanza(stanza).await,
             StreamEvent::Stream(Lifecycle::Reset { bound_jid, .. }) => {
                 self.features.ctx.bound = bound_jid.try_into_full().ok();
+                let ctx = &self.features.ctx;
+                ctx.transfers.set_bound(ctx.account_id, ctx.bound.clone());
                 self.online = true;
                 self.online_due = true;
                 self.on_session_start().await;

@@ -157,6 +157,7 @@ impl Engine {
             presence: self.inner.presence.clone(),
             muc: self.inner.muc.clone(),
             notify: self.inner.notify.clone(),
+            transfers: self.inner.transfers.clone(),
             self_ping_idle: self.inner.self_ping_idle,
         });
         self.inner.accounts.lock().await.insert(account_id, handle);
@@ -225,5 +226,14 @@ impl Engine {
         let row = self.inner.store.account(account_id).await?;
         let state = self.state(account_id).await;
         Ok(AccountView::new(row, state))
+    }
+
+    /// Our full JID on the account as the server bound it (RFC 6120 §7), e.g.
+    /// `alice@example.org/linnet-3f2a`; `None` before the first session.
+    pub fn bound_jid(&self, account_id: i64) -> Option<String> {
+        self.inner
+            .transfers
+            .bound(account_id)
+            .map(|j| j.to_string())
     }
 }

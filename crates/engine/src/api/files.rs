@@ -18,7 +18,7 @@ use crate::*;
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// `dir/name`, or `dir/stem (2).ext` and so on when taken.
-fn free_path(dir: &Path, name: &str) -> PathBuf {
+pub(super) fn free_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
         return first;

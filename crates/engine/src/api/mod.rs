@@ -11,5 +11,6 @@ mod rooms;
 mod roster;
 pub use omemo::{DeviceView, OwnDevice};
 mod search;
+mod transfers;
 pub(crate) mod upload;
 mod upload_service;

@@ -150,7 +150,12 @@ impl Engine {
                 "Not fetched: the image is too large for a preview; use Download.".into(),
             ));
         }
-        let link = file.url.clone().unwrap_or_default();
+        let Some(link) = file.url.clone() else {
+            // A peer-to-peer offer (Jingle): nothing to fetch before it is taken.
+            return Err(EngineError::File(
+                "No preview before the file is taken.".into(),
+            ));
+        };
         let client = https_client(&self.inner.trust)?;
         if link.starts_with(linnet_omemo::media::SCHEME) {
             let link = EncryptedLink::parse(&link)

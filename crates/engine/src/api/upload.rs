@@ -60,9 +60,13 @@ impl Engine {
     /// a pending message at once (announced as `MessagesChanged`), uploaded when online, then
     /// sent. Returns the stored row (its `file.url` is `None` until uploaded).
     ///
+    /// A file larger than the server's limit goes to a contact peer to peer instead
+    /// ([`Self::send_file_direct`]) when their client takes that.
+    ///
     /// Errors: [`EngineError::InvalidJid`]; [`EngineError::File`] in words for a path that is
     /// not a readable file, or one larger than the server's known limit ("… is 70.1 MB; your
-    /// server takes files up to 67.1 MB"), which is then not stored; store errors.
+    /// server takes files up to 67.1 MB") that cannot go directly either, which is then not
+    /// stored; store errors.
     pub async fn send_file(
         &self,
         account_id: i64,
@@ -82,7 +86,18 @@ impl Engine {
         let service = self.upload_service(account_id).await.ok().flatten();
         if let Some(max) = service.and_then(|s| s.max_size) {
             if size > max {
-                return Err(EngineError::File(too_large(size, max)));
+                // Too large for the server: straight to the contact, when its client can.
+                if groupchat {
+                    return Err(EngineError::File(too_large(size, max)));
+                }
+                return match self.send_file_direct(account_id, &peer, path).await {
+                    Ok(row) => Ok(row),
+                    Err(EngineError::File(why)) => Err(EngineError::File(format!(
+                        "{} A direct transfer is not possible either: {why}",
+                        too_large(size, max)
+                    ))),
+                    Err(e) => Err(e),
+                };
             }
         }
         let name = protocol::safe_name(
@@ -98,6 +113,7 @@ impl Engine {
             url: None,
             path: Some(path.to_string_lossy().into_owned()),
             sha256: None,
+            transfer: None,
         };
         let row = features::outbox::store_pending(
             &self.inner.store,

@@ -95,6 +95,7 @@ pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
                 url: Some(url.clone()),
                 path: None,
                 sha256: sharing.sha256.clone(),
+                transfer: None,
             });
         }
     }

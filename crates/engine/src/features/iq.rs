@@ -1,6 +1,6 @@
 //! IQ handling (RFC 6120 §8.2.3): answers to our own requests, and answers to the server's:
 //! ping (XEP-0199), disco#info (XEP-0030) with our features, software version (XEP-0092),
-//! roster pushes (RFC 6121 §2.1.6); anything else gets `service-unavailable` (RFC 6120 §8.4).
+//! roster pushes (RFC 6121 §2.1.6), Jingle and IBB sets (`transfers`); anything else gets `service-unavailable` (RFC 6120 §8.4).
 
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::disco::{DiscoInfoQuery, DiscoInfoResult, Identity};
@@ -36,6 +36,11 @@ pub const FEATURES: &[&str] = &[
     // XEP-0384: device lists of both OMEMO generations.
     "eu.siacs.conversations.axolotl.devicelist+notify",
     "urn:xmpp:omemo:2:devices+notify",
+    // XEP-0234 over XEP-0261 (super::jingle::FEATURES).
+    ns::JINGLE,
+    ns::JINGLE_FT,
+    ns::JINGLE_IBB,
+    ns::IBB,
 ];
 
 /// Node URI in our entity capabilities.
@@ -98,6 +103,10 @@ pub(crate) async fn on_set(ctx: &mut Context, from: Option<Jid>, id: String, pay
                 ctx.send(error_reply(to, id, DefinedCondition::BadRequest));
             }
         }
+    } else if payload.is("jingle", ns::JINGLE) {
+        super::transfers::on_jingle(ctx, from, id, payload).await;
+    } else if let Some(packet) = super::jingle::parse_ibb(&payload) {
+        super::transfers::on_ibb(ctx, from, id, packet);
     } else {
         ctx.send(error_reply(to, id, DefinedCondition::ServiceUnavailable));
     }

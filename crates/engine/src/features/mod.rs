@@ -14,6 +14,7 @@ mod fuzz;
 pub(crate) mod inbound;
 pub(crate) mod ingest;
 pub mod iq;
+pub mod jingle;
 pub mod mam;
 pub mod mds;
 pub mod muc;
@@ -25,6 +26,7 @@ pub mod room_config;
 pub mod roster;
 pub(crate) mod route;
 pub mod self_ping;
+pub(crate) mod transfers;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +80,8 @@ pub(crate) struct Context {
     pub muc: Arc<muc::MucBook>,
     /// Notification settings per conversation (shared with the engine, which changes them).
     pub notify: Arc<notify::NotifySettings>,
+    /// Jingle file transfers under way (shared with the engine, which runs them).
+    pub transfers: Arc<transfers::TransferBook>,
     /// Stanzas to send, filled by the handlers and drained by the account actor.
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.

@@ -137,6 +137,27 @@ impl PresenceBook {
             .unwrap_or_else(PresenceInfo::offline)
     }
 
+    /// The contact's online resources, most available first (highest priority, then show).
+    pub fn resources(&self, account_id: i64, jid: &str) -> Vec<String> {
+        let Ok(book) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut resources: Vec<(&String, &PresenceInfo)> = book
+            .get(&account_id)
+            .and_then(|a| a.get(jid))
+            .map(|r| {
+                r.iter()
+                    .filter(|(name, _)| name.as_str() != ERROR_KEY)
+                    .collect()
+            })
+            .unwrap_or_default();
+        resources.sort_by_key(|(_, p)| std::cmp::Reverse((p.priority, p.show)));
+        resources
+            .into_iter()
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     fn set(&self, account_id: i64, jid: &str, resource: &str, info: Option<PresenceInfo>) {
         let Ok(mut book) = self.0.lock() else { return };
         let contacts = book.entry(account_id).or_default();

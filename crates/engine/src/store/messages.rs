@@ -210,8 +210,9 @@ async fn insert_one(
     let sql = format!(
         "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
                                occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption,
-                               omemo_jid, omemo_device, file_name, file_size, file_type, file_url, file_path, file_sha256)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               omemo_jid, omemo_device, file_name, file_size, file_type, file_url, file_path, file_sha256,
+                               file_transfer, file_transfer_sid, file_transfer_reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -244,6 +245,21 @@ async fn insert_one(
         .bind(m.file.and_then(|f| f.url.as_deref()))
         .bind(m.file.and_then(|f| f.path.as_deref()))
         .bind(m.file.and_then(|f| f.sha256.as_deref()))
+        .bind(
+            m.file
+                .and_then(|f| f.transfer.as_ref())
+                .map(|t| t.state.as_str()),
+        )
+        .bind(
+            m.file
+                .and_then(|f| f.transfer.as_ref())
+                .map(|t| t.sid.as_str()),
+        )
+        .bind(
+            m.file
+                .and_then(|f| f.transfer.as_ref())
+                .and_then(|t| t.reason.as_deref()),
+        )
         .fetch_optional(&mut *conn)
         .await?)
 }

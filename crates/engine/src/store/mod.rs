@@ -15,13 +15,15 @@ mod rooms;
 mod roster;
 mod rows;
 mod search;
+mod transfers;
 
 pub use accounts::AccountRow;
 pub use omemo::Trust;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
 pub use rows::{
-    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef, SharedFile,
+    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
+    SharedFile, Transfer, TransferState,
 };
 pub use search::{fts_query, SearchHit, MATCH_END, MATCH_START};
 

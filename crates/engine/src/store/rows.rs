@@ -130,6 +130,68 @@ pub struct SharedFile {
     /// SHA-256 of the file as uploaded, base64 (XEP-0300): the sender's word (XEP-0447), or
     /// ours; downloads are checked against it.
     pub sha256: Option<String>,
+    /// Set when the file goes peer to peer with Jingle (XEP-0234) instead of by upload.
+    pub transfer: Option<Transfer>,
+}
+
+/// A Jingle file transfer's session (XEP-0166) as its message keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Where it stands.
+    pub state: TransferState,
+    /// The Jingle session id.
+    pub sid: String,
+    /// Why it ended, in words, when it did not succeed.
+    pub reason: Option<String>,
+}
+
+/// Where a Jingle file transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferState {
+    /// Offered, not yet accepted or declined.
+    Offered,
+    /// Accepted; bytes are moving.
+    Active,
+    /// The whole file arrived (and matched its hash when one was given).
+    Done,
+    /// The recipient declined it.
+    Declined,
+    /// Either side stopped it.
+    Cancelled,
+    /// It broke off; see the reason.
+    Failed,
+}
+
+impl TransferState {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Offered => "offered",
+            Self::Active => "active",
+            Self::Done => "done",
+            Self::Declined => "declined",
+            Self::Cancelled => "cancelled",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// From the stored word; an unknown one reads as failed.
+    pub fn parse(word: &str) -> Self {
+        match word {
+            "offered" => Self::Offered,
+            "active" => Self::Active,
+            "done" => Self::Done,
+            "declined" => Self::Declined,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Failed,
+        }
+    }
+
+    /// Whether the session is over.
+    pub fn ended(self) -> bool {
+        !matches!(self, Self::Offered | Self::Active)
+    }
 }
 
 /// What a reply (XEP-0461) names.
@@ -207,6 +269,18 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
                         url: row.try_get("file_url")?,
                         path: row.try_get("file_path")?,
                         sha256: row.try_get("file_sha256")?,
+                        transfer: row
+                            .try_get::<Option<String>, _>("file_transfer")?
+                            .map(|state| -> Result<Transfer, sqlx::Error> {
+                                Ok(Transfer {
+                                    state: TransferState::parse(&state),
+                                    sid: row
+                                        .try_get::<Option<String>, _>("file_transfer_sid")?
+                                        .unwrap_or_default(),
+                                    reason: row.try_get("file_transfer_reason")?,
+                                })
+                            })
+                            .transpose()?,
                     })
                 })
                 .transpose()?,
@@ -293,6 +367,7 @@ pub(super) const COLUMNS: &str =
     "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
      occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote, \
      file_name, file_size, file_type, file_url, file_path, file_sha256, \
+     file_transfer, file_transfer_sid, file_transfer_reason, \
      (SELECT trust FROM omemo_identities i WHERE i.account_id = messages.account_id \
         AND i.jid = messages.omemo_jid AND i.device_id = messages.omemo_device) AS sender_trust";
 
