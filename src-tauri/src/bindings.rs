@@ -11,12 +11,12 @@ use crate::views::{
     AccountStateEvent, AddAccountRequest, ChatStateEvent, ConversationView, FileProgressEvent,
     FileView, HistoryPageView, MessageEditView, MessageEncryption, MessageState, MessageView,
     MessagesEvent, OpenConversationEvent, ReactionView, ReloadEvent, ReplyView, RoomEvent,
-    RoomInviteEvent, RoomView, RosterEvent, SearchHitView, SubscriptionRequestView,
+    RoomInviteEvent, RoomView, RosterEvent, SearchHitView, SubscriptionRequestView, TransferView,
 };
 use linnet_engine::{
     AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, DeviceView,
     ErrorCode, FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo, Role,
-    RoomConfigForm, RoomErrorCode, RoomNotify, RoomState, Show, Trust,
+    RoomConfigForm, RoomErrorCode, RoomNotify, RoomState, Show, TransferState, Trust,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -56,6 +56,8 @@ pub fn typescript() -> String {
     declare::<ReplyView>(&cfg, &mut out);
     declare::<ReactionView>(&cfg, &mut out);
     declare::<MessageEncryption>(&cfg, &mut out);
+    declare::<TransferState>(&cfg, &mut out);
+    declare::<TransferView>(&cfg, &mut out);
     declare::<FileView>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<OwnDevice>(&cfg, &mut out);

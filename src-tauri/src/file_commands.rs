@@ -175,6 +175,70 @@ pub async fn cancel_upload(engine: State<'_, Engine>, message_id: i64) -> Result
     Ok(engine.cancel_upload(message_id).await?)
 }
 
+/// Opens the file dialog and sends each file picked straight to contact `to`, peer to peer
+/// (Jingle, XEP-0234: no copy on the server, no size limit; both must be online). Returns
+/// the stored messages (none when cancelled).
+#[tauri::command]
+pub async fn choose_files_direct(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+    account_id: i64,
+    to: String,
+) -> Result<Vec<MessageView>> {
+    let dialog = app.clone();
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        dialog
+            .dialog()
+            .file()
+            .set_title("Send directly")
+            .blocking_pick_files()
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let paths: Vec<PathBuf> = picked
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    grants.grant(paths.iter().cloned());
+    let mut rows = Vec::new();
+    for path in paths {
+        rows.push(
+            engine
+                .send_file_direct(account_id, &to, &path)
+                .await?
+                .into(),
+        );
+    }
+    Ok(rows)
+}
+
+/// Takes the file a contact offers peer to peer in message `message_id` (Jingle): it is
+/// received into the user's Downloads folder, with progress as `linnet://file-progress`.
+#[tauri::command]
+pub async fn accept_transfer(
+    app: AppHandle,
+    engine: State<'_, Engine>,
+    message_id: i64,
+) -> Result<()> {
+    let dir = downloads(&app)?;
+    Ok(engine.accept_transfer(message_id, &dir).await?)
+}
+
+/// Declines the file offered in message `message_id`.
+#[tauri::command]
+pub async fn decline_transfer(engine: State<'_, Engine>, message_id: i64) -> Result<()> {
+    Ok(engine.decline_transfer(message_id).await?)
+}
+
+/// Stops the peer-to-peer transfer of message `message_id`, ours or theirs.
+#[tauri::command]
+pub async fn cancel_transfer(engine: State<'_, Engine>, message_id: i64) -> Result<()> {
+    Ok(engine.cancel_transfer(message_id).await?)
+}
+
 /// Downloads the file message `message_id` shares (decrypted when it is an OMEMO `aesgcm://`
 /// link) into the user's Downloads folder. Returns the saved file's path.
 #[tauri::command]

@@ -110,6 +110,18 @@ pub struct FileView {
     pub saved_path: Option<String>,
     /// Ours, sent from this computer (the file is here: nothing to download).
     pub sent_from_here: bool,
+    /// Set when the file goes peer to peer (Jingle, XEP-0234) rather than by upload.
+    pub transfer: Option<TransferView>,
+}
+
+/// A peer-to-peer file transfer (Jingle, XEP-0234): where it stands, and why it ended when
+/// it did not succeed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TransferView {
+    /// Offered, active, done, declined, cancelled or failed.
+    pub state: linnet_engine::TransferState,
+    /// In words, for one that did not succeed.
+    pub reason: Option<String>,
 }
 
 impl FileView {
@@ -119,7 +131,11 @@ impl FileView {
                 .url
                 .as_deref()
                 .is_some_and(|u| u.starts_with("aesgcm://")),
-            uploading: file.url.is_none(),
+            uploading: file.url.is_none() && file.transfer.is_none(),
+            transfer: file.transfer.map(|t| TransferView {
+                state: t.state,
+                reason: t.reason,
+            }),
             sent_from_here: outgoing && file.path.is_some(),
             saved_path: file.path.filter(|_| !outgoing),
             name: file.name,

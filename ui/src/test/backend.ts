@@ -203,6 +203,36 @@ export class FakeBackend {
         this.#change(known, { state: 'failed', error: 'Upload cancelled.' });
         return null;
       }
+      case 'choose_files_direct':
+        return this.picked.map((path) => {
+          const sent = this.#upload(a, baseName(path), null);
+          const file = { ...sent.file!, uploading: false, sent_from_here: true };
+          const direct: MessageView = {
+            ...sent,
+            state: 'sent',
+            file: { ...file, transfer: { state: 'offered', reason: null } },
+          };
+          this.messages[this.messages.indexOf(sent)] = direct;
+          return direct;
+        });
+      case 'accept_transfer':
+      case 'decline_transfer':
+      case 'cancel_transfer': {
+        // Like the real backend: only an open transfer; the changed row follows as an event.
+        const known = this.messages.find((m) => m.id === a['messageId']);
+        const open = known?.file?.transfer;
+        if (!known?.file || !open || (open.state !== 'offered' && open.state !== 'active')) {
+          throw { code: 'not_found', message: 'No transfer under way there.' };
+        }
+        const next =
+          command === 'accept_transfer'
+            ? { state: 'active' as const, reason: null }
+            : command === 'decline_transfer'
+              ? { state: 'declined' as const, reason: 'Declined.' }
+              : { state: 'cancelled' as const, reason: 'Cancelled.' };
+        this.#change(known, { file: { ...known.file, transfer: next } });
+        return null;
+      }
       case 'save_file': {
         // Like the real backend: saved in Downloads, remembered on the row, announced.
         const known = this.messages.find((m) => m.id === a['messageId']);
@@ -739,6 +769,7 @@ export function fileView(name: string, overrides: Partial<FileView> = {}): FileV
     uploading: false,
     saved_path: null,
     sent_from_here: false,
+    transfer: null,
     ...overrides,
   };
 }

@@ -58,6 +58,8 @@ export type {
   FieldValues,
   FileProgressEvent,
   FileView,
+  TransferState,
+  TransferView,
   FormField,
   FormOption,
   HistoryPageView,
@@ -239,6 +241,18 @@ export interface Commands {
    * `retry_message` starts it again.
    */
   cancel_upload: { args: { messageId: number }; result: null };
+  /**
+   * The file dialog, then each file picked sent straight to contact `to` (Jingle peer to
+   * peer); the stored messages, none when cancelled. Failures are `file`, in words (the
+   * contact offline, its client without direct transfers, an encrypted chat).
+   */
+  choose_files_direct: { args: { accountId: number; to: string }; result: MessageView[] };
+  /** Takes the file offered peer to peer in message `messageId`, into Downloads. */
+  accept_transfer: { args: { messageId: number }; result: null };
+  /** Declines the file offered in message `messageId`. */
+  decline_transfer: { args: { messageId: number }; result: null };
+  /** Stops the peer-to-peer transfer of message `messageId`, ours or theirs. */
+  cancel_transfer: { args: { messageId: number }; result: null };
   /**
    * Downloads the file message `messageId` shares (decrypted when it is an `aesgcm://` link)
    * into Downloads: the saved file's path. Progress arrives as `linnet://file-progress`, the

@@ -382,6 +382,26 @@ export async function cancelUpload(messageId: number): Promise<void> {
   await call('cancel_upload', { messageId });
 }
 
+/** The file dialog, then each file picked sent straight to `to`, peer to peer (Jingle). */
+export function chooseFilesDirect(accountId: number, to: string): Promise<MessageView[]> {
+  return call('choose_files_direct', { accountId, to });
+}
+
+/** Takes the file offered peer to peer in message `messageId`; it arrives in Downloads. */
+export async function acceptTransfer(messageId: number): Promise<void> {
+  await call('accept_transfer', { messageId });
+}
+
+/** Declines the file offered in message `messageId`. */
+export async function declineTransfer(messageId: number): Promise<void> {
+  await call('decline_transfer', { messageId });
+}
+
+/** Stops the peer-to-peer transfer of message `messageId`. */
+export async function cancelTransfer(messageId: number): Promise<void> {
+  await call('cancel_transfer', { messageId });
+}
+
 /**
  * Downloads the file message `messageId` shares (an encrypted one decrypted) into Downloads:
  * the saved file's path.

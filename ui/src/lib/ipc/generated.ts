@@ -306,6 +306,25 @@ ours: boolean, };
 export type MessageEncryption = "none" | "omemo" | "omemo2" | "undecryptable";
 
 /**
+ * Where a Jingle file transfer stands.
+ */
+export type TransferState = "offered" | "active" | "done" | "declined" | "cancelled" | "failed";
+
+/**
+ * A peer-to-peer file transfer (Jingle, XEP-0234): where it stands, and why it ended when
+ * it did not succeed.
+ */
+export type TransferView = { 
+/**
+ * Offered, active, done, declined, cancelled or failed.
+ */
+state: TransferState, 
+/**
+ * In words, for one that did not succeed.
+ */
+reason: string | null, };
+
+/**
  * A file a message shares. Its link is the message's `body`; the window downloads it only
  * when asked (`save_file`).
  */
@@ -338,7 +357,11 @@ saved_path: string | null,
 /**
  * Ours, sent from this computer (the file is here: nothing to download).
  */
-sent_from_here: boolean, };
+sent_from_here: boolean, 
+/**
+ * Set when the file goes peer to peer (Jingle, XEP-0234) rather than by upload.
+ */
+transfer: TransferView | null, };
 
 /**
  * One message.

@@ -27,13 +27,18 @@ export class FileTransfersStore {
   }
 
   /**
-   * Forgets the uploads that changed rows say are over: uploaded (no longer `uploading`) or
-   * failed (cancelled, refused).
+   * Forgets the transfers that changed rows say are over: uploads uploaded (no longer
+   * `uploading`) or failed (cancelled, refused); peer-to-peer ones (Jingle) no longer offered
+   * or active, either way.
    */
   settle(messages: readonly MessageView[]): void {
     for (const m of messages) {
       const running = this.#transfers.get(m.id);
-      if (running?.upload && (!m.file?.uploading || m.state === 'failed')) {
+      if (!running) continue;
+      const direct = m.file?.transfer;
+      if (direct) {
+        if (direct.state !== 'offered' && direct.state !== 'active') this.#transfers.delete(m.id);
+      } else if (running.upload && (!m.file?.uploading || m.state === 'failed')) {
         this.#transfers.delete(m.id);
       }
     }

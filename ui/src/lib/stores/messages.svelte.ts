@@ -331,6 +331,16 @@ export class MessagesStore {
     return sent;
   }
 
+  /**
+   * Opens the file dialog and sends each file picked straight to contact `to`, peer to peer
+   * (Jingle); their messages show at once, waiting for the contact to accept.
+   */
+  async chooseFilesDirect(accountId: number, to: string): Promise<MessageView[]> {
+    const sent = await ipc.chooseFilesDirect(accountId, to);
+    await this.#echo(accountId, to, sent);
+    return sent;
+  }
+
   /** Sends a file dropped on the window (`path` from the drag-drop event) to `to`. */
   async sendFile(accountId: number, to: string, path: string): Promise<MessageView> {
     const message = await ipc.sendFile(accountId, to, path);
