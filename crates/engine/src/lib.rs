@@ -174,12 +174,13 @@ impl Engine {
                 transfer_tasks: Mutex::default(),
             }),
         };
+        // Before any account connects: a new offer must not be taken for a stale one.
+        engine.inner.store.fail_interrupted_transfers().await?;
         for account in engine.inner.store.accounts().await? {
             if account.enabled {
                 engine.connect(account.id).await?;
             }
         }
-        engine.inner.store.fail_interrupted_transfers().await?;
         engine.resume_uploads().await?;
         Ok(engine)
     }

@@ -63,6 +63,10 @@ struct Pair {
 }
 
 async fn pair(name: &str) -> Pair {
+    pair_with(name, &["--auto-accept"]).await
+}
+
+async fn pair_with(name: &str, flags: &[&str]) -> Pair {
     init_tracing();
     // Uploads of at most 100 kB: a larger file goes peer to peer by itself.
     let mut server = Server::start_with(&["--upload-https", "--upload-limit", "100000"])
@@ -80,7 +84,10 @@ async fn pair(name: &str) -> Pair {
         .unwrap()
         .id;
     wait_online(&engine, &mut rx, account).await;
-    let peer = server.peer("bob", "bob-pw", true).await.unwrap();
+    let peer = server
+        .peer_with_flags("bob", "bob-pw", flags)
+        .await
+        .unwrap();
     engine
         .add_contact(account, &bob, Some("Bob".into()), vec![])
         .await
@@ -426,6 +433,120 @@ async fn declined_cancelled_and_damaged_offers_leave_nothing_behind() {
     assert_eq!(answer["type"], "error");
     assert!(answer["xml"].as_str().unwrap().contains("item-not-found"));
     assert!(answer["xml"].as_str().unwrap().contains("unknown-session"));
+    p.peer.close().await;
+    p.engine.shutdown().await;
+    p.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn socks5_direct_through_the_servers_proxy_and_in_band_when_nothing_connects() {
+    let mut p = pair_with("jingle-s5b", &["--auto-accept", "--s5b"]).await;
+    let me = p.engine.bound_jid(p.account).expect("bound");
+    let dir = folder("jingle-s5b-src");
+
+    // Ours to the contact: its client connects to our direct candidate (XEP-0260 §2.3).
+    let data = content(1_500_000, 11);
+    let path = dir.join("direct.bin");
+    std::fs::write(&path, &data).unwrap();
+    let row = p
+        .engine
+        .send_file_direct(p.account, &p.bob, &path)
+        .await
+        .unwrap();
+    let offer = p
+        .peer
+        .wait_for(Duration::from_secs(20), "the offer", |e| {
+            e["event"] == "jingle_offer"
+        })
+        .await
+        .unwrap();
+    assert_eq!(offer["transport"], "s5b", "SOCKS5 first when both take it");
+    p.peer
+        .command(json!({"cmd": "jingle_accept", "sid": offer["sid"]}))
+        .await
+        .unwrap();
+    let got = p
+        .peer
+        .wait_for(Duration::from_secs(60), "the file", |e| {
+            e["event"] == "jingle_received"
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["transport"], "s5b-direct");
+    assert_eq!(got["sha256_b64"], sha256_b64(&data));
+    let row = ended(&p.engine, row.id).await;
+    assert_eq!(transfer_of(&row), (TransferState::Done, None));
+
+    // Theirs to us, through the server's proxy (mod_proxy65): they try none of ours, we
+    // connect to their proxy candidate, and they activate it (§2.5).
+    let data = content(700_000, 12);
+    let downloads = folder("jingle-s5b-downloads");
+    let engine = p.engine.clone();
+    let (account, bob) = (p.account, p.bob.clone());
+    let take_dir = downloads.clone();
+    let take = async move {
+        let row = loop {
+            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
+            if let Some(row) = rows
+                .into_iter()
+                .find(|r| r.file.as_ref().is_some_and(|f| f.name == "proxied.bin"))
+            {
+                break row;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        engine.accept_transfer(row.id, &take_dir).await.unwrap();
+        row.id
+    };
+    let mut cmd = offer_cmd(&me, "proxied.bin", &data);
+    cmd["transport"] = json!("s5b");
+    cmd["connect"] = json!(false);
+    let (sent, id) = tokio::join!(
+        p.peer.command_with_timeout(cmd, Duration::from_secs(120)),
+        take
+    );
+    let sent = sent.unwrap();
+    assert_eq!(sent["transport"], "s5b-proxy", "{sent}");
+    assert_eq!(sent["outcome"], "success", "{sent}");
+    let row = ended(&p.engine, id).await;
+    assert_eq!(transfer_of(&row), (TransferState::Done, None));
+    assert_eq!(std::fs::read(downloads.join("proxied.bin")).unwrap(), data);
+
+    // Nothing connects (the contact offers no candidate and tries none of ours): we replace
+    // the transport with IBB (XEP-0260 §3) and the file still arrives.
+    let data = content(120_000, 13);
+    let path = dir.join("fallback.bin");
+    std::fs::write(&path, &data).unwrap();
+    let row = p
+        .engine
+        .send_file_direct(p.account, &p.bob, &path)
+        .await
+        .unwrap();
+    let offer = p
+        .peer
+        .wait_for(Duration::from_secs(20), "the third offer", |e| {
+            e["event"] == "jingle_offer" && e["name"] == "fallback.bin"
+        })
+        .await
+        .unwrap();
+    p.peer
+        .command(
+            json!({"cmd": "jingle_accept", "sid": offer["sid"], "connect": false,
+                        "offer_candidates": false}),
+        )
+        .await
+        .unwrap();
+    let got = p
+        .peer
+        .wait_for(Duration::from_secs(90), "the file in band", |e| {
+            e["event"] == "jingle_received" && e["sid"] == offer["sid"]
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["transport"], "ibb");
+    assert_eq!(got["sha256_b64"], sha256_b64(&data));
+    let row = ended(&p.engine, row.id).await;
+    assert_eq!(transfer_of(&row), (TransferState::Done, None));
     p.peer.close().await;
     p.engine.shutdown().await;
     p.server.shutdown().await;

@@ -3,7 +3,7 @@
     python -m linnet_harness.peer --jid bob@localhost --password pw \\
         --host 127.0.0.1 --port N --ca ca.pem [--resource r] [--auto-accept] [--direct-tls]
         [--stream-management] [--null-receiver] [--answer-receipts] [--omemo]
-        [--omemo-only legacy|omemo2]
+        [--omemo-only legacy|omemo2] [--s5b]
 
 Run with ``tests/harness`` on PYTHONPATH (or as the working directory).
 Logs in (STARTTLS, or direct TLS with --direct-tls and the server's tls_port),
@@ -224,11 +224,18 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
   Jingle file transfer over IBB (XEP-0234/0261; signalling from the XEPs' examples,
   bytes by slixmpp's xep_0047; linnet_harness/peer_jingle.py):
   jingle_send {to:FULLJID, name, data_b64, media_type?, sha256_b64?, block_size?=4096,
-        cancel_after?:BYTES, timeout?=60} -> {.., "sid", "outcome", "sent"}  offers the file
-        and sends it once accepted; outcome: the reason of the session-terminate that ended
-        it ("success", "decline", ...) or "cancelled" (we cancelled after cancel_after).
-  jingle_accept {sid, cancel_after?:BYTES}  accepts an offer; a "jingle_received" event
-        follows (or, with cancel_after, a "jingle_progress" and a cancel).
+        cancel_after?:BYTES, transport?="ibb"|"s5b", connect?=true, timeout?=60}
+        -> {.., "sid", "outcome", "sent", "transport"}  offers the file and sends it once
+        accepted; outcome: the reason of the session-terminate that ended it ("success",
+        "decline", ...) or "cancelled" (we cancelled after cancel_after). "s5b" (with --s5b):
+        the server's proxy (mod_proxy65) as our candidate (slixmpp's xep_0065), the other
+        side's tried unless connect is false, IBB by transport-replace when none connects;
+        "transport" says what carried it: "ibb", "s5b-direct" or "s5b-proxy".
+  jingle_accept {sid, cancel_after?:BYTES, connect?=true, offer_candidates?=true}  accepts
+        an offer; a "jingle_received" event follows (or, with cancel_after, a
+        "jingle_progress" and a cancel). Over S5B the peer offers the proxy (unless
+        offer_candidates is false) and tries the sender's candidates (unless connect is
+        false).
   jingle_decline {sid} / jingle_cancel {sid}  session-terminate decline / cancel.
   Events: jingle_offer {sid, from, name, size, media_type, sha256_b64, ibb_sid, block_size},
         jingle_received {sid, size, sha256_b64, data_b64 (up to 1 MiB, else null)},
@@ -498,9 +505,13 @@ def _handle(peer, cmd):
                                 sha256_b64=cmd.get("sha256_b64"),
                                 block_size=int(cmd.get("block_size", 4096)),
                                 cancel_after=cmd.get("cancel_after"),
+                                transport=cmd.get("transport", "ibb"),
+                                connect=cmd.get("connect", True),
                                 timeout=float(cmd.get("timeout", 60.0)))
     if name == "jingle_accept":
-        return peer.jingle_accept(cmd["sid"], cancel_after=cmd.get("cancel_after"))
+        return peer.jingle_accept(cmd["sid"], cancel_after=cmd.get("cancel_after"),
+                                  connect=cmd.get("connect", True),
+                                  offer_candidates=cmd.get("offer_candidates", True))
     if name == "jingle_decline":
         return peer.jingle_decline(cmd["sid"])
     if name == "jingle_cancel":
@@ -528,6 +539,8 @@ def main(argv=None):
                     help="OMEMO, legacy and OMEMO 2 (slixmpp-omemo)")
     ap.add_argument("--omemo-only", choices=("legacy", "omemo2"),
                     help="OMEMO in this generation only (implies --omemo)")
+    ap.add_argument("--s5b", action="store_true",
+                    help="Jingle file transfer over SOCKS5 bytestreams too (XEP-0260)")
     ap.add_argument("--timeout", type=float, default=15.0, help="login timeout (s)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -545,7 +558,7 @@ def main(argv=None):
                         stream_management=args.stream_management,
                         null_receiver=args.null_receiver,
                         answer_receipts=args.answer_receipts, omemo=args.omemo,
-                        omemo_only=args.omemo_only)
+                        omemo_only=args.omemo_only, s5b=args.s5b)
         except PeerError:
             return 1  # the error event has been printed already
         except Exception as exc:  # noqa: BLE001 - anything else still gets an event

@@ -102,7 +102,8 @@ class Peer:
     def __init__(self, jid, password, *, host="127.0.0.1", port=5222, ca,
                  resource=None, auto_accept=False, direct_tls=False,
                  on_event=None, timeout=15.0, connect=True, stream_management=False,
-                 null_receiver=False, answer_receipts=False, omemo=False, omemo_only=None):
+                 null_receiver=False, answer_receipts=False, omemo=False, omemo_only=None,
+                 s5b=False):
         if resource and "/" not in jid:
             jid = f"{jid}/{resource}"
         self.jid, self.host, self.port = jid, host, port
@@ -116,6 +117,7 @@ class Peer:
         self._want_omemo, self.omemo = omemo or omemo_only is not None, None  # PeerOmemo
         self._omemo_only = omemo_only  # None (both generations), "legacy" or "omemo2"
         self._timeout = timeout
+        self._s5b = s5b  # Jingle over SOCKS5 bytestreams too (XEP-0260)
         self._joins = {}  # room bare JID -> future of a pending join()
         self.events = []
         self._taken = set()
@@ -195,7 +197,7 @@ class Peer:
             c.register_plugin("xep_0198")
             c.add_event_handler("sm_enabled", self._on_sm_enabled)
         # Jingle file transfer over IBB (XEP-0234/0261; slixmpp's xep_0047 for the bytes).
-        self.jingle = PeerJingle(c, self._emit)
+        self.jingle = PeerJingle(c, self._emit, s5b=self._s5b)
         if self._want_omemo:  # imported here: the peer works without slixmpp-omemo
             from .peer_omemo import PeerOmemo
             self.omemo = PeerOmemo(c, self._emit, only=self._omemo_only)
@@ -651,16 +653,21 @@ class Peer:
     # -- Jingle file transfer (linnet_harness.peer_jingle) ----------------------
 
     def jingle_send(self, to, name, data, media_type="application/octet-stream",
-                    sha256_b64=None, block_size=4096, cancel_after=None, timeout=60.0):
-        """Offers ``data`` as file ``name`` to full JID ``to`` over Jingle/IBB and sends it
-        once accepted; returns {sid, outcome, sent}. See :meth:`PeerJingle.send_file`."""
+                    sha256_b64=None, block_size=4096, cancel_after=None, transport="ibb",
+                    connect=True, timeout=60.0):
+        """Offers ``data`` as file ``name`` to full JID ``to`` over Jingle (IBB, or S5B
+        through the server's proxy) and sends it once accepted; returns {sid, outcome, sent,
+        transport}. See :meth:`PeerJingle.send_file`."""
         return self.run(self.jingle.send_file(
             to, name, data, media_type=media_type, sha256_b64=sha256_b64,
-            block_size=block_size, cancel_after=cancel_after, timeout=timeout), timeout * 3)
+            block_size=block_size, cancel_after=cancel_after, transport=transport,
+            connect=connect, timeout=timeout), timeout * 3)
 
-    def jingle_accept(self, sid, cancel_after=None, timeout=120.0):
+    def jingle_accept(self, sid, cancel_after=None, connect=True, offer_candidates=True,
+                      timeout=120.0):
         """Accepts a file offered in session ``sid``; ``jingle_received`` follows."""
-        return self.run(self.jingle.accept(sid, cancel_after=cancel_after, timeout=timeout),
+        return self.run(self.jingle.accept(sid, cancel_after=cancel_after, connect=connect,
+                                           offer_candidates=offer_candidates, timeout=timeout),
                         30.0)
 
     def jingle_decline(self, sid):

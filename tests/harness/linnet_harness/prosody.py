@@ -117,11 +117,13 @@ class ProsodyServer:
             self.log_file = os.path.join(self.dir, "prosody.log")
             self._console = os.path.join(self.dir, "prosody.console")
             self.admin_socket = os.path.join(self.dir, "data", "prosody.sock")
+            self._render = lambda: render_config(
+                folder=self.dir, ports=self.ports, cert=leaf, key=key, log_level=log_level,
+                upload_https=upload_https, muc_locking=muc_locking, bookmarks2=bookmarks2,
+                upload_limit=upload_limit)
+            self._started_once = False
             with open(self.config, "w") as f:
-                f.write(render_config(folder=self.dir, ports=self.ports, cert=leaf,
-                                      key=key, log_level=log_level,
-                                      upload_https=upload_https, muc_locking=muc_locking,
-                                      bookmarks2=bookmarks2, upload_limit=upload_limit))
+                f.write(self._render())
             if start:
                 self.start()
         except BaseException:
@@ -148,7 +150,33 @@ class ProsodyServer:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
     def start(self, timeout=20.0):
-        """Start Prosody (same ports and data as before) and wait until ready."""
+        """Start Prosody (same ports and data as before) and wait until ready. On the first
+        start, ports another process took between :meth:`Ports.pick` and Prosody's bind (the
+        log says "Failed to open server port") are picked again, up to three times: a port
+        that merely accepts connections may be someone else's."""
+        for attempt in range(3):
+            self._start_once(timeout)
+            if not self._port_taken():
+                self._started_once = True
+                return
+            self.stop()
+            if self._started_once or attempt == 2:
+                raise ProsodyError(self._failure("a port of this server is taken"))
+            log.warning("a port was taken; picking new ones")
+            self.ports = Ports.pick()
+            with open(self.config, "w") as f:
+                f.write(self._render())
+            with open(self.log_file, "w"):
+                pass
+
+    def _port_taken(self):
+        try:
+            with open(self.log_file, encoding="utf-8", errors="replace") as f:
+                return "Failed to open server port" in f.read()
+        except OSError:
+            return False
+
+    def _start_once(self, timeout):
         if self._closed:
             raise ProsodyError("server was closed")
         if self.pid is not None:
@@ -174,7 +202,8 @@ class ProsodyServer:
     def _wait_ready(self, timeout):
         """Wait until every port accepts TCP and the admin shell answers."""
         deadline = time.monotonic() + timeout
-        pending = [self.ports.c2s, self.ports.tls, self.ports.http, self.ports.https]
+        pending = [self.ports.c2s, self.ports.tls, self.ports.http, self.ports.https,
+                   self.ports.proxy65]
         while True:
             if self._proc.poll() is not None:
                 raise ProsodyError(self._failure(f"prosody exited with {self._proc.returncode}"))

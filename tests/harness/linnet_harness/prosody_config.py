@@ -2,7 +2,8 @@
 
 :func:`render_config` turns a :class:`Ports` choice and a folder layout into a
 Prosody 0.12 Lua config: one VirtualHost ``localhost``, a MUC component
-``conference.localhost`` and an HTTP upload component ``upload.localhost``,
+``conference.localhost``, a SOCKS5 proxy ``proxy.localhost`` (XEP-0065) and an HTTP
+upload component ``upload.localhost``,
 everything bound to 127.0.0.1 only, all state inside the temp folder.
 """
 
@@ -13,6 +14,7 @@ import socket
 DOMAIN = "localhost"
 MUC = "conference.localhost"
 UPLOAD = "upload.localhost"
+PROXY = "proxy.localhost"
 HOST = "127.0.0.1"
 UPLOAD_LIMIT = 64 * 1024 * 1024  # default http_file_share_size_limit (bytes)
 
@@ -30,18 +32,19 @@ class Ports:
     tls: int
     http: int
     https: int
+    proxy65: int
 
     @classmethod
     def pick(cls):
         """Pick free ports: bind port 0 on 127.0.0.1, note it, release it.
 
-        All sockets are held open until every port is chosen so the four
+        All sockets are held open until every port is chosen so the five
         ports differ. Another process could still grab one before Prosody
         binds it; that race is accepted for tests.
         """
         socks = []
         try:
-            for _ in range(4):
+            for _ in range(5):
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 s.bind((HOST, 0))
                 socks.append(s)
@@ -85,6 +88,8 @@ http_ports = {{ {ports.http} }}
 https_ports = {{ {ports.https} }}
 http_interfaces = {{ "{HOST}" }}
 https_interfaces = {{ "{HOST}" }}
+proxy65_ports = {{ {ports.proxy65} }}
+proxy65_interfaces = {{ "{HOST}" }}
 http_default_host = {_lua(UPLOAD)}
 modules_disabled = {{ "s2s" }}
 
@@ -113,6 +118,10 @@ VirtualHost {_lua(DOMAIN)}
 Component {_lua(MUC)} "muc"
     modules_enabled = {{ "muc_mam", "muc_moderation" }}
     muc_room_locking = {locking}
+
+-- SOCKS5 Bytestreams proxy (XEP-0065) for Jingle file transfer, on loopback.
+Component {_lua(PROXY)} "proxy65"
+    proxy65_address = "{HOST}"
 
 Component {_lua(UPLOAD)} "http_file_share"
     http_external_url = {_lua(upload_base)}

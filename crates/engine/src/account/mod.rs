@@ -255,6 +255,7 @@ impl Actor {
         omemo.persist_sessions(ctx).await;
         let ctx = &self.features.ctx;
         ctx.presence.clear_account(ctx.account_id);
+        ctx.transfers.set_bound(ctx.account_id, None);
         ctx.muc.clear_account(ctx.account_id);
         self.set_state(ConnectionState::Offline);
     }

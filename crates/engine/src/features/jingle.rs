@@ -1,5 +1,6 @@
 //! Jingle file transfer, the protocol: sessions (XEP-0166) offering one file (XEP-0234) over
-//! In-Band Bytestreams (XEP-0261 on XEP-0047), read from and written as xmpp-parsers types.
+//! SOCKS5 Bytestreams (XEP-0260, candidates in `features::s5b`) or In-Band Bytestreams
+//! (XEP-0261 on XEP-0047), read from and written as xmpp-parsers types.
 //! The sessions themselves run in `api::transfers`; `features::transfers` hands them the
 //! stanzas that arrive.
 
@@ -16,8 +17,17 @@ use tokio_xmpp::parsers::jingle_ft;
 use tokio_xmpp::parsers::jingle_ibb;
 use tokio_xmpp::parsers::ns;
 
-/// Features a peer announces (XEP-0030) when it takes Jingle file transfers over IBB.
+use super::s5b::{self, S5bTransport};
+
+/// Features a peer announces (XEP-0030) when it takes Jingle file transfers over IBB, the
+/// transport every one of them must have (XEP-0234 §10).
 pub const FEATURES: &[&str] = &[ns::JINGLE, ns::JINGLE_FT, ns::JINGLE_IBB, ns::IBB];
+
+/// The feature of SOCKS5 Bytestreams for Jingle (XEP-0260 §5), tried first when announced.
+pub const S5B_FEATURE: &str = ns::JINGLE_S5B;
+
+/// The content name of the sessions we start.
+pub const CONTENT: &str = "file";
 
 /// The IBB block size we offer and accept at most (bytes before base64, XEP-0047 §2.1: 4096
 /// is the usual; larger blocks are fewer round trips on a fast link).
@@ -45,6 +55,15 @@ pub struct IbbParams {
     pub block_size: u16,
 }
 
+/// A transport of a file transfer: SOCKS5 (XEP-0260) or in-band (XEP-0261).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileTransport {
+    /// SOCKS5 Bytestreams, with the candidates offered.
+    S5b(S5bTransport),
+    /// In-Band Bytestreams.
+    Ibb(IbbParams),
+}
+
 /// A session-initiate offering a file (XEP-0234 §4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
@@ -57,7 +76,7 @@ pub struct Offer {
     /// The file.
     pub file: OfferedFile,
     /// The offered transport; `None` when it is one we do not speak (then declined).
-    pub ibb: Option<IbbParams>,
+    pub transport: Option<FileTransport>,
 }
 
 /// A Jingle action on a session already under way.
@@ -65,8 +84,20 @@ pub struct Offer {
 pub enum SessionAction {
     /// The responder took the file (XEP-0166 §6.3), with its transport.
     Accept {
-        /// Its IBB transport; `None` when it answered with another.
-        ibb: Option<IbbParams>,
+        /// Its transport; `None` when it answered with one we do not speak.
+        transport: Option<FileTransport>,
+    },
+    /// Candidate used, candidate error, activated or proxy error (XEP-0260 §2.4, §2.5).
+    TransportInfo(S5bTransport),
+    /// The initiator offers another transport (XEP-0260 §3: IBB when no candidate worked).
+    TransportReplace {
+        /// The new transport.
+        transport: Option<FileTransport>,
+    },
+    /// The responder took the replacement (XEP-0166 §7.2.15).
+    TransportAccept {
+        /// The transport taken.
+        transport: Option<FileTransport>,
     },
     /// The session ended (§6.7), with the reason's element name (`success`, `decline`,
     /// `cancel`…) and its text.
@@ -103,17 +134,54 @@ pub enum Inbound {
 ///
 /// Errors: the element is not Jingle or is malformed (answered with `bad-request`).
 pub fn parse(from: &Jid, payload: Element) -> Result<Inbound, String> {
-    let jingle = Jingle::try_from(payload).map_err(|e| e.to_string())?;
+    // A terminate we cannot read whole (a reason from a newer XEP) still ends the session.
+    let terminate = (payload.attr("action") == Some("session-terminate"))
+        .then(|| payload.attr("sid").map(str::to_owned))
+        .flatten();
+    let jingle = match Jingle::try_from(payload) {
+        Ok(jingle) => jingle,
+        Err(e) => {
+            return match terminate {
+                Some(sid) => Ok(Inbound::Session {
+                    sid,
+                    action: SessionAction::Terminate {
+                        reason: "general-error".into(),
+                        text: None,
+                    },
+                }),
+                None => Err(e.to_string()),
+            }
+        }
+    };
     let sid = jingle.sid.0.clone();
     match jingle.action {
         Action::SessionInitiate => Ok(offer(from, jingle).unwrap_or(Inbound::Unsupported { sid })),
         Action::SessionAccept => Ok(Inbound::Session {
             sid,
             action: SessionAction::Accept {
-                ibb: jingle
-                    .contents
-                    .into_iter()
-                    .find_map(|c| ibb_of(c.transport)),
+                transport: transport_of(jingle.contents),
+            },
+        }),
+        Action::TransportInfo => {
+            let info = jingle.contents.into_iter().find_map(|c| match c.transport {
+                Some(Transport::Socks5(t)) => Some(s5b::read_transport(t)),
+                _ => None,
+            });
+            Ok(Inbound::Session {
+                sid,
+                action: info.map_or(SessionAction::Other, SessionAction::TransportInfo),
+            })
+        }
+        Action::TransportReplace => Ok(Inbound::Session {
+            sid,
+            action: SessionAction::TransportReplace {
+                transport: transport_of(jingle.contents),
+            },
+        }),
+        Action::TransportAccept => Ok(Inbound::Session {
+            sid,
+            action: SessionAction::TransportAccept {
+                transport: transport_of(jingle.contents),
             },
         }),
         Action::SessionTerminate => {
@@ -163,17 +231,31 @@ fn offer(from: &Jid, jingle: Jingle) -> Option<Inbound> {
                 .find(|h| h.algo == Algo::Sha_256)
                 .map(Hash::to_base64),
         },
-        ibb: ibb_of(content.transport),
+        transport: file_transport(content.transport),
     }))
 }
 
-fn ibb_of(transport: Option<Transport>) -> Option<IbbParams> {
+fn transport_of(contents: Vec<Content>) -> Option<FileTransport> {
+    contents
+        .into_iter()
+        .find_map(|c| file_transport(c.transport))
+}
+
+fn file_transport(transport: Option<Transport>) -> Option<FileTransport> {
     match transport? {
-        Transport::Ibb(t) => Some(IbbParams {
+        Transport::Ibb(t) => Some(FileTransport::Ibb(IbbParams {
             sid: t.sid.0,
             block_size: t.block_size,
-        }),
+        })),
+        Transport::Socks5(t) => Some(FileTransport::S5b(s5b::read_transport(t))),
         _ => None,
+    }
+}
+
+fn write(transport: &FileTransport, dstaddr: Option<String>) -> Transport {
+    match transport {
+        FileTransport::Ibb(ibb) => Transport::Ibb(ibb_transport(ibb)),
+        FileTransport::S5b(t) => Transport::Socks5(s5b::write_transport(t, dstaddr)),
     }
 }
 
@@ -185,15 +267,8 @@ fn ibb_transport(ibb: &IbbParams) -> jingle_ibb::Transport {
     }
 }
 
-/// Our session-initiate (XEP-0234 §4.1) offering `file` to `to` over IBB.
-pub fn initiate(
-    id: String,
-    sid: &str,
-    initiator: &FullJid,
-    to: &FullJid,
-    file: &OfferedFile,
-    ibb: &IbbParams,
-) -> Iq {
+/// The `<file/>` (XEP-0234 §3) describing `file`.
+fn ft_file(file: &OfferedFile) -> jingle_ft::File {
     let mut f = jingle_ft::File::new();
     f.name = file.name.clone();
     f.size = file.size;
@@ -205,28 +280,76 @@ pub fn initiate(
     {
         f.hashes.push(hash);
     }
-    let content = Content::new(Creator::Initiator, ContentId("file".into()))
+    f
+}
+
+/// Our session-initiate (XEP-0234 §4.1) offering `file` to `to` over `transport` (with the
+/// S5B destination address of our candidates, XEP-0260 §2.2).
+pub fn initiate(
+    id: String,
+    sid: &str,
+    initiator: &FullJid,
+    to: &FullJid,
+    file: &OfferedFile,
+    transport: &FileTransport,
+) -> Iq {
+    let dstaddr = match transport {
+        FileTransport::S5b(t) => Some(s5b::dstaddr(&t.sid, initiator, to)),
+        FileTransport::Ibb(_) => None,
+    };
+    let f = ft_file(file);
+    let content = Content::new(Creator::Initiator, ContentId(CONTENT.into()))
         .with_senders(Senders::Initiator)
         .with_description(Description::Unknown(
             jingle_ft::Description { file: f }.into(),
         ))
-        .with_transport(ibb_transport(ibb));
+        .with_transport(write(transport, dstaddr));
     let jingle = Jingle::new(Action::SessionInitiate, SessionId(sid.to_owned()))
         .with_initiator(Jid::from(initiator.clone()))
         .add_content(content);
     Iq::from_set(id, jingle).with_to(Jid::from(to.clone()))
 }
 
-/// Our session-accept of `offer` (XEP-0166 §6.3), taking its IBB transport as offered.
-pub fn accept(id: String, offer: &Offer, responder: &FullJid, ibb: &IbbParams) -> Iq {
+/// Our session-accept of `offer` (XEP-0166 §6.3) with our `transport`: IBB as offered, or
+/// our own S5B candidates (hashed with our JID first, XEP-0260 §2.3).
+pub fn accept(id: String, offer: &Offer, responder: &FullJid, transport: &FileTransport) -> Iq {
+    let dstaddr = match transport {
+        FileTransport::S5b(t) => Some(s5b::dstaddr(&t.sid, responder, &offer.from)),
+        FileTransport::Ibb(_) => None,
+    };
+    // The description as offered (XEP-0234 §4.1 Example 2): some clients want it back.
     let content = Content::new(Creator::Initiator, ContentId(offer.content.clone()))
         .with_senders(Senders::Initiator)
-        .with_transport(ibb_transport(ibb));
+        .with_description(Description::Unknown(
+            jingle_ft::Description {
+                file: ft_file(&offer.file),
+            }
+            .into(),
+        ))
+        .with_transport(write(transport, dstaddr));
     let jingle = Jingle::new(Action::SessionAccept, SessionId(offer.sid.clone()))
         .with_initiator(Jid::from(offer.from.clone()))
         .with_responder(Jid::from(responder.clone()))
         .add_content(content);
     Iq::from_set(id, jingle).with_to(Jid::from(offer.from.clone()))
+}
+
+/// A transport-level action on content `content` of session `sid` (created by the
+/// initiator): transport-info with an S5B candidate-used, candidate-error, activated or
+/// proxy-error (XEP-0260 §2.4), or transport-replace / transport-accept (XEP-0260 §3).
+pub fn transport_action(
+    id: String,
+    action: Action,
+    sid: &str,
+    to: &FullJid,
+    content: &str,
+    transport: &FileTransport,
+) -> Iq {
+    let content = Content::new(Creator::Initiator, ContentId(content.to_owned()))
+        .with_senders(Senders::Initiator)
+        .with_transport(write(transport, None));
+    let jingle = Jingle::new(action, SessionId(sid.to_owned())).add_content(content);
+    Iq::from_set(id, jingle).with_to(Jid::from(to.clone()))
 }
 
 /// A session-terminate (XEP-0166 §6.7) with `reason` (and a text in English).
@@ -382,11 +505,11 @@ mod tests {
             }
         );
         assert_eq!(
-            offer.ibb,
-            Some(IbbParams {
+            offer.transport,
+            Some(FileTransport::Ibb(IbbParams {
                 sid: "ch3d9s71".into(),
                 block_size: 4096
-            })
+            }))
         );
     }
 
@@ -400,10 +523,10 @@ mod tests {
             media_type: Some("image/png".into()),
             sha256: Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into()),
         };
-        let ibb = IbbParams {
+        let ibb = FileTransport::Ibb(IbbParams {
             sid: "s1".into(),
             block_size: BLOCK_SIZE,
-        };
+        });
         let Iq::Set { payload, to, .. } = initiate("i1".into(), "j1", &me, &romeo, &file, &ibb)
         else {
             panic!("not a set")
@@ -413,7 +536,7 @@ mod tests {
             panic!("not an offer")
         };
         assert_eq!(
-            (offer.sid.as_str(), &offer.file, &offer.ibb),
+            (offer.sid.as_str(), &offer.file, &offer.transport),
             ("j1", &file, &Some(ibb.clone()))
         );
 
@@ -425,7 +548,9 @@ mod tests {
             parse(&Jid::from(romeo.clone()), payload).unwrap(),
             Inbound::Session {
                 sid: "j1".into(),
-                action: SessionAction::Accept { ibb: Some(ibb) }
+                action: SessionAction::Accept {
+                    transport: Some(ibb)
+                }
             }
         );
         let Iq::Set { payload, .. } =
@@ -471,6 +596,57 @@ mod tests {
             }
         );
         assert!(parse(&romeo(), el("<jingle xmlns='urn:xmpp:jingle:1' sid='x'/>")).is_err());
+    }
+
+    /// XEP-0260 §2.2 Example 1 (its proxy's address made a real one) and §2.4 Example 5.
+    #[test]
+    fn an_offer_over_socks5_and_a_candidate_report_are_read() {
+        let offer = OFFER.replace(
+            "<transport xmlns='urn:xmpp:jingle:transports:ibb:1' block-size='4096' sid='ch3d9s71'/>",
+            "<transport xmlns='urn:xmpp:jingle:transports:s5b:1' dstaddr='972b7bf47291ca609517f67f86b5081086052dad' mode='tcp' sid='vj3hs98y'>
+               <candidate cid='hft54dqy' host='192.168.4.1' jid='romeo@montague.example/dr4hcr0st3lup4c' port='5086' priority='8257636' type='direct'/>
+               <candidate cid='xmdh4b7i' host='123.45.7.8' jid='streamer.shakespeare.example' port='7625' priority='7878787' type='proxy'/>
+             </transport>",
+        );
+        let Inbound::Offer(offer) = parse(&romeo(), el(&offer)).unwrap() else {
+            panic!("not an offer")
+        };
+        let Some(FileTransport::S5b(t)) = offer.transport else {
+            panic!("not s5b")
+        };
+        assert_eq!(t.sid, "vj3hs98y");
+        let s5b::S5bInfo::Candidates(c) = t.info else {
+            panic!()
+        };
+        assert_eq!(c.len(), 2);
+        assert!(c[1].proxy);
+        let used = el(r#"<jingle xmlns='urn:xmpp:jingle:1' action='transport-info'
+                initiator='romeo@montague.example/dr4hcr0st3lup4c' sid='a73sjjvkla37jfea'>
+              <content creator='initiator' name='ex'>
+                <transport xmlns='urn:xmpp:jingle:transports:s5b:1' sid='vj3hs98y'>
+                  <candidate-used cid='hr65dqyd'/>
+                </transport>
+              </content>
+            </jingle>"#);
+        assert_eq!(
+            parse(&romeo(), used).unwrap(),
+            Inbound::Session {
+                sid: "a73sjjvkla37jfea".into(),
+                action: SessionAction::TransportInfo(S5bTransport {
+                    sid: "vj3hs98y".into(),
+                    info: s5b::S5bInfo::CandidateUsed("hr65dqyd".into())
+                })
+            }
+        );
+        // A terminate whose reason is unknown to us still ends the session.
+        let odd = el("<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate' sid='x'><reason><new-thing/></reason></jingle>");
+        assert!(matches!(
+            parse(&romeo(), odd).unwrap(),
+            Inbound::Session {
+                action: SessionAction::Terminate { .. },
+                ..
+            }
+        ));
     }
 
     /// XEP-0047 §2 Examples 1, 4 and 7.

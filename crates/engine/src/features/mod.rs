@@ -25,6 +25,7 @@ pub mod presence;
 pub mod room_config;
 pub mod roster;
 pub(crate) mod route;
+pub mod s5b;
 pub mod self_ping;
 pub(crate) mod transfers;
 

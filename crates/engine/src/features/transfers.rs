@@ -15,7 +15,7 @@ use tokio_xmpp::parsers::jid::{FullJid, Jid};
 use tokio_xmpp::parsers::jingle::Reason;
 use tokio_xmpp::parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
-use super::jingle::{self, IbbPacket, Inbound, Offer, SessionAction};
+use super::jingle::{self, FileTransport, IbbPacket, Inbound, Offer, SessionAction};
 use super::{new_id, Context};
 use crate::event::EngineEvent;
 use crate::store::{MessageState, NewMessage, SharedFile, Transfer, TransferState};
@@ -30,6 +30,24 @@ pub(crate) enum Signal {
     Session(SessionAction),
     /// A packet of its IBB stream.
     Ibb(IbbPacket),
+    /// The user cancelled it here.
+    Cancel,
+}
+
+/// Signals waiting for a session's task at most (4 MiB of IBB blocks); beyond, the sender is
+/// asked to slow down (`resource-constraint`, RFC 6120 §8.3.3.18).
+const INBOX: usize = 512;
+
+/// Offers to us not yet answered, at most, per account; more are answered `busy`.
+const MAX_WAITING: usize = 20;
+
+/// Why a stanza could not go to its session.
+#[derive(Debug, PartialEq, Eq)]
+enum Undelivered {
+    /// No such session of the sender's.
+    Unknown,
+    /// Its task is behind.
+    Full,
 }
 
 /// One session, by account and Jingle sid.
@@ -41,9 +59,9 @@ struct Entry {
     /// The IBB stream id once known.
     ibb_sid: Option<String>,
     /// To the task running it.
-    inbox: mpsc::UnboundedSender<Signal>,
+    inbox: mpsc::Sender<Signal>,
     /// An offer to us the user has not answered yet, with its task's end of the inbox.
-    waiting: Option<(Offer, mpsc::UnboundedReceiver<Signal>)>,
+    waiting: Option<(Offer, mpsc::Receiver<Signal>)>,
 }
 
 /// Sessions under way in every account, and each account's bound full JID (the
@@ -57,7 +75,7 @@ pub(crate) struct TransferBook {
 /// An offer the user took: what the task needs to run it.
 pub(crate) struct Taken {
     pub offer: Offer,
-    pub inbox: mpsc::UnboundedReceiver<Signal>,
+    pub inbox: mpsc::Receiver<Signal>,
 }
 
 impl TransferBook {
@@ -83,9 +101,9 @@ impl TransferBook {
         sid: &str,
         peer: FullJid,
         message_id: i64,
-        ibb_sid: Option<String>,
-    ) -> mpsc::UnboundedReceiver<Signal> {
-        let (inbox, rx) = mpsc::unbounded_channel();
+    ) -> mpsc::Receiver<Signal> {
+        let (inbox, rx) = mpsc::channel(INBOX);
+        let ibb_sid = None;
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.insert(
                 (account_id, sid.to_owned()),
@@ -102,18 +120,59 @@ impl TransferBook {
     }
 
     fn offered(&self, account_id: i64, offer: Offer, message_id: i64) {
-        let (inbox, rx) = mpsc::unbounded_channel();
+        let (inbox, rx) = mpsc::channel(INBOX);
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.insert(
                 (account_id, offer.sid.clone()),
                 Entry {
                     peer: offer.from.clone(),
                     message_id,
-                    ibb_sid: offer.ibb.as_ref().map(|i| i.sid.clone()),
+                    ibb_sid: match &offer.transport {
+                        Some(FileTransport::Ibb(ibb)) => Some(ibb.sid.clone()),
+                        _ => None,
+                    },
                     inbox,
                     waiting: Some((offer, rx)),
                 },
             );
+        }
+    }
+
+    /// Whether we may take another offer on `account_id` as session `sid`: no session of
+    /// that id yet, and fewer than [`MAX_WAITING`] unanswered.
+    fn room_for(&self, account_id: i64, sid: &str) -> Result<(), Reason> {
+        let sessions = self.sessions.lock().map_err(|_| Reason::GeneralError)?;
+        if sessions.contains_key(&(account_id, sid.to_owned())) {
+            return Err(Reason::GeneralError);
+        }
+        let waiting = sessions
+            .iter()
+            .filter(|((a, _), e)| *a == account_id && e.waiting.is_some())
+            .count();
+        if waiting >= MAX_WAITING {
+            return Err(Reason::Busy);
+        }
+        Ok(())
+    }
+
+    /// The IBB stream of session `sid` is now `ibb_sid` (offered, or replacing SOCKS5).
+    pub(crate) fn set_stream(&self, account_id: i64, sid: &str, ibb_sid: &str) {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            if let Some(entry) = sessions.get_mut(&(account_id, sid.to_owned())) {
+                entry.ibb_sid = Some(ibb_sid.to_owned());
+            }
+        }
+    }
+
+    /// Asks the task of session `sid` to stop (it tells the other side and cleans up).
+    /// Whether a task was there to ask.
+    pub(crate) fn cancel(&self, account_id: i64, sid: &str) -> bool {
+        let Ok(sessions) = self.sessions.lock() else {
+            return false;
+        };
+        match sessions.get(&(account_id, sid.to_owned())) {
+            Some(entry) if entry.waiting.is_none() => entry.inbox.try_send(Signal::Cancel).is_ok(),
+            _ => false,
         }
     }
 
@@ -143,21 +202,21 @@ impl TransferBook {
             .map(|e| e.peer.clone())
     }
 
-    /// Hands `signal` to session `sid` if `from` is its party. `Err(())`: no such session of
-    /// `from`'s; `Ok(Some(message_id))`: it was an unanswered offer, now withdrawn (the
-    /// signal was a terminate), `Ok(None)`: delivered.
+    /// Hands `signal` to session `sid` if `from` is its party. `Ok(Some(message_id))`: it
+    /// was an unanswered offer, now withdrawn (the signal was a terminate), `Ok(None)`:
+    /// delivered.
     fn deliver(
         &self,
         account_id: i64,
         from: &Jid,
         sid: &str,
         signal: Signal,
-    ) -> Result<Option<i64>, ()> {
-        let mut sessions = self.sessions.lock().map_err(|_| ())?;
+    ) -> Result<Option<i64>, Undelivered> {
+        let mut sessions = self.sessions.lock().map_err(|_| Undelivered::Unknown)?;
         let key = (account_id, sid.to_owned());
-        let entry = sessions.get(&key).ok_or(())?;
+        let entry = sessions.get(&key).ok_or(Undelivered::Unknown)?;
         if !is_party(&entry.peer, from) {
-            return Err(());
+            return Err(Undelivered::Unknown);
         }
         if entry.waiting.is_some() {
             return match signal {
@@ -169,7 +228,10 @@ impl TransferBook {
                 _ => Ok(None),
             };
         }
-        entry.inbox.send(signal).map_err(|_| ())?;
+        entry.inbox.try_send(signal).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Undelivered::Full,
+            mpsc::error::TrySendError::Closed(_) => Undelivered::Unknown,
+        })?;
         Ok(None)
     }
 
@@ -215,7 +277,22 @@ pub(crate) async fn on_jingle(ctx: &mut Context, from: Option<Jid>, id: String, 
     match inbound {
         Inbound::Offer(offer) => {
             ctx.send(Iq::empty_result(from, id));
-            on_offer(ctx, offer).await;
+            let refusal = match ctx.transfers.room_for(ctx.account_id, &offer.sid) {
+                Err(reason) => Some((reason, "Linnet has too many offers waiting.")),
+                Ok(()) if offer.transport.is_none() => Some((
+                    Reason::UnsupportedTransports,
+                    "Linnet takes files over SOCKS5 or in-band bytestreams.",
+                )),
+                Ok(()) => None,
+            };
+            match refusal {
+                Some((reason, text)) => {
+                    let end =
+                        jingle::terminate(new_id(), &offer.sid, &offer.from, reason, Some(text));
+                    ctx.send(end);
+                }
+                None => on_offer(ctx, offer).await,
+            }
         }
         Inbound::Unsupported { sid } => {
             ctx.send(Iq::empty_result(from.clone(), id));
@@ -251,8 +328,13 @@ pub(crate) async fn on_jingle(ctx: &mut Context, from: Option<Jid>, id: String, 
                     }
                 }
                 // A terminate crossing ours is fine; anything else names a session we lack.
-                Err(()) if ended => ctx.send(Iq::empty_result(from, id)),
-                Err(()) => ctx.send(error(from, id, DefinedCondition::ItemNotFound, true)),
+                Err(Undelivered::Unknown) if ended => ctx.send(Iq::empty_result(from, id)),
+                Err(Undelivered::Unknown) => {
+                    ctx.send(error(from, id, DefinedCondition::ItemNotFound, true))
+                }
+                Err(Undelivered::Full) => {
+                    ctx.send(error(from, id, DefinedCondition::ResourceConstraint, false))
+                }
             }
         }
     }
@@ -272,18 +354,23 @@ pub(crate) fn on_ibb(ctx: &mut Context, from: Option<Jid>, id: String, packet: I
     let book = ctx.transfers.clone();
     let delivered = book
         .by_stream(ctx.account_id, &from, packet.sid())
-        .ok_or(())
+        .ok_or(Undelivered::Unknown)
         .and_then(|sid| book.deliver(ctx.account_id, &from, &sid, Signal::Ibb(packet)));
     match delivered {
         Ok(_) => ctx.send(Iq::empty_result(from, id)),
         // XEP-0047 §2.2: data for a stream we do not have.
-        Err(()) => ctx.send(error(from, id, DefinedCondition::ItemNotFound, false)),
+        Err(Undelivered::Unknown) => {
+            ctx.send(error(from, id, DefinedCondition::ItemNotFound, false))
+        }
+        Err(Undelivered::Full) => {
+            ctx.send(error(from, id, DefinedCondition::ResourceConstraint, false))
+        }
     }
 }
 
 /// Stores an offer as a message and tells the UI (it may notify).
 async fn on_offer(ctx: &mut Context, offer: Offer) {
-    let peer = offer.from.to_bare().to_string();
+    let peer = ctx.conversation_peer(&Jid::from(offer.from.clone()));
     let name = super::files::safe_name(offer.file.name.as_deref().unwrap_or("file"));
     let file = SharedFile {
         media_type: Some(
