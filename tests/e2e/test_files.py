@@ -3,11 +3,13 @@ HTTPS, with a slixmpp contact): an image pasted into the composer goes up, shows
 preview, and the contact's client gets it as out-of-band data and fetches the very bytes; a
 file the contact uploads shows
 as a card, is not downloaded on display, and "Download" saves it into Downloads with the bytes
-uploaded; an image from someone outside the roster shows only after "Show image"."""
+uploaded; an image from someone outside the roster shows only after "Show image"; a file the
+contact's client offers peer to peer (Jingle) waits for Accept and then arrives in Downloads."""
 
 import base64
 import os
 import struct
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -111,6 +113,51 @@ def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
         wait.until(lambda d: d.execute_script(
             "return arguments[0].complete && arguments[0].naturalWidth", shown) == 480)
         screenshot(linnet, "files-stranger-image-shown")
+    finally:
+        if saved is not None:
+            saved.unlink(missing_ok=True)
+        peer.close()
+
+
+def test_a_file_offered_peer_to_peer_is_accepted_in_the_window(linnet, prosody):
+    """Jingle (XEP-0234 over IBB, XEP-0261): the contact's client offers a file; it shows as
+    an offer with Accept and Decline, nothing moves until Accept, then it arrives in Downloads
+    with the very bytes, and the contact hears the session ended with success."""
+    prosody.register("ivan", "ivan-pw")
+    prosody.register("jane", "jane-pw")
+    sign_in(linnet, prosody, "jane@localhost", "jane-pw")
+    wait = WebDriverWait(linnet, 30)
+    peer = Peer.for_server(prosody, "ivan", "ivan-pw", auto_accept=True)
+    saved = None
+    outcome = {}
+    try:
+        # Our full JID (the offer goes to one client): the one that acknowledges a receipt.
+        peer.send("jane@localhost", "A big file is coming your way", request_receipt=True)
+        jane = peer.wait_for(lambda e: e.get("event") == "receipt", timeout=30)["from"]
+        assert jane.startswith("jane@localhost/"), jane
+        wait.until(EC.element_to_be_clickable(by_testid("conversation-ivan@localhost"))).click()
+
+        data = bytes((i * 7) % 253 for i in range(500_000))
+        sender = threading.Thread(target=lambda: outcome.update(
+            peer.jingle_send(jane, "holiday video.mp4", data, media_type="video/mp4")))
+        sender.start()
+        wait.until(lambda d: len(file_cards(d)) == 1)
+        card = file_cards(linnet)[0]
+        message_id = card.get_attribute("data-testid").removeprefix("file-card-")
+        status = linnet.find_element(*by_testid(f"file-status-{message_id}"))
+        assert status.text == "Offered peer to peer", status.text
+        assert "holiday video.mp4" in (card.get_attribute("textContent") or "")
+        screenshot(linnet, "files-direct-offer")
+        linnet.find_element(*by_testid(f"file-accept-{message_id}")).click()
+        wait.until(EC.visibility_of_element_located(by_testid(f"file-show-{message_id}")))
+        sender.join(30)
+        assert outcome.get("outcome") == "success", outcome
+        downloads = Path(os.environ.get("XDG_DOWNLOAD_DIR") or Path.home() / "Downloads")
+        found = sorted(downloads.glob("holiday video*.mp4"), key=lambda p: p.stat().st_mtime)
+        saved = found[-1] if found else None
+        assert saved is not None, f"nothing saved in {downloads}"
+        assert saved.read_bytes() == data, "the very bytes the contact sent"
+        screenshot(linnet, "files-direct-received")
     finally:
         if saved is not None:
             saved.unlink(missing_ok=True)
