@@ -1,12 +1,27 @@
 // The user's app-wide preferences, kept in the webview's localStorage (they concern this
 // installation, not an account, and the backend has no use for them): whether to tell others
-// when we are typing (XEP-0085 chat states), and which emojis we react with most.
+// when we are typing (XEP-0085 chat states), which emojis we react with most, and up to what
+// size contacts' images are fetched by themselves for their inline preview.
 
 /** localStorage key of the settings, one JSON object. */
 export const SETTINGS_KEY = 'linnet.settings';
 
 /** Emojis offered first before the user has reacted with any. */
 export const DEFAULT_FREQUENT_EMOJIS: readonly string[] = ['👍', '❤️', '😂', '😮', '😢', '🙏', '🎉', '👀'];
+
+/**
+ * The choices for images fetched by themselves (bytes; 0: never), each with its words. The
+ * engine's own ceiling is 16 MiB: larger images are only ever downloaded on request.
+ */
+export const AUTO_IMAGE_CHOICES: readonly { bytes: number; label: string }[] = [
+  { bytes: 0, label: 'Never: only when I click "Show image"' },
+  { bytes: 1_000_000, label: 'Up to 1 MB' },
+  { bytes: 5_000_000, label: 'Up to 5 MB' },
+  { bytes: 16 * 1024 * 1024, label: 'Up to 16 MB' },
+];
+
+/** The default: what the engine allows (16 MiB). */
+export const DEFAULT_AUTO_IMAGE_BYTES = 16 * 1024 * 1024;
 
 /** How many emojis the picker's "Frequently used" row holds. */
 export const FREQUENT_COUNT = 8;
@@ -17,6 +32,7 @@ const MAX_REMEMBERED = 64;
 interface Stored {
   sendChatStates?: unknown;
   emojiUse?: unknown;
+  autoImageBytes?: unknown;
 }
 
 /** The webview's localStorage, or null where it is unusable (say, disabled). */
@@ -32,6 +48,12 @@ export class SettingsStore {
   /** Send our chat states (typing, paused...) to the people we chat with. */
   sendChatStates = $state(true);
 
+  /**
+   * Images from contacts in the roster are fetched for their preview by themselves up to this
+   * size (bytes); 0: never. Images from strangers and rooms never are (the engine's rule).
+   */
+  autoImageBytes = $state(DEFAULT_AUTO_IMAGE_BYTES);
+
   /** How often each emoji was used in a reaction. */
   #emojiUse: Record<string, number> = $state({});
 
@@ -41,6 +63,9 @@ export class SettingsStore {
     this.#storage = storage;
     const stored = this.#read();
     if (typeof stored.sendChatStates === 'boolean') this.sendChatStates = stored.sendChatStates;
+    if (AUTO_IMAGE_CHOICES.some((c) => c.bytes === stored.autoImageBytes)) {
+      this.autoImageBytes = stored.autoImageBytes as number;
+    }
     if (stored.emojiUse && typeof stored.emojiUse === 'object') {
       const use: Record<string, number> = {};
       for (const [emoji, count] of Object.entries(stored.emojiUse as Record<string, unknown>)) {
@@ -53,6 +78,19 @@ export class SettingsStore {
   setSendChatStates(send: boolean): void {
     this.sendChatStates = send;
     this.#write();
+  }
+
+  /** Sets the size up to which contacts' images are fetched by themselves (0: never). */
+  setAutoImageBytes(bytes: number): void {
+    if (!AUTO_IMAGE_CHOICES.some((c) => c.bytes === bytes)) return;
+    this.autoImageBytes = bytes;
+    this.#write();
+  }
+
+  /** Whether an image of `size` bytes (null: unknown) may be fetched for its preview now. */
+  fetchesImage(size: number | null): boolean {
+    if (this.autoImageBytes === 0) return false;
+    return size === null || size <= this.autoImageBytes;
   }
 
   /** Counts one use of `emoji` (a reaction), for `frequentEmojis`. */
@@ -88,7 +126,11 @@ export class SettingsStore {
     try {
       this.#storage?.setItem(
         SETTINGS_KEY,
-        JSON.stringify({ sendChatStates: this.sendChatStates, emojiUse: this.#emojiUse }),
+        JSON.stringify({
+          sendChatStates: this.sendChatStates,
+          emojiUse: this.#emojiUse,
+          autoImageBytes: this.autoImageBytes,
+        }),
       );
     } catch {
       // Storage full or disabled: the setting holds for this run.

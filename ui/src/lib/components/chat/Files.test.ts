@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { FileProgressEvent, MessageView } from '../../ipc';
 import { ALICE, FakeBackend, contact, conversation, fileView, message } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
+import { SETTINGS_KEY } from '../../stores/settings.svelte';
 
 const BOB = 'bob@example.org';
 const XSS = '<img src=x onerror=alert(1)>.png';
@@ -351,6 +352,44 @@ describe('save as', () => {
     await fireEvent.click(await within(chat).findByTestId('file-show-1'));
     expect(backend.callsOf('show_saved_file')).toEqual([{ path: '/home/me/Documents/notes from bob.pdf' }]);
     expect(backend.callsOf('save_file'), 'not into Downloads').toEqual([]);
+  });
+});
+
+describe('images shown by themselves', () => {
+  const image = (id: number, size: number): MessageView =>
+    message(id, {
+      body: `https://upload.example.org/x/${id}.jpg`,
+      file: fileView(`${id}.jpg`, { size, media_type: 'image/jpeg' }),
+    });
+
+  test('up to the size the settings say; larger ones after "Show image"', async () => {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ autoImageBytes: 1_000_000 }));
+    backendWith([image(1, 400_000), image(2, 3_000_000)]);
+    renderApp();
+    const chat = await openBob(2);
+    expect(within(chat).getByTestId('file-preview-1').getAttribute('src')).toBe(
+      'linnet-preview://localhost/1',
+    );
+    expect(within(chat).queryByTestId('file-preview-2'), 'not fetched').toBeNull();
+    await fireEvent.click(within(chat).getByTestId('file-show-image-2'));
+    expect(within(chat).getByTestId('file-preview-2').getAttribute('src')).toContain('show');
+    localStorage.removeItem(SETTINGS_KEY);
+  });
+
+  test('"Never" fetches none by itself; the setting is in the settings dialog', async () => {
+    localStorage.removeItem(SETTINGS_KEY);
+    backendWith([image(1, 400_000)]);
+    renderApp();
+    const chat = await openBob(1);
+    expect(within(chat).getByTestId('file-preview-1')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('open-settings'));
+    const select = screen.getByTestId('setting-auto-images') as HTMLSelectElement;
+    expect(select.value).toBe(String(16 * 1024 * 1024));
+    await fireEvent.change(select, { target: { value: '0' } });
+    await waitFor(() => expect(within(chat).queryByTestId('file-preview-1')).toBeNull());
+    expect(within(chat).getByTestId('file-show-image-1')).toBeTruthy();
+    expect(JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '{}')).toMatchObject({ autoImageBytes: 0 });
+    localStorage.removeItem(SETTINGS_KEY);
   });
 });
 
