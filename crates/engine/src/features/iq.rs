@@ -36,11 +36,12 @@ pub const FEATURES: &[&str] = &[
     // XEP-0384: device lists of both OMEMO generations.
     "eu.siacs.conversations.axolotl.devicelist+notify",
     "urn:xmpp:omemo:2:devices+notify",
-    // XEP-0234 over XEP-0261 (super::jingle::FEATURES).
+    // XEP-0234 over XEP-0261 (super::jingle::FEATURES) and XEP-0260.
     ns::JINGLE,
     ns::JINGLE_FT,
     ns::JINGLE_IBB,
     ns::IBB,
+    ns::JINGLE_S5B,
 ];
 
 /// Node URI in our entity capabilities.
