@@ -551,3 +551,69 @@ async fn socks5_direct_through_the_servers_proxy_and_in_band_when_nothing_connec
     p.engine.shutdown().await;
     p.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_goes_to_another_device_of_ours() {
+    init_tracing();
+    let mut server = server().await;
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    let engine = engine(&server, Some(temp_db("jingle-own")), true, passwords).await;
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(account(&server, &alice))
+        .await
+        .unwrap()
+        .id;
+    wait_online(&engine, &mut rx, account).await;
+    // Our phone: the slixmpp peer logged in to our own account.
+    let mut phone = server
+        .peer_with_flags("alice", "alice-pw", &["--resource", "phone", "--s5b"])
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let dir = folder("jingle-own-src");
+    let data = content(250_000, 21);
+    let path = dir.join("to my phone.bin");
+    std::fs::write(&path, &data).unwrap();
+    // Our own presence comes back too: until the phone's has, there is no device to send to.
+    let row = loop {
+        match engine.send_file_direct(account, &alice, &path).await {
+            Ok(row) => break row,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                tracing::info!("not yet: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("no device to send to: {e}"),
+        }
+    };
+    let offer = phone
+        .wait_for(Duration::from_secs(20), "the offer", |e| {
+            e["event"] == "jingle_offer"
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        offer["from"],
+        engine.bound_jid(account).unwrap(),
+        "from this device"
+    );
+    phone
+        .command(json!({"cmd": "jingle_accept", "sid": offer["sid"]}))
+        .await
+        .unwrap();
+    let got = phone
+        .wait_for(Duration::from_secs(60), "the file", |e| {
+            e["event"] == "jingle_received"
+        })
+        .await
+        .unwrap();
+    assert_eq!(got["sha256_b64"], sha256_b64(&data));
+    let row = ended(&engine, row.id).await;
+    assert_eq!(transfer_of(&row), (TransferState::Done, None));
+    assert_eq!(row.peer, alice, "in the chat with ourselves");
+    phone.close().await;
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -89,7 +89,7 @@ impl Engine {
             .ok_or_else(|| {
                 EngineError::File(format!("{} is not a file Linnet can read.", path.display()))
             })?;
-        let (target, s5b) = self.transfer_target(account_id, &contact).await?;
+        let (target, s5b) = self.transfer_target(account_id, &contact, &me).await?;
         let sha256 = file_sha256(path).await.map_err(|e| {
             EngineError::File(format!("{} could not be read ({e}).", path.display()))
         })?;
@@ -286,11 +286,13 @@ impl Engine {
 
     /// The resource of `contact` to send a file to: the most available one whose client
     /// announces Jingle file transfer (XEP-0030 disco#info of each, in turn), and whether it
-    /// takes SOCKS5 bytestreams too (XEP-0260 §5).
+    /// takes SOCKS5 bytestreams too (XEP-0260 §5). `contact` may be our own bare JID: then
+    /// another device of ours, never this one (`me`).
     async fn transfer_target(
         &self,
         account_id: i64,
         contact: &tokio_xmpp::parsers::jid::BareJid,
+        me: &FullJid,
     ) -> Result<(FullJid, bool), EngineError> {
         let resources = self
             .inner
@@ -305,6 +307,9 @@ impl Engine {
             let Ok(full) = contact.with_resource_str(&resource) else {
                 continue;
             };
+            if full == *me {
+                continue;
+            }
             let Some(info) = self.disco_info(account_id, Jid::from(full.clone())).await else {
                 continue;
             };
