@@ -539,7 +539,7 @@ async fn images_from_contacts_and_ours_get_previews_and_a_strangers_is_not_fetch
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_photo_goes_without_its_exif_position() {
+async fn a_photo_goes_without_its_exif_position_unless_the_user_keeps_it() {
     use img_parts::ImageEXIF;
     let mut server = upload_server().await;
     let alice = server.register("alice", "alice-pw").await.unwrap();
@@ -589,6 +589,19 @@ async fn a_photo_goes_without_its_exif_position() {
         photo,
         "the user's own file is untouched"
     );
+
+    // The user chose to keep it (the preview dialog's box unticked): it goes as it is.
+    let kept = engine
+        .send_file_with(account.id, &bob, &path, true)
+        .await
+        .unwrap();
+    assert!(
+        kept.file.as_ref().unwrap().keep_metadata,
+        "the choice is stored"
+    );
+    let message = peer_message(&mut peer).await;
+    let got = fetch(&mut peer, message["body"].as_str().unwrap()).await;
+    assert_eq!(got, photo, "sent with its metadata, as chosen");
 
     peer.close().await;
     engine.shutdown().await;

@@ -73,6 +73,21 @@ impl Engine {
         to: &str,
         path: &Path,
     ) -> Result<MessageRow, EngineError> {
+        self.send_file_with(account_id, to, path, false).await
+    }
+
+    /// [`Self::send_file`], keeping a photo's metadata (location, camera, time) when
+    /// `keep_metadata` says so; otherwise it is removed before the upload (`api::metadata`).
+    /// The choice is stored with the message, so an upload resumed after a restart keeps it.
+    ///
+    /// Errors: as [`Self::send_file`].
+    pub async fn send_file_with(
+        &self,
+        account_id: i64,
+        to: &str,
+        path: &Path,
+        keep_metadata: bool,
+    ) -> Result<MessageRow, EngineError> {
         let (peer, groupchat) = self.outgoing_conversation(account_id, to).await?;
         let meta = tokio::fs::metadata(path)
             .await
@@ -114,6 +129,7 @@ impl Engine {
             path: Some(path.to_string_lossy().into_owned()),
             sha256: None,
             transfer: None,
+            keep_metadata,
         };
         let row = features::outbox::store_pending(
             &self.inner.store,
@@ -269,7 +285,8 @@ impl Engine {
             .clone()
             .unwrap_or_else(|| "application/octet-stream".into());
         // Photos lose their EXIF and XMP (GPS position, camera, time) first: `api::metadata`.
-        let cleaned = if metadata::is_cleaned(&plain_type) && file_len <= MAX_CLEANED_BYTES {
+        let clean = !file.keep_metadata && metadata::is_cleaned(&plain_type);
+        let cleaned = if clean && file_len <= MAX_CLEANED_BYTES {
             let data = tokio::fs::read(&path).await.map_err(gone)?;
             let cleaned = tokio::task::spawn_blocking(move || {
                 metadata::without_metadata(&data).map(|c| c.unwrap_or(data))

@@ -96,6 +96,7 @@ pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
                 path: None,
                 sha256: sharing.sha256.clone(),
                 transfer: None,
+                keep_metadata: false,
             });
         }
     }

@@ -211,8 +211,8 @@ async fn insert_one(
         "INSERT INTO messages (id, account_id, peer, outgoing, body, stanza_id, origin_id, message_id, at, state, read, markable, groupchat, sender,
                                occupant_id, reply_to_id, reply_to_jid, reply_to_row, reply_quote, encryption,
                                omemo_jid, omemo_device, file_name, file_size, file_type, file_url, file_path, file_sha256,
-                               file_transfer, file_transfer_sid, file_transfer_reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               file_transfer, file_transfer_sid, file_transfer_reason, file_keep_metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
@@ -260,6 +260,7 @@ async fn insert_one(
                 .and_then(|f| f.transfer.as_ref())
                 .and_then(|t| t.reason.as_deref()),
         )
+        .bind(m.file.is_some_and(|f| f.keep_metadata))
         .fetch_optional(&mut *conn)
         .await?)
 }

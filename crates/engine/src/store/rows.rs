@@ -132,6 +132,9 @@ pub struct SharedFile {
     pub sha256: Option<String>,
     /// Set when the file goes peer to peer with Jingle (XEP-0234) instead of by upload.
     pub transfer: Option<Transfer>,
+    /// Ours, and the user chose to send a photo with its metadata (location, camera, time);
+    /// by default it is removed before the upload.
+    pub keep_metadata: bool,
 }
 
 /// A Jingle file transfer's session (XEP-0166) as its message keeps it.
@@ -281,6 +284,7 @@ impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for MessageRow {
                                 })
                             })
                             .transpose()?,
+                        keep_metadata: row.try_get::<i64, _>("file_keep_metadata")? != 0,
                     })
                 })
                 .transpose()?,
@@ -367,7 +371,7 @@ pub(super) const COLUMNS: &str =
     "id, account_id, peer, outgoing, body, encryption, stanza_id, origin_id, message_id, at, state, error, read, markable, groupchat, sender, \
      occupant_id, edited, retracted, moderated_by, retract_reason, reply_to_id, reply_to_jid, reply_to_row, reply_quote, \
      file_name, file_size, file_type, file_url, file_path, file_sha256, \
-     file_transfer, file_transfer_sid, file_transfer_reason, \
+     file_transfer, file_transfer_sid, file_transfer_reason, file_keep_metadata, \
      (SELECT trust FROM omemo_identities i WHERE i.account_id = messages.account_id \
         AND i.jid = messages.omemo_jid AND i.device_id = messages.omemo_device) AS sender_trust";
 

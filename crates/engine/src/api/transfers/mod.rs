@@ -112,6 +112,7 @@ impl Engine {
                 sid: sid.clone(),
                 reason: None,
             }),
+            keep_metadata: false,
         };
         let row = self
             .inner

@@ -160,6 +160,7 @@ async fn on_offer(ctx: &mut Context, offer: Offer) {
             sid: offer.sid.clone(),
             reason: None,
         }),
+        keep_metadata: false,
         name,
     };
     let now = crate::store::now_ms();
