@@ -4,11 +4,11 @@
 
 const COMMANDS: &[&str] = &[
     "database_problem",
-    "choose_files",
+    "pick_files",
     "send_file",
     "send_file_data",
     "cancel_upload",
-    "choose_files_direct",
+    "send_file_direct",
     "accept_transfer",
     "decline_transfer",
     "cancel_transfer",

@@ -59,6 +59,7 @@ pub fn typescript() -> String {
     declare::<TransferState>(&cfg, &mut out);
     declare::<TransferView>(&cfg, &mut out);
     declare::<FileView>(&cfg, &mut out);
+    declare::<crate::file_commands::PickedFile>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<OwnDevice>(&cfg, &mut out);
     declare::<Trust>(&cfg, &mut out);

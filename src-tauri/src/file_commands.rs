@@ -42,16 +42,21 @@ impl FileGrants {
     }
 }
 
-/// Opens the file dialog and sends each file picked to `to` (nothing when cancelled).
-/// Returns the stored messages.
+/// A file the user picked in the file dialog, to show before it is sent.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct PickedFile {
+    /// Its path, granted for `send_file` / `send_file_direct`.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+    /// Bytes, when readable.
+    pub size: Option<i64>,
+}
+
+/// Opens the file dialog; the files picked (none when cancelled), granted for sending. Nothing
+/// is sent until the window asks (`send_file`, `send_file_direct`), after the user saw them.
 #[tauri::command]
-pub async fn choose_files(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    grants: State<'_, FileGrants>,
-    account_id: i64,
-    to: String,
-) -> Result<Vec<MessageView>> {
+pub async fn pick_files(app: AppHandle, grants: State<'_, FileGrants>) -> Result<Vec<PickedFile>> {
     // The dialog blocks its thread until closed: not one of the runtime's workers.
     let dialog = app.clone();
     let picked = tauri::async_runtime::spawn_blocking(move || {
@@ -70,15 +75,42 @@ pub async fn choose_files(
         .filter_map(|p| p.into_path().ok())
         .collect();
     grants.grant(paths.iter().cloned());
-    let mut rows = Vec::new();
+    let mut files = Vec::new();
     for path in paths {
-        rows.push(engine.send_file(account_id, &to, &path).await?.into());
+        let size = tokio::fs::metadata(&path)
+            .await
+            .ok()
+            .and_then(|m| i64::try_from(m.len()).ok());
+        files.push(PickedFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: path.display().to_string(),
+            size,
+        });
     }
-    Ok(rows)
+    Ok(files)
 }
 
-/// Sends a file the user dropped on the window (`path` as the drop event gave it). Paths the
-/// OS did not hand us are refused with `not_found`.
+/// Waits a little for the grant of `path` (a drop event and the UI's call race); refuses a
+/// path the OS did not hand us with `not_found`.
+async fn granted(grants: &FileGrants, path: &Path) -> Result<()> {
+    for _ in 0..20 {
+        if grants.granted(path) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Err(IpcError::new(
+        ErrorCode::NotFound,
+        "Linnet sends only files you dropped on its window or picked in its file dialog",
+    ))
+}
+
+/// Sends a file the user dropped on the window or picked (`path` as the OS gave it) by HTTP
+/// File Upload; a photo keeps its metadata only when `keep_metadata`. Paths the OS did not
+/// hand us are refused with `not_found`.
 #[tauri::command]
 pub async fn send_file(
     engine: State<'_, Engine>,
@@ -86,22 +118,32 @@ pub async fn send_file(
     account_id: i64,
     to: String,
     path: String,
+    keep_metadata: bool,
 ) -> Result<MessageView> {
     let path = PathBuf::from(path);
-    // The window's drop event (which records the grant) and the UI's call race: wait a little.
-    for _ in 0..20 {
-        if grants.granted(&path) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    if !grants.granted(&path) {
-        return Err(IpcError::new(
-            ErrorCode::NotFound,
-            "Linnet sends only files you dropped on its window or picked in its file dialog",
-        ));
-    }
-    Ok(engine.send_file(account_id, &to, &path).await?.into())
+    granted(&grants, &path).await?;
+    Ok(engine
+        .send_file_with(account_id, &to, &path, keep_metadata)
+        .await?
+        .into())
+}
+
+/// Sends a dropped or picked file straight to contact `to`, peer to peer (Jingle, XEP-0234:
+/// no copy on the server, no size limit; both must be online).
+#[tauri::command]
+pub async fn send_file_direct(
+    engine: State<'_, Engine>,
+    grants: State<'_, FileGrants>,
+    account_id: i64,
+    to: String,
+    path: String,
+) -> Result<MessageView> {
+    let path = PathBuf::from(path);
+    granted(&grants, &path).await?;
+    Ok(engine
+        .send_file_direct(account_id, &to, &path)
+        .await?
+        .into())
 }
 
 /// Sends pasted data (an image from the clipboard) as a file called `name`: written into the
@@ -114,6 +156,7 @@ pub async fn send_file_data(
     to: String,
     name: String,
     data: String,
+    keep_metadata: bool,
 ) -> Result<MessageView> {
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -147,7 +190,10 @@ pub async fn send_file_data(
     })
     .await;
     match written {
-        Ok(Ok(())) => Ok(engine.send_file(account_id, &to, &path).await?.into()),
+        Ok(Ok(())) => Ok(engine
+            .send_file_with(account_id, &to, &path, keep_metadata)
+            .await?
+            .into()),
         Ok(Err(e)) => Err(IpcError::new(
             ErrorCode::Internal,
             format!("Could not keep the pasted file: {e}"),
@@ -173,46 +219,6 @@ fn downloads(app: &AppHandle) -> Result<PathBuf> {
 #[tauri::command]
 pub async fn cancel_upload(engine: State<'_, Engine>, message_id: i64) -> Result<()> {
     Ok(engine.cancel_upload(message_id).await?)
-}
-
-/// Opens the file dialog and sends each file picked straight to contact `to`, peer to peer
-/// (Jingle, XEP-0234: no copy on the server, no size limit; both must be online). Returns
-/// the stored messages (none when cancelled).
-#[tauri::command]
-pub async fn choose_files_direct(
-    app: AppHandle,
-    engine: State<'_, Engine>,
-    grants: State<'_, FileGrants>,
-    account_id: i64,
-    to: String,
-) -> Result<Vec<MessageView>> {
-    let dialog = app.clone();
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        dialog
-            .dialog()
-            .file()
-            .set_title("Send directly")
-            .blocking_pick_files()
-    })
-    .await
-    .ok()
-    .flatten()
-    .unwrap_or_default();
-    let paths: Vec<PathBuf> = picked
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect();
-    grants.grant(paths.iter().cloned());
-    let mut rows = Vec::new();
-    for path in paths {
-        rows.push(
-            engine
-                .send_file_direct(account_id, &to, &path)
-                .await?
-                .into(),
-        );
-    }
-    Ok(rows)
 }
 
 /// Takes the file a contact offers peer to peer in message `message_id` (Jingle): it is

@@ -1,5 +1,6 @@
 """Files through the real window (XEP-0363 HTTP File Upload on the harness Prosody, over
-HTTPS, with a slixmpp contact): an image pasted into the composer goes up, shows inline as a
+HTTPS, with a slixmpp contact): an image pasted into the composer is shown in the send dialog
+and, once sent, goes up, shows inline as a
 preview, and the contact's client gets it as out-of-band data and fetches the very bytes; a
 file the contact uploads shows
 as a card, is not downloaded on display, and "Download" saves it into Downloads with the bytes
@@ -69,6 +70,11 @@ def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
 
         # Paste: uploaded, then sent with out-of-band data; the contact fetches the same bytes.
         linnet.execute_script(PASTE_JS, base64.b64encode(PASTED).decode(), "screenshot.png")
+        # Shown before it goes: the file and the metadata choice (on), then Send.
+        wait.until(EC.visibility_of_element_located(by_testid("send-file-0")))
+        assert linnet.find_element(*by_testid("send-files-strip")).is_selected()
+        screenshot(linnet, "files-send-dialog")
+        linnet.find_element(*by_testid("send-files-send")).click()
         got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("oob_url"), timeout=30)
         assert got["body"] == got["oob_url"] and got["body"].startswith("https://"), got
         assert got["body"].endswith("/screenshot.png"), got

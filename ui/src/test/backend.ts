@@ -190,8 +190,8 @@ export class FakeBackend {
         this.messages.push(message);
         return message;
       }
-      case 'choose_files':
-        return this.picked.map((path) => this.#upload(a, baseName(path), null));
+      case 'pick_files':
+        return this.picked.map((path) => ({ path, name: baseName(path), size: null }));
       case 'send_file':
         return this.#upload(a, baseName(a['path'] as string), null);
       case 'send_file_data':
@@ -203,18 +203,17 @@ export class FakeBackend {
         this.#change(known, { state: 'failed', error: 'Upload cancelled.' });
         return null;
       }
-      case 'choose_files_direct':
-        return this.picked.map((path) => {
-          const sent = this.#upload(a, baseName(path), null);
-          const file = { ...sent.file!, uploading: false, sent_from_here: true };
-          const direct: MessageView = {
-            ...sent,
-            state: 'sent',
-            file: { ...file, transfer: { state: 'offered', reason: null } },
-          };
-          this.messages[this.messages.indexOf(sent)] = direct;
-          return direct;
-        });
+      case 'send_file_direct': {
+        const sent = this.#upload(a, baseName(a['path'] as string), null);
+        const file = { ...sent.file!, uploading: false, sent_from_here: true };
+        const direct: MessageView = {
+          ...sent,
+          state: 'sent',
+          file: { ...file, transfer: { state: 'offered', reason: null } },
+        };
+        this.messages[this.messages.indexOf(sent)] = direct;
+        return direct;
+      }
       case 'accept_transfer':
       case 'decline_transfer':
       case 'cancel_transfer': {

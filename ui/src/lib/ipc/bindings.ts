@@ -23,6 +23,7 @@ import type {
   FieldValues,
   FileProgressEvent,
   HistoryPageView,
+  PickedFile,
   MessageEditView,
   MessagesEvent,
   MessageView,
@@ -58,6 +59,7 @@ export type {
   FieldValues,
   FileProgressEvent,
   FileView,
+  PickedFile,
   TransferState,
   TransferView,
   FormField,
@@ -218,22 +220,32 @@ export interface Commands {
   own_omemo_device: { args: { accountId: number }; result: OwnDevice | null };
   database_problem: { args: Record<string, never>; result: DatabaseProblem | null };
   /**
-   * Opens the native file dialog and sends each file picked to `to` (XEP-0363 HTTP File Upload,
-   * encrypted when the chat is); nothing when cancelled. The stored messages, `file.uploading`
-   * while their upload runs (`linnet://file-progress`, then `linnet://messages`).
+   * Opens the native file dialog: the files picked (none when cancelled), granted for
+   * `send_file` / `send_file_direct`. Nothing is sent yet: the window shows them first.
    */
-  choose_files: { args: { accountId: number; to: string }; result: MessageView[] };
+  pick_files: { args: Record<string, never>; result: PickedFile[] };
   /**
-   * Sends a file dropped on the window (`path` as the drag-drop event gave it); the shell refuses
-   * paths the user did not drop or pick (`not_found`).
+   * Sends a file dropped on the window or picked (`path` as the OS gave it) by HTTP File Upload
+   * (XEP-0363, encrypted when the chat is); a photo keeps its metadata only with
+   * `keepMetadata`. The shell refuses paths the user did not drop or pick (`not_found`). The
+   * stored message, `file.uploading` while its upload runs.
    */
-  send_file: { args: { accountId: number; to: string; path: string }; result: MessageView };
+  send_file: {
+    args: { accountId: number; to: string; path: string; keepMetadata: boolean };
+    result: MessageView;
+  };
+  /**
+   * Sends a dropped or picked file straight to contact `to` (Jingle peer to peer). Failures are
+   * `file`, in words (the contact offline, its client without direct transfers, an encrypted
+   * chat).
+   */
+  send_file_direct: { args: { accountId: number; to: string; path: string }; result: MessageView };
   /**
    * Sends pasted data (an image from the clipboard) as a file called `name`; `data` is the
    * bytes in base64, at most 64 MiB (else `file`).
    */
   send_file_data: {
-    args: { accountId: number; to: string; name: string; data: string };
+    args: { accountId: number; to: string; name: string; data: string; keepMetadata: boolean };
     result: MessageView;
   };
   /**
@@ -241,12 +253,6 @@ export interface Commands {
    * `retry_message` starts it again.
    */
   cancel_upload: { args: { messageId: number }; result: null };
-  /**
-   * The file dialog, then each file picked sent straight to contact `to` (Jingle peer to
-   * peer); the stored messages, none when cancelled. Failures are `file`, in words (the
-   * contact offline, its client without direct transfers, an encrypted chat).
-   */
-  choose_files_direct: { args: { accountId: number; to: string }; result: MessageView[] };
   /** Takes the file offered peer to peer in message `messageId`, into Downloads. */
   accept_transfer: { args: { messageId: number }; result: null };
   /** Declines the file offered in message `messageId`. */

@@ -15,6 +15,7 @@ import type {
   HistoryPageView,
   MessageEditView,
   MessageView,
+  PickedFile,
   OwnDevice,
   DeviceView,
   Trust,
@@ -354,17 +355,24 @@ export function startAfresh(): Promise<null> {
   return call('start_afresh', {});
 }
 
-/**
- * Opens the file dialog and sends each file picked to `to`: the stored messages (none when the
- * dialog was cancelled), uploading.
- */
-export function chooseFiles(accountId: number, to: string): Promise<MessageView[]> {
-  return call('choose_files', { accountId, to });
+/** Opens the file dialog: the files picked (none when cancelled), not sent yet. */
+export function pickFiles(): Promise<PickedFile[]> {
+  return call('pick_files', {});
 }
 
-/** Sends a file dropped on the window (its path from the drag-drop event) to `to`. */
-export function sendFile(accountId: number, to: string, path: string): Promise<MessageView> {
-  return call('send_file', { accountId, to, path });
+/** Sends a dropped or picked file (its path) to `to`; `keepMetadata`: a photo's stays on. */
+export function sendFile(
+  accountId: number,
+  to: string,
+  path: string,
+  keepMetadata = false,
+): Promise<MessageView> {
+  return call('send_file', { accountId, to, path, keepMetadata });
+}
+
+/** Sends a dropped or picked file straight to contact `to`, peer to peer (Jingle). */
+export function sendFileDirect(accountId: number, to: string, path: string): Promise<MessageView> {
+  return call('send_file_direct', { accountId, to, path });
 }
 
 /** Sends pasted bytes (`data`, base64, at most 64 MiB) as a file called `name` to `to`. */
@@ -373,18 +381,14 @@ export function sendFileData(
   to: string,
   name: string,
   data: string,
+  keepMetadata = false,
 ): Promise<MessageView> {
-  return call('send_file_data', { accountId, to, name, data });
+  return call('send_file_data', { accountId, to, name, data, keepMetadata });
 }
 
 /** Stops our upload of message `messageId`; the message fails ("Upload cancelled."). */
 export async function cancelUpload(messageId: number): Promise<void> {
   await call('cancel_upload', { messageId });
-}
-
-/** The file dialog, then each file picked sent straight to `to`, peer to peer (Jingle). */
-export function chooseFilesDirect(accountId: number, to: string): Promise<MessageView[]> {
-  return call('choose_files_direct', { accountId, to });
 }
 
 /** Takes the file offered peer to peer in message `messageId`; it arrives in Downloads. */

@@ -364,6 +364,23 @@ sent_from_here: boolean,
 transfer: TransferView | null, };
 
 /**
+ * A file the user picked in the file dialog, to show before it is sent.
+ */
+export type PickedFile = { 
+/**
+ * Its path, granted for `send_file` / `send_file_direct`.
+ */
+path: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * Bytes, when readable.
+ */
+size: number | null, };
+
+/**
  * One message.
  */
 export type MessageView = { 

@@ -322,35 +322,32 @@ export class MessagesStore {
   }
 
   /**
-   * Opens the file dialog and sends each file picked to `to` (XEP-0363); their messages show at
-   * once, uploading. None when the dialog was cancelled.
+   * Sends a dropped or picked file (its path) to `to` (XEP-0363), or peer to peer with
+   * `direct` (Jingle); `keepMetadata`: a photo keeps its location and camera details. Its
+   * message shows at once.
    */
-  async chooseFiles(accountId: number, to: string): Promise<MessageView[]> {
-    const sent = await ipc.chooseFiles(accountId, to);
-    await this.#echo(accountId, to, sent);
-    return sent;
-  }
-
-  /**
-   * Opens the file dialog and sends each file picked straight to contact `to`, peer to peer
-   * (Jingle); their messages show at once, waiting for the contact to accept.
-   */
-  async chooseFilesDirect(accountId: number, to: string): Promise<MessageView[]> {
-    const sent = await ipc.chooseFilesDirect(accountId, to);
-    await this.#echo(accountId, to, sent);
-    return sent;
-  }
-
-  /** Sends a file dropped on the window (`path` from the drag-drop event) to `to`. */
-  async sendFile(accountId: number, to: string, path: string): Promise<MessageView> {
-    const message = await ipc.sendFile(accountId, to, path);
+  async sendFile(
+    accountId: number,
+    to: string,
+    path: string,
+    options: { keepMetadata?: boolean; direct?: boolean } = {},
+  ): Promise<MessageView> {
+    const message = options.direct
+      ? await ipc.sendFileDirect(accountId, to, path)
+      : await ipc.sendFile(accountId, to, path, options.keepMetadata ?? false);
     await this.#echo(accountId, to, [message]);
     return message;
   }
 
   /** Sends pasted bytes (`data`, base64) as a file called `name` to `to`. */
-  async sendFileData(accountId: number, to: string, name: string, data: string): Promise<MessageView> {
-    const message = await ipc.sendFileData(accountId, to, name, data);
+  async sendFileData(
+    accountId: number,
+    to: string,
+    name: string,
+    data: string,
+    keepMetadata = false,
+  ): Promise<MessageView> {
+    const message = await ipc.sendFileData(accountId, to, name, data, keepMetadata);
     await this.#echo(accountId, to, [message]);
     return message;
   }

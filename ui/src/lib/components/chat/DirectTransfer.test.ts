@@ -123,14 +123,19 @@ describe('a file a contact offers peer to peer', () => {
 });
 
 describe('sending a file directly', () => {
-  test('"Send files directly" offers what the dialog picks; it waits for the contact', async () => {
+  test('"Send directly" in the send dialog offers the file; it waits for the contact', async () => {
     const backend = backendWith();
     backend.picked = ['/home/alice/big.iso'];
     renderApp();
     const chat = await openBob(0);
-    await fireEvent.click(within(chat).getByRole('button', { name: 'Send files directly' }));
+    await fireEvent.click(within(chat).getByTestId('composer-attach'));
+    const dialog = await screen.findByTestId('send-files-dialog');
+    await waitFor(() => expect(within(dialog).queryByTestId('send-file-0')).not.toBeNull());
+    await fireEvent.click(within(dialog).getByTestId('send-files-direct'));
     await waitFor(() =>
-      expect(backend.callsOf('choose_files_direct')).toEqual([{ accountId: ALICE.id, to: BOB }]),
+      expect(backend.callsOf('send_file_direct')).toEqual([
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/big.iso' },
+      ]),
     );
     await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(1));
     const id = backend.messages[0]?.id;
@@ -138,15 +143,19 @@ describe('sending a file directly', () => {
       'Waiting for the contact to accept…',
     );
     expect(within(chat).getByTestId(`file-cancel-${id}`)).toBeTruthy();
-    expect(backend.callsOf('choose_files'), 'not uploaded').toEqual([]);
+    expect(backend.callsOf('send_file'), 'not uploaded').toEqual([]);
   });
 
   test('is not offered in an encrypted chat', async () => {
     const backend = backendWith();
     backend.encryption.set(`${ALICE.id} ${BOB}`, true);
+    backend.picked = ['/home/alice/big.iso'];
     renderApp();
     const chat = await openBob(0);
-    expect(within(chat).getByTestId('composer-attach')).toBeTruthy();
-    expect(within(chat).queryByTestId('composer-send-direct')).toBeNull();
+    await fireEvent.click(within(chat).getByTestId('composer-attach'));
+    const dialog = await screen.findByTestId('send-files-dialog');
+    await waitFor(() => expect(within(dialog).queryByTestId('send-file-0')).not.toBeNull());
+    expect(within(dialog).getByTestId('send-files-send')).toBeTruthy();
+    expect(within(dialog).queryByTestId('send-files-direct')).toBeNull();
   });
 });

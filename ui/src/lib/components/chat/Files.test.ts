@@ -424,8 +424,17 @@ describe('an image preview', () => {
   });
 });
 
+/** The send dialog's Send, once the dialog lists `count` files. */
+async function confirmSend(count: number, button = 'send-files-send'): Promise<HTMLElement> {
+  await screen.findByTestId(`send-file-${count - 1}`);
+  expect(screen.queryByTestId(`send-file-${count}`)).toBeNull();
+  const dialog = screen.getByTestId('send-files-dialog');
+  await fireEvent.click(within(dialog).getByTestId(button));
+  return dialog;
+}
+
 describe('sending files', () => {
-  test('"Attach files" sends what the dialog picks to the open chat', async () => {
+  test('"Attach files" shows what the dialog picked first; Send sends it to the open chat', async () => {
     const backend = backendWith();
     backend.picked = ['/home/alice/Pictures/cat.png', '/home/alice/notes.txt'];
     renderApp();
@@ -434,12 +443,48 @@ describe('sending files', () => {
     expect(attach.dataset['testid']).toBe('composer-attach');
 
     await fireEvent.click(attach);
-    await waitFor(() => expect(backend.callsOf('choose_files')).toEqual([{ accountId: ALICE.id, to: BOB }]));
+    await waitFor(() => expect(backend.callsOf('pick_files')).toHaveLength(1));
+    const dialog = await screen.findByTestId('send-files-dialog');
+    await waitFor(() => expect(within(dialog).getByTestId('send-file-1').textContent).toContain('notes.txt'));
+    expect(within(dialog).getByText('Send 2 files to Bob')).toBeTruthy();
+    expect((within(dialog).getByTestId('send-files-strip') as HTMLInputElement).checked, 'on by default').toBe(true);
+    expect(backend.callsOf('send_file'), 'nothing sent before Send').toEqual([]);
+    await confirmSend(2);
+    await waitFor(() =>
+      expect(backend.callsOf('send_file')).toEqual([
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/Pictures/cat.png', keepMetadata: false },
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/notes.txt', keepMetadata: false },
+      ]),
+    );
     await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(2));
     const [first, second] = backend.messages;
     expect(within(chat).getByTestId(`file-name-${first?.id}`).textContent).toBe('cat.png');
     expect(within(chat).getByTestId(`file-name-${second?.id}`).textContent).toBe('notes.txt');
     expect(within(chat).getByTestId(`file-cancel-${first?.id}`), 'uploading').toBeTruthy();
+  });
+
+  test('unticked, photos keep their metadata; Cancel sends nothing', async () => {
+    const backend = backendWith();
+    backend.picked = ['/home/alice/Pictures/cat.jpg'];
+    renderApp();
+    const chat = await openBob(0);
+    await fireEvent.click(within(chat).getByTestId('composer-attach'));
+    let dialog = await screen.findByTestId('send-files-dialog');
+    await waitFor(() => expect(within(dialog).queryByTestId('send-file-0')).not.toBeNull());
+    await fireEvent.click(within(dialog).getByTestId('send-files-cancel'));
+    await waitFor(() => expect(within(dialog).queryByTestId('send-file-0')).toBeNull());
+    expect(backend.callsOf('send_file')).toEqual([]);
+
+    await fireEvent.click(within(chat).getByTestId('composer-attach'));
+    dialog = await screen.findByTestId('send-files-dialog');
+    await waitFor(() => expect(within(dialog).queryByTestId('send-file-0')).not.toBeNull());
+    await fireEvent.click(within(dialog).getByTestId('send-files-strip'));
+    await confirmSend(1);
+    await waitFor(() =>
+      expect(backend.callsOf('send_file')).toEqual([
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/Pictures/cat.jpg', keepMetadata: true },
+      ]),
+    );
   });
 
   test('a dialog that fails says why; one cancelled sends nothing', async () => {
@@ -448,12 +493,13 @@ describe('sending files', () => {
     const chat = await openBob(0);
     const attach = within(chat).getByTestId('composer-attach');
     await fireEvent.click(attach);
-    await waitFor(() => expect(backend.callsOf('choose_files')).toHaveLength(1));
+    await waitFor(() => expect(backend.callsOf('pick_files')).toHaveLength(1));
     await waitFor(() => expect(attach.getAttribute('aria-disabled'), 'the dialog closed').toBe('false'));
     expect(within(chat).queryAllByTestId('message')).toHaveLength(0);
     expect(within(chat).queryByTestId('file-send-error')).toBeNull();
+    expect(screen.queryByTestId('send-file-0'), 'nothing to confirm').toBeNull();
 
-    backend.on('choose_files', () => {
+    backend.on('pick_files', () => {
       throw { code: 'not_connected', message: 'account is not connected' };
     });
     await fireEvent.click(attach);
@@ -473,18 +519,23 @@ describe('sending files', () => {
 
     const notPrevented = await fireEvent.paste(composer, { clipboardData: { files: [image], items: [] } });
     expect(notPrevented, 'nothing pasted into the input').toBe(false);
-    await waitFor(() => expect(backend.callsOf('send_file_data')).toHaveLength(1));
+    const dialog = await confirmSend(1);
+    // The bytes are read and encoded first (70 kB): more than waitFor's default second under load.
+    await waitFor(() => expect(backend.callsOf('send_file_data')).toHaveLength(1), { timeout: 5000 });
     expect(backend.callsOf('send_file_data')[0]).toEqual({
       accountId: ALICE.id,
       to: BOB,
       name: 'pasted-image.png',
       data: referenceBase64(bytes),
+      keepMetadata: false,
     });
+    expect(within(dialog).queryByTestId('send-files-direct'), 'pasted bytes are uploaded').toBeNull();
     await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(1));
 
     const named = new File([Uint8Array.of(0xff, 0xd8, 0xff)], 'screenshot.jpg', { type: 'image/jpeg' });
     await fireEvent.paste(composer, { clipboardData: { files: [named], items: [] } });
-    await waitFor(() => expect(backend.callsOf('send_file_data')).toHaveLength(2));
+    await confirmSend(1);
+    await waitFor(() => expect(backend.callsOf('send_file_data')).toHaveLength(2), { timeout: 5000 });
     expect(backend.callsOf('send_file_data')[1]).toMatchObject({ name: 'screenshot.jpg', data: '/9j/' });
   });
 
@@ -500,7 +551,7 @@ describe('sending files', () => {
     expect(backend.callsOf('send_file_data')).toEqual([]);
   });
 
-  test('a pasted file the shell refuses says why', async () => {
+  test('a pasted file the shell refuses stays in the dialog with the reason', async () => {
     const backend = backendWith();
     backend.on('send_file_data', () => {
       throw { code: 'file', message: 'The pasted data is unreadable.' };
@@ -509,12 +560,13 @@ describe('sending files', () => {
     const chat = await openBob(0);
     const image = new File([Uint8Array.of(1, 2, 3)], 'a.png', { type: 'image/png' });
     await fireEvent.paste(within(chat).getByTestId('composer'), { clipboardData: { files: [image], items: [] } });
-    expect((await within(chat).findByTestId('file-send-error')).textContent).toContain(
+    const dialog = await confirmSend(1);
+    expect((await within(dialog).findByTestId('send-file-error-0')).textContent).toContain(
       'The pasted data is unreadable.',
     );
   });
 
-  test('files dragged over the chat highlight it; dropped, each is sent there', async () => {
+  test('files dragged over the chat highlight it; dropped, they are shown, then sent there', async () => {
     const backend = backendWith();
     mockWindows('main');
     renderApp();
@@ -539,16 +591,17 @@ describe('sending files', () => {
 
     await emit('tauri://drag-drop', { paths, position });
     await waitFor(() => expect(within(chat).queryByTestId('file-drop-overlay')).toBeNull());
+    await confirmSend(2);
     await waitFor(() =>
       expect(backend.callsOf('send_file')).toEqual([
-        { accountId: ALICE.id, to: BOB, path: '/home/alice/a.pdf' },
-        { accountId: ALICE.id, to: BOB, path: '/home/alice/b.ogg' },
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/a.pdf', keepMetadata: false },
+        { accountId: ALICE.id, to: BOB, path: '/home/alice/b.ogg', keepMetadata: false },
       ]),
     );
     await waitFor(() => expect(within(chat).getAllByTestId('message')).toHaveLength(2));
   });
 
-  test('a dropped file the shell refuses shows in the banner', async () => {
+  test('a dropped file the shell refuses stays in the dialog with the reason', async () => {
     const backend = backendWith();
     backend.on('send_file', () => {
       throw { code: 'not_found', message: 'Linnet sends only files you dropped on its window' };
@@ -558,8 +611,11 @@ describe('sending files', () => {
     await openBob(0);
     await waitFor(async () => {
       await emit('tauri://drag-drop', { paths: ['/etc/passwd'], position: { x: 0, y: 0 } });
-      expect(backend.callsOf('send_file').length).toBeGreaterThan(0);
+      expect(screen.queryByTestId('send-file-0')).not.toBeNull();
     });
-    expect((await screen.findByTestId('problem-banner')).textContent).toContain('Linnet sends only files');
+    const dialog = await confirmSend(1);
+    expect((await within(dialog).findByTestId('send-file-error-0')).textContent).toContain(
+      'Linnet sends only files',
+    );
   });
 });

@@ -7,6 +7,7 @@
 import { createContext } from 'svelte';
 import { SvelteSet } from 'svelte/reactivity';
 import type { MessageView, ReplyView } from '../../ipc';
+import type { PendingFile } from './SendFilesDialog.svelte';
 
 /** How long a message shown from a reply quote or a search hit stays highlighted. */
 export const HIGHLIGHT_MS = 3000;
@@ -51,6 +52,8 @@ export class ChatContext {
   pickEmoji: (anchor: HTMLElement, onPick: (emoji: string) => void) => void = () => undefined;
   /** Asks to confirm deleting a message (ours, or as a moderator). Set by ChatView. */
   confirmDelete: (message: MessageView, mode: DeleteMode) => void = () => undefined;
+  /** Shows files about to be sent, to confirm (SendFilesDialog). Set by ChatView. */
+  offerFiles: (files: readonly PendingFile[]) => void = () => undefined;
   /** Puts the focus in the composer. Set by Composer. */
   focusComposer: () => void = () => undefined;
 
