@@ -81,8 +81,8 @@ export class FakeBackend {
    */
   omemoDevices = new Map<string, DeviceView[]>();
   /**
-   * What the file dialog picks for `choose_files` (paths; none: cancelled). Each path chosen,
-   * dropped (`send_file`) or pasted (`send_file_data`) becomes an outgoing message uploading its
+   * What the file dialog picks for `pick_files` (paths; none: cancelled). Each path sent
+   * (`send_file`) or pasted (`send_file_data`) becomes an outgoing message uploading its
    * file, as the real backend stores it; tests then emit `linnet://file-progress` and the row's
    * changes.
    */

@@ -1,6 +1,6 @@
 // Files sent peer to peer (Jingle, XEP-0234): an offer to us with Accept and Decline, its
-// progress and Cancel once taken, how it ended; ours sent with "Send files directly", waiting
-// for the contact; the button only where a direct transfer can go.
+// progress and Cancel once taken, how it ended; ours sent with the send dialog's "Send
+// directly", waiting for the contact; the button only where a direct transfer can go.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, test } from 'vitest';
 import type { FileProgressEvent, MessageView, TransferView } from '../../ipc';
