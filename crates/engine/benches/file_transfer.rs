@@ -17,8 +17,6 @@
 //! Run: `cargo bench -p linnet-engine --bench file_transfer` (needs the harness venv and curl).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -28,7 +26,7 @@ use serde_json::json;
 
 mod common;
 
-use common::{cpu_seconds, cpu_seconds_of, online, peak_rss_mib, start_engine};
+use common::{cpu_seconds, cpu_seconds_of, make_file, online, peak_rss_mib, start_engine};
 
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -42,25 +40,6 @@ fn rss_mib() -> f64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
-}
-
-/// A file of `mb` MB of varied bytes, written 1 MiB at a time.
-fn make_file(dir: &Path, mb: usize) -> PathBuf {
-    let path = dir.join("big file.bin");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    let mut chunk = vec![0u8; 1_000_000];
-    let mut x: u32 = 0x9e37_79b9;
-    for _ in 0..mb {
-        for b in chunk.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            *b = x as u8;
-        }
-        out.write_all(&chunk).unwrap();
-    }
-    out.flush().unwrap();
-    path
 }
 
 struct Figures {
@@ -132,7 +111,7 @@ async fn main() {
     let bob = server.register("bob", "pw").await.unwrap();
     let dir = std::env::temp_dir().join(format!("linnet-bench-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = make_file(&dir, mb);
+    let file = make_file(&dir, "big file.bin", mb);
     println!(
         "file: {mb} MB; this process's RSS before: {:.0} MiB",
         rss_mib()

@@ -11,8 +11,6 @@
 //! Run: `cargo bench -p linnet-engine --bench jingle` (needs the harness venv).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use linnet_engine::{Engine, NewAccount, Show, TransferState};
@@ -21,25 +19,7 @@ use serde_json::json;
 
 mod common;
 
-use common::{cpu_seconds, cpu_seconds_of, online, peak_rss_mib, start_engine};
-
-fn make_file(dir: &Path, name: &str, mb: usize) -> PathBuf {
-    let path = dir.join(name);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    let mut chunk = vec![0u8; 1_000_000];
-    let mut x: u32 = 0x2545_f491;
-    for _ in 0..mb {
-        for b in chunk.iter_mut() {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            *b = x as u8;
-        }
-        out.write_all(&chunk).unwrap();
-    }
-    out.flush().unwrap();
-    path
-}
+use common::{cpu_seconds, cpu_seconds_of, make_file, online, peak_rss_mib, start_engine};
 
 async fn account(server: &Server, engine: &Engine, jid: &str) -> i64 {
     let mut rx = engine.subscribe();

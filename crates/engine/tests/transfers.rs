@@ -110,6 +110,24 @@ async fn pair_with(name: &str, flags: &[&str]) -> Pair {
     }
 }
 
+/// The first message in the chat with `peer` sharing a file (named `name`, when given): an
+/// offer on its way in (30 s at most).
+async fn offered_file(engine: &Engine, account: i64, peer: &str, name: Option<&str>) -> MessageRow {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = engine.messages(account, peer, None, 10).await.unwrap();
+        if let Some(row) = rows.into_iter().find(|r| {
+            r.file
+                .as_ref()
+                .is_some_and(|f| name.is_none_or(|n| f.name == n))
+        }) {
+            return row;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no offer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Polls message `id` until its transfer has ended (60 s at most).
 async fn ended(engine: &Engine, id: i64) -> MessageRow {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -147,15 +165,7 @@ async fn a_contact_sends_a_file_peer_to_peer_and_we_take_it_whole() {
     let engine = p.engine.clone();
     let (account, bob) = (p.account, p.bob.clone());
     let taker = async move {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        let row = loop {
-            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
-            if let Some(row) = rows.into_iter().find(|r| r.file.is_some()) {
-                break row;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "no offer");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let row = offered_file(&engine, account, &bob, None).await;
         let file = row.file.clone().unwrap();
         assert_eq!(file.name, "report.pdf");
         assert_eq!(file.size, Some(300_000));
@@ -328,13 +338,7 @@ async fn declined_cancelled_and_damaged_offers_leave_nothing_behind() {
     let engine = p.engine.clone();
     let (account, bob) = (p.account, p.bob.clone());
     let decline = async move {
-        let row = loop {
-            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
-            if let Some(row) = rows.into_iter().find(|r| r.file.is_some()) {
-                break row;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let row = offered_file(&engine, account, &bob, None).await;
         engine.decline_transfer(row.id).await.unwrap();
         row.id
     };
@@ -363,16 +367,7 @@ async fn declined_cancelled_and_damaged_offers_leave_nothing_behind() {
     let accept_dir = dir.clone();
     let (account, bob) = (p.account, p.bob.clone());
     let take = async move {
-        let row = loop {
-            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
-            if let Some(row) = rows
-                .into_iter()
-                .find(|r| r.file.as_ref().is_some_and(|f| f.name == "half.bin"))
-            {
-                break row;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let row = offered_file(&engine, account, &bob, Some("half.bin")).await;
         engine.accept_transfer(row.id, &accept_dir).await.unwrap();
         row.id
     };
@@ -394,16 +389,7 @@ async fn declined_cancelled_and_damaged_offers_leave_nothing_behind() {
     let accept_dir = dir.clone();
     let (account, bob) = (p.account, p.bob.clone());
     let take = async move {
-        let row = loop {
-            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
-            if let Some(row) = rows
-                .into_iter()
-                .find(|r| r.file.as_ref().is_some_and(|f| f.name == "forged.bin"))
-            {
-                break row;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let row = offered_file(&engine, account, &bob, Some("forged.bin")).await;
         engine.accept_transfer(row.id, &accept_dir).await.unwrap();
         row.id
     };
@@ -485,16 +471,7 @@ async fn socks5_direct_through_the_servers_proxy_and_in_band_when_nothing_connec
     let (account, bob) = (p.account, p.bob.clone());
     let take_dir = downloads.clone();
     let take = async move {
-        let row = loop {
-            let rows = engine.messages(account, &bob, None, 10).await.unwrap();
-            if let Some(row) = rows
-                .into_iter()
-                .find(|r| r.file.as_ref().is_some_and(|f| f.name == "proxied.bin"))
-            {
-                break row;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let row = offered_file(&engine, account, &bob, Some("proxied.bin")).await;
         engine.accept_transfer(row.id, &take_dir).await.unwrap();
         row.id
     };

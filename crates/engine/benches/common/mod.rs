@@ -73,3 +73,23 @@ pub async fn online(engine: &Engine, rx: &mut broadcast::Receiver<EngineEvent>, 
         let _ = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
     }
 }
+
+/// A file of `mb` MB of varied bytes (xorshift) named `name` in `dir`, written 1 MB at a time.
+pub fn make_file(dir: &std::path::Path, name: &str, mb: usize) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join(name);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut chunk = vec![0u8; 1_000_000];
+    let mut x: u32 = 0x9e37_79b9;
+    for _ in 0..mb {
+        for b in chunk.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            *b = x as u8;
+        }
+        out.write_all(&chunk).unwrap();
+    }
+    out.flush().unwrap();
+    path
+}

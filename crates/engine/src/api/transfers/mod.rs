@@ -32,8 +32,8 @@ use tokio_xmpp::parsers::jid::{FullJid, Jid};
 use tokio_xmpp::parsers::jingle::Reason;
 
 use crate::features::jingle::{self, OfferedFile};
-use crate::features::transfers::Taken;
-use crate::store::{NewMessage, Transfer, TransferState};
+use crate::features::transfers::{transfer_message, Taken};
+use crate::store::{Transfer, TransferState};
 use crate::*;
 
 /// How long an offer of ours waits for the contact to answer.
@@ -117,27 +117,7 @@ impl Engine {
         let row = self
             .inner
             .store
-            .insert_message(&NewMessage {
-                account_id,
-                peer: &peer,
-                outgoing: true,
-                body: &file.name,
-                encryption: "none",
-                omemo_device: None,
-                stanza_id: None,
-                origin_id: None,
-                message_id: None,
-                at: crate::store::now_ms(),
-                state: MessageState::Sent,
-                read: true,
-                markable: false,
-                groupchat: false,
-                sender: None,
-                occupant_id: None,
-                reply: None,
-                amend: None,
-                file: Some(&file),
-            })
+            .insert_message(&transfer_message(account_id, &peer, true, &file))
             .await?
             .ok_or_else(|| EngineError::File("The file could not be stored.".into()))?;
         self.emit(EngineEvent::MessagesChanged {

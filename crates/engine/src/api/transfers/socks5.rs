@@ -23,7 +23,7 @@ use super::{End, Session, IDLE};
 use crate::api::files::Progress;
 use crate::features::jingle::{OfferedFile, SessionAction};
 use crate::features::s5b::{self, S5bCandidate, S5bInfo};
-use crate::features::transfers::Signal;
+use crate::features::transfers::{Proxy, Signal};
 use crate::store::TransferState;
 use crate::*;
 
@@ -109,8 +109,17 @@ impl Engine {
         Some(socket.local_addr().ok()?.ip())
     }
 
-    /// The SOCKS5 proxies our server offers, with their addresses.
-    async fn s5b_proxies(&self, account_id: i64, me: &FullJid) -> Vec<(Jid, IpAddr, u16)> {
+    /// The SOCKS5 proxies our server offers, with their addresses: asked once per session.
+    async fn s5b_proxies(&self, account_id: i64, me: &FullJid) -> Vec<Proxy> {
+        if let Some(known) = self.inner.transfers.proxies(account_id) {
+            return known;
+        }
+        let found = self.find_proxies(account_id, me).await;
+        self.inner.transfers.set_proxies(account_id, found.clone());
+        found
+    }
+
+    async fn find_proxies(&self, account_id: i64, me: &FullJid) -> Vec<Proxy> {
         let domain = Jid::from(me.domain().to_owned());
         let query = Iq::from_get(
             features::new_id(),

@@ -57,7 +57,12 @@ struct Entry {
 pub(crate) struct TransferBook {
     sessions: Mutex<HashMap<(i64, String), Entry>>,
     bound: Mutex<HashMap<i64, FullJid>>,
+    /// Each account's SOCKS5 proxies (XEP-0065 §4) once found in this session.
+    proxies: Mutex<HashMap<i64, Vec<Proxy>>>,
 }
+
+/// A SOCKS5 proxy of our server: its JID and address.
+pub(crate) type Proxy = (Jid, std::net::IpAddr, u16);
 
 /// An offer the user took: what the task needs to run it.
 pub(crate) struct Taken {
@@ -68,11 +73,27 @@ pub(crate) struct Taken {
 impl TransferBook {
     /// Records our full JID for `account_id` once bound (RFC 6120 §7).
     pub(crate) fn set_bound(&self, account_id: i64, jid: Option<FullJid>) {
+        // A new session may be on another server's proxies: found again when needed.
+        if let Ok(mut proxies) = self.proxies.lock() {
+            proxies.remove(&account_id);
+        }
         if let Ok(mut bound) = self.bound.lock() {
             match jid {
                 Some(jid) => bound.insert(account_id, jid),
                 None => bound.remove(&account_id),
             };
+        }
+    }
+
+    /// The proxies found for `account_id` in this session, if they were looked for.
+    pub(crate) fn proxies(&self, account_id: i64) -> Option<Vec<Proxy>> {
+        self.proxies.lock().ok()?.get(&account_id).cloned()
+    }
+
+    /// Remembers the proxies found for `account_id` until its next session.
+    pub(crate) fn set_proxies(&self, account_id: i64, found: Vec<Proxy>) {
+        if let Ok(mut proxies) = self.proxies.lock() {
+            proxies.insert(account_id, found);
         }
     }
 
@@ -90,38 +111,39 @@ impl TransferBook {
         message_id: i64,
     ) -> mpsc::Receiver<Signal> {
         let (inbox, rx) = mpsc::channel(INBOX);
-        let ibb_sid = None;
-        if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(
-                (account_id, sid.to_owned()),
-                Entry {
-                    peer,
-                    message_id,
-                    ibb_sid,
-                    inbox,
-                    waiting: None,
-                },
-            );
-        }
+        self.insert(
+            account_id,
+            sid,
+            Entry {
+                peer,
+                message_id,
+                ibb_sid: None,
+                inbox,
+                waiting: None,
+            },
+        );
         rx
     }
 
     pub(super) fn offered(&self, account_id: i64, offer: Offer, message_id: i64) {
         let (inbox, rx) = mpsc::channel(INBOX);
+        let sid = offer.sid.clone();
+        let entry = Entry {
+            peer: offer.from.clone(),
+            message_id,
+            ibb_sid: match &offer.transport {
+                Some(FileTransport::Ibb(ibb)) => Some(ibb.sid.clone()),
+                _ => None,
+            },
+            inbox,
+            waiting: Some((offer, rx)),
+        };
+        self.insert(account_id, &sid, entry);
+    }
+
+    fn insert(&self, account_id: i64, sid: &str, entry: Entry) {
         if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(
-                (account_id, offer.sid.clone()),
-                Entry {
-                    peer: offer.from.clone(),
-                    message_id,
-                    ibb_sid: match &offer.transport {
-                        Some(FileTransport::Ibb(ibb)) => Some(ibb.sid.clone()),
-                        _ => None,
-                    },
-                    inbox,
-                    waiting: Some((offer, rx)),
-                },
-            );
+            sessions.insert((account_id, sid.to_owned()), entry);
         }
     }
 

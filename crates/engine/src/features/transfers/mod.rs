@@ -21,7 +21,7 @@ const JINGLE_ERRORS: &str = "urn:xmpp:jingle:errors:1";
 
 mod book;
 use book::Undelivered;
-pub(crate) use book::{Signal, Taken, TransferBook};
+pub(crate) use book::{Proxy, Signal, Taken, TransferBook};
 
 /// A `<jingle/>` IQ set from `from`.
 pub(crate) async fn on_jingle(ctx: &mut Context, from: Option<Jid>, id: String, payload: Element) {
@@ -163,30 +163,9 @@ async fn on_offer(ctx: &mut Context, offer: Offer) {
         keep_metadata: false,
         name,
     };
-    let now = crate::store::now_ms();
     let stored = ctx
         .store
-        .insert_message(&NewMessage {
-            account_id: ctx.account_id,
-            peer: &peer,
-            outgoing: false,
-            body: &file.name,
-            encryption: "none",
-            omemo_device: None,
-            stanza_id: None,
-            origin_id: None,
-            message_id: None,
-            at: now,
-            state: MessageState::Received,
-            read: false,
-            markable: false,
-            groupchat: false,
-            sender: None,
-            occupant_id: None,
-            reply: None,
-            amend: None,
-            file: Some(&file),
-        })
+        .insert_message(&transfer_message(ctx.account_id, &peer, false, &file))
         .await;
     match stored {
         Ok(Some(row)) => {
@@ -200,6 +179,41 @@ async fn on_offer(ctx: &mut Context, offer: Offer) {
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(account = ctx.account_id, "file offer not stored: {e}"),
+    }
+}
+
+/// The message showing a Jingle transfer of `file` with `peer` (ours when `outgoing`): its
+/// body the file's name, no stanza ids (no message stanza carries it), never encrypted.
+pub(crate) fn transfer_message<'a>(
+    account_id: i64,
+    peer: &'a str,
+    outgoing: bool,
+    file: &'a SharedFile,
+) -> NewMessage<'a> {
+    NewMessage {
+        account_id,
+        peer,
+        outgoing,
+        body: &file.name,
+        encryption: "none",
+        omemo_device: None,
+        stanza_id: None,
+        origin_id: None,
+        message_id: None,
+        at: crate::store::now_ms(),
+        state: if outgoing {
+            MessageState::Sent
+        } else {
+            MessageState::Received
+        },
+        read: outgoing,
+        markable: false,
+        groupchat: false,
+        sender: None,
+        occupant_id: None,
+        reply: None,
+        amend: None,
+        file: Some(file),
     }
 }
 
