@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 run_pkgs=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
-  libayatana-appindicator3-dev librsvg2-dev pkg-config libdbus-1-dev gnome-keyring)
+  libayatana-appindicator3-dev librsvg2-dev pkg-config libdbus-1-dev gnome-keyring
+  libgstreamer1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 test_pkgs=(xvfb xauth webkit2gtk-driver dbus dbus-x11 libsecret-tools imagemagick
   fonts-noto-color-emoji prosody prosody-modules lua-unbound lua-dbi-sqlite3 lua-zlib eatmydata openssl python3-venv)
 

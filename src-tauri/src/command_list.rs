@@ -17,6 +17,8 @@ const COMMAND_FILES: &[&str] = &[
     include_str!("commands.rs"),
     include_str!("message_commands.rs"),
     include_str!("file_commands.rs"),
+    include_str!("media.rs"),
+    include_str!("voice.rs"),
     include_str!("startup.rs"),
 ];
 const LIB_RS: &str = include_str!("lib.rs");
@@ -35,6 +37,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("file_commands.rs", include_str!("file_commands.rs")),
     ("lib.rs", include_str!("lib.rs")),
     ("main.rs", include_str!("main.rs")),
+    ("media.rs", include_str!("media.rs")),
+    ("voice.rs", include_str!("voice.rs")),
     ("message_commands.rs", include_str!("message_commands.rs")),
     ("notifications.rs", include_str!("notifications.rs")),
     ("startup.rs", include_str!("startup.rs")),

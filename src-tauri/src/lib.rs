@@ -8,10 +8,12 @@ mod credentials;
 mod error;
 mod events;
 mod file_commands;
+mod media;
 mod message_commands;
 mod notifications;
 mod startup;
 mod views;
+mod voice;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -108,6 +110,12 @@ pub fn run() {
                 responder.respond(file_commands::preview_response(&app, &request).await);
             });
         })
+        .register_asynchronous_uri_scheme_protocol("linnet-media", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(media::media_response(&app, &request).await);
+            });
+        })
         .on_window_event(|window, event| {
             // Files dropped on the window may be sent (`file_commands::send_file`).
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
@@ -138,6 +146,8 @@ pub fn run() {
             app.manage(events::ActiveConversation::default());
             app.manage(file_commands::FileGrants::default());
             app.manage(file_commands::SavedFiles::default());
+            app.manage(media::MediaCache(dir.join("media")));
+            app.manage(voice::VoiceRecorder::default());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -182,6 +192,10 @@ pub fn run() {
             commands::open_link,
             file_commands::pick_files,
             file_commands::send_file,
+            media::fetch_media,
+            voice::start_voice_message,
+            voice::send_voice_message,
+            voice::cancel_voice_message,
             file_commands::send_file_data,
             file_commands::cancel_upload,
             file_commands::send_file_direct,

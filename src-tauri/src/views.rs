@@ -99,7 +99,8 @@ pub struct FileView {
     pub name: String,
     /// Bytes, when known.
     pub size: Option<i64>,
-    /// Media type (`image/png`), when known.
+    /// Media type (`image/png`), when known: the sender's, or for audio and video one guessed
+    /// from the name.
     pub media_type: Option<String>,
     /// Encrypted end to end (an `aesgcm://` link, XEP-0454).
     pub encrypted: bool,
@@ -126,6 +127,12 @@ pub struct TransferView {
 
 impl FileView {
     fn new(file: linnet_engine::SharedFile, outgoing: bool) -> Self {
+        // Audio and video get a media type even when the sender gave none (guessed from the
+        // name), so the player knows what it plays.
+        let media_type = file
+            .media_type
+            .clone()
+            .or_else(|| linnet_engine::playable(&file).map(|(_, t)| t));
         Self {
             encrypted: file
                 .url
@@ -140,7 +147,7 @@ impl FileView {
             saved_path: file.path.filter(|_| !outgoing),
             name: file.name,
             size: file.size,
-            media_type: file.media_type,
+            media_type,
         }
     }
 }

@@ -86,7 +86,8 @@ class Launcher:
         data = data or self.new_data_dir()
         port = _free_port()
         native_port = _free_port()
-        env = dict(os.environ, LINNET_DATA_DIR=str(data))
+        # No sound hardware here: voice messages record GStreamer's test tone, not a microphone.
+        env = dict(os.environ, LINNET_DATA_DIR=str(data), LINNET_MOCK_CAPTURE="1")
         env.pop("LINNET_EXTRA_CA", None)
         if trust_ca:
             env["LINNET_EXTRA_CA"] = str(self.prosody.ca_cert)

@@ -90,6 +90,8 @@ export class FakeBackend {
   /** The Downloads folder `save_file` saves into. */
   downloads = '/home/alice/Downloads';
   readonly calls: Call[] = [];
+  /** A voice message is being recorded (`start_voice_message`). */
+  recording = false;
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
 
@@ -241,6 +243,26 @@ export class FakeBackend {
         const path = `${this.downloads}/${known.file.name}`;
         this.#change(known, { file: { ...known.file, saved_path: known.outgoing ? null : path } });
         return path;
+      }
+      case 'fetch_media': {
+        const known = this.messages.find((m) => m.id === a['messageId']);
+        if (!known?.file) throw { code: 'file', message: 'That message shares no file.' };
+        return null;
+      }
+      case 'start_voice_message':
+        this.recording = true;
+        return null;
+      case 'cancel_voice_message':
+        this.recording = false;
+        return null;
+      case 'send_voice_message': {
+        // Like the real backend: the recording goes as an Ogg Opus file, uploading.
+        if (!this.recording) throw { code: 'file', message: 'Nothing is being recorded.' };
+        this.recording = false;
+        const sent = this.#upload(a, 'Voice message 2026-12-04 21-05-09.ogg', 24_000);
+        const voice = { ...sent, file: { ...sent.file!, media_type: 'audio/ogg', sent_from_here: true } };
+        this.messages[this.messages.indexOf(sent)] = voice;
+        return voice;
       }
       case 'save_file_as':
         // The dialog's answer is the test's (`on('save_file_as', …)`); cancelled by default.

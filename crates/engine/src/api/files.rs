@@ -194,7 +194,7 @@ impl Engine {
         self.save_encrypted(link, dir, None).await
     }
 
-    async fn save_encrypted(
+    pub(super) async fn save_encrypted(
         &self,
         link: &str,
         dir: &Path,
@@ -208,7 +208,7 @@ impl Engine {
     }
 
     /// Streams an `https://` file into `dir/.name.part`, renamed to a free name once whole.
-    async fn save_plain(
+    pub(super) async fn save_plain(
         &self,
         row: &MessageRow,
         link: &str,

@@ -3,7 +3,9 @@
 mod accounts;
 mod facets;
 mod files;
+mod media;
 mod messages;
+pub use media::{playable, MediaKind, MAX_MEDIA_BYTES};
 mod metadata;
 mod omemo;
 mod previews;

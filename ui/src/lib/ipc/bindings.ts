@@ -266,6 +266,17 @@ export interface Commands {
    */
   save_file: { args: { messageId: number }; result: string };
   /**
+   * Makes a message's audio or video playable inline: fetched into the media cache unless it
+   * is here already (ours, saved, fetched before); then `mediaUrl(messageId)` plays it.
+   */
+  fetch_media: { args: { messageId: number }; result: null };
+  /** Starts recording a voice message from the microphone (one at a time). */
+  start_voice_message: { args: Record<string, never>; result: null };
+  /** Ends the recording and sends it to `to` as an audio file; the message, as `send_file`. */
+  send_voice_message: { args: { accountId: number; to: string }; result: MessageView };
+  /** Stops the recording and throws it away. */
+  cancel_voice_message: { args: Record<string, never>; result: null };
+  /**
    * "Save as…": the shell's save dialog, then the download to the path chosen; that path, or
    * null when the user cancelled.
    */

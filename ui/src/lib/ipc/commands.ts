@@ -414,6 +414,26 @@ export function saveFile(messageId: number): Promise<string> {
   return call('save_file', { messageId });
 }
 
+/** Makes a message's audio or video playable (fetched when not here); then play `mediaUrl`. */
+export function fetchMedia(messageId: number): Promise<null> {
+  return call('fetch_media', { messageId });
+}
+
+/** Starts recording a voice message from the microphone. */
+export function startVoiceMessage(): Promise<null> {
+  return call('start_voice_message', {});
+}
+
+/** Ends the recording and sends it to `to` as an audio file. */
+export function sendVoiceMessage(accountId: number, to: string): Promise<MessageView> {
+  return call('send_voice_message', { accountId, to });
+}
+
+/** Stops the recording and throws it away. */
+export function cancelVoiceMessage(): Promise<null> {
+  return call('cancel_voice_message', {});
+}
+
 /** "Save as…": asks where, then downloads there; the path, or null when cancelled. */
 export function saveFileAs(messageId: number): Promise<string | null> {
   return call('save_file_as', { messageId });

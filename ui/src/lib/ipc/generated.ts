@@ -338,7 +338,8 @@ name: string,
  */
 size: number | null, 
 /**
- * Media type (`image/png`), when known.
+ * Media type (`image/png`), when known: the sender's, or for audio and video one guessed
+ * from the name.
  */
 media_type: string | null, 
 /**

@@ -5,6 +5,22 @@
 // `http://<scheme>.localhost/...` on Windows, as its own `convertFileSrc` does.
 
 const SCHEME = 'linnet-preview';
+/** Inline audio and video, served from files already here (`fetch_media` brings them). */
+const MEDIA_SCHEME = 'linnet-media';
+
+function base(scheme: string, messageId: number, userAgent: string): string {
+  return userAgent.includes('Windows')
+    ? `http://${scheme}.localhost/${messageId}`
+    : `${scheme}://localhost/${messageId}`;
+}
+
+/** The address the player plays message `messageId`'s audio or video from. */
+export function mediaUrl(
+  messageId: number,
+  userAgent = globalThis.navigator?.userAgent ?? '',
+): string {
+  return base(MEDIA_SCHEME, messageId, userAgent);
+}
 
 /**
  * The preview address of message `messageId`'s image; with `show`, the user asked to see it,
@@ -15,8 +31,6 @@ export function previewUrl(
   show = false,
   userAgent = globalThis.navigator?.userAgent ?? '',
 ): string {
-  const base = userAgent.includes('Windows')
-    ? `http://${SCHEME}.localhost/${messageId}`
-    : `${SCHEME}://localhost/${messageId}`;
-  return show ? `${base}?show` : base;
+  const url = base(SCHEME, messageId, userAgent);
+  return show ? `${url}?show` : url;
 }

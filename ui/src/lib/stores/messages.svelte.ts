@@ -352,6 +352,13 @@ export class MessagesStore {
     return message;
   }
 
+  /** Ends the voice message being recorded and sends it to `to`; shown like any file of ours. */
+  async sendVoiceMessage(accountId: number, to: string): Promise<MessageView> {
+    const message = await ipc.sendVoiceMessage(accountId, to);
+    await this.#echo(accountId, to, [message]);
+    return message;
+  }
+
   /**
    * Shows what we just sent (the backend's local echo) among the chat's newest messages: from a
    * window around an older message, the chat goes to its newest page, theirs.
