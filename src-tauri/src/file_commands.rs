@@ -327,8 +327,9 @@ pub fn show_saved_file(app: AppHandle, saved: State<'_, SavedFiles>, path: Strin
 /// Answers the `linnet-preview` protocol: `linnet-preview://localhost/<message id>` (Windows:
 /// `http://linnet-preview.localhost/<id>`) is the PNG preview of that message's image
 /// (`Engine::image_preview`: made once, kept in the encrypted store; an image from outside
-/// the roster is fetched for it only with `?show`, when the user clicked "Show image"). 404
-/// where there is none, 400 for another address.
+/// the roster is fetched for it only with `?show`, when the user clicked "Show image"); with
+/// `?thumb`, the thumbnail the sender put in the message (`Engine::sender_thumbnail`, XEP-0264,
+/// nothing fetched). 404 where there is none, 400 for another address.
 pub async fn preview_response(
     app: &AppHandle,
     request: &tauri::http::Request<Vec<u8>>,
@@ -345,12 +346,20 @@ pub async fn preview_response(
     let Some(engine) = app.try_state::<Engine>() else {
         return status(503);
     };
-    // `?show` when the user asked to see an image a stranger or a room shared.
-    let asked = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p == "show"));
-    match engine.image_preview(id, asked).await {
+    // `?show` when the user asked to see an image a stranger or a room shared; `?thumb` for
+    // the thumbnail its sender put in the message (nothing fetched).
+    let flag = |name: &str| {
+        request
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p == name))
+    };
+    let made = if flag("thumb") {
+        engine.sender_thumbnail(id).await
+    } else {
+        engine.image_preview(id, flag("show")).await
+    };
+    match made {
         Ok(png) => tauri::http::Response::builder()
             .status(200)
             .header("Content-Type", "image/png")

@@ -154,6 +154,7 @@ async fn main() {
                     reply: None,
                     amend: None,
                     file: None,
+                    image: None,
                 })
                 .collect();
             store.store_page(account, &page, None, false).await.unwrap();

@@ -44,8 +44,11 @@ Events (printed as they happen):
    "direct_invite","invite_reason","invite_password" (XEP-0249, else null),
    "oob_url","oob_desc" (XEP-0066 <x xmlns='jabber:x:oob'><url/><desc/></x>, parsed by
         slixmpp's xep_0066 stanza; each null when absent),
-   "sfs":{"name","size","media_type","sha256_b64","width","height","urls":[URL]} (XEP-0447
-        <file-sharing/> with its XEP-0446 <file/>, read from the XML; null when absent),
+   "sfs":{"name","size","media_type","sha256_b64","width","height","urls":[URL],
+        "thumbnail":{"uri","media_type","width","height","data_b64"}|null} (XEP-0447
+        <file-sharing/> with its XEP-0446 <file/>, read from the XML; the XEP-0264 thumbnail's
+        data is the XEP-0231 <data/> of the message its cid: URI names, read by slixmpp's
+        xep_0231 stanza, else null; null when absent),
    "replace":ID (XEP-0308: corrects the message with stanza id ID),
    "reactions":{"id":ID,"emojis":[E,...]} (XEP-0444: the sender's full set, in order;
         [] = cleared),
@@ -403,7 +406,11 @@ def _sfs(spec):
     """The ``sfs`` of a send command with its data decoded (None when not given)."""
     if spec is None:
         return None
-    return {**spec, "data": base64.b64decode(spec["data_b64"])}
+    out = {**spec, "data": base64.b64decode(spec["data_b64"])}
+    thumb = spec.get("thumbnail")
+    if thumb is not None:
+        out["thumbnail"] = {**thumb, "data": base64.b64decode(thumb["data_b64"])}
+    return out
 
 
 def _omemo(peer, name, cmd):

@@ -189,8 +189,9 @@ class Peer:
                        "xep_0085", "xep_0421",
                        # Out-of-Band Data (<x xmlns='jabber:x:oob'/>): the URL of a file sent;
                        # Stateless File Sharing (XEP-0447, with XEP-0446 metadata and
-                       # XEP-0300 hashes): what the file is.
-                       "xep_0066", "xep_0447"):
+                       # XEP-0300 hashes): what the file is; its thumbnail (XEP-0264) as
+                       # Bits of Binary (XEP-0231) in the message.
+                       "xep_0066", "xep_0447", "xep_0231", "xep_0264"):
             c.register_plugin(plugin)
         c.register_plugin("xep_0184", {"auto_ack": self._answer_receipts, "auto_request": False})
         if self._sm:
@@ -338,7 +339,10 @@ class Peer:
         ``oob_desc`` is given), built by slixmpp's xep_0066 stanza. With ``sfs`` ({"data":
         bytes, "urls": [URL], "name", "media_type"}) it carries XEP-0447 <file-sharing/>
         built by slixmpp's xep_0447 get_sfs (size and the hash computed from data, the
-        sources' url-data), the name set on its XEP-0446 <file/>."""
+        sources' url-data), the name set on its XEP-0446 <file/>; with "width"/"height" those
+        too, and with "thumbnail" ({"data": bytes, "media_type", "width", "height"}) a
+        XEP-0264 <thumbnail/> (slixmpp's xep_0264 stanza) naming a XEP-0231 <data/> of the
+        message (slixmpp's xep_0231 stanza, cid = sha1+HEX@bob.xmpp.org)."""
         if oob_desc is not None and oob_url is None:
             raise PeerError("oob_desc needs oob_url")
 
@@ -358,6 +362,20 @@ class Peer:
                     media_type=sfs.get("media_type"))
                 if sfs.get("name"):
                     element["file"]["name"] = sfs["name"]
+                for side in ("width", "height"):
+                    if sfs.get(side):
+                        element["file"][side] = sfs[side]
+                thumb = sfs.get("thumbnail")
+                if thumb is not None:
+                    cid = f"sha1+{hashlib.sha1(thumb['data']).hexdigest()}@bob.xmpp.org"
+                    t = element["file"]["thumbnail"]
+                    t["uri"] = f"cid:{cid}"
+                    t["media-type"] = thumb["media_type"]
+                    t["width"] = thumb["width"]
+                    t["height"] = thumb["height"]
+                    msg["bob"]["cid"] = cid
+                    msg["bob"]["type"] = thumb["media_type"]
+                    msg["bob"]["data"] = thumb["data"]
                 msg.append(element)
             msg.send()
             await self._flush()

@@ -4,6 +4,7 @@ Pure functions, shared by :class:`~linnet_harness.peer_client.Peer` and
 documented for the CLI in :mod:`linnet_harness.peer`. Absent values are None.
 """
 
+import base64
 import ssl
 
 RECEIPTS_NS = "urn:xmpp:receipts"
@@ -56,6 +57,7 @@ SFS_NS = "urn:xmpp:sfs:0"
 FILE_NS = "urn:xmpp:file:metadata:0"
 HASHES_NS = "urn:xmpp:hashes:2"
 URL_DATA_NS = "http://jabber.org/protocol/url-data"
+THUMBS_NS = "urn:xmpp:thumbs:1"
 
 
 def sfs(msg):
@@ -83,9 +85,20 @@ def sfs(msg):
     sources = el.find(f"{{{SFS_NS}}}sources")
     urls = [u.get("target") for u in sources.iterfind(f"{{{URL_DATA_NS}}}url-data")] \
         if sources is not None else []
+    thumbnail = None
+    thumb = meta.find(f"{{{THUMBS_NS}}}thumbnail") if meta is not None else None
+    if thumb is not None:
+        uri = thumb.get("uri") or ""
+        bob = _plugin(msg, "bob")
+        data = None
+        if bob is not None and uri.startswith("cid:") and bob["cid"] == uri[4:]:
+            data = base64.b64encode(bob["data"]).decode()
+        thumbnail = {"uri": uri, "media_type": thumb.get("media-type"),
+                     "width": int(thumb.get("width") or 0), "height": int(thumb.get("height") or 0),
+                     "data_b64": data}
     return {"name": text("name"), "size": number("size"), "media_type": text("media-type"),
             "sha256_b64": sha256, "width": number("width"), "height": number("height"),
-            "urls": urls}
+            "urls": urls, "thumbnail": thumbnail}
 
 
 def _plugin(stanza, name):

@@ -287,6 +287,7 @@ impl Engine {
             reply: None,
             amend: Some(amend),
             file: None,
+            image: None,
         };
         if let Some(row) = self.inner.store.amend(&new).await? {
             self.emit(EngineEvent::MessagesChanged {

@@ -11,6 +11,8 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use linnet_omemo::media::{decrypt_file, EncryptedLink};
 
 use super::files::{download, https_client};
+use crate::features::thumbnails::THUMBNAIL_EDGE;
+use crate::store::{ImageInfo, Thumbnail};
 use crate::*;
 
 /// The longer edge of a preview, px.
@@ -44,6 +46,45 @@ pub fn is_image(file: &SharedFile) -> bool {
 /// Errors: in words, for data that is no supported image, or one larger than 12,000 px per
 /// edge or 256 MiB decoded.
 pub fn make_preview(data: &[u8]) -> Result<Vec<u8>, String> {
+    let mut picture = decode(data)?;
+    if picture.width() > PREVIEW_EDGE || picture.height() > PREVIEW_EDGE {
+        picture = picture.thumbnail(PREVIEW_EDGE, PREVIEW_EDGE);
+    }
+    let mut png = Vec::new();
+    picture
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| format!("the preview could not be written: {e}"))?;
+    Ok(png)
+}
+
+/// What image `data` looks like, for the metadata we send with it (XEP-0446): its size as
+/// shown (EXIF orientation applied) and a JPEG thumbnail (XEP-0264) fitted into
+/// [`THUMBNAIL_EDGE`]² (about 3 KiB).
+///
+/// Errors: as [`make_preview`].
+pub fn describe_image(data: &[u8]) -> Result<ImageInfo, String> {
+    let picture = decode(data)?;
+    let small = picture
+        .thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE)
+        .into_rgb8();
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+        .encode_image(&small)
+        .map_err(|e| format!("the thumbnail could not be written: {e}"))?;
+    Ok(ImageInfo {
+        width: Some(picture.width()),
+        height: Some(picture.height()),
+        thumbnail: Some(Thumbnail {
+            media_type: "image/jpeg".into(),
+            width: small.width(),
+            height: small.height(),
+            data: jpeg,
+        }),
+    })
+}
+
+/// Image `data` decoded and oriented as its EXIF says, within the bounds above.
+fn decode(data: &[u8]) -> Result<DynamicImage, String> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_EDGE);
     limits.max_image_height = Some(MAX_EDGE);
@@ -61,14 +102,7 @@ pub fn make_preview(data: &[u8]) -> Result<Vec<u8>, String> {
     if let Some(orientation) = orientation {
         picture.apply_orientation(orientation);
     }
-    if picture.width() > PREVIEW_EDGE || picture.height() > PREVIEW_EDGE {
-        picture = picture.thumbnail(PREVIEW_EDGE, PREVIEW_EDGE);
-    }
-    let mut png = Vec::new();
-    picture
-        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| format!("the preview could not be written: {e}"))?;
-    Ok(png)
+    Ok(picture)
 }
 
 impl Engine {
@@ -114,6 +148,28 @@ impl Engine {
             .map_err(|e| EngineError::File(format!("No preview: {e}.")))?;
         self.inner.store.set_preview(message_id, &png).await?;
         Ok(png)
+    }
+
+    /// The thumbnail the sender put in the message (XEP-0264 over XEP-0231, see
+    /// `features::thumbnails`), decoded and written again as PNG here (the sender's bytes never
+    /// reach the window): shown for an image Linnet does not fetch by itself, since it needs
+    /// no fetch.
+    ///
+    /// Errors ([`EngineError::File`]): the message has no such thumbnail, or it does not
+    /// decode.
+    pub async fn sender_thumbnail(&self, message_id: i64) -> Result<Vec<u8>, EngineError> {
+        let none = || EngineError::File("No thumbnail came with that image.".into());
+        let thumb = self
+            .inner
+            .store
+            .file_image(message_id)
+            .await?
+            .and_then(|i| i.thumbnail)
+            .ok_or_else(none)?;
+        tokio::task::spawn_blocking(move || make_preview(&thumb.data))
+            .await
+            .map_err(|e| EngineError::File(format!("Reading the thumbnail failed: {e}.")))?
+            .map_err(|e| EngineError::File(format!("No thumbnail: {e}.")))
     }
 
     /// The file's bytes from disk when we have it (ours, or saved), up to the preview cap.
@@ -195,6 +251,17 @@ mod tests {
         assert_eq!(size_of(&make_preview(&png(1600, 900)).unwrap()), (480, 270));
         assert_eq!(size_of(&make_preview(&png(300, 1200)).unwrap()), (120, 480));
         assert_eq!(size_of(&make_preview(&png(64, 48)).unwrap()), (64, 48));
+    }
+
+    #[test]
+    fn our_thumbnail_is_a_small_jpeg_and_the_size_is_the_images() {
+        let info = describe_image(&png(1600, 900)).unwrap();
+        assert_eq!((info.width, info.height), (Some(1600), Some(900)));
+        let thumb = info.thumbnail.unwrap();
+        assert_eq!((thumb.width, thumb.height), (96, 54));
+        assert!(thumb.data.starts_with(b"\xff\xd8"), "JPEG");
+        assert!(thumb.data.len() < 8 * 1024, "{} bytes", thumb.data.len());
+        assert_eq!(size_of(&make_preview(&thumb.data).unwrap()), (96, 54));
     }
 
     #[test]

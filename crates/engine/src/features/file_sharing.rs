@@ -30,6 +30,9 @@ pub struct FileSharing {
     pub sha256: Option<String>,
     /// The `<url-data target/>` sources, in order.
     pub urls: Vec<String>,
+    /// For an image: its size and the thumbnail carried in the message (XEP-0446, XEP-0264,
+    /// XEP-0231), see `features::thumbnails`.
+    pub image: Option<crate::store::ImageInfo>,
 }
 
 /// Takes `<file-sharing xmlns='urn:xmpp:sfs:0'/>` out of a message and reads it; fields it
@@ -41,6 +44,7 @@ pub(crate) fn take_file_sharing(message: &mut Message) -> Option<FileSharing> {
         .position(|p| p.is("file-sharing", SFS_NS))?;
     let el = message.payloads.remove(at);
     let meta = el.get_child("file", FILE_NS);
+    let image = meta.and_then(|m| super::thumbnails::read_image(m, message));
     let text = |tag: &str| {
         meta.and_then(|m| m.get_child(tag, FILE_NS))
             .map(|c| c.text().trim().to_owned())
@@ -68,13 +72,20 @@ pub(crate) fn take_file_sharing(message: &mut Message) -> Option<FileSharing> {
         media_type: text("media-type"),
         sha256,
         urls,
+        image,
     })
 }
 
 /// Our Stateless File Sharing element (XEP-0447 §3) for a file uploaded to `url`: its name,
-/// media type, size and SHA-256 (XEP-0446, XEP-0300), the URL as its source; `inline` for
-/// images. `None` when the hash is not valid base64 (never for ours).
-pub(crate) fn file_sharing_element(file: &SharedFile, url: &str) -> Option<Element> {
+/// media type, size and SHA-256 (XEP-0446, XEP-0300), for an image its size and thumbnail
+/// (`image`, see `features::thumbnails`), the URL as its source; `inline` for images. With
+/// it, the XEP-0231 data the thumbnail names, to go in the message too. `None` when the hash
+/// is not valid base64 (never for ours).
+pub(crate) fn file_sharing_element(
+    file: &SharedFile,
+    url: &str,
+    described: Option<&crate::store::ImageInfo>,
+) -> Option<(Element, Option<Element>)> {
     use super::facets::attr;
     let hash = Hash::from_base64(Algo::Sha_256, file.sha256.as_deref()?).ok()?;
     let image = file
@@ -90,18 +101,19 @@ pub(crate) fn file_sharing_element(file: &SharedFile, url: &str) -> Option<Eleme
     if let Some(size) = file.size {
         meta = meta.append(child("size", size.to_string()));
     }
+    let (children, data) = described.map(super::thumbnails::image_elements).unzip();
+    meta = meta.append_all(children.into_iter().flatten());
     let source = attr(Element::builder("url-data", URL_DATA_NS), "target", url).build();
     let sharing = attr(
         Element::builder("file-sharing", SFS_NS),
         "disposition",
         if image { "inline" } else { "attachment" },
     );
-    Some(
-        sharing
-            .append(meta.append(Element::from(hash)).build())
-            .append(Element::builder("sources", SFS_NS).append(source).build())
-            .build(),
-    )
+    let sharing = sharing
+        .append(meta.append(Element::from(hash)).build())
+        .append(Element::builder("sources", SFS_NS).append(source).build())
+        .build();
+    Some((sharing, data.flatten()))
 }
 
 #[cfg(test)]
@@ -158,7 +170,7 @@ mod tests {
         assert_eq!(shared_file(&around), None);
 
         // Ours parses back to the same.
-        let ours = file_sharing_element(&file, file.url.as_deref().unwrap()).unwrap();
+        let (ours, _) = file_sharing_element(&file, file.url.as_deref().unwrap(), None).unwrap();
         assert_eq!(ours.attr("disposition"), Some("inline"));
         let mut m = Message::chat(None);
         m.payloads.push(ours);

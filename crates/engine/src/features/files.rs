@@ -114,6 +114,16 @@ pub(crate) fn shared_file(content: &Content) -> Option<SharedFile> {
     })
 }
 
+/// What the sender said a shared image looks like (XEP-0446 size, XEP-0264 thumbnail), from
+/// the Stateless File Sharing element [`shared_file`] takes the file from; never from an
+/// encrypted message's outer stanza.
+pub(crate) fn shared_image(content: &Content) -> Option<crate::store::ImageInfo> {
+    let sharing = content.file_sharing.as_ref()?;
+    let url = shared_file(content)?.url?;
+    let described = content.encryption.is_none() && sharing.urls.contains(&url);
+    described.then(|| sharing.image.clone()).flatten()
+}
+
 /// The file name a URL's last path segment gives, percent-decoded and made safe: no
 /// folders, no leading dot, no control characters; "file" when nothing is left.
 pub fn file_name(link: &str) -> String {

@@ -67,6 +67,8 @@ pub(crate) struct ChatMessage {
     pub omemo_device: Option<(String, u32)>,
     /// The file it shares (XEP-0066 / XEP-0454).
     pub file: Option<crate::store::SharedFile>,
+    /// For a shared image: its size and thumbnail as the sender described them (XEP-0446).
+    pub image: Option<crate::store::ImageInfo>,
 }
 
 impl ChatMessage {
@@ -115,6 +117,7 @@ impl ChatMessage {
                 Amendment::React { id, emojis } => Amend::React { id, emojis },
             }),
             file: self.file.as_ref(),
+            image: self.image.as_ref(),
         }
     }
 }
@@ -268,6 +271,7 @@ pub(crate) fn direct(
         encryption: content.encryption.unwrap_or("none"),
         omemo_device: content.omemo_device.clone(),
         file: super::files::shared_file(content),
+        image: super::files::shared_image(content),
     })
 }
 
@@ -304,6 +308,7 @@ pub(crate) fn group(
         encryption: content.encryption.unwrap_or("none"),
         omemo_device: content.omemo_device.clone(),
         file: super::files::shared_file(content),
+        image: super::files::shared_image(content),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod roster;
 pub(crate) mod route;
 pub mod s5b;
 pub mod self_ping;
+pub(crate) mod thumbnails;
 pub(crate) mod transfers;
 
 use std::collections::HashMap;

@@ -112,6 +112,7 @@ mod tests {
             encryption: "none",
             omemo_device: None,
             file: None,
+            image: None,
         }
     }
 

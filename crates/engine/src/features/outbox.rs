@@ -21,7 +21,7 @@ use super::omemo::Omemo;
 use super::Context;
 use crate::error::EngineError;
 use crate::event::EngineEvent;
-use crate::store::{now_ms, MessageRow, MessageState, NewMessage, SharedFile, Store};
+use crate::store::{now_ms, ImageInfo, MessageRow, MessageState, NewMessage, SharedFile, Store};
 
 /// Builds the stanza for one of our stored messages: body, origin-id (XEP-0359), a receipt
 /// request (XEP-0184) and `<markable/>` (XEP-0333). The stanza id equals the origin-id.
@@ -29,14 +29,19 @@ use crate::store::{now_ms, MessageRow, MessageState, NewMessage, SharedFile, Sto
 /// A reply (XEP-0461) carries `<reply/>` and the answered text as a quoted fallback; a shared
 /// file its URL as out-of-band data (XEP-0066 §4, the URL also being the body, which is how
 /// Conversations, Dino and Gajim tell a file from a link) and Stateless File Sharing
-/// metadata (XEP-0447: name, size, media type, SHA-256).
-pub fn outgoing_stanza(row: &MessageRow, to: Jid) -> Message {
+/// metadata (XEP-0447: name, size, media type, SHA-256; for an image `image`, its size and a
+/// thumbnail with its XEP-0231 data).
+pub fn outgoing_stanza(row: &MessageRow, to: Jid, image: Option<&ImageInfo>) -> Message {
     let mut m = plain_stanza(row, to);
     if let Some(file) = &row.file {
         if let Some(url) = file.url.clone() {
             // XEP-0447 first, as Dino reads it; XEP-0066 for everyone else.
-            m.payloads
-                .extend(super::file_sharing::file_sharing_element(file, &url));
+            if let Some((sharing, data)) =
+                super::file_sharing::file_sharing_element(file, &url, image)
+            {
+                m.payloads.push(sharing);
+                m.payloads.extend(data);
+            }
             m.payloads
                 .push(tokio_xmpp::parsers::oob::Oob { url, desc: None }.into());
         }
@@ -160,6 +165,7 @@ pub(crate) async fn store_pending(
         reply,
         amend: None,
         file,
+        image: None,
     };
     store
         .insert_message(&new)
@@ -214,8 +220,13 @@ impl Outbox {
             return fail(ctx, row, "invalid recipient address").await;
         };
         if row.encryption != ENCRYPT_OMEMO {
-            self.queued
-                .push((outgoing_stanza(&row, to).into(), row.id, row.peer));
+            // An image's size and thumbnail, as made when it was uploaded (`api::upload`).
+            let image = match &row.file {
+                Some(_) => ctx.store.file_image(row.id).await.ok().flatten(),
+                None => None,
+            };
+            let stanza = outgoing_stanza(&row, to, image.as_ref());
+            self.queued.push((stanza.into(), row.id, row.peer));
             return;
         }
         // Encrypted (XEP-0384): once the recipients' devices have sessions; never in plaintext.

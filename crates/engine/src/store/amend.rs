@@ -134,13 +134,14 @@ async fn retract(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    // Its preview goes with it (a file it shared is no longer anyone's to see).
+    // Its preview and thumbnail go with it (a file it shared is no longer anyone's to see).
     sqlx::query("DELETE FROM previews WHERE message_id = ?")
         .bind(row)
         .execute(&mut *conn)
         .await?;
     // Nothing of what was said stays: older texts, reactions, quotes of it in replies.
     for sql in [
+        "DELETE FROM file_images WHERE message_id = ?",
         "DELETE FROM message_edits WHERE message_row = ?",
         "DELETE FROM reactions WHERE message_row = ?",
         "UPDATE messages SET reply_quote = NULL WHERE reply_to_row = ?",

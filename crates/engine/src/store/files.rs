@@ -2,7 +2,7 @@
 //! outbox, their URL once uploaded, and where a received file was saved.
 
 use super::rows::COLUMNS;
-use super::{MessageRow, Store};
+use super::{ImageInfo, MessageRow, Store, Thumbnail};
 use crate::error::EngineError;
 
 impl Store {
@@ -72,6 +72,46 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps what the image of message `id` looks like (replacing what was kept).
+    pub async fn set_file_image(&self, id: i64, image: &ImageInfo) -> Result<(), EngineError> {
+        let mut conn = self.pool().acquire().await?;
+        insert_image(&mut conn, id, image).await
+    }
+
+    /// What the image of message `id` looks like, when that is known.
+    pub async fn file_image(&self, id: i64) -> Result<Option<ImageInfo>, EngineError> {
+        type Row = (
+            Option<u32>,
+            Option<u32>,
+            Option<String>,
+            Option<u32>,
+            Option<u32>,
+            Option<Vec<u8>>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT width, height, thumbnail_type, thumbnail_width, thumbnail_height, thumbnail
+             FROM file_images WHERE message_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map(|(width, height, media_type, tw, th, data)| ImageInfo {
+                width,
+                height,
+                thumbnail: match (media_type, tw, th, data) {
+                    (Some(media_type), Some(width), Some(height), Some(data)) => Some(Thumbnail {
+                        media_type,
+                        width,
+                        height,
+                        data,
+                    }),
+                    _ => None,
+                },
+            }),
+        )
+    }
+
     /// Whether `jid` is in the account's roster (any subscription).
     pub async fn in_roster(&self, account_id: i64, jid: &str) -> Result<bool, EngineError> {
         Ok(sqlx::query_scalar::<_, i64>(
@@ -83,4 +123,29 @@ impl Store {
         .await?
             > 0)
     }
+}
+
+/// `INSERT OR REPLACE` of what the image of message `id` looks like, on a connection (or
+/// inside a transaction).
+pub(super) async fn insert_image(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    image: &ImageInfo,
+) -> Result<(), EngineError> {
+    let thumb = image.thumbnail.as_ref();
+    sqlx::query(
+        "INSERT OR REPLACE INTO file_images
+             (message_id, width, height, thumbnail_type, thumbnail_width, thumbnail_height, thumbnail)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(image.width)
+    .bind(image.height)
+    .bind(thumb.map(|t| t.media_type.as_str()))
+    .bind(thumb.map(|t| t.width))
+    .bind(thumb.map(|t| t.height))
+    .bind(thumb.map(|t| t.data.as_slice()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

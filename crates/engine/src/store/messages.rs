@@ -216,7 +216,7 @@ async fn insert_one(
          ON CONFLICT DO NOTHING
          RETURNING {COLUMNS}"
     );
-    Ok(sqlx::query_as(&sql)
+    let inserted: Option<MessageRow> = sqlx::query_as(&sql)
         .bind(id)
         .bind(m.account_id)
         .bind(m.peer)
@@ -262,7 +262,11 @@ async fn insert_one(
         )
         .bind(m.file.is_some_and(|f| f.keep_metadata))
         .fetch_optional(&mut *conn)
-        .await?)
+        .await?;
+    if let (Some(row), Some(image)) = (&inserted, m.image) {
+        super::files::insert_image(conn, row.id, image).await?;
+    }
+    Ok(inserted)
 }
 
 impl Store {

@@ -22,8 +22,8 @@ pub use omemo::Trust;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
 pub use rows::{
-    Amend, ConversationRow, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
-    SharedFile, Transfer, TransferState,
+    Amend, ConversationRow, ImageInfo, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
+    SharedFile, Thumbnail, Transfer, TransferState,
 };
 pub use search::{fts_query, SearchHit, MATCH_END, MATCH_START};
 

@@ -137,6 +137,31 @@ pub struct SharedFile {
     pub keep_metadata: bool,
 }
 
+/// What an image a message shares looks like (XEP-0446 `<width/>`, `<height/>`, and a
+/// XEP-0264 thumbnail): ours as we made it, theirs as the sender said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// The image's size in pixels, when known.
+    pub width: Option<u32>,
+    /// See `width`.
+    pub height: Option<u32>,
+    /// A small picture of it.
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// A thumbnail (XEP-0264) carried in the message itself (XEP-0231 Bits of Binary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thumbnail {
+    /// `image/jpeg` for ours; the sender's type for theirs.
+    pub media_type: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// The encoded picture.
+    pub data: Vec<u8>,
+}
+
 /// A Jingle file transfer's session (XEP-0166) as its message keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transfer {
@@ -333,6 +358,8 @@ pub struct NewMessage<'a> {
     pub amend: Option<Amend<'a>>,
     /// The file it shares.
     pub file: Option<&'a SharedFile>,
+    /// For a shared image: its size and thumbnail (kept in `file_images`).
+    pub image: Option<&'a ImageInfo>,
 }
 
 /// A change one message makes to an earlier one, by the earlier one's id in the conversation

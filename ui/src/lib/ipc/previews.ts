@@ -22,6 +22,14 @@ export function mediaUrl(
   return base(MEDIA_SCHEME, messageId, userAgent);
 }
 
+/** The address of the thumbnail the sender put in message `messageId` (nothing fetched). */
+export function thumbnailUrl(
+  messageId: number,
+  userAgent = globalThis.navigator?.userAgent ?? '',
+): string {
+  return `${base(SCHEME, messageId, userAgent)}?thumb`;
+}
+
 /**
  * The preview address of message `messageId`'s image; with `show`, the user asked to see it,
  * so the shell fetches it even from someone outside the roster or from a room.

@@ -214,6 +214,7 @@ pub(crate) fn transfer_message<'a>(
         reply: None,
         amend: None,
         file: Some(file),
+        image: None,
     }
 }
 

@@ -376,6 +376,24 @@ describe('images shown by themselves', () => {
     localStorage.removeItem(SETTINGS_KEY);
   });
 
+  test('one not fetched shows the thumbnail its sender sent, gone when there is none', async () => {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ autoImageBytes: 0 }));
+    backendWith([image(1, 400_000), image(2, 400_000)]);
+    renderApp();
+    const chat = await openBob(2);
+    const thumb = within(chat).getByTestId('file-thumbnail-1');
+    expect(thumb.getAttribute('src'), 'nothing fetched: the message carried it').toBe(
+      'linnet-preview://localhost/1?thumb',
+    );
+    expect(within(chat).getByTestId('file-show-image-1')).toBeTruthy();
+    await fireEvent.error(within(chat).getByTestId('file-thumbnail-2'));
+    expect(within(chat).queryByTestId('file-thumbnail-2')).toBeNull();
+    await fireEvent.click(within(chat).getByTestId('file-show-image-1'));
+    expect(within(chat).queryByTestId('file-thumbnail-1'), 'the image instead').toBeNull();
+    expect(within(chat).getByTestId('file-preview-1')).toBeTruthy();
+    localStorage.removeItem(SETTINGS_KEY);
+  });
+
   test('"Never" fetches none by itself; the setting is in the settings dialog', async () => {
     localStorage.removeItem(SETTINGS_KEY);
     backendWith([image(1, 400_000)]);
