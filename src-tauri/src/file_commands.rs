@@ -37,7 +37,7 @@ impl FileGrants {
         }
     }
 
-    fn granted(&self, path: &Path) -> bool {
+    pub(crate) fn granted(&self, path: &Path) -> bool {
         self.0.lock().is_ok_and(|g| g.contains(path))
     }
 }
@@ -324,12 +324,37 @@ pub fn show_saved_file(app: AppHandle, saved: State<'_, SavedFiles>, path: Strin
         .map_err(|e| IpcError::new(ErrorCode::Internal, format!("Could not show the file: {e}")))
 }
 
+/// Largest picked file read for its picture in the send dialog: 64 MiB.
+const MAX_PICKED_PREVIEW_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The picture of a file about to be sent (`picked?path=<path>`, percent-encoded): made
+/// (`linnet_engine::make_preview`) only for a path the OS handed the app ([`FileGrants`]) and
+/// up to [`MAX_PICKED_PREVIEW_BYTES`]; `None` otherwise, or when it is no image.
+async fn picked_preview(app: &AppHandle, query: &str) -> Option<Vec<u8>> {
+    let path = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "path")
+        .map(|(_, value)| PathBuf::from(value.as_ref()))?;
+    if !app.state::<FileGrants>().granted(&path) {
+        return None;
+    }
+    let meta = tokio::fs::metadata(&path).await.ok()?;
+    if meta.len() > MAX_PICKED_PREVIEW_BYTES {
+        return None;
+    }
+    let data = tokio::fs::read(&path).await.ok()?;
+    tokio::task::spawn_blocking(move || linnet_engine::make_preview(&data).ok())
+        .await
+        .ok()
+        .flatten()
+}
+
 /// Answers the `linnet-preview` protocol: `linnet-preview://localhost/<message id>` (Windows:
 /// `http://linnet-preview.localhost/<id>`) is the PNG preview of that message's image
 /// (`Engine::image_preview`: made once, kept in the encrypted store; an image from outside
 /// the roster is fetched for it only with `?show`, when the user clicked "Show image"); with
 /// `?thumb`, the thumbnail the sender put in the message (`Engine::sender_thumbnail`, XEP-0264,
-/// nothing fetched). 404 where there is none, 400 for another address.
+/// nothing fetched); `picked?path=<path>` is the picture of a file about to be sent, see
+/// [`picked_preview`]. 404 where there is none, 400 for another address.
 pub async fn preview_response(
     app: &AppHandle,
     request: &tauri::http::Request<Vec<u8>>,
@@ -340,6 +365,20 @@ pub async fn preview_response(
             .body(Vec::new())
             .unwrap_or_default()
     };
+    let png = |png: Vec<u8>| {
+        tauri::http::Response::builder()
+            .status(200)
+            .header("Content-Type", "image/png")
+            .header("Cache-Control", "no-store")
+            .body(png)
+            .unwrap_or_default()
+    };
+    if request.uri().path() == "/picked" {
+        return match picked_preview(app, request.uri().query().unwrap_or_default()).await {
+            Some(made) => png(made),
+            None => status(404),
+        };
+    }
     let Ok(id) = request.uri().path().trim_matches('/').parse::<i64>() else {
         return status(400);
     };
@@ -360,12 +399,7 @@ pub async fn preview_response(
         engine.image_preview(id, flag("show")).await
     };
     match made {
-        Ok(png) => tauri::http::Response::builder()
-            .status(200)
-            .header("Content-Type", "image/png")
-            .header("Cache-Control", "no-store")
-            .body(png)
-            .unwrap_or_default(),
+        Ok(made) => png(made),
         Err(e) => {
             tracing::debug!(message_id = id, "no preview: {e}");
             status(404)

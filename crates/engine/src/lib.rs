@@ -20,7 +20,7 @@ use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::Presence;
 
 pub use account::connector::{fingerprint, TrustRoots};
-pub use api::{playable, DeviceView, MediaKind, OwnDevice, MAX_MEDIA_BYTES};
+pub use api::{make_preview, playable, DeviceView, MediaKind, OwnDevice, MAX_MEDIA_BYTES};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ChatStateName, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;

@@ -9,6 +9,7 @@ pub use media::{playable, MediaKind, MAX_MEDIA_BYTES};
 mod metadata;
 mod omemo;
 mod previews;
+pub use previews::make_preview;
 mod rooms;
 mod roster;
 pub use omemo::{DeviceView, OwnDevice};

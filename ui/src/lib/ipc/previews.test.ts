@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previewUrl } from './previews';
+import { mediaUrl, pickedPreviewUrl, previewUrl, thumbnailUrl } from './previews';
 
 describe('previewUrl', () => {
   it('uses the custom scheme on Linux and macOS and its localhost form on Windows', () => {
@@ -9,5 +9,16 @@ describe('previewUrl', () => {
     expect(previewUrl(7, true, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/120')).toBe(
       'http://linnet-preview.localhost/7?show',
     );
+  });
+});
+
+describe('the other addresses', () => {
+  const linux = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15';
+  it('name a thumbnail, a picked file and a media file', () => {
+    expect(thumbnailUrl(3, linux)).toBe('linnet-preview://localhost/3?thumb');
+    expect(pickedPreviewUrl('/home/a/My photo #1.png', linux)).toBe(
+      'linnet-preview://localhost/picked?path=%2Fhome%2Fa%2FMy%20photo%20%231.png',
+    );
+    expect(mediaUrl(9, 'Windows NT 10.0')).toBe('http://linnet-media.localhost/9');
   });
 });

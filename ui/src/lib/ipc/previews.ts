@@ -22,6 +22,20 @@ export function mediaUrl(
   return base(MEDIA_SCHEME, messageId, userAgent);
 }
 
+/**
+ * The preview address of a file the user picked or dropped (one the OS handed the app; the
+ * shell makes pictures only of those), shown in the send dialog before it goes.
+ */
+export function pickedPreviewUrl(
+  path: string,
+  userAgent = globalThis.navigator?.userAgent ?? '',
+): string {
+  const url = userAgent.includes('Windows')
+    ? `http://${SCHEME}.localhost/picked`
+    : `${SCHEME}://localhost/picked`;
+  return `${url}?path=${encodeURIComponent(path)}`;
+}
+
 /** The address of the thumbnail the sender put in message `messageId` (nothing fetched). */
 export function thumbnailUrl(
   messageId: number,

@@ -4,7 +4,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { emit } from '@tauri-apps/api/event';
 import { mockWindows } from '@tauri-apps/api/mocks';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import type { FileProgressEvent, MessageView } from '../../ipc';
 import { ALICE, FakeBackend, contact, conversation, fileView, message } from '../../../test/backend';
 import { renderApp } from '../../../test/render';
@@ -555,6 +555,39 @@ describe('sending files', () => {
     await confirmSend(1);
     await waitFor(() => expect(backend.callsOf('send_file_data')).toHaveLength(2), { timeout: 5000 });
     expect(backend.callsOf('send_file_data')[1]).toMatchObject({ name: 'screenshot.jpg', data: '/9j/' });
+  });
+
+  test('images show their picture before they go: pasted from a blob, picked from the shell', async () => {
+    const backend = backendWith();
+    backend.picked = ['/home/alice/Pictures/cat.png', '/home/alice/notes.txt'];
+    const made: Blob[] = [];
+    const revoked: string[] = [];
+    const [create, revoke] = [URL.createObjectURL, URL.revokeObjectURL];
+    onTestFinished(() => {
+      URL.createObjectURL = create;
+      URL.revokeObjectURL = revoke;
+    });
+    URL.createObjectURL = (blob: Blob) => {
+      made.push(blob);
+      return `blob:linnet/${made.length}`;
+    };
+    URL.revokeObjectURL = (url: string) => void revoked.push(url);
+    renderApp();
+    const chat = await openBob(0);
+    await fireEvent.click(within(chat).getByTestId('composer-attach'));
+    const dialog = await screen.findByTestId('send-files-dialog');
+    await within(dialog).findByTestId('send-file-1');
+    expect(within(dialog).getByTestId('send-file-preview-0').getAttribute('src')).toBe(
+      'linnet-preview://localhost/picked?path=%2Fhome%2Falice%2FPictures%2Fcat.png',
+    );
+    expect(within(dialog).queryByTestId('send-file-preview-1'), 'not an image').toBeNull();
+    const pasted = new File([Uint8Array.of(1, 2, 3)], 'shot.png', { type: 'image/png' });
+    await fireEvent.paste(within(chat).getByTestId('composer'), { clipboardData: { files: [pasted], items: [] } });
+    const preview = await within(dialog).findByTestId('send-file-preview-2');
+    expect(preview.getAttribute('src')).toBe('blob:linnet/1');
+    expect(made).toEqual([pasted]);
+    await fireEvent.click(within(dialog).getByTestId('send-files-cancel'));
+    await waitFor(() => expect(revoked).toEqual(['blob:linnet/1']));
   });
 
   test('pasting text pastes text, as ever', async () => {
