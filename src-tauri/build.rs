@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "save_file_as",
     "show_saved_file",
     "fetch_media",
+    "launch_uri",
     "start_voice_message",
     "send_voice_message",
     "cancel_voice_message",

@@ -60,6 +60,8 @@ pub fn typescript() -> String {
     declare::<TransferView>(&cfg, &mut out);
     declare::<FileView>(&cfg, &mut out);
     declare::<crate::file_commands::PickedFile>(&cfg, &mut out);
+    declare::<linnet_engine::uri::UriAction>(&cfg, &mut out);
+    declare::<linnet_engine::uri::XmppUri>(&cfg, &mut out);
     declare::<MessageView>(&cfg, &mut out);
     declare::<OwnDevice>(&cfg, &mut out);
     declare::<Trust>(&cfg, &mut out);

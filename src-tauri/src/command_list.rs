@@ -18,6 +18,7 @@ const COMMAND_FILES: &[&str] = &[
     include_str!("message_commands.rs"),
     include_str!("file_commands.rs"),
     include_str!("media.rs"),
+    include_str!("desktop.rs"),
     include_str!("voice.rs"),
     include_str!("startup.rs"),
 ];
@@ -32,6 +33,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("bindings.rs", include_str!("bindings.rs")),
     ("commands.rs", include_str!("commands.rs")),
     ("credentials.rs", include_str!("credentials.rs")),
+    ("desktop.rs", include_str!("desktop.rs")),
     ("error.rs", include_str!("error.rs")),
     ("events.rs", include_str!("events.rs")),
     ("file_commands.rs", include_str!("file_commands.rs")),

@@ -5,6 +5,7 @@ mod bindings;
 mod command_list;
 mod commands;
 mod credentials;
+mod desktop;
 mod error;
 mod events;
 mod file_commands;
@@ -100,7 +101,20 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .try_init();
+    let context = tauri::generate_context!();
+    // One Linnet per data folder: a second launch hands over its arguments (an `xmpp:` link)
+    // and exits. Registered first, so a second launch does nothing else.
+    let instance = desktop::instance_id(
+        &context.config().identifier,
+        std::env::var_os(DATA_DIR_ENV).as_deref(),
+    );
     let result = tauri::Builder::default()
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, argv, _cwd| desktop::on_second_launch(app, argv))
+                .build(),
+        )
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
@@ -148,6 +162,7 @@ pub fn run() {
             app.manage(file_commands::SavedFiles::default());
             app.manage(media::MediaCache(dir.join("media")));
             app.manage(voice::VoiceRecorder::default());
+            app.manage(desktop::LaunchUri::from_args());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -193,6 +208,7 @@ pub fn run() {
             file_commands::pick_files,
             file_commands::send_file,
             media::fetch_media,
+            desktop::launch_uri,
             voice::start_voice_message,
             voice::send_voice_message,
             voice::cancel_voice_message,
@@ -214,7 +230,7 @@ pub fn run() {
             commands::set_password,
             commands::set_active_conversation,
         ])
-        .build(tauri::generate_context!());
+        .build(context);
     match result {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {

@@ -10,6 +10,7 @@ mod error;
 mod event;
 pub mod features;
 pub mod store;
+pub mod uri;
 mod view;
 
 use std::collections::HashMap;

@@ -30,6 +30,7 @@ import type {
   SearchHit,
   SubscriptionRequestView,
   Trust,
+  XmppUri,
 } from '../lib/ipc';
 
 export interface Call {
@@ -90,6 +91,8 @@ export class FakeBackend {
   /** The Downloads folder `save_file` saves into. */
   downloads = '/home/alice/Downloads';
   readonly calls: Call[] = [];
+  /** The `xmpp:` link the app was started with (`launch_uri` hands it over once). */
+  launchUri: XmppUri | null = null;
   /** A voice message is being recorded (`start_voice_message`). */
   recording = false;
   readonly overrides = new Map<CommandName, Override>();
@@ -248,6 +251,11 @@ export class FakeBackend {
         const known = this.messages.find((m) => m.id === a['messageId']);
         if (!known?.file) throw { code: 'file', message: 'That message shares no file.' };
         return null;
+      }
+      case 'launch_uri': {
+        const uri = this.launchUri;
+        this.launchUri = null;
+        return uri;
       }
       case 'start_voice_message':
         this.recording = true;

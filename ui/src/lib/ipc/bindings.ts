@@ -42,6 +42,7 @@ import type {
   SearchHit,
   Show,
   SubscriptionRequestView,
+  XmppUri,
 } from './generated';
 
 export type {
@@ -87,6 +88,8 @@ export type {
   RosterEvent,
   SearchHit,
   SubscriptionRequestView,
+  UriAction,
+  XmppUri,
 } from './generated';
 
 /** Every `ErrorCode`, for runtime validation (the check below fails to compile if one is missing). */
@@ -270,6 +273,8 @@ export interface Commands {
    * is here already (ours, saved, fetched before); then `mediaUrl(messageId)` plays it.
    */
   fetch_media: { args: { messageId: number }; result: null };
+  /** The `xmpp:` link Linnet was started with (once; null afterwards or when none). */
+  launch_uri: { args: Record<string, never>; result: XmppUri | null };
   /** Starts recording a voice message from the microphone (one at a time). */
   start_voice_message: { args: Record<string, never>; result: null };
   /** Ends the recording and sends it to `to` as an audio file; the message, as `send_file`. */
@@ -401,6 +406,8 @@ export interface Events {
   'linnet://accounts': ReloadEvent;
   /** The user clicked a desktop notification about this conversation: open it. */
   'linnet://open-conversation': OpenConversationEvent;
+  /** A second launch of Linnet handed over an `xmpp:` link (RFC 5122); the window is raised. */
+  'linnet://open-uri': XmppUri;
   /**
    * Invalidation for one room's live state (joined, occupants, subject, error): reload that room
    * (`room_state`), or `list_rooms` for a room not listed yet.

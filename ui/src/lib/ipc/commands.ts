@@ -25,6 +25,7 @@ import type {
   RoomView,
   SearchHit,
   SubscriptionRequestView,
+  XmppUri,
 } from './bindings';
 import { toIpcError } from './errors';
 
@@ -417,6 +418,11 @@ export function saveFile(messageId: number): Promise<string> {
 /** Makes a message's audio or video playable (fetched when not here); then play `mediaUrl`. */
 export function fetchMedia(messageId: number): Promise<null> {
   return call('fetch_media', { messageId });
+}
+
+/** The `xmpp:` link Linnet was started with, once. */
+export function launchUri(): Promise<XmppUri | null> {
+  return call('launch_uri', {});
 }
 
 /** Starts recording a voice message from the microphone. */

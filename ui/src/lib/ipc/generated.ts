@@ -382,6 +382,32 @@ name: string,
 size: number | null, };
 
 /**
+ * What an `xmpp:` URI asks for (XEP-0147 §3, the actions of its registry that Linnet knows).
+ */
+export type UriAction = "message" | "join" | "subscribe";
+
+/**
+ * A parsed `xmpp:` URI: the target JID and what to do with it.
+ */
+export type XmppUri = { 
+/**
+ * The target (RFC 5122 §2.2: the path), a bare or full JID.
+ */
+jid: string, 
+/**
+ * What to do (an unknown action opens a chat, as RFC 5122 §2.5 lets a client).
+ */
+action: UriAction, 
+/**
+ * `;body=`: the text to put in the composer (`message`).
+ */
+body: string | null, 
+/**
+ * `;name=`: the name to give the contact (`subscribe`, `roster`).
+ */
+name: string | null, };
+
+/**
  * One message.
  */
 export type MessageView = { 

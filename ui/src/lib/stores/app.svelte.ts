@@ -3,7 +3,7 @@
 
 import { createContext } from 'svelte';
 import * as ipc from '../ipc';
-import type { Events, IpcError } from '../ipc';
+import type { Events, IpcError, XmppUri } from '../ipc';
 import { AccountsStore } from './accounts.svelte';
 import { ChatStatesStore } from './chatStates.svelte';
 import { ContactsStore, displayName } from './contacts.svelte';
@@ -51,6 +51,15 @@ export class AppState {
   /** Whether a room's chat shows its occupant list (the user's last choice, for every room). */
   occupantsShown = $state(true);
 
+  /**
+   * Text an `xmpp:` link put in a chat's composer (RFC 5122 `?message;body=`): the composer of
+   * that chat takes it; nothing is sent until the user presses Enter.
+   */
+  draft: (ChatRef & { text: string }) | null = $state(null);
+
+  /** An `xmpp:` link that asks to join a room or add a contact, waiting for the user's yes. */
+  uriPrompt: { accountId: number; uri: XmppUri } | null = $state(null);
+
   /** A failure not tied to one form (initial load, mark-read...), shown in a banner. */
   problem: IpcError | null = $state(null);
 
@@ -89,9 +98,31 @@ export class AppState {
       ipc.subscribe('linnet://file-progress', (p) => this.files.apply(p)),
       // The user clicked a desktop notification; the shell has raised the window.
       ipc.subscribe('linnet://open-conversation', (p) => this.openChat(p.account_id, p.peer)),
+      // A second launch handed us an `xmpp:` link; the shell has raised the window.
+      ipc.subscribe('linnet://open-uri', (p) => this.openUri(p)),
     ]);
     await this.reload();
+    // An `xmpp:` link Linnet was started with.
+    const launched = await ipc.launchUri().catch(() => null);
+    if (launched) this.openUri(launched);
     return stop;
+  }
+
+  /**
+   * Shows what an `xmpp:` link asks (RFC 5122, XEP-0147), with the first enabled account: a
+   * chat with the text in its composer (never sent by itself), or a question before joining a
+   * room or adding a contact. Without an account there is nothing to do it with.
+   */
+  openUri(uri: XmppUri): void {
+    const list = this.accounts.list;
+    const account = list.find((a) => a.enabled) ?? list[0];
+    if (!account) return;
+    if (uri.action === 'message') {
+      this.openChat(account.id, uri.jid);
+      if (uri.body) this.draft = { accountId: account.id, peer: uri.jid, text: uri.body };
+      return;
+    }
+    this.uriPrompt = { accountId: account.id, uri };
   }
 
   /** Loads accounts, conversations, rooms and every roster; a failure goes to `problem`. */
