@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "show_saved_file",
     "fetch_media",
     "launch_uri",
+    "set_close_to_tray",
     "start_voice_message",
     "send_voice_message",
     "cancel_voice_message",

@@ -19,6 +19,7 @@ const COMMAND_FILES: &[&str] = &[
     include_str!("file_commands.rs"),
     include_str!("media.rs"),
     include_str!("desktop.rs"),
+    include_str!("tray.rs"),
     include_str!("voice.rs"),
     include_str!("startup.rs"),
 ];
@@ -44,6 +45,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("message_commands.rs", include_str!("message_commands.rs")),
     ("notifications.rs", include_str!("notifications.rs")),
     ("startup.rs", include_str!("startup.rs")),
+    ("tray.rs", include_str!("tray.rs")),
     ("views.rs", include_str!("views.rs")),
 ];
 

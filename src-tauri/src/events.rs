@@ -152,6 +152,8 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     for event in progress.into_values() {
         let _ = app.emit("linnet://file-progress", event);
     }
+    // The tray's unread count follows new messages and read state.
+    let changed = !messages.is_empty() || conversations;
     for ((account_id, peer), ids) in messages {
         let ids: Vec<i64> = ids.into_iter().collect();
         let rows: Vec<MessageView> = match engine.messages_by_id(account_id, &ids).await {
@@ -185,6 +187,9 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     }
     if conversations {
         let _ = app.emit("linnet://conversations", ReloadEvent::default());
+    }
+    if changed {
+        crate::tray::refresh(app, engine).await;
     }
 }
 

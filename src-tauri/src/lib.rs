@@ -13,6 +13,7 @@ mod media;
 mod message_commands;
 mod notifications;
 mod startup;
+mod tray;
 mod views;
 mod voice;
 
@@ -131,6 +132,16 @@ pub fn run() {
             });
         })
         .on_window_event(|window, event| {
+            // With a tray, closing the window hides it: Linnet stays connected (`tray`).
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if let Some(tray) = window.try_state::<tray::Tray>() {
+                    if window.label() == "main" && tray.keeps_running() {
+                        api.prevent_close();
+                        let _ = window.hide();
+                        tray.tell_once(window.app_handle());
+                    }
+                }
+            }
             // Files dropped on the window may be sent (`file_commands::send_file`).
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
                 window
@@ -163,6 +174,7 @@ pub fn run() {
             app.manage(media::MediaCache(dir.join("media")));
             app.manage(voice::VoiceRecorder::default());
             app.manage(desktop::LaunchUri::from_args());
+            app.manage(tray::Tray::new(app.handle(), &dir));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -209,6 +221,7 @@ pub fn run() {
             file_commands::send_file,
             media::fetch_media,
             desktop::launch_uri,
+            tray::set_close_to_tray,
             voice::start_voice_message,
             voice::send_voice_message,
             voice::cancel_voice_message,

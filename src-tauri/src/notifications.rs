@@ -262,6 +262,28 @@ fn show(
     }
 }
 
+/// A notification that is not about messages (say, that Linnet keeps running), shown off the
+/// caller's thread; a failing notification service is logged.
+pub fn notify_plain(app: &AppHandle, summary: &str, body: &str) {
+    let (summary, body) = (summary.to_owned(), body.to_owned());
+    let _ = app;
+    let spawned = std::thread::Builder::new()
+        .name("notification".into())
+        .spawn(move || {
+            let shown = notify_rust::Notification::new()
+                .appname("Linnet")
+                .summary(&summary)
+                .body(&body)
+                .show();
+            if let Err(e) = shown {
+                tracing::debug!("notification not shown: {e}");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::debug!("notification not shown: {e}");
+    }
+}
+
 /// Raises the main window and asks the UI to open a conversation.
 fn open_conversation(app: &AppHandle, account_id: i64, peer: &str) {
     if let Some(window) = app.get_webview_window("main") {

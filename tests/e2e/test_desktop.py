@@ -1,4 +1,6 @@
-"""Linnet on the desktop, through the real window: one instance per data folder. A second
+"""Linnet on the desktop, through the real window: closing the window keeps Linnet running in
+the tray (where the session has one) with the unread count on the icon; one instance per
+data folder. A second
 launch with an `xmpp:` link (RFC 5122 `?message;body=`) on the same data folder hands the link
 to the running Linnet and exits; the window opens that chat with the text in the composer,
 and nothing is sent until the user presses Enter (the contact's slixmpp client sees nothing
@@ -6,6 +8,7 @@ before, and the message after)."""
 
 import os
 import subprocess
+import time
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -44,3 +47,41 @@ def test_a_second_launch_with_an_xmpp_link_fills_the_first_windows_composer(laun
         assert got["body"] == "Hello from a link", got
     finally:
         peer.close()
+
+
+def test_closing_the_window_keeps_linnet_running_in_the_tray(launcher, prosody, notifications):
+    """With a tray in the session (a StatusNotifierWatcher: here a fake panel on the test's
+    D-Bus), closing the window (WM_DELETE_WINDOW, as a close button) hides it and says once
+    that Linnet keeps running; a message then arrives, the tray item's label (its
+    StatusNotifierItem property, read over D-Bus) becomes 1, the notification is shown, and
+    clicking it brings the window back on that chat."""
+    from fake_tray import FakeTray, close_window, is_viewable
+
+    prosody.register("olga", "olga-pw")
+    prosody.register("paul", "paul-pw")
+    with FakeTray() as tray:
+        linnet = launcher.start()
+        sign_in(linnet, prosody, "olga@localhost", "olga-pw")
+        wait = WebDriverWait(linnet, 30)
+        peer = Peer.for_server(prosody, "paul", "paul-pw", auto_accept=True)
+        try:
+            assert tray.item_property("XAyatanaLabel") == "", "nothing unread yet"
+            close_window("Linnet")
+            wait.until(lambda d: not is_viewable("Linnet"))
+            notifications.wait_for_call(lambda c: c["summary"] == "Linnet is still running",
+                                        timeout=10)
+            peer.send("olga@localhost", "Are you still there?")
+            deadline = time.monotonic() + 30
+            while tray.item_property("XAyatanaLabel") != "1":
+                assert time.monotonic() < deadline, tray.item_property("XAyatanaLabel")
+                time.sleep(0.2)
+            call = notifications.wait_for_call(
+                lambda c: c["summary"] == "Message from paul@localhost"
+                and c["body"] == "Are you still there?", timeout=15)
+            notifications.invoke_action(call["id"])
+            wait.until(lambda d: is_viewable("Linnet"))
+            chat = wait.until(EC.visibility_of_element_located(by_testid("chat-view")))
+            assert chat.get_attribute("data-peer") == "paul@localhost"
+            screenshot(linnet, "desktop-back-from-tray")
+        finally:
+            peer.close()

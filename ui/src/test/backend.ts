@@ -257,6 +257,8 @@ export class FakeBackend {
         this.launchUri = null;
         return uri;
       }
+      case 'set_close_to_tray':
+        return null;
       case 'start_voice_message':
         this.recording = true;
         return null;

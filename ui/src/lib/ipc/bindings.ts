@@ -275,6 +275,8 @@ export interface Commands {
   fetch_media: { args: { messageId: number }; result: null };
   /** The `xmpp:` link Linnet was started with (once; null afterwards or when none). */
   launch_uri: { args: Record<string, never>; result: XmppUri | null };
+  /** Closing the window keeps Linnet running in the tray (where there is one), or quits. */
+  set_close_to_tray: { args: { keep: boolean }; result: null };
   /** Starts recording a voice message from the microphone (one at a time). */
   start_voice_message: { args: Record<string, never>; result: null };
   /** Ends the recording and sends it to `to` as an audio file; the message, as `send_file`. */

@@ -425,6 +425,11 @@ export function launchUri(): Promise<XmppUri | null> {
   return call('launch_uri', {});
 }
 
+/** Closing the window keeps Linnet running in the tray, or quits. */
+export function setCloseToTray(keep: boolean): Promise<null> {
+  return call('set_close_to_tray', { keep });
+}
+
 /** Starts recording a voice message from the microphone. */
 export function startVoiceMessage(): Promise<null> {
   return call('start_voice_message', {});

@@ -102,6 +102,8 @@ export class AppState {
       ipc.subscribe('linnet://open-uri', (p) => this.openUri(p)),
     ]);
     await this.reload();
+    // The shell learns the window-closing choice (it keeps none of its own).
+    this.#report(ipc.setCloseToTray(this.settings.closeToTray));
     // An `xmpp:` link Linnet was started with.
     const launched = await ipc.launchUri().catch(() => null);
     if (launched) this.openUri(launched);

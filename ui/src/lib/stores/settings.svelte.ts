@@ -1,7 +1,10 @@
 // The user's app-wide preferences, kept in the webview's localStorage (they concern this
-// installation, not an account, and the backend has no use for them): whether to tell others
-// when we are typing (XEP-0085 chat states), which emojis we react with most, and up to what
-// size contacts' images are fetched by themselves for their inline preview.
+// installation, not an account): whether to tell others when we are typing (XEP-0085 chat
+// states), which emojis we react with most, up to what size contacts' images are fetched by
+// themselves for their inline preview, and whether closing the window keeps Linnet in the
+// tray (the one the shell is told of, `set_close_to_tray`).
+
+import * as ipc from '../ipc';
 
 /** localStorage key of the settings, one JSON object. */
 export const SETTINGS_KEY = 'linnet.settings';
@@ -33,6 +36,7 @@ interface Stored {
   sendChatStates?: unknown;
   emojiUse?: unknown;
   autoImageBytes?: unknown;
+  closeToTray?: unknown;
 }
 
 /** The webview's localStorage, or null where it is unusable (say, disabled). */
@@ -54,6 +58,12 @@ export class SettingsStore {
    */
   autoImageBytes = $state(DEFAULT_AUTO_IMAGE_BYTES);
 
+  /**
+   * Closing the window keeps Linnet running in the tray (where the session has one): still
+   * connected, still notifying. Off: closing quits.
+   */
+  closeToTray = $state(true);
+
   /** How often each emoji was used in a reaction. */
   #emojiUse: Record<string, number> = $state({});
 
@@ -63,6 +73,7 @@ export class SettingsStore {
     this.#storage = storage;
     const stored = this.#read();
     if (typeof stored.sendChatStates === 'boolean') this.sendChatStates = stored.sendChatStates;
+    if (typeof stored.closeToTray === 'boolean') this.closeToTray = stored.closeToTray;
     if (AUTO_IMAGE_CHOICES.some((c) => c.bytes === stored.autoImageBytes)) {
       this.autoImageBytes = stored.autoImageBytes as number;
     }
@@ -78,6 +89,13 @@ export class SettingsStore {
   setSendChatStates(send: boolean): void {
     this.sendChatStates = send;
     this.#write();
+  }
+
+  /** Closing the window keeps Linnet in the tray, or quits; the shell is told at once. */
+  setCloseToTray(keep: boolean): void {
+    this.closeToTray = keep;
+    this.#write();
+    ipc.setCloseToTray(keep).catch(() => undefined);
   }
 
   /** Sets the size up to which contacts' images are fetched by themselves (0: never). */
@@ -130,6 +148,7 @@ export class SettingsStore {
           sendChatStates: this.sendChatStates,
           emojiUse: this.#emojiUse,
           autoImageBytes: this.autoImageBytes,
+          closeToTray: this.closeToTray,
         }),
       );
     } catch {
