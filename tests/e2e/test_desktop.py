@@ -12,6 +12,7 @@ import time
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
@@ -45,6 +46,17 @@ def test_a_second_launch_with_an_xmpp_link_fills_the_first_windows_composer(laun
         composer.send_keys(Keys.ENTER)
         got = peer.wait_for(lambda e: e.get("event") == "message" and e.get("body"), timeout=30)
         assert got["body"] == "Hello from a link", got
+
+        # The dark theme, pinned in the settings, applies at once (the README's screenshot).
+        linnet.find_element(*by_testid("open-settings")).click()
+        Select(wait.until(EC.visibility_of_element_located(by_testid("setting-theme")))) \
+            .select_by_value("dark")
+        linnet.find_element(*by_testid("settings-dialog")).find_element(
+            "css selector", ".actions button").click()
+        background = linnet.execute_script(
+            "return getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 24, 28)", background
+        screenshot(linnet, "desktop-dark")
     finally:
         peer.close()
 

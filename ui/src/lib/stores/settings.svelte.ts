@@ -2,9 +2,27 @@
 // installation, not an account): whether to tell others when we are typing (XEP-0085 chat
 // states), which emojis we react with most, up to what size contacts' images are fetched by
 // themselves for their inline preview, and whether closing the window keeps Linnet in the
-// tray (the one the shell is told of, `set_close_to_tray`).
+// tray (the one the shell is told of, `set_close_to_tray`), and the theme (light, dark, or the
+// system's).
 
 import * as ipc from '../ipc';
+
+/** The look: the system's light or dark scheme, or one pinned. */
+export type Theme = 'system' | 'light' | 'dark';
+
+/** The theme choices, as the settings offer them. */
+export const THEMES: readonly { value: Theme; label: string }[] = [
+  { value: 'system', label: 'As the system' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
+/** Puts `theme` on the page: `data-theme` on the root element (app.css reads it). */
+export function applyTheme(theme: Theme, root: HTMLElement | undefined = globalThis.document?.documentElement): void {
+  if (!root) return;
+  if (theme === 'system') delete root.dataset['theme'];
+  else root.dataset['theme'] = theme;
+}
 
 /** localStorage key of the settings, one JSON object. */
 export const SETTINGS_KEY = 'linnet.settings';
@@ -37,6 +55,7 @@ interface Stored {
   emojiUse?: unknown;
   autoImageBytes?: unknown;
   closeToTray?: unknown;
+  theme?: unknown;
 }
 
 /** The webview's localStorage, or null where it is unusable (say, disabled). */
@@ -64,6 +83,9 @@ export class SettingsStore {
    */
   closeToTray = $state(true);
 
+  /** Light, dark, or as the system says. */
+  theme: Theme = $state('system');
+
   /** How often each emoji was used in a reaction. */
   #emojiUse: Record<string, number> = $state({});
 
@@ -74,6 +96,8 @@ export class SettingsStore {
     const stored = this.#read();
     if (typeof stored.sendChatStates === 'boolean') this.sendChatStates = stored.sendChatStates;
     if (typeof stored.closeToTray === 'boolean') this.closeToTray = stored.closeToTray;
+    if (THEMES.some((t) => t.value === stored.theme)) this.theme = stored.theme as Theme;
+    applyTheme(this.theme);
     if (AUTO_IMAGE_CHOICES.some((c) => c.bytes === stored.autoImageBytes)) {
       this.autoImageBytes = stored.autoImageBytes as number;
     }
@@ -88,6 +112,14 @@ export class SettingsStore {
 
   setSendChatStates(send: boolean): void {
     this.sendChatStates = send;
+    this.#write();
+  }
+
+  /** Sets the theme, applied at once. */
+  setTheme(theme: Theme): void {
+    if (!THEMES.some((t) => t.value === theme)) return;
+    this.theme = theme;
+    applyTheme(theme);
     this.#write();
   }
 
@@ -149,6 +181,7 @@ export class SettingsStore {
           emojiUse: this.#emojiUse,
           autoImageBytes: this.autoImageBytes,
           closeToTray: this.closeToTray,
+          theme: this.theme,
         }),
       );
     } catch {
