@@ -28,8 +28,8 @@ cargo test --workspace --locked
 step "harness self-test"
 .venv/bin/python -m pytest -q tests/harness
 
-step "end-to-end: build the app with the UI embedded"
-ui/node_modules/.bin/tauri build --debug --no-bundle
+step "end-to-end: build the app with the UI embedded, and its .deb (test_install.py)"
+ui/node_modules/.bin/tauri build --debug --bundles deb
 
 step "end-to-end: the real app under Xvfb through WebDriver"
 tests/e2e/run.sh
