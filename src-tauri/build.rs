@@ -18,6 +18,8 @@ const COMMANDS: &[&str] = &[
     "fetch_media",
     "launch_uri",
     "set_close_to_tray",
+    "autostart_enabled",
+    "set_autostart",
     "start_voice_message",
     "send_voice_message",
     "cancel_voice_message",

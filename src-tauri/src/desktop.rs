@@ -2,12 +2,64 @@
 //! launch hands its arguments to the first, which comes to the front, and exits), and `xmpp:`
 //! links (RFC 5122) given on the command line, at start or to a second launch, handed to the
 //! window (`launch_uri`, `linnet://open-uri`), which shows what they ask before doing it.
+//! Starting at login (tauri-plugin-autostart: an XDG autostart entry on Linux, a launch agent
+//! on macOS, the Run key on Windows), off until the user turns it on; started so, Linnet stays
+//! in the tray when there is one.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 use linnet_engine::uri::{parse_xmpp_uri, XmppUri};
+use linnet_engine::ErrorCode;
 use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_autostart::ManagerExt;
+
+use crate::error::IpcError;
+
+/// The argument the login entry starts Linnet with.
+pub const AUTOSTART_ARG: &str = "--autostart";
+
+/// Started at login with a tray to come back from: the window stays hidden until opened.
+pub fn start_in_tray_when_autostarted(app: &AppHandle) {
+    let autostarted = std::env::args().any(|a| a == AUTOSTART_ARG);
+    let tray = app
+        .try_state::<crate::tray::Tray>()
+        .is_some_and(|t| t.shown());
+    if autostarted && tray {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.hide();
+        }
+    }
+}
+
+fn autostart_error(e: impl std::fmt::Display) -> IpcError {
+    IpcError::new(
+        ErrorCode::Internal,
+        format!("Starting at login could not be changed: {e}"),
+    )
+}
+
+/// Whether Linnet starts when the user logs in.
+///
+/// Errors: `internal` in words when the system's entry cannot be read.
+#[tauri::command]
+pub fn autostart_enabled(app: AppHandle) -> Result<bool, IpcError> {
+    app.autolaunch().is_enabled().map_err(autostart_error)
+}
+
+/// Makes Linnet start (or no longer start) when the user logs in.
+///
+/// Errors: `internal` in words when the system's entry cannot be written.
+#[tauri::command]
+pub fn set_autostart(app: AppHandle, enabled: bool) -> Result<(), IpcError> {
+    let autolaunch = app.autolaunch();
+    if enabled {
+        autolaunch.enable()
+    } else {
+        autolaunch.disable()
+    }
+    .map_err(autostart_error)
+}
 
 /// The `xmpp:` link Linnet was started with, until the window takes it.
 pub struct LaunchUri(Mutex<Option<XmppUri>>);

@@ -116,6 +116,10 @@ pub fn run() {
                 .callback(|app, argv, _cwd| desktop::on_second_launch(app, argv))
                 .build(),
         )
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![desktop::AUTOSTART_ARG]),
+        ))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(navigation_guard())
@@ -175,6 +179,7 @@ pub fn run() {
             app.manage(voice::VoiceRecorder::default());
             app.manage(desktop::LaunchUri::from_args());
             app.manage(tray::Tray::new(app.handle(), &dir));
+            desktop::start_in_tray_when_autostarted(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -222,6 +227,8 @@ pub fn run() {
             media::fetch_media,
             desktop::launch_uri,
             tray::set_close_to_tray,
+            desktop::autostart_enabled,
+            desktop::set_autostart,
             voice::start_voice_message,
             voice::send_voice_message,
             voice::cancel_voice_message,

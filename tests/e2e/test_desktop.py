@@ -57,6 +57,12 @@ def test_a_second_launch_with_an_xmpp_link_fills_the_first_windows_composer(laun
             "return getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(22, 24, 28)", background
         screenshot(linnet, "desktop-dark")
+        # The webview's storage outlives this data folder: back to the system's theme.
+        linnet.find_element(*by_testid("open-settings")).click()
+        Select(wait.until(EC.visibility_of_element_located(by_testid("setting-theme")))) \
+            .select_by_value("system")
+        linnet.find_element(*by_testid("settings-dialog")).find_element(
+            "css selector", ".actions button").click()
     finally:
         peer.close()
 
@@ -97,3 +103,33 @@ def test_closing_the_window_keeps_linnet_running_in_the_tray(launcher, prosody, 
             screenshot(linnet, "desktop-back-from-tray")
         finally:
             peer.close()
+
+
+def test_starting_at_login_writes_and_removes_the_autostart_entry(launcher, prosody, tmp_path, monkeypatch):
+    """The settings' "Start Linnet when I log in" (off by default) writes an XDG autostart
+    entry that starts this binary with --autostart (Linnet then stays in the tray), and
+    removes it when turned off."""
+    # auto-launch writes into $HOME/.config/autostart: a home of the test's own.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    prosody.register("quin", "quin-pw")
+    linnet = launcher.start()
+    sign_in(linnet, prosody, "quin@localhost", "quin-pw")
+    wait = WebDriverWait(linnet, 30)
+    wait.until(EC.element_to_be_clickable(by_testid("open-settings"))).click()
+    box = wait.until(EC.presence_of_element_located(by_testid("setting-autostart")))
+    wait.until(lambda d: box.is_enabled())
+    assert not box.is_selected(), "off by default"
+    box.click()
+    entry = tmp_path / ".config" / "autostart" / "Linnet.desktop"
+    deadline = time.monotonic() + 10
+    while not entry.exists():
+        assert time.monotonic() < deadline, list(tmp_path.rglob("*"))
+        time.sleep(0.1)
+    text = entry.read_text()
+    assert f"Exec={launcher.app_binary} --autostart" in text or \
+        (launcher.app_binary in text and "--autostart" in text), text
+    box.click()
+    deadline = time.monotonic() + 10
+    while entry.exists():
+        assert time.monotonic() < deadline, "the entry stays"
+        time.sleep(0.1)

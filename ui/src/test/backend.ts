@@ -93,6 +93,8 @@ export class FakeBackend {
   readonly calls: Call[] = [];
   /** The `xmpp:` link the app was started with (`launch_uri` hands it over once). */
   launchUri: XmppUri | null = null;
+  /** Linnet starts at login (`set_autostart`). */
+  autostart = false;
   /** A voice message is being recorded (`start_voice_message`). */
   recording = false;
   readonly overrides = new Map<CommandName, Override>();
@@ -258,6 +260,11 @@ export class FakeBackend {
         return uri;
       }
       case 'set_close_to_tray':
+        return null;
+      case 'autostart_enabled':
+        return this.autostart;
+      case 'set_autostart':
+        this.autostart = a['enabled'] as boolean;
         return null;
       case 'start_voice_message':
         this.recording = true;

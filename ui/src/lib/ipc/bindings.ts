@@ -275,6 +275,10 @@ export interface Commands {
   fetch_media: { args: { messageId: number }; result: null };
   /** The `xmpp:` link Linnet was started with (once; null afterwards or when none). */
   launch_uri: { args: Record<string, never>; result: XmppUri | null };
+  /** Whether Linnet starts when the user logs in. */
+  autostart_enabled: { args: Record<string, never>; result: boolean };
+  /** Makes Linnet start (or no longer start) when the user logs in. */
+  set_autostart: { args: { enabled: boolean }; result: null };
   /** Closing the window keeps Linnet running in the tray (where there is one), or quits. */
   set_close_to_tray: { args: { keep: boolean }; result: null };
   /** Starts recording a voice message from the microphone (one at a time). */

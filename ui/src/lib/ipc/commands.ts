@@ -425,6 +425,16 @@ export function launchUri(): Promise<XmppUri | null> {
   return call('launch_uri', {});
 }
 
+/** Whether Linnet starts when the user logs in. */
+export function autostartEnabled(): Promise<boolean> {
+  return call('autostart_enabled', {});
+}
+
+/** Makes Linnet start (or no longer start) when the user logs in. */
+export function setAutostart(enabled: boolean): Promise<null> {
+  return call('set_autostart', { enabled });
+}
+
 /** Closing the window keeps Linnet running in the tray, or quits. */
 export function setCloseToTray(keep: boolean): Promise<null> {
   return call('set_close_to_tray', { keep });
