@@ -88,6 +88,7 @@ pub fn typescript() -> String {
     declare::<MessagesEvent>(&cfg, &mut out);
     declare::<FileProgressEvent>(&cfg, &mut out);
     declare::<RosterEvent>(&cfg, &mut out);
+    declare::<crate::views::BlocklistEvent>(&cfg, &mut out);
     declare::<OpenConversationEvent>(&cfg, &mut out);
     declare::<ReloadEvent>(&cfg, &mut out);
     out.truncate(out.trim_end().len());

@@ -417,6 +417,24 @@ pub async fn set_presence(
     Ok(engine.set_presence(account_id, show, status).await?)
 }
 
+/// The JIDs the account blocks (XEP-0191), sorted.
+#[tauri::command]
+pub async fn blocklist(engine: State<'_, Engine>, account_id: i64) -> Result<Vec<String>> {
+    Ok(engine.blocklist(account_id).await?)
+}
+
+/// Blocks a JID (or a domain) on the account: the server then drops all it sends (XEP-0191).
+#[tauri::command]
+pub async fn block_jid(engine: State<'_, Engine>, account_id: i64, jid: String) -> Result<()> {
+    Ok(engine.block(account_id, &jid).await?)
+}
+
+/// Unblocks a JID on the account (XEP-0191).
+#[tauri::command]
+pub async fn unblock_jid(engine: State<'_, Engine>, account_id: i64, jid: String) -> Result<()> {
+    Ok(engine.unblock(account_id, &jid).await?)
+}
+
 /// Adds a contact and asks for their presence.
 #[tauri::command]
 pub async fn add_contact(

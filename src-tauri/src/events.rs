@@ -59,6 +59,7 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     // Ids that arrived live from someone else: only these may notify (not history or carbons).
     let mut live_ids: HashSet<i64> = HashSet::new();
     let mut rosters: HashSet<i64> = HashSet::new();
+    let mut blocklists: BTreeSet<i64> = BTreeSet::new();
     let mut rooms: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut conversations = false;
     // Only the newest progress of each transfer in this batch is worth telling.
@@ -142,6 +143,9 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
                     },
                 );
             }
+            EngineEvent::BlocklistChanged { account_id } => {
+                blocklists.insert(account_id);
+            }
             EngineEvent::RosterChanged { account_id }
             | EngineEvent::PresenceChanged { account_id, .. }
             | EngineEvent::SubscriptionRequest { account_id, .. } => {
@@ -181,6 +185,12 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     }
     for (account_id, room) in rooms {
         let _ = app.emit("linnet://room", RoomEvent { account_id, room });
+    }
+    for account_id in blocklists {
+        let _ = app.emit(
+            "linnet://blocklist",
+            crate::views::BlocklistEvent { account_id },
+        );
     }
     for account_id in rosters {
         let _ = app.emit("linnet://roster", RosterEvent { account_id });

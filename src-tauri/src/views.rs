@@ -449,6 +449,13 @@ pub struct RosterEvent {
     pub account_id: i64,
 }
 
+/// Payload of `linnet://blocklist`: the account's blocklist changed (XEP-0191); read it again.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BlocklistEvent {
+    /// Account id.
+    pub account_id: i64,
+}
+
 /// Payload of `linnet://open-conversation`: the user clicked a notification for this chat.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct OpenConversationEvent {

@@ -164,6 +164,12 @@ pub enum EngineEvent {
         /// Account id.
         account_id: i64,
     },
+    /// The account's blocklist changed (XEP-0191: by us, or pushed after another client of
+    /// ours changed it); read it again with `Engine::blocklist`.
+    BlocklistChanged {
+        /// Account id.
+        account_id: i64,
+    },
     /// A contact's presence changed.
     PresenceChanged {
         /// Account id.

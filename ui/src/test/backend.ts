@@ -93,6 +93,8 @@ export class FakeBackend {
   readonly calls: Call[] = [];
   /** The `xmpp:` link the app was started with (`launch_uri` hands it over once). */
   launchUri: XmppUri | null = null;
+  /** JIDs the account blocks (`block_jid`). */
+  readonly blocked = new Set<string>();
   /** Linnet starts at login (`set_autostart`). */
   autostart = false;
   /** A voice message is being recorded (`start_voice_message`). */
@@ -254,6 +256,14 @@ export class FakeBackend {
         if (!known?.file) throw { code: 'file', message: 'That message shares no file.' };
         return null;
       }
+      case 'blocklist':
+        return [...this.blocked].sort();
+      case 'block_jid':
+        this.blocked.add(a['jid'] as string);
+        return null;
+      case 'unblock_jid':
+        this.blocked.delete(a['jid'] as string);
+        return null;
       case 'launch_uri': {
         const uri = this.launchUri;
         this.launchUri = null;

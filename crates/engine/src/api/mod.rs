@@ -1,6 +1,7 @@
 //! The [`crate::Engine`] API, one file per area.
 
 mod accounts;
+mod blocking;
 mod facets;
 mod files;
 mod media;

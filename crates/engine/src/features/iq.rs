@@ -104,6 +104,17 @@ pub(crate) async fn on_set(ctx: &mut Context, from: Option<Jid>, id: String, pay
                 ctx.send(error_reply(to, id, DefinedCondition::BadRequest));
             }
         }
+    } else if payload.is("block", ns::BLOCKING) || payload.is("unblock", ns::BLOCKING) {
+        // XEP-0191 §3.3/3.4: a blocklist push, from our server only (no from, or our bare JID).
+        if from.as_ref().is_none_or(|f| f.to_bare() == ctx.jid) {
+            ctx.emit(crate::EngineEvent::BlocklistChanged {
+                account_id: ctx.account_id,
+            });
+            ctx.send(Iq::empty_result(to, id));
+        } else {
+            tracing::warn!(account = ctx.account_id, "blocklist push from {to} ignored");
+            ctx.send(error_reply(to, id, DefinedCondition::ServiceUnavailable));
+        }
     } else if payload.is("jingle", ns::JINGLE) {
         super::transfers::on_jingle(ctx, from, id, payload).await;
     } else if let Some(packet) = super::jingle::parse_ibb(&payload) {

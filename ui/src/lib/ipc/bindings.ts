@@ -43,6 +43,7 @@ import type {
   Show,
   SubscriptionRequestView,
   XmppUri,
+  BlocklistEvent,
 } from './generated';
 
 export type {
@@ -90,6 +91,7 @@ export type {
   SubscriptionRequestView,
   UriAction,
   XmppUri,
+  BlocklistEvent,
 } from './generated';
 
 /** Every `ErrorCode`, for runtime validation (the check below fails to compile if one is missing). */
@@ -273,6 +275,12 @@ export interface Commands {
    * is here already (ours, saved, fetched before); then `mediaUrl(messageId)` plays it.
    */
   fetch_media: { args: { messageId: number }; result: null };
+  /** The JIDs the account blocks (XEP-0191), sorted. */
+  blocklist: { args: { accountId: number }; result: string[] };
+  /** Blocks a JID (or a domain) on the account. */
+  block_jid: { args: { accountId: number; jid: string }; result: null };
+  /** Unblocks a JID on the account. */
+  unblock_jid: { args: { accountId: number; jid: string }; result: null };
   /** The `xmpp:` link Linnet was started with (once; null afterwards or when none). */
   launch_uri: { args: Record<string, never>; result: XmppUri | null };
   /** Whether Linnet starts when the user logs in. */
@@ -412,6 +420,8 @@ export interface Events {
   'linnet://accounts': ReloadEvent;
   /** The user clicked a desktop notification about this conversation: open it. */
   'linnet://open-conversation': OpenConversationEvent;
+  /** The account's blocklist changed (by us or another client of ours): read it again. */
+  'linnet://blocklist': BlocklistEvent;
   /** A second launch of Linnet handed over an `xmpp:` link (RFC 5122); the window is raised. */
   'linnet://open-uri': XmppUri;
   /**

@@ -420,6 +420,21 @@ export function fetchMedia(messageId: number): Promise<null> {
   return call('fetch_media', { messageId });
 }
 
+/** The JIDs the account blocks (XEP-0191), sorted. */
+export function blocklist(accountId: number): Promise<string[]> {
+  return call('blocklist', { accountId });
+}
+
+/** Blocks a JID (or a domain) on the account: the server drops all it sends. */
+export function blockJid(accountId: number, jid: string): Promise<null> {
+  return call('block_jid', { accountId, jid });
+}
+
+/** Unblocks a JID on the account. */
+export function unblockJid(accountId: number, jid: string): Promise<null> {
+  return call('unblock_jid', { accountId, jid });
+}
+
 /** The `xmpp:` link Linnet was started with, once. */
 export function launchUri(): Promise<XmppUri | null> {
   return call('launch_uri', {});

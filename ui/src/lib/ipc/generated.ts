@@ -895,6 +895,15 @@ export type RosterEvent = {
 account_id: number, };
 
 /**
+ * Payload of `linnet://blocklist`: the account's blocklist changed (XEP-0191); read it again.
+ */
+export type BlocklistEvent = { 
+/**
+ * Account id.
+ */
+account_id: number, };
+
+/**
  * Payload of `linnet://open-conversation`: the user clicked a notification for this chat.
  */
 export type OpenConversationEvent = { 
