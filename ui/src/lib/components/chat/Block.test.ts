@@ -1,5 +1,6 @@
 // Blocking (XEP-0191) from a one-to-one chat's header: "Block" asks once more, then blocks;
-// "Unblock" acts at once; a change made elsewhere (`linnet://blocklist`) shows.
+// "Unblock" acts at once; a change made elsewhere (`linnet://blocklist`) shows; the settings
+// list who is blocked.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { expect, test } from 'vitest';
 import { ALICE, FakeBackend, contact, conversation } from '../../../test/backend';
@@ -38,4 +39,19 @@ test('a block made by another client shows when the blocklist changes', async ()
   backend.blocked.add(BOB);
   await backend.emit('linnet://blocklist', { account_id: ALICE.id });
   expect(await within(chat).findByTestId('unblock')).toBeTruthy();
+});
+
+test('the settings list who is blocked, each with Unblock', async () => {
+  const backend = new FakeBackend();
+  backend.accounts = [ALICE];
+  backend.blocked.add('spam@example.net');
+  renderApp();
+  await fireEvent.click(await screen.findByTestId('open-settings'));
+  const list = await screen.findByTestId('blocked-list');
+  const row = await within(list).findByTestId('blocked-spam@example.net');
+  await fireEvent.click(within(row).getByRole('button', { name: 'Unblock spam@example.net' }));
+  await waitFor(() =>
+    expect(backend.callsOf('unblock_jid')).toEqual([{ accountId: ALICE.id, jid: 'spam@example.net' }]),
+  );
+  expect(await within(list).findByTestId(`blocked-none-${ALICE.id}`)).toBeTruthy();
 });
