@@ -33,35 +33,33 @@ impl Engine {
     /// Errors: [`EngineError::InvalidJid`] for an address that is no JID; then as
     /// [`Self::blocklist`].
     pub async fn block(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
-        let target = Jid::new(jid.trim()).map_err(|e| EngineError::InvalidJid {
-            input: jid.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let iq = Iq::from_set(
-            features::new_id(),
-            Block {
-                items: vec![target],
-            },
-        );
-        self.request(account_id, iq).await?;
-        self.emit(EngineEvent::BlocklistChanged { account_id });
-        Ok(())
+        self.change_blocklist(account_id, jid, true).await
     }
 
     /// Unblocks `jid` on the account (XEP-0191 §3.4).
     ///
     /// Errors: as [`Self::block`].
     pub async fn unblock(&self, account_id: i64, jid: &str) -> Result<(), EngineError> {
+        self.change_blocklist(account_id, jid, false).await
+    }
+
+    /// Sends `<block/>` or `<unblock/>` for one JID and tells the UI.
+    async fn change_blocklist(
+        &self,
+        account_id: i64,
+        jid: &str,
+        block: bool,
+    ) -> Result<(), EngineError> {
         let target = Jid::new(jid.trim()).map_err(|e| EngineError::InvalidJid {
             input: jid.to_owned(),
             reason: e.to_string(),
         })?;
-        let iq = Iq::from_set(
-            features::new_id(),
-            Unblock {
-                items: vec![target],
-            },
-        );
+        let items = vec![target];
+        let iq = if block {
+            Iq::from_set(features::new_id(), Block { items })
+        } else {
+            Iq::from_set(features::new_id(), Unblock { items })
+        };
         self.request(account_id, iq).await?;
         self.emit(EngineEvent::BlocklistChanged { account_id });
         Ok(())
