@@ -163,8 +163,8 @@ pub async fn refresh(app: &AppHandle, engine: &Engine) {
     if !tray.shown() {
         return;
     }
-    match engine.conversations().await {
-        Ok(list) => tray.set_unread(list.iter().filter(|c| !c.muted).map(|c| c.unread).sum()),
+    match engine.unread_total().await {
+        Ok(unread) => tray.set_unread(unread),
         Err(e) => tracing::debug!("unread count not read: {e}"),
     }
 }

@@ -134,6 +134,12 @@ impl Engine {
         self.inner.store.conversations().await
     }
 
+    /// How many messages are unread in the conversations not muted, over every account (the
+    /// tray's count).
+    pub async fn unread_total(&self) -> Result<i64, EngineError> {
+        self.inner.store.unread_total().await
+    }
+
     /// Mutes or unmutes desktop notifications for one conversation; remembered across restarts.
     ///
     /// Errors: [`EngineError::InvalidJid`] for a bad `peer`.

@@ -6,6 +6,7 @@
 //! else waits for "Download".
 
 use std::io::Cursor;
+use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use linnet_omemo::media::{decrypt_file, EncryptedLink};
@@ -221,6 +222,39 @@ impl Engine {
                 .map_err(|_| EngineError::File("The image could not be decrypted.".into()))
         } else {
             download(&client, &link, None, AUTO_PREVIEW_BYTES).await
+        }
+    }
+}
+
+impl Engine {
+    /// Makes and keeps the size and thumbnail of an image we send (`api::previews`), from
+    /// what goes up (`data`, a cleaned photo) or the file. A failure only costs the
+    /// thumbnail (logged).
+    pub(super) async fn describe_upload(
+        &self,
+        id: i64,
+        path: &Path,
+        data: Option<&[u8]>,
+        len: u64,
+    ) {
+        const MAX_DESCRIBED_BYTES: u64 = 64 * 1024 * 1024;
+        let data = match data {
+            Some(data) => data.to_vec(),
+            None if len <= MAX_DESCRIBED_BYTES => match tokio::fs::read(path).await {
+                Ok(data) => data,
+                Err(_) => return,
+            },
+            None => return,
+        };
+        let described = tokio::task::spawn_blocking(move || describe_image(&data)).await;
+        match described {
+            Ok(Ok(image)) => {
+                if let Err(e) = self.inner.store.set_file_image(id, &image).await {
+                    tracing::debug!(message_id = id, "thumbnail not kept: {e}");
+                }
+            }
+            Ok(Err(e)) => tracing::debug!(message_id = id, "no thumbnail: {e}"),
+            Err(e) => tracing::debug!(message_id = id, "no thumbnail: {e}"),
         }
     }
 }

@@ -437,34 +437,6 @@ impl Engine {
     }
 }
 
-impl Engine {
-    /// Makes and keeps the size and thumbnail of an image we send (`api::previews`), from
-    /// what goes up (`data`, a cleaned photo) or the file. A failure only costs the
-    /// thumbnail (logged).
-    async fn describe_upload(&self, id: i64, path: &Path, data: Option<&[u8]>, len: u64) {
-        const MAX_DESCRIBED_BYTES: u64 = 64 * 1024 * 1024;
-        let data = match data {
-            Some(data) => data.to_vec(),
-            None if len <= MAX_DESCRIBED_BYTES => match tokio::fs::read(path).await {
-                Ok(data) => data,
-                Err(_) => return,
-            },
-            None => return,
-        };
-        let described =
-            tokio::task::spawn_blocking(move || super::previews::describe_image(&data)).await;
-        match described {
-            Ok(Ok(image)) => {
-                if let Err(e) = self.inner.store.set_file_image(id, &image).await {
-                    tracing::debug!(message_id = id, "thumbnail not kept: {e}");
-                }
-            }
-            Ok(Err(e)) => tracing::debug!(message_id = id, "no thumbnail: {e}"),
-            Err(e) => tracing::debug!(message_id = id, "no thumbnail: {e}"),
-        }
-    }
-}
-
 fn too_large(size: u64, max: u64) -> String {
     format!(
         "The file is {}; your server takes files up to {}.",

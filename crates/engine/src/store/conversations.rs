@@ -82,6 +82,18 @@ impl Store {
         .await?)
     }
 
+    /// How many messages are unread in the conversations not muted, over every account (the
+    /// `messages_unread` index; no per-conversation work).
+    pub async fn unread_total(&self) -> Result<i64, EngineError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages m
+             LEFT JOIN conversation_settings s ON s.account_id = m.account_id AND s.peer = m.peer
+             WHERE m.read = 0 AND COALESCE(s.muted, 0) = 0",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// Mutes or unmutes desktop notifications for one conversation.
     pub async fn set_muted(
         &self,

@@ -11,6 +11,23 @@ import { elapsedWords } from './voice';
 
 const BOB = 'bob@example.org';
 
+function backendWith(messages: MessageView[] = []): FakeBackend {
+  const backend = new FakeBackend();
+  backend.accounts = [ALICE];
+  backend.contacts = [contact(BOB, { name: 'Bob' })];
+  backend.conversations = [conversation(BOB)];
+  backend.messages = messages;
+  return backend;
+}
+
+/** Opens Bob's chat and waits for its `count` messages. */
+async function openBob(count = 0): Promise<HTMLElement> {
+  await fireEvent.click(await screen.findByTestId(`contact-${BOB}`));
+  const chat = await screen.findByTestId('chat-view');
+  await waitFor(() => expect(within(chat).queryAllByTestId('message')).toHaveLength(count));
+  return chat;
+}
+
 test('elapsed time reads as minutes and seconds', () => {
   expect(elapsedWords(7_900)).toBe('0:07');
   expect(elapsedWords(750_000)).toBe('12:30');
@@ -20,16 +37,8 @@ describe('recording in the composer', () => {
   let backend: FakeBackend;
 
   beforeEach(() => {
-    backend = new FakeBackend();
-    backend.accounts = [ALICE];
-    backend.contacts = [contact(BOB, { name: 'Bob' })];
-    backend.conversations = [conversation(BOB)];
+    backend = backendWith();
   });
-
-  async function openBob(): Promise<HTMLElement> {
-    await fireEvent.click(await screen.findByTestId(`contact-${BOB}`));
-    return screen.findByTestId('chat-view');
-  }
 
   test('recording starts only on the press; Send sends it to the chat as audio', async () => {
     renderApp();
@@ -94,21 +103,6 @@ describe('the inline player', () => {
     vi.unstubAllGlobals();
   });
 
-  function backendWith(messages: MessageView[]): FakeBackend {
-    const backend = new FakeBackend();
-    backend.accounts = [ALICE];
-    backend.contacts = [contact(BOB, { name: 'Bob' })];
-    backend.conversations = [conversation(BOB)];
-    backend.messages = messages;
-    return backend;
-  }
-
-  async function openBob(count: number): Promise<HTMLElement> {
-    await fireEvent.click(await screen.findByTestId(`contact-${BOB}`));
-    const chat = await screen.findByTestId('chat-view');
-    await waitFor(() => expect(within(chat).queryAllByTestId('message')).toHaveLength(count));
-    return chat;
-  }
 
   test('a received voice message is fetched only on Play, then plays from a blob', async () => {
     const backend = backendWith([
