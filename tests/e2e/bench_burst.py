@@ -301,28 +301,25 @@ def met(ok):
     return "met" if ok else "NOT met"
 
 
-def summarize(plain, floor, open_case, other_case, again_case):
-    """Ratios and targets; prints them, writes tests/artifacts/bench-burst.json."""
-    met_open, met_other = targets(open_case, floor, plain), targets(other_case, floor, plain)
-    met_again = targets(again_case, floor, plain)
-    met_other["notifications"] = other_case["notifications"] <= TARGET_NOTIFICATIONS
+def summarize(plain, floor, cases):
+    """Ratios and targets of `cases` ((label, JSON key, case), in run order); prints them,
+    writes tests/artifacts/bench-burst.json."""
+    met_by_key = {key: targets(case, floor, plain) for _, key, case in cases}
+    for _, key, case in cases:
+        if key == "other_chat":
+            met_by_key[key]["notifications"] = case["notifications"] <= TARGET_NOTIFICATIONS
     result = {
         "messages": N, "contacts": CONTACTS, "eatmydata": EATMYDATA,
         "cores": os.cpu_count(), "settle_s": SETTLE_S,
-        "floor": plain, "receipt_floor": floor, "open_chat": open_case,
-        "other_chat": other_case, "open_chat_again": again_case,
+        "floor": plain, "receipt_floor": floor, **{key: case for _, key, case in cases},
         "target": {"ratio": TARGET_RATIO, "memory_growth_pct": TARGET_GROWTH_PCT,
-                   "notifications": TARGET_NOTIFICATIONS,
-                   "open_chat": met_open, "other_chat": met_other,
-                   "open_chat_again": met_again},
+                   "notifications": TARGET_NOTIFICATIONS, **met_by_key},
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "bench-burst.json").write_text(json.dumps(result, indent=2) + "\n")
     print("BENCH " + json.dumps(result))
-    for label, case, ok in (("open chat", open_case, met_open),
-                            ("other chat", other_case, met_other),
-                            ("open chat again", again_case, met_again)):
-        r = case["ratios"]
+    for label, key, case in cases:
+        ok, r = met_by_key[key], case["ratios"]
         line = (f"TARGET {label}: wall {r['wall']}x of the receipt-answering null receiver "
                 f"(<= {TARGET_RATIO}x: {met(ok['wall'])}), server CPU {r['server_cpu']}x "
                 f"(<= {TARGET_RATIO}x: {met(ok['server_cpu'])}), memory "
@@ -382,15 +379,15 @@ def test_burst(launcher, prosody, app_binary, notifications):
             *by_testid("conversation-bob@localhost")).get_attribute("data-unread")
         print("bench-burst other chat: " + json.dumps(other_case))
 
-        # bob's chat open again: the same burst once the app's caches (WebKit's heaps, the
-        # allocator's arenas, SQLite's page cache) have grown to what a burst needs, so the
-        # growth left is what a further 10,000 messages cost.
+        # bob's chat open again (step 5 above).
         open_chat(driver, "bob@localhost")
         again_case = app_case(driver, pid, prosody, bob, clock, anna_full, notifications,
                               "again", '[data-testid="message"] .body')
         print("bench-burst open chat again: " + json.dumps(again_case))
 
-        summarize(plain, floor, open_case, other_case, again_case)
+        summarize(plain, floor, [("open chat", "open_chat", open_case),
+                                 ("other chat", "other_chat", other_case),
+                                 ("open chat again", "open_chat_again", again_case)])
         launcher.stop(driver, shot="bench-burst")
         # Arrival, not speed: every message reached the null receiver, every one the app
         # (each answered with a receipt).
