@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "launch_uri",
     "blocklist",
     "block_jid",
+    "set_avatar",
     "unblock_jid",
     "set_close_to_tray",
     "autostart_enabled",

@@ -62,6 +62,7 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     let mut blocklists: BTreeSet<i64> = BTreeSet::new();
     let mut rooms: BTreeSet<(i64, String)> = BTreeSet::new();
     let mut conversations = false;
+    let mut accounts = false;
     // Only the newest progress of each transfer in this batch is worth telling.
     let mut progress: BTreeMap<(i64, bool), FileProgressEvent> = BTreeMap::new();
     for ev in batch {
@@ -146,6 +147,12 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
             EngineEvent::BlocklistChanged { account_id } => {
                 blocklists.insert(account_id);
             }
+            EngineEvent::AvatarChanged { account_id, .. } => {
+                // Contacts, conversations and accounts all show avatars.
+                rosters.insert(account_id);
+                conversations = true;
+                accounts = true;
+            }
             EngineEvent::RosterChanged { account_id }
             | EngineEvent::PresenceChanged { account_id, .. }
             | EngineEvent::SubscriptionRequest { account_id, .. } => {
@@ -197,6 +204,9 @@ async fn emit_batch(app: &AppHandle, engine: &Engine, batch: Vec<EngineEvent>) {
     }
     if conversations {
         let _ = app.emit("linnet://conversations", ReloadEvent::default());
+    }
+    if accounts {
+        let _ = app.emit("linnet://accounts", ReloadEvent::default());
     }
     if changed {
         crate::tray::refresh(app, engine).await;

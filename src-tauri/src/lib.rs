@@ -1,5 +1,6 @@
 //! Linnet's Tauri shell: thin commands over the engine, event forwarding, keyring, notifications.
 
+mod avatars;
 mod bindings;
 #[cfg(test)]
 mod command_list;
@@ -129,6 +130,12 @@ pub fn run() {
                 responder.respond(file_commands::preview_response(&app, &request).await);
             });
         })
+        .register_asynchronous_uri_scheme_protocol("linnet-avatar", |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(avatars::avatar_response(&app, &request).await);
+            });
+        })
         .register_asynchronous_uri_scheme_protocol("linnet-media", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -228,6 +235,7 @@ pub fn run() {
             desktop::launch_uri,
             commands::blocklist,
             commands::block_jid,
+            avatars::set_avatar,
             commands::unblock_jid,
             tray::set_close_to_tray,
             desktop::autostart_enabled,

@@ -359,6 +359,8 @@ pub struct ConversationView {
     pub mentions: i64,
     /// No desktop notifications for this conversation.
     pub muted: bool,
+    /// The partner's avatar by SHA-1 (hex), shown from `linnet-avatar://localhost/<hash>`.
+    pub avatar: Option<String>,
 }
 
 impl From<ConversationRow> for ConversationView {
@@ -371,6 +373,7 @@ impl From<ConversationRow> for ConversationView {
             unread: r.unread,
             mentions: r.mentions,
             muted: r.muted,
+            avatar: r.avatar,
         }
     }
 }

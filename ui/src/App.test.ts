@@ -118,6 +118,7 @@ describe('main screen', () => {
         subscription: 'both',
         ask: false,
         presence: { show: 'away', status: null, priority: 0, error: null },
+        avatar: null,
       },
     ];
     await backend.emit('linnet://roster', { account_id: ALICE.id });

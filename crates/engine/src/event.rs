@@ -170,6 +170,16 @@ pub enum EngineEvent {
         /// Account id.
         account_id: i64,
     },
+    /// The picture a JID (a contact, or our own account) shows changed (XEP-0084/0153): the
+    /// SHA-1 (hex) of its picture, kept by the engine (`Engine::avatar_png`); `None`: none.
+    AvatarChanged {
+        /// Account id.
+        account_id: i64,
+        /// Bare JID.
+        jid: String,
+        /// SHA-1, 40 hex digits.
+        hash: Option<String>,
+    },
     /// A contact's presence changed.
     PresenceChanged {
         /// Account id.

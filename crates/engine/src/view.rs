@@ -23,10 +23,12 @@ pub struct AccountView {
     pub port: Option<u16>,
     /// XEP-0368 direct TLS instead of STARTTLS.
     pub direct_tls: bool,
+    /// Our avatar's SHA-1 (hex), its PNG from `Engine::avatar_png`; `None`: none known.
+    pub avatar: Option<String>,
 }
 
 impl AccountView {
-    pub(crate) fn new(row: AccountRow, state: ConnectionState) -> Self {
+    pub(crate) fn new(row: AccountRow, state: ConnectionState, avatar: Option<String>) -> Self {
         Self {
             id: row.id,
             jid: row.jid,
@@ -35,6 +37,7 @@ impl AccountView {
             host: row.host,
             port: row.port.and_then(|p| u16::try_from(p).ok()),
             direct_tls: row.direct_tls,
+            avatar,
         }
     }
 }
@@ -56,10 +59,12 @@ pub struct Contact {
     pub ask: bool,
     /// Best presence over the contact's resources.
     pub presence: PresenceInfo,
+    /// The contact's avatar, by SHA-1 (hex; XEP-0084/0153); `None`: none known.
+    pub avatar: Option<String>,
 }
 
 impl Contact {
-    pub(crate) fn from_row(row: RosterRow, presence: PresenceInfo) -> Self {
+    pub(crate) fn from_row(row: RosterRow, presence: PresenceInfo, avatar: Option<String>) -> Self {
         let groups = row.group_names();
         Self {
             account_id: row.account_id,
@@ -69,6 +74,7 @@ impl Contact {
             subscription: row.subscription,
             ask: row.ask,
             presence,
+            avatar,
         }
     }
 }

@@ -340,6 +340,14 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         peer's own omemo_send skips it too and names it in "errors".) ValueError for the
         peer's own device id, an id outside 1 .. 2^31-1, or (--omemo-only) the other
         generation.
+  avatar_publish {data_b64, media_type?="image/png", width?, height?}
+                                                             XEP-0084 by slixmpp's xep_0084: data
+        item named by the SHA-1, then metadata -> {"hash"}
+  avatar_clear                                               empty metadata (no avatar, §4.5)
+  avatar_vcard {data_b64, media_type?}                       XEP-0153 by slixmpp's xep_0153: the
+        vCard's PHOTO set and the hash sent in presence from now on -> {"hash"}
+  avatar_fetch {jid}                                         JID's avatar read both ways ->
+        {"pep_hash","pep_type","pep_b64","vcard_type","vcard_b64"} (null when absent)
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -351,6 +359,7 @@ import logging
 import signal
 import sys
 
+from . import peer_avatar
 from .jsonio import emit, read_commands, reply, setup_logging
 from .peer_client import Peer, PeerError
 
@@ -449,9 +458,29 @@ def _room(peer, name, cmd):
                                 reason=cmd.get("reason"), timeout=timeout)
 
 
+AVATAR_COMMANDS = ("avatar_publish", "avatar_clear", "avatar_vcard", "avatar_fetch")
+
+
+def _avatar(peer, name, cmd):
+    """avatar_publish, avatar_clear, avatar_vcard, avatar_fetch (see the module docstring)."""
+    timeout = float(cmd.get("timeout", 15.0))
+    if name == "avatar_fetch":
+        return peer.run(peer_avatar.fetch(peer.client, cmd["jid"]), timeout)
+    if name == "avatar_clear":
+        return peer.run(peer_avatar.clear_pep(peer.client), timeout)
+    data = base64.b64decode(cmd["data_b64"], validate=True)
+    media_type = cmd.get("media_type", "image/png")
+    if name == "avatar_vcard":
+        return peer.run(peer_avatar.publish_vcard(peer.client, data, media_type), timeout)
+    return peer.run(peer_avatar.publish_pep(peer.client, data, media_type,
+                                            cmd.get("width"), cmd.get("height")), timeout)
+
+
 def _handle(peer, cmd):
     """Run one command; return the extra reply fields (raises on failure)."""
     name = cmd.get("cmd")
+    if name in AVATAR_COMMANDS:
+        return _avatar(peer, name, cmd)
     if name == "send":
         sid = peer.send(cmd["to"], cmd["body"], type=cmd.get("type", "chat"),
                         id=cmd.get("msg_id"),

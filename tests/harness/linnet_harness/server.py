@@ -1,7 +1,7 @@
 """CLI: a throwaway Prosody driven by JSON lines on stdin/stdout.
 
     python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https] [--muc-locking]
-        [--no-bookmarks2] [--upload-limit BYTES]
+        [--no-bookmarks2] [--vcard-temp-only] [--upload-limit BYTES]
                                     [--log-level info|debug]
 
 --upload-limit BYTES: the largest file the upload service (upload.localhost) gives a slot
@@ -89,6 +89,10 @@ def main(argv=None):
     ap.add_argument("--no-bookmarks2", action="store_true",
                     help="without mod_bookmarks: no XEP-0402 compat feature, so clients "
                          "fall back to XEP-0048 bookmarks in private XML storage (XEP-0049)")
+    ap.add_argument("--vcard-temp-only", action="store_true",
+                    help="mod_vcard (vcard-temp kept as it is) instead of mod_vcard4 and "
+                         "mod_vcard_legacy, so a vCard avatar (XEP-0153) is never turned "
+                         "into a PEP one (XEP-0084) or back")
     ap.add_argument("--upload-limit", type=int, default=UPLOAD_LIMIT, metavar="BYTES",
                     help="largest file the upload service accepts "
                          "(http_file_share_size_limit; default 64 MiB)")
@@ -106,6 +110,7 @@ def main(argv=None):
                                 upload_https=args.upload_https, log_level=args.log_level,
                                 muc_locking=args.muc_locking,
                                 bookmarks2=not args.no_bookmarks2,
+                                vcard_temp_only=args.vcard_temp_only,
                                 upload_limit=args.upload_limit)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})

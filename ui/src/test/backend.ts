@@ -139,6 +139,7 @@ export class FakeBackend {
           host: request.host ?? null,
           port: request.port ?? null,
           direct_tls: request.direct_tls,
+          avatar: null,
         };
         this.accounts.push(account);
         return account;
@@ -264,6 +265,16 @@ export class FakeBackend {
       case 'unblock_jid':
         this.blocked.delete(a['jid'] as string);
         return null;
+      case 'set_avatar': {
+        // A stand-in hash per picture (the engine's is the SHA-1 of the PNG it makes).
+        const data = a['data'] as string | null;
+        const hash = data === null ? null : fakeHash(data);
+        this.accounts = this.accounts.map((x) =>
+          x.id === a['accountId'] ? { ...x, avatar: hash } : x,
+        );
+        void this.emit('linnet://accounts', {});
+        return hash;
+      }
       case 'launch_uri': {
         const uri = this.launchUri;
         this.launchUri = null;
@@ -717,6 +728,7 @@ export const ALICE: AccountView = {
   host: null,
   port: null,
   direct_tls: false,
+  avatar: null,
 };
 
 /** An account view with the defaults of a fresh account (no connection overrides). */
@@ -729,6 +741,7 @@ export function account(id: number, jid: string, overrides: Partial<AccountView>
     host: null,
     port: null,
     direct_tls: false,
+    avatar: null,
     ...overrides,
   };
 }
@@ -742,6 +755,7 @@ export function contact(jid: string, overrides: Partial<ContactView> = {}): Cont
     subscription: 'both',
     ask: false,
     presence: { show: 'available', status: null, priority: 0, error: null },
+    avatar: null,
     ...overrides,
   };
 }
@@ -768,6 +782,7 @@ export function conversation(peer: string, overrides: Partial<ConversationView> 
     unread: 0,
     mentions: 0,
     muted: false,
+    avatar: null,
     ...overrides,
   };
 }
@@ -911,4 +926,11 @@ export function roomConfigForm(overrides: Partial<RoomConfigForm> = {}): RoomCon
     ],
     ...overrides,
   };
+}
+
+/** A 40-hex-digit stand-in for a picture's SHA-1, the same for the same data. */
+function fakeHash(data: string): string {
+  let h = 0;
+  for (const ch of data) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(5);
 }

@@ -20,6 +20,7 @@ use tokio_xmpp::parsers::hashes::Algo;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::jid::BareJid;
 use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::parsers::vcard_update::{Photo as VCardPhoto, VCardUpdate};
 use tokio_xmpp::stanzastream::{Event as StreamEvent, StanzaStream, StreamEvent as Lifecycle};
 
 use crate::error::EngineError;
@@ -117,6 +118,8 @@ impl Actor {
                 transfers: setup.transfers,
                 out: Vec::new(),
                 pending_iq: HashMap::new(),
+                own_avatar: None,
+                own_avatar_changed: false,
             },
             archive: mam::Archive::default(),
             rooms: muc::Rooms::default(),
@@ -125,6 +128,7 @@ impl Actor {
                 idle: setup.self_ping_idle,
             },
             omemo: Default::default(),
+            avatars: Default::default(),
         };
         Self {
             features,
@@ -297,7 +301,15 @@ impl Actor {
 
     async fn on_stream_event(&mut self, event: StreamEvent) {
         match event {
-            StreamEvent::Stanza(stanza) => self.features.on_stanza(stanza).await,
+            StreamEvent::Stanza(stanza) => {
+                self.features.on_stanza(stanza).await;
+                // Our avatar changed (here or on another client): contacts learn the hash
+                // from our presence (XEP-0153 §4.1).
+                if std::mem::take(&mut self.features.ctx.own_avatar_changed) && self.online {
+                    let presence = self.presence_stanza();
+                    self.features.ctx.send(presence);
+                }
+            }
             StreamEvent::Stream(Lifecycle::Reset { bound_jid, .. }) => {
                 self.features.ctx.bound = bound_jid.try_into_full().ok();
                 let ctx = &self.features.ctx;
@@ -328,6 +340,14 @@ impl Actor {
     /// announce presence, catch up from the archive (XEP-0313) and then send the outbox,
     /// surface stored subscription requests.
     async fn on_session_start(&mut self) {
+        let ctx = &mut self.features.ctx;
+        if ctx.own_avatar.is_none() {
+            // The hash we last saw, so our first presence carries it (XEP-0153 §4.1).
+            if let Ok(Some(hash)) = ctx.store.avatar_of(ctx.account_id, ctx.jid.as_str()).await {
+                ctx.own_avatar = Some(Some(hash));
+            }
+        }
+        ctx.own_avatar_changed = false;
         let presence = self.presence_stanza();
         let Features {
             ctx,
@@ -393,6 +413,19 @@ impl Actor {
         if let Ok(hash) = hash_caps(&compute_disco(&disco_info(None)), Algo::Sha_1) {
             p.add_payload(Caps::new(CAPS_NODE, hash));
         }
+        // XEP-0153 §4.1: our picture's hash; an `<x/>` without a photo while we do not know it.
+        let photo = self
+            .features
+            .ctx
+            .own_avatar
+            .as_ref()
+            .map(|hash| VCardPhoto {
+                data: hash
+                    .as_deref()
+                    .and_then(|h| hex::decode(h).ok())
+                    .and_then(|b| <[u8; 20]>::try_from(b).ok()),
+            });
+        p.payloads.push(VCardUpdate { photo }.into());
         p
     }
 

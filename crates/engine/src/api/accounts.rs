@@ -214,7 +214,8 @@ impl Engine {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let state = self.state(row.id).await;
-            out.push(AccountView::new(row, state));
+            let avatar = self.inner.store.avatar_of(row.id, &row.jid).await?;
+            out.push(AccountView::new(row, state, avatar));
         }
         Ok(out)
     }
@@ -225,7 +226,8 @@ impl Engine {
     pub async fn account(&self, account_id: i64) -> Result<AccountView, EngineError> {
         let row = self.inner.store.account(account_id).await?;
         let state = self.state(account_id).await;
-        Ok(AccountView::new(row, state))
+        let avatar = self.inner.store.avatar_of(account_id, &row.jid).await?;
+        Ok(AccountView::new(row, state, avatar))
     }
 
     /// Our full JID on the account as the server bound it (RFC 6120 §7), e.g.

@@ -1,6 +1,7 @@
 //! The [`crate::Engine`] API, one file per area.
 
 mod accounts;
+mod avatars;
 mod blocking;
 mod facets;
 mod files;
@@ -9,7 +10,7 @@ mod messages;
 pub use media::{playable, MediaKind, MAX_MEDIA_BYTES};
 mod metadata;
 mod omemo;
-mod previews;
+pub(crate) mod previews;
 pub use previews::make_preview;
 mod rooms;
 mod roster;

@@ -85,7 +85,7 @@ pub fn describe_image(data: &[u8]) -> Result<ImageInfo, String> {
 }
 
 /// Image `data` decoded and oriented as its EXIF says, within the bounds above.
-fn decode(data: &[u8]) -> Result<DynamicImage, String> {
+pub(crate) fn decode(data: &[u8]) -> Result<DynamicImage, String> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_EDGE);
     limits.max_image_height = Some(MAX_EDGE);

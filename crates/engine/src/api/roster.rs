@@ -134,11 +134,13 @@ impl Engine {
     /// before the network answers).
     pub async fn contacts(&self, account_id: i64) -> Result<Vec<Contact>, EngineError> {
         let rows = self.inner.store.roster(account_id).await?;
+        let mut avatars = self.inner.store.avatars(account_id).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
                 let presence = self.inner.presence.best(account_id, &r.jid);
-                Contact::from_row(r, presence)
+                let avatar = avatars.remove(&r.jid);
+                Contact::from_row(r, presence, avatar)
             })
             .collect())
     }

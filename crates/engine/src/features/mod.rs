@@ -4,6 +4,7 @@
 //! receives a small [`Context`] (account, our JID, store, events, the outgoing queue, IQs in
 //! flight) instead of one shared hub.
 
+pub mod avatar;
 pub mod bookmarks;
 pub mod chat;
 pub mod facets;
@@ -65,6 +66,8 @@ pub(crate) enum IqPurpose {
     Request(oneshot::Sender<Result<Option<tokio_xmpp::minidom::Element>, EngineError>>),
     /// Our OMEMO device lists and bundles (XEP-0384).
     Omemo(omemo::OmemoIq),
+    /// A contact's (or our own) avatar picture (XEP-0084 data node, or XEP-0153 vCard).
+    Avatar(avatar::AvatarIq),
 }
 
 /// What every feature handler gets: who we are, where to store, whom to tell, what to send.
@@ -88,6 +91,11 @@ pub(crate) struct Context {
     pub out: Vec<Stanza>,
     /// IQs awaiting an answer, by id.
     pub pending_iq: HashMap<String, IqPurpose>,
+    /// Our own avatar's SHA-1 (hex) as last known: `None` unknown, `Some(None)` none; our
+    /// presence carries it (XEP-0153 §4.1).
+    pub own_avatar: Option<Option<String>>,
+    /// Our avatar changed since our presence went out: send it again.
+    pub own_avatar_changed: bool,
 }
 
 impl Context {
@@ -144,6 +152,8 @@ pub(crate) struct Features {
     pub self_ping: self_ping::SelfPing,
     /// Our OMEMO device and its keys (XEP-0384).
     pub omemo: omemo::Omemo,
+    /// Avatar pictures being fetched (XEP-0084/0153).
+    pub avatars: avatar::Avatars,
 }
 
 /// A fresh random id for a stanza or an origin-id.

@@ -1,15 +1,16 @@
 //! The route every inbound stanza takes, in one visible list.
 //!
 //! Messages, parsed once by [`inbound::parse`]: error → archive result → carbon → PEP event
-//! (XEP-0490 displayed state, else bookmarks) →
-//! invitation → group message → one-to-one chat. Presence: room presence, then contacts'.
+//! (XEP-0490 displayed state, OMEMO device lists, XEP-0084 avatars, else bookmarks) →
+//! invitation → group message → one-to-one chat. Presence: room presence, then contacts'
+//! (with their XEP-0153 avatar hash).
 //! IQs: requests are answered by [`iq`]; answers to ours go to the feature that asked
 //! ([`IqPurpose`]).
 
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::message::Message;
-use tokio_xmpp::parsers::presence::Presence;
+use tokio_xmpp::parsers::presence::{Presence, Type as PresenceType};
 use tokio_xmpp::parsers::pubsub::event::Payload;
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 use tokio_xmpp::Stanza;
@@ -18,7 +19,8 @@ use super::inbound::Envelope;
 use super::inbound::{self, Kind};
 use super::iq::condition_words;
 use super::{
-    bookmarks, chat, iq, mds, muc, omemo, presence, roster, self_ping, Context, Features, IqPurpose,
+    avatar, bookmarks, chat, iq, mds, muc, omemo, presence, roster, self_ping, Context, Features,
+    IqPurpose,
 };
 use crate::error::EngineError;
 use tokio_xmpp::parsers::jid::BareJid;
@@ -39,6 +41,7 @@ impl Features {
             archive,
             rooms,
             omemo,
+            avatars,
             ..
         } = self;
         let message = inbound::parse(message, &ctx.jid);
@@ -96,6 +99,13 @@ impl Features {
                         omemo.on_device_list(ctx, envelope.from.as_ref(), generation, payloads);
                     }
                 }
+                Payload::Items {
+                    node, published, ..
+                } if node.0 == avatar::METADATA_NODE => {
+                    avatars
+                        .on_metadata(ctx, envelope.from.as_ref(), published)
+                        .await
+                }
                 _ => bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await,
             },
             Kind::Invite(invitation) => muc::invite::on_invite(ctx, &envelope, invitation),
@@ -121,6 +131,11 @@ impl Features {
     async fn on_presence(&mut self, p: Presence) {
         if muc::presence::on_room_presence(&mut self.ctx, &mut self.rooms, &p).await {
             return;
+        }
+        if let (Some(from), PresenceType::None) = (&p.from, &p.type_) {
+            self.avatars
+                .on_presence(&mut self.ctx, from, &p.payloads)
+                .await;
         }
         presence::on_presence(&mut self.ctx, p).await;
     }
@@ -158,6 +173,7 @@ impl Features {
             rooms,
             bookmarks: sync,
             omemo,
+            avatars,
             ..
         } = self;
         match (purpose, answer) {
@@ -202,6 +218,7 @@ impl Features {
                 self_ping::on_answer(ctx, rooms, &room, answer.err().as_ref())
             }
             (IqPurpose::Omemo(purpose), answer) => omemo.on_answer(ctx, purpose, answer).await,
+            (IqPurpose::Avatar(fetch), answer) => avatars.on_answer(ctx, fetch, answer).await,
             (IqPurpose::Request(done), answer) => {
                 let _ = done.send(
                     answer.map_err(|e| EngineError::Server(condition_words(&e.defined_condition))),

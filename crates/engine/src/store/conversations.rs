@@ -70,12 +70,13 @@ impl Store {
                       WHERE u.account_id = m.account_id AND u.peer = m.peer AND u.read = 0
                         AND u.groupchat = 1 AND u.outgoing = 0 AND u.sender IS NOT NULL
                         AND r.nick <> '' AND instr(lower(u.body), lower(r.nick)) > 0) AS mentions,
-                    COALESCE(s.muted, 0) AS muted
+                    COALESCE(s.muted, 0) AS muted, a.hash AS avatar
              FROM (SELECT account_id, peer FROM messages GROUP BY account_id, peer) c
              JOIN messages m ON m.id = (SELECT x.id FROM messages x
                                         WHERE x.account_id = c.account_id AND x.peer = c.peer
                                         ORDER BY x.at DESC, x.id DESC LIMIT 1)
              LEFT JOIN conversation_settings s ON s.account_id = m.account_id AND s.peer = m.peer
+             LEFT JOIN avatars a ON a.account_id = m.account_id AND a.jid = m.peer
              ORDER BY m.at DESC, m.id DESC",
         )
         .fetch_all(self.pool())

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod amend;
+mod avatars;
 mod conversations;
 mod files;
 mod messages;

@@ -420,4 +420,6 @@ pub struct ConversationRow {
     pub mentions: i64,
     /// The user muted notifications for this conversation.
     pub muted: bool,
+    /// The partner's avatar, by SHA-1 (hex; schema 18), when one is known.
+    pub avatar: Option<String>,
 }

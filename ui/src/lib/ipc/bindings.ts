@@ -281,6 +281,12 @@ export interface Commands {
   block_jid: { args: { accountId: number; jid: string }; result: null };
   /** Unblocks a JID on the account. */
   unblock_jid: { args: { accountId: number; jid: string }; result: null };
+  /**
+   * Makes a picture (base64 PNG, JPEG, GIF or WebP, at most 16 MiB) our avatar on the account,
+   * published to PEP and our vCard; `null` removes it. Returns its SHA-1 (null after a
+   * removal); `avatarUrl(hash)` shows it. Failures: `file`, `not_connected`, `server`.
+   */
+  set_avatar: { args: { accountId: number; data: string | null }; result: string | null };
   /** The `xmpp:` link Linnet was started with (once; null afterwards or when none). */
   launch_uri: { args: Record<string, never>; result: XmppUri | null };
   /** Whether Linnet starts when the user logs in. */

@@ -435,6 +435,11 @@ export function unblockJid(accountId: number, jid: string): Promise<null> {
   return call('unblock_jid', { accountId, jid });
 }
 
+/** Makes `data` (a picture, base64) our avatar on the account; `null` removes it. */
+export function setAvatar(accountId: number, data: string | null): Promise<string | null> {
+  return call('set_avatar', { accountId, data });
+}
+
 /** The `xmpp:` link Linnet was started with, once. */
 export function launchUri(): Promise<XmppUri | null> {
   return call('launch_uri', {});

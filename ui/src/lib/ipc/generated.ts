@@ -110,7 +110,11 @@ port: number | null,
 /**
  * XEP-0368 direct TLS instead of STARTTLS.
  */
-direct_tls: boolean, };
+direct_tls: boolean, 
+/**
+ * Our avatar's SHA-1 (hex), its PNG from `Engine::avatar_png`; `None`: none known.
+ */
+avatar: string | null, };
 
 /**
  * The add-account form.
@@ -200,7 +204,11 @@ ask: boolean,
 /**
  * Best presence over the contact's resources.
  */
-presence: PresenceInfo, };
+presence: PresenceInfo, 
+/**
+ * The contact's avatar, by SHA-1 (hex; XEP-0084/0153); `None`: none known.
+ */
+avatar: string | null, };
 
 /**
  * An inbound subscription request (RFC 6121 §3.1.3).
@@ -254,7 +262,11 @@ mentions: number,
 /**
  * No desktop notifications for this conversation.
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * The partner's avatar by SHA-1 (hex), shown from `linnet-avatar://localhost/<hash>`.
+ */
+avatar: string | null, };
 
 /**
  * Where a message stands (XEP-0198 ack, XEP-0184 receipt, XEP-0333 marker). Stored as its

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediaUrl, pickedPreviewUrl, previewUrl, thumbnailUrl } from './previews';
+import { avatarUrl, mediaUrl, pickedPreviewUrl, previewUrl, thumbnailUrl } from './previews';
 
 describe('previewUrl', () => {
   it('uses the custom scheme on Linux and macOS and its localhost form on Windows', () => {
@@ -20,5 +20,10 @@ describe('the other addresses', () => {
       'linnet-preview://localhost/picked?path=%2Fhome%2Fa%2FMy%20photo%20%231.png',
     );
     expect(mediaUrl(9, 'Windows NT 10.0')).toBe('http://linnet-media.localhost/9');
+  });
+  it('name an avatar by its hash', () => {
+    const hash = '01b87fcd030b72895ff8e88db57ec525450f000d';
+    expect(avatarUrl(hash, linux)).toBe(`linnet-avatar://localhost/${hash}`);
+    expect(avatarUrl(hash, 'Windows NT 10.0')).toBe(`http://linnet-avatar.localhost/${hash}`);
   });
 });

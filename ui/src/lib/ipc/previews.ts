@@ -5,6 +5,8 @@
 // `http://<scheme>.localhost/...` on Windows, as its own `convertFileSrc` does.
 
 const SCHEME = 'linnet-preview';
+/** Avatars the engine keeps, by the SHA-1 of the picture (XEP-0084/0153); never fetched. */
+const AVATAR_SCHEME = 'linnet-avatar';
 /** Inline audio and video, served from files already here (`fetch_media` brings them). */
 const MEDIA_SCHEME = 'linnet-media';
 
@@ -55,4 +57,11 @@ export function previewUrl(
 ): string {
   const url = base(SCHEME, messageId, userAgent);
   return show ? `${url}?show` : url;
+}
+
+/** The address of the avatar picture with SHA-1 `hash` (a PNG the engine keeps). */
+export function avatarUrl(hash: string, userAgent = globalThis.navigator?.userAgent ?? ''): string {
+  return userAgent.includes('Windows')
+    ? `http://${AVATAR_SCHEME}.localhost/${hash}`
+    : `${AVATAR_SCHEME}://localhost/${hash}`;
 }
