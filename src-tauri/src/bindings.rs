@@ -50,6 +50,10 @@ pub fn typescript() -> String {
     declare::<Show>(&cfg, &mut out);
     declare::<PresenceInfo>(&cfg, &mut out);
     declare::<Contact>(&cfg, &mut out);
+    declare::<linnet_engine::Profile>(&cfg, &mut out);
+    declare::<linnet_engine::ProfileSource>(&cfg, &mut out);
+    declare::<linnet_engine::ProfileView>(&cfg, &mut out);
+    declare::<linnet_engine::ResourceView>(&cfg, &mut out);
     declare::<SubscriptionRequestView>(&cfg, &mut out);
     declare::<ConversationView>(&cfg, &mut out);
     declare::<MessageState>(&cfg, &mut out);

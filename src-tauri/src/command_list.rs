@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 /// The files holding `#[tauri::command]` fns.
 const COMMAND_FILES: &[&str] = &[
     include_str!("avatars.rs"),
+    include_str!("people.rs"),
     include_str!("commands.rs"),
     include_str!("message_commands.rs"),
     include_str!("file_commands.rs"),
@@ -46,6 +47,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("voice.rs", include_str!("voice.rs")),
     ("message_commands.rs", include_str!("message_commands.rs")),
     ("notifications.rs", include_str!("notifications.rs")),
+    ("people.rs", include_str!("people.rs")),
     ("startup.rs", include_str!("startup.rs")),
     ("tray.rs", include_str!("tray.rs")),
     ("views.rs", include_str!("views.rs")),

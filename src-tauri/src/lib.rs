@@ -13,6 +13,7 @@ mod file_commands;
 mod media;
 mod message_commands;
 mod notifications;
+mod people;
 mod startup;
 mod tray;
 mod views;
@@ -236,6 +237,12 @@ pub fn run() {
             commands::blocklist,
             commands::block_jid,
             avatars::set_avatar,
+            people::profile,
+            people::set_profile,
+            people::contact_resources,
+            people::update_contact,
+            people::request_subscription,
+            people::unsubscribe,
             commands::unblock_jid,
             tray::set_close_to_tray,
             desktop::autostart_enabled,

@@ -387,6 +387,8 @@ pub struct SubscriptionRequestView {
     pub jid: String,
     /// Text sent with the request.
     pub status: Option<String>,
+    /// The nickname the request carried (XEP-0172 §4.2): who they say they are.
+    pub nick: Option<String>,
     /// Unix ms.
     pub received_at: i64,
 }
@@ -397,6 +399,7 @@ impl From<SubscriptionRequestRow> for SubscriptionRequestView {
             account_id: r.account_id,
             jid: r.jid,
             status: r.status,
+            nick: r.nick,
             received_at: r.received_at,
         }
     }

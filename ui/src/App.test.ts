@@ -119,6 +119,7 @@ describe('main screen', () => {
         ask: false,
         presence: { show: 'away', status: null, priority: 0, error: null },
         avatar: null,
+        nick: null,
       },
     ];
     await backend.emit('linnet://roster', { account_id: ALICE.id });

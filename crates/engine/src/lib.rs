@@ -21,12 +21,16 @@ use tokio_xmpp::parsers::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::Presence;
 
 pub use account::connector::{fingerprint, TrustRoots};
-pub use api::{make_preview, playable, DeviceView, MediaKind, OwnDevice, MAX_MEDIA_BYTES};
+pub use api::{
+    make_preview, playable, DeviceView, MediaKind, OwnDevice, ProfileView, ResourceView,
+    MAX_MEDIA_BYTES,
+};
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ChatStateName, ConnectionState, EngineEvent};
 pub use features::mam::HistoryPage;
 pub use features::muc::{Affiliation, Occupant, Role, RoomErrorCode, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};
+pub use features::profile::{Profile, ProfileSource};
 pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
 pub use store::Trust;

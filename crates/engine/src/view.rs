@@ -61,10 +61,17 @@ pub struct Contact {
     pub presence: PresenceInfo,
     /// The contact's avatar, by SHA-1 (hex; XEP-0084/0153); `None`: none known.
     pub avatar: Option<String>,
+    /// The nickname the contact publishes (XEP-0172), shown when we gave them no name.
+    pub nick: Option<String>,
 }
 
 impl Contact {
-    pub(crate) fn from_row(row: RosterRow, presence: PresenceInfo, avatar: Option<String>) -> Self {
+    pub(crate) fn from_row(
+        row: RosterRow,
+        presence: PresenceInfo,
+        avatar: Option<String>,
+        nick: Option<String>,
+    ) -> Self {
         let groups = row.group_names();
         Self {
             account_id: row.account_id,
@@ -75,6 +82,7 @@ impl Contact {
             ask: row.ask,
             presence,
             avatar,
+            nick,
         }
     }
 }

@@ -348,6 +348,17 @@ Commands ("id" is echoed; replies {"id","ok":true,...} or {"id","ok":false,"erro
         vCard's PHOTO set and the hash sent in presence from now on -> {"hash"}
   avatar_fetch {jid}                                         JID's avatar read both ways ->
         {"pep_hash","pep_type","pep_b64","vcard_type","vcard_b64"} (null when absent)
+  profile_publish {full_name?, nickname?, email?, phone?, note?}
+                                                             vCard4 by slixmpp's xep_0292 (PEP
+        item "current") -> {}
+  profile_vcard {full_name?, nickname?, email?, phone?, note?}
+                                                             vcard-temp by slixmpp's xep_0054
+  nick_publish {nick | null}                                 XEP-0172 by slixmpp's xep_0172 (null:
+        the empty nick, §4.5)
+  software {name, version, os?}                              answer XEP-0092 version requests so
+  profile_fetch {jid}                                        JID's profile read three ways ->
+        {"vcard4": {full_name,nickname,email,phone,note} | null,
+         "vcard_temp": {... , has_photo} | null, "nick": str | null}
   disconnect                                                 close stream, then exit 0
 With --auto-accept, subscription requests are approved and returned.
 stdin EOF, SIGTERM or SIGINT: disconnect cleanly and exit 0.
@@ -359,7 +370,7 @@ import logging
 import signal
 import sys
 
-from . import peer_avatar
+from . import peer_avatar, peer_profile
 from .jsonio import emit, read_commands, reply, setup_logging
 from .peer_client import Peer, PeerError
 
@@ -476,11 +487,35 @@ def _avatar(peer, name, cmd):
                                             cmd.get("width"), cmd.get("height")), timeout)
 
 
+PROFILE_COMMANDS = ("profile_publish", "profile_vcard", "nick_publish", "software",
+                    "profile_fetch")
+
+
+def _profile(peer, name, cmd):
+    """profile_publish, profile_vcard, nick_publish, software, profile_fetch (see the module
+    docstring)."""
+    timeout = float(cmd.get("timeout", 15.0))
+    client = peer.client
+    if name == "software":
+        return peer.run(peer_profile.software(client, cmd["name"], cmd["version"],
+                                              cmd.get("os")), timeout)
+    if name == "profile_fetch":
+        return peer.run(peer_profile.fetch(client, cmd["jid"]), timeout)
+    if name == "nick_publish":
+        return peer.run(peer_profile.publish_nick(client, cmd.get("nick")), timeout)
+    fields = {k: cmd.get(k) for k in peer_profile.FIELDS}
+    if name == "profile_vcard":
+        return peer.run(peer_profile.publish_vcard_temp(client, fields), timeout)
+    return peer.run(peer_profile.publish_vcard4(client, fields), timeout)
+
+
 def _handle(peer, cmd):
     """Run one command; return the extra reply fields (raises on failure)."""
     name = cmd.get("cmd")
     if name in AVATAR_COMMANDS:
         return _avatar(peer, name, cmd)
+    if name in PROFILE_COMMANDS:
+        return _profile(peer, name, cmd)
     if name == "send":
         sid = peer.send(cmd["to"], cmd["body"], type=cmd.get("type", "chat"),
                         id=cmd.get("msg_id"),

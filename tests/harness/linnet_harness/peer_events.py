@@ -165,11 +165,14 @@ def invite_event(msg):
 
 
 def presence_event(pres):
-    """{"event":"presence",...}; "type" is the raw attribute, default available."""
+    """{"event":"presence",...}; "type" is the raw attribute, default available; "nick"
+    the XEP-0172 nickname it carries (read from the XML, no plugin needed)."""
+    nick = pres.xml.find("{http://jabber.org/protocol/nick}nick")
     return {
         "event": "presence", "from": str(pres["from"]),
         "type": pres.xml.get("type", "available"),
         "show": pres["show"] or None, "status": pres["status"] or None,
+        "nick": None if nick is None else (nick.text or ""),
     }
 
 

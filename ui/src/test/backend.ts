@@ -22,6 +22,8 @@ import type {
   MessageView,
   Occupant,
   OwnDevice,
+  Profile,
+  ResourceView,
   RoomConfigForm,
   RoomInviteEvent,
   RoomNotify,
@@ -99,6 +101,13 @@ export class FakeBackend {
   autostart = false;
   /** A voice message is being recorded (`start_voice_message`). */
   recording = false;
+  /**
+   * Profiles by bare JID, as `profile` answers them (source `vcard4`; `none` with empty fields
+   * when not in here); `set_profile` stores ours under the account's JID.
+   */
+  readonly profiles = new Map<string, Profile>();
+  /** Contacts' online resources by bare JID, as `contact_resources` answers (none otherwise). */
+  readonly resources = new Map<string, ResourceView[]>();
   readonly overrides = new Map<CommandName, Override>();
   #nextId = 1000;
 
@@ -382,6 +391,30 @@ export class FakeBackend {
         );
         return null;
       }
+      case 'update_contact':
+        this.contacts = this.contacts.map((c) =>
+          c.account_id === a['accountId'] && c.jid === a['jid']
+            ? { ...c, name: a['name'] as string | null, groups: a['groups'] as string[] }
+            : c,
+        );
+        void this.emit('linnet://roster', { account_id: a['accountId'] as number });
+        return null;
+      case 'profile': {
+        const known = this.profiles.get(a['jid'] as string);
+        return known
+          ? { profile: known, source: 'vcard4' }
+          : { profile: emptyProfile(), source: 'none' };
+      }
+      case 'set_profile': {
+        const account = this.accounts.find((x) => x.id === a['accountId']);
+        if (account) this.profiles.set(account.jid, a['profile'] as Profile);
+        return null;
+      }
+      case 'contact_resources':
+        return this.resources.get(a['jid'] as string) ?? [];
+      case 'request_subscription':
+      case 'unsubscribe':
+        return null;
       case 'remove_contact':
         this.contacts = this.contacts.filter(
           (c) => !(c.account_id === a['accountId'] && c.jid === a['jid']),
@@ -756,8 +789,14 @@ export function contact(jid: string, overrides: Partial<ContactView> = {}): Cont
     ask: false,
     presence: { show: 'available', status: null, priority: 0, error: null },
     avatar: null,
+    nick: null,
     ...overrides,
   };
+}
+
+/** A profile with no field given. */
+export function emptyProfile(): Profile {
+  return { full_name: null, nickname: null, email: null, phone: null, note: null };
 }
 
 export function subscriptionRequest(
@@ -768,6 +807,7 @@ export function subscriptionRequest(
     account_id: ALICE.id,
     jid,
     status: null,
+    nick: null,
     received_at: Date.UTC(2026, 10, 20, 14, 0),
     ...overrides,
   };

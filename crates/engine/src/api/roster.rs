@@ -4,7 +4,7 @@ use crate::*;
 
 impl Engine {
     /// Adds or updates a contact (roster set, RFC 6121 §2.3) and asks for their presence
-    /// (RFC 6121 §3.1.1). Requires the account to be online.
+    /// (RFC 6121 §3.1.1, with our XEP-0172 nickname). Requires the account to be online.
     pub async fn add_contact(
         &self,
         account_id: i64,
@@ -15,8 +15,8 @@ impl Engine {
         let bare = parse_bare_jid(jid)?;
         self.roster_set(account_id, roster_set(bare.clone(), name, groups))
             .await?;
-        self.presence_to(account_id, bare, Presence::subscribe())
-            .await
+        let subscribe = self.subscribe_presence(account_id).await;
+        self.presence_to(account_id, bare, subscribe).await
     }
 
     /// Renames or regroups a contact (roster set).
@@ -69,8 +69,9 @@ impl Engine {
         account_id: i64,
         jid: &str,
     ) -> Result<(), EngineError> {
-        self.presence_to(account_id, parse_bare_jid(jid)?, Presence::subscribe())
-            .await
+        let bare = parse_bare_jid(jid)?;
+        let subscribe = self.subscribe_presence(account_id).await;
+        self.presence_to(account_id, bare, subscribe).await
     }
 
     /// Approves an inbound subscription request (RFC 6121 §3.1.4).
@@ -135,12 +136,14 @@ impl Engine {
     pub async fn contacts(&self, account_id: i64) -> Result<Vec<Contact>, EngineError> {
         let rows = self.inner.store.roster(account_id).await?;
         let mut avatars = self.inner.store.avatars(account_id).await?;
+        let mut nicks = self.inner.store.nicks(account_id).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
                 let presence = self.inner.presence.best(account_id, &r.jid);
                 let avatar = avatars.remove(&r.jid);
-                Contact::from_row(r, presence, avatar)
+                let nick = nicks.remove(&r.jid);
+                Contact::from_row(r, presence, avatar, nick)
             })
             .collect())
     }

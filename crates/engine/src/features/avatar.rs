@@ -249,7 +249,9 @@ pub fn publish_metadata(avatar: Option<&OwnAvatar>) -> Result<Iq, String> {
     Ok(publish(METADATA_NODE, id, Metadata { infos }.into()))
 }
 
-fn publish(node: &str, id: Option<String>, payload: Element) -> Iq {
+/// A PEP publish (XEP-0163 §3, XEP-0060 §7.1) of one item `id` (`None`: the server names it)
+/// holding `payload` to our node `node`.
+pub(crate) fn publish(node: &str, id: Option<String>, payload: Element) -> Iq {
     let pubsub = PubSub::Publish {
         publish: Publish {
             node: NodeName(node.to_owned()),

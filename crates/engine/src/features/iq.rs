@@ -35,6 +35,8 @@ pub const FEATURES: &[&str] = &[
     "urn:xmpp:mds:displayed:0+notify",
     // XEP-0084: contacts' avatars (XEP-0153's hash comes in presence, no feature needed).
     "urn:xmpp:avatar:metadata+notify",
+    // XEP-0172: contacts' nicknames.
+    "http://jabber.org/protocol/nick+notify",
     // XEP-0384: device lists of both OMEMO generations.
     "eu.siacs.conversations.axolotl.devicelist+notify",
     "urn:xmpp:omemo:2:devices+notify",

@@ -23,6 +23,7 @@ pub(crate) mod notify;
 pub(crate) mod omemo;
 pub(crate) mod outbox;
 pub mod presence;
+pub mod profile;
 pub mod room_config;
 pub mod roster;
 pub(crate) mod route;

@@ -137,24 +137,31 @@ impl PresenceBook {
             .unwrap_or_else(PresenceInfo::offline)
     }
 
-    /// The contact's online resources, most available first (highest priority, then show).
-    pub fn resources(&self, account_id: i64, jid: &str) -> Vec<String> {
+    /// The contact's online resources with their presence, most available first (highest
+    /// priority, then show).
+    pub fn online(&self, account_id: i64, jid: &str) -> Vec<(String, PresenceInfo)> {
         let Ok(book) = self.0.lock() else {
             return Vec::new();
         };
-        let mut resources: Vec<(&String, &PresenceInfo)> = book
+        let mut resources: Vec<(String, PresenceInfo)> = book
             .get(&account_id)
             .and_then(|a| a.get(jid))
             .map(|r| {
                 r.iter()
                     .filter(|(name, _)| name.as_str() != ERROR_KEY)
+                    .map(|(name, p)| (name.clone(), p.clone()))
                     .collect()
             })
             .unwrap_or_default();
         resources.sort_by_key(|(_, p)| std::cmp::Reverse((p.priority, p.show)));
         resources
+    }
+
+    /// The contact's online resources, most available first (highest priority, then show).
+    pub fn resources(&self, account_id: i64, jid: &str) -> Vec<String> {
+        self.online(account_id, jid)
             .into_iter()
-            .map(|(name, _)| name.clone())
+            .map(|(name, _)| name)
             .collect()
     }
 
@@ -224,7 +231,12 @@ pub(crate) async fn on_presence(ctx: &mut Context, presence: Presence) {
         PresenceType::Subscribe => {
             if let Err(e) = ctx
                 .store
-                .add_subscription_request(ctx.account_id, &bare, status.as_deref())
+                .add_subscription_request(
+                    ctx.account_id,
+                    &bare,
+                    status.as_deref(),
+                    super::profile::nick_in(&presence.payloads).as_deref(),
+                )
                 .await
             {
                 tracing::warn!(

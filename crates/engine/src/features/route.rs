@@ -1,9 +1,10 @@
 //! The route every inbound stanza takes, in one visible list.
 //!
 //! Messages, parsed once by [`inbound::parse`]: error → archive result → carbon → PEP event
-//! (XEP-0490 displayed state, OMEMO device lists, XEP-0084 avatars, else bookmarks) →
-//! invitation → group message → one-to-one chat. Presence: room presence, then contacts'
-//! (with their XEP-0153 avatar hash).
+//! (XEP-0490 displayed state, OMEMO device lists, XEP-0084 avatars, XEP-0172 nicknames, else
+//! bookmarks) → invitation → group message → one-to-one chat. Presence: room presence, then
+//! contacts' (with their XEP-0153 avatar hash; a subscription request with its XEP-0172
+//! nickname).
 //! IQs: requests are answered by [`iq`]; answers to ours go to the feature that asked
 //! ([`IqPurpose`]).
 
@@ -19,8 +20,8 @@ use super::inbound::Envelope;
 use super::inbound::{self, Kind};
 use super::iq::condition_words;
 use super::{
-    avatar, bookmarks, chat, iq, mds, muc, omemo, presence, roster, self_ping, Context, Features,
-    IqPurpose,
+    avatar, bookmarks, chat, iq, mds, muc, omemo, presence, profile, roster, self_ping, Context,
+    Features, IqPurpose,
 };
 use crate::error::EngineError;
 use tokio_xmpp::parsers::jid::BareJid;
@@ -105,6 +106,11 @@ impl Features {
                     avatars
                         .on_metadata(ctx, envelope.from.as_ref(), published)
                         .await
+                }
+                Payload::Items {
+                    node, published, ..
+                } if node.0 == profile::NICK_NODE => {
+                    profile::on_nick(ctx, envelope.from.as_ref(), published).await
                 }
                 _ => bookmarks::on_event(ctx, rooms, envelope.from.as_ref(), *event).await,
             },

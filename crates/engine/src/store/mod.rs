@@ -11,6 +11,7 @@ mod avatars;
 mod conversations;
 mod files;
 mod messages;
+mod nicks;
 mod omemo;
 mod rooms;
 mod roster;

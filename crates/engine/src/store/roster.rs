@@ -36,6 +36,8 @@ pub struct SubscriptionRequestRow {
     pub jid: String,
     /// Text sent with the request.
     pub status: Option<String>,
+    /// The nickname the request carried (XEP-0172 §4.2).
+    pub nick: Option<String>,
     /// Unix ms when it arrived.
     pub received_at: i64,
 }
@@ -105,20 +107,24 @@ impl Store {
         .await?)
     }
 
-    /// Records an inbound subscription request (kept until answered).
+    /// Records an inbound subscription request with its text and nickname (kept until
+    /// answered).
     pub async fn add_subscription_request(
         &self,
         account_id: i64,
         jid: &str,
         status: Option<&str>,
+        nick: Option<&str>,
     ) -> Result<(), EngineError> {
         sqlx::query(
-            "INSERT OR REPLACE INTO subscription_requests (account_id, jid, status, received_at)
-             VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO subscription_requests
+               (account_id, jid, status, nick, received_at)
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(account_id)
         .bind(jid)
         .bind(status)
+        .bind(nick)
         .bind(now_ms())
         .execute(self.pool())
         .await?;
@@ -145,7 +151,7 @@ impl Store {
         account_id: i64,
     ) -> Result<Vec<SubscriptionRequestRow>, EngineError> {
         Ok(sqlx::query_as(
-            "SELECT account_id, jid, status, received_at FROM subscription_requests
+            "SELECT account_id, jid, status, nick, received_at FROM subscription_requests
              WHERE account_id = ? ORDER BY received_at",
         )
         .bind(account_id)

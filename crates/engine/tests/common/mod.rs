@@ -15,6 +15,7 @@ use linnet_testkit::Server;
 use tokio::sync::broadcast;
 
 pub mod omemo;
+pub mod people;
 
 /// Passwords held in memory, standing in for the OS keyring.
 #[derive(Default)]

@@ -32,7 +32,10 @@ import type {
   DeviceView,
   Trust,
   PresenceInfo,
+  Profile,
+  ProfileView,
   ReloadEvent,
+  ResourceView,
   RoomConfigForm,
   RoomEvent,
   RoomInviteEvent,
@@ -47,6 +50,10 @@ import type {
 } from './generated';
 
 export type {
+  Profile,
+  ProfileSource,
+  ProfileView,
+  ResourceView,
   DatabaseProblem,
   DatabaseProblemKind,
   AccountStateEvent,
@@ -336,7 +343,29 @@ export interface Commands {
   list_subscription_requests: { args: { accountId: number }; result: SubscriptionRequestView[] };
   /** Approves a request and subscribes back, so both see each other. */
   approve_subscription: { args: { accountId: number; jid: string }; result: null };
+  /** Stops sharing our presence with `jid` (or refuses their request). */
   deny_subscription: { args: { accountId: number; jid: string }; result: null };
+  /** Asks to see `jid`'s presence (with our nickname, XEP-0172). */
+  request_subscription: { args: { accountId: number; jid: string }; result: null };
+  /** Stops seeing `jid`'s presence; they still see ours. */
+  unsubscribe: { args: { accountId: number; jid: string }; result: null };
+  /** Renames and regroups a contact; a blank name clears it, blank groups are dropped. */
+  update_contact: {
+    args: { accountId: number; jid: string; name: string | null; groups: string[] };
+    result: null;
+  };
+  /**
+   * `jid`'s profile (ours too), read from the server now: vCard4 (XEP-0292), else vcard-temp
+   * (XEP-0054); `source: 'none'` when there is neither. Failures: `not_connected`.
+   */
+  profile: { args: { accountId: number; jid: string }; result: ProfileView };
+  /**
+   * Makes `profile` ours: vcard-temp (photo kept), vCard4 and the nickname (XEP-0172).
+   * Failures: `not_connected`, `server_error`.
+   */
+  set_profile: { args: { accountId: number; profile: Profile }; result: null };
+  /** A contact's online resources, each with the client it runs (asked now, at most 5 s). */
+  contact_resources: { args: { accountId: number; jid: string }; result: ResourceView[] };
   /**
    * Stores a new password in the keyring (or, with `sessionOnly`, in memory until the app quits)
    * and reconnects.

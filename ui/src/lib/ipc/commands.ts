@@ -20,6 +20,9 @@ import type {
   DeviceView,
   Trust,
   OwnShow,
+  Profile,
+  ProfileView,
+  ResourceView,
   RoomConfigForm,
   RoomNotify,
   RoomView,
@@ -250,6 +253,41 @@ export async function approveSubscription(accountId: number, jid: string): Promi
 
 export async function denySubscription(accountId: number, jid: string): Promise<void> {
   await call('deny_subscription', { accountId, jid });
+}
+
+/** Asks to see `jid`'s presence. */
+export async function requestSubscription(accountId: number, jid: string): Promise<void> {
+  await call('request_subscription', { accountId, jid });
+}
+
+/** Stops seeing `jid`'s presence (they still see ours). */
+export async function unsubscribe(accountId: number, jid: string): Promise<void> {
+  await call('unsubscribe', { accountId, jid });
+}
+
+/** Renames and regroups a contact (`name` null or blank: no name). */
+export async function updateContact(
+  accountId: number,
+  jid: string,
+  name: string | null,
+  groups: string[],
+): Promise<void> {
+  await call('update_contact', { accountId, jid, name, groups });
+}
+
+/** `jid`'s profile as the server has it now (vCard4, else vcard-temp). */
+export function loadProfile(accountId: number, jid: string): Promise<ProfileView> {
+  return call('profile', { accountId, jid });
+}
+
+/** Makes `profile` ours on the account (vCard4, vcard-temp and nickname). */
+export async function saveProfile(accountId: number, profile: Profile): Promise<void> {
+  await call('set_profile', { accountId, profile });
+}
+
+/** A contact's online resources with their clients. */
+export function contactResources(accountId: number, jid: string): Promise<ResourceView[]> {
+  return call('contact_resources', { accountId, jid });
 }
 
 /**

@@ -208,7 +208,74 @@ presence: PresenceInfo,
 /**
  * The contact's avatar, by SHA-1 (hex; XEP-0084/0153); `None`: none known.
  */
-avatar: string | null, };
+avatar: string | null, 
+/**
+ * The nickname the contact publishes (XEP-0172), shown when we gave them no name.
+ */
+nick: string | null, };
+
+/**
+ * The fields of a person's profile shown and edited here; `None` (or empty) for a field
+ * not given. Read from vCard4 (XEP-0292) or vcard-temp (XEP-0054).
+ */
+export type Profile = { 
+/**
+ * Full name (vCard4 `fn`, vcard-temp `FN`).
+ */
+full_name: string | null, 
+/**
+ * Nickname (vCard4 `nickname`, vcard-temp `NICKNAME`).
+ */
+nickname: string | null, 
+/**
+ * Email address (vCard4 `email`, vcard-temp `EMAIL/USERID`).
+ */
+email: string | null, 
+/**
+ * Telephone number, without a `tel:` prefix (vCard4 `tel/uri`, vcard-temp `TEL/NUMBER`).
+ */
+phone: string | null, 
+/**
+ * Free text about the person (vCard4 `note`, vcard-temp `DESC`, or `NOTE` where no
+ * `DESC` is given).
+ */
+note: string | null, };
+
+/**
+ * Where a profile was read from.
+ */
+export type ProfileSource = "vcard4" | "vcard_temp" | "none";
+
+/**
+ * A person's profile and where it was read from.
+ */
+export type ProfileView = { 
+/**
+ * The fields (all `None` when there is no profile).
+ */
+profile: Profile, 
+/**
+ * vCard4, vcard-temp, or none.
+ */
+source: ProfileSource, };
+
+/**
+ * One online resource of a contact (RFC 6121 §4).
+ */
+export type ResourceView = { 
+/**
+ * The resourcepart of the full JID.
+ */
+resource: string, 
+/**
+ * Its presence.
+ */
+presence: PresenceInfo, 
+/**
+ * The client it runs, as its software version answer names it (XEP-0092): "name
+ * version", then " (os)" when given; `None` when it did not answer within 5 s.
+ */
+client: string | null, };
 
 /**
  * An inbound subscription request (RFC 6121 §3.1.3).
@@ -226,6 +293,10 @@ jid: string,
  * Text sent with the request.
  */
 status: string | null, 
+/**
+ * The nickname the request carried (XEP-0172 §4.2): who they say they are.
+ */
+nick: string | null, 
 /**
  * Unix ms.
  */

@@ -29,6 +29,11 @@ export class ContactsStore {
     await ipc.addContact(accountId, jid, name, groups);
   }
 
+  /** Renames and regroups a contact; the roster event brings the change into the list. */
+  async update(accountId: number, jid: string, name: string | null, groups: string[]): Promise<void> {
+    await ipc.updateContact(accountId, jid, name, groups);
+  }
+
   /** Removes a contact from the roster; it leaves the list at once. */
   async remove(accountId: number, jid: string): Promise<void> {
     await ipc.removeContact(accountId, jid);
@@ -44,9 +49,12 @@ export class ContactsStore {
   }
 }
 
-/** What to call a contact: roster name if set, otherwise the JID. */
+/**
+ * What to call a contact: the roster name we gave them if set, else the nickname they publish
+ * (XEP-0172), else the JID.
+ */
 export function displayName(contact: ContactView | undefined, jid: string): string {
-  const name = contact?.name?.trim();
+  const name = contact?.name?.trim() || contact?.nick?.trim();
   return name ? name : jid;
 }
 
@@ -62,7 +70,7 @@ export function compareContacts(a: ContactView, b: ContactView): number {
 export function matchesFilter(contact: ContactView, query: string): boolean {
   const q = query.trim().toLocaleLowerCase();
   if (!q) return true;
-  return [contact.jid, contact.name ?? '', ...contact.groups].some((s) =>
+  return [contact.jid, contact.name ?? '', contact.nick ?? '', ...contact.groups].some((s) =>
     s.toLocaleLowerCase().includes(q),
   );
 }
