@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "launch_uri",
     "blocklist",
     "block_jid",
+    "block_and_report",
     "set_avatar",
     "profile",
     "set_profile",

@@ -429,6 +429,16 @@ pub async fn block_jid(engine: State<'_, Engine>, account_id: i64, jid: String) 
     Ok(engine.block(account_id, &jid).await?)
 }
 
+/// Blocks a JID and reports it to our server as a spammer (XEP-0377 in the XEP-0191 block).
+#[tauri::command]
+pub async fn block_and_report(
+    engine: State<'_, Engine>,
+    account_id: i64,
+    jid: String,
+) -> Result<()> {
+    Ok(engine.block_and_report(account_id, &jid).await?)
+}
+
 /// Unblocks a JID on the account (XEP-0191).
 #[tauri::command]
 pub async fn unblock_jid(engine: State<'_, Engine>, account_id: i64, jid: String) -> Result<()> {

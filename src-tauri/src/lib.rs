@@ -236,6 +236,7 @@ pub fn run() {
             desktop::launch_uri,
             commands::blocklist,
             commands::block_jid,
+            commands::block_and_report,
             avatars::set_avatar,
             people::profile,
             people::set_profile,

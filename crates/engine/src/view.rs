@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::event::ConnectionState;
-use crate::features::presence::PresenceInfo;
+use crate::features::presence::{PresenceInfo, Show};
 use crate::store::{AccountRow, RosterRow};
 
 /// An account with its connection state.
@@ -25,10 +25,15 @@ pub struct AccountView {
     pub direct_tls: bool,
     /// Our avatar's SHA-1 (hex), its PNG from `Engine::avatar_png`; `None`: none known.
     pub avatar: Option<String>,
+    /// Our own show on the account, as last set (kept across restarts).
+    pub own_show: Show,
+    /// Our own status text, as last set.
+    pub own_status: Option<String>,
 }
 
 impl AccountView {
     pub(crate) fn new(row: AccountRow, state: ConnectionState, avatar: Option<String>) -> Self {
+        let (own_show, own_status) = row.own_presence();
         Self {
             id: row.id,
             jid: row.jid,
@@ -38,6 +43,8 @@ impl AccountView {
             port: row.port.and_then(|p| u16::try_from(p).ok()),
             direct_tls: row.direct_tls,
             avatar,
+            own_show,
+            own_status,
         }
     }
 }

@@ -253,3 +253,47 @@ async fn our_profile_reaches_a_contact_in_every_form_and_our_requests() {
     let daves_request = requests.iter().find(|r| r.jid == dave).unwrap();
     assert_eq!(daves_request.nick.as_deref(), Some("Dave the Diver"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_presence_is_kept_across_a_restart_and_sent_at_connect() {
+    let mut p = pair("profiles-presence", &[]).await;
+    p.engine
+        .set_presence(p.account, Show::Away, Some("brb".into()))
+        .await
+        .unwrap();
+    let seen = p
+        .peer
+        .wait_for(Duration::from_secs(10), "our away", |e| {
+            e["event"] == "presence" && e["show"] == "away"
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen["status"], "brb", "{seen}");
+
+    p.engine.shutdown().await;
+    p.peer
+        .wait_for(Duration::from_secs(10), "us gone", |e| {
+            e["event"] == "presence" && e["type"] == "unavailable"
+        })
+        .await
+        .unwrap();
+    let engine = engine(&p.server, Some(p.db.clone()), true, p.passwords.clone()).await;
+    let view = engine.account(p.account).await.unwrap();
+    assert_eq!(
+        (view.own_show, view.own_status.as_deref()),
+        (Show::Away, Some("brb"))
+    );
+    let back = p
+        .peer
+        .wait_for(Duration::from_secs(15), "us back", |e| {
+            e["event"] == "presence" && e["type"] == "available"
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (&back["show"], &back["status"]),
+        (&json!("away"), &json!("brb")),
+        "{back}"
+    );
+    engine.shutdown().await;
+}

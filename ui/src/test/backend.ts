@@ -149,6 +149,8 @@ export class FakeBackend {
           port: request.port ?? null,
           direct_tls: request.direct_tls,
           avatar: null,
+          own_show: 'available',
+          own_status: null,
         };
         this.accounts.push(account);
         return account;
@@ -269,6 +271,7 @@ export class FakeBackend {
       case 'blocklist':
         return [...this.blocked].sort();
       case 'block_jid':
+      case 'block_and_report':
         this.blocked.add(a['jid'] as string);
         return null;
       case 'unblock_jid':
@@ -762,6 +765,8 @@ export const ALICE: AccountView = {
   port: null,
   direct_tls: false,
   avatar: null,
+  own_show: 'available',
+  own_status: null,
 };
 
 /** An account view with the defaults of a fresh account (no connection overrides). */
@@ -775,6 +780,8 @@ export function account(id: number, jid: string, overrides: Partial<AccountView>
     port: null,
     direct_tls: false,
     avatar: null,
+    own_show: 'available',
+    own_status: null,
     ...overrides,
   };
 }

@@ -56,6 +56,8 @@ pub(crate) struct AccountSetup {
     pub transfers: Arc<crate::features::transfers::TransferBook>,
     /// Silence after which a joined room is self-pinged (XEP-0410).
     pub self_ping_idle: std::time::Duration,
+    /// Our own presence as kept in the store (show, status).
+    pub own_presence: (Show, Option<String>),
 }
 
 /// Starts the actor; it connects at once.
@@ -137,7 +139,7 @@ impl Actor {
             attempts,
             online: false,
             outbox: Outbox::default(),
-            own_presence: (Show::Available, None),
+            own_presence: setup.own_presence,
             reconcile_deadline: None,
             omemo_start_due: false,
             online_due: false,

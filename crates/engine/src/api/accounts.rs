@@ -159,6 +159,7 @@ impl Engine {
             notify: self.inner.notify.clone(),
             transfers: self.inner.transfers.clone(),
             self_ping_idle: self.inner.self_ping_idle,
+            own_presence: account.own_presence(),
         });
         self.inner.accounts.lock().await.insert(account_id, handle);
         Ok(())

@@ -120,13 +120,21 @@ impl Engine {
         self.inner.store.subscription_requests(account_id).await
     }
 
-    /// Sets our own presence on an account (sent now if online, and at every connect).
+    /// Sets our own presence on an account: kept in the store (so it survives restarts), sent
+    /// now if online, and at every connect (RFC 6121 §4.2).
+    ///
+    /// Errors: [`EngineError::Store`]; [`EngineError::NotConnected`] when the account is
+    /// disabled (the presence is kept all the same and used once it is enabled).
     pub async fn set_presence(
         &self,
         account_id: i64,
         show: Show,
         status: Option<String>,
     ) -> Result<(), EngineError> {
+        self.inner
+            .store
+            .set_own_presence(account_id, show, status.as_deref())
+            .await?;
         self.send_command(account_id, Command::SetPresence { show, status })
             .await
     }

@@ -2,6 +2,7 @@
 
 use super::{now_ms, Store};
 use crate::error::EngineError;
+use crate::features::presence::Show;
 
 /// One stored account. The password is never stored here (see [`crate::CredentialProvider`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -22,6 +23,20 @@ pub struct AccountRow {
     pub direct_tls: bool,
     /// XEP-0237 roster version held in `roster_items`.
     pub roster_ver: Option<String>,
+    /// Our own show on this account, as `Show`'s serde name (`available`, `away`, …).
+    pub own_show: String,
+    /// Our own status text.
+    pub own_status: Option<String>,
+}
+
+impl AccountRow {
+    /// Our own presence as kept: the show (available when the column holds no known name)
+    /// and the status text.
+    pub fn own_presence(&self) -> (Show, Option<String>) {
+        let show = serde_json::from_value(serde_json::Value::String(self.own_show.clone()))
+            .unwrap_or(Show::Available);
+        (show, self.own_status.clone())
+    }
 }
 
 impl Store {
@@ -37,7 +52,8 @@ impl Store {
         let result = sqlx::query_as::<_, AccountRow>(
             "INSERT INTO accounts (jid, resource, enabled, host, port, direct_tls, created_at)
              VALUES (?, ?, 1, ?, ?, ?, ?)
-             RETURNING id, jid, resource, enabled, host, port, direct_tls, roster_ver",
+             RETURNING id, jid, resource, enabled, host, port, direct_tls, roster_ver,
+               own_show, own_status",
         )
         .bind(jid)
         .bind(resource)
@@ -55,10 +71,31 @@ impl Store {
         }
     }
 
+    /// Keeps our own presence on the account (sent at every connect, RFC 6121 §4.2).
+    pub async fn set_own_presence(
+        &self,
+        account_id: i64,
+        show: Show,
+        status: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let name = match serde_json::to_value(show) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => "available".to_owned(),
+        };
+        sqlx::query("UPDATE accounts SET own_show = ?, own_status = ? WHERE id = ?")
+            .bind(name)
+            .bind(status)
+            .bind(account_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// All accounts, oldest first.
     pub async fn accounts(&self) -> Result<Vec<AccountRow>, EngineError> {
         Ok(sqlx::query_as(
-            "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver
+            "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver,
+             own_show, own_status
              FROM accounts ORDER BY id",
         )
         .fetch_all(self.pool())
@@ -68,7 +105,8 @@ impl Store {
     /// One account; [`EngineError::UnknownAccount`] when there is none with that id.
     pub async fn account(&self, id: i64) -> Result<AccountRow, EngineError> {
         sqlx::query_as(
-            "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver
+            "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver,
+             own_show, own_status
              FROM accounts WHERE id = ?",
         )
         .bind(id)

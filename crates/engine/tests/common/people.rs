@@ -18,6 +18,9 @@ pub struct Pair {
     pub alice: String,
     pub bob: String,
     pub peer: Peer,
+    /// The engine's database, for a restart on it.
+    pub db: std::path::PathBuf,
+    pub passwords: Arc<Passwords>,
 }
 
 /// alice (us) and bob (slixmpp, auto-accepting) sharing presence both ways, on a Prosody
@@ -31,7 +34,8 @@ pub async fn pair(name: &str, flags: &[&str]) -> Pair {
     let bob = server.register("bob", "bob-pw").await.unwrap();
     let passwords = Arc::new(Passwords::default());
     passwords.set(&alice, "alice-pw");
-    let engine = engine(&server, Some(temp_db(name)), true, passwords).await;
+    let db = temp_db(name);
+    let engine = engine(&server, Some(db.clone()), true, passwords.clone()).await;
     let mut rx = engine.subscribe();
     let account = engine
         .add_account(account(&server, &alice))
@@ -68,5 +72,7 @@ pub async fn pair(name: &str, flags: &[&str]) -> Pair {
         alice,
         bob,
         peer,
+        db,
+        passwords,
     }
 }

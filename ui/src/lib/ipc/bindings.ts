@@ -286,6 +286,8 @@ export interface Commands {
   blocklist: { args: { accountId: number }; result: string[] };
   /** Blocks a JID (or a domain) on the account. */
   block_jid: { args: { accountId: number; jid: string }; result: null };
+  /** Blocks a JID and reports it to our server as a spammer (XEP-0377). */
+  block_and_report: { args: { accountId: number; jid: string }; result: null };
   /** Unblocks a JID on the account. */
   unblock_jid: { args: { accountId: number; jid: string }; result: null };
   /**

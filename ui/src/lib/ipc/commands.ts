@@ -468,6 +468,11 @@ export function blockJid(accountId: number, jid: string): Promise<null> {
   return call('block_jid', { accountId, jid });
 }
 
+/** Blocks a JID and reports it to our server as a spammer (XEP-0377). */
+export function blockAndReport(accountId: number, jid: string): Promise<null> {
+  return call('block_and_report', { accountId, jid });
+}
+
 /** Unblocks a JID on the account. */
 export function unblockJid(accountId: number, jid: string): Promise<null> {
   return call('unblock_jid', { accountId, jid });

@@ -114,7 +114,15 @@ direct_tls: boolean,
 /**
  * Our avatar's SHA-1 (hex), its PNG from `Engine::avatar_png`; `None`: none known.
  */
-avatar: string | null, };
+avatar: string | null, 
+/**
+ * Our own show on the account, as last set (kept across restarts).
+ */
+own_show: Show, 
+/**
+ * Our own status text, as last set.
+ */
+own_status: string | null, };
 
 /**
  * The add-account form.

@@ -111,8 +111,13 @@ export class AccountsStore {
     await ipc.setPassword(accountId, password, sessionOnly);
   }
 
+  /** Our presence on the account: as just set here, else as the backend keeps it. */
   presenceOf(accountId: number): OwnPresence {
-    return this.#presence.get(accountId) ?? DEFAULT_PRESENCE;
+    const set = this.#presence.get(accountId);
+    if (set) return set;
+    const account = this.#byId.get(accountId);
+    if (!account || account.own_show === 'offline') return DEFAULT_PRESENCE;
+    return { show: account.own_show, status: account.own_status };
   }
 
   /** Shows the new presence at once; puts the old one back if the backend refuses it. */

@@ -3,7 +3,13 @@
 // nickname naming them, and our own profile edited from the account.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { expect, test } from 'vitest';
-import { ALICE, FakeBackend, contact, conversation } from '../../../test/backend';
+import {
+  ALICE,
+  FakeBackend,
+  contact,
+  conversation,
+  subscriptionRequest,
+} from '../../../test/backend';
 import { renderApp } from '../../../test/render';
 import { subscriptionWords } from './contactDetails';
 
@@ -156,4 +162,60 @@ test('saving our profile offline says so in words', async () => {
   );
   await fireEvent.click(within(dialog).getByTestId('save-profile'));
   expect((await within(dialog).findByRole('alert')).textContent).toContain('Not saved.');
+});
+
+test("a request shows the nickname it carried; Block and Report spam deny, then block", async () => {
+  const backend = new FakeBackend();
+  backend.accounts = [ALICE];
+  backend.requests = [
+    subscriptionRequest('eve@example.net', { nick: 'Eve' }),
+    subscriptionRequest('spam@example.net'),
+  ];
+  renderApp();
+  expect((await screen.findByTestId('request-nick-eve@example.net')).textContent).toBe('Eve');
+  await fireEvent.click(screen.getByTestId('block-request-eve@example.net'));
+  await waitFor(() =>
+    expect(backend.callsOf('block_jid')).toEqual([{ accountId: ALICE.id, jid: 'eve@example.net' }]),
+  );
+  await fireEvent.click(screen.getByTestId('report-request-spam@example.net'));
+  await waitFor(() =>
+    expect(backend.callsOf('block_and_report')).toEqual([
+      { accountId: ALICE.id, jid: 'spam@example.net' },
+    ]),
+  );
+  expect(backend.callsOf('deny_subscription').map((c) => c['jid'])).toEqual([
+    'eve@example.net',
+    'spam@example.net',
+  ]);
+});
+
+test('Block in a chat also offers Block and report spam', async () => {
+  const backend = new FakeBackend();
+  backend.accounts = [ALICE];
+  backend.contacts = [contact(BOB, { name: 'Bob' })];
+  backend.conversations = [conversation(BOB)];
+  renderApp();
+  await fireEvent.click(await screen.findByTestId(`contact-${BOB}`));
+  const chat = await screen.findByTestId('chat-view');
+  await fireEvent.click(await within(chat).findByTestId('block'));
+  await fireEvent.click(within(chat).getByTestId('block-report'));
+  await waitFor(() =>
+    expect(backend.callsOf('block_and_report')).toEqual([{ accountId: ALICE.id, jid: BOB }]),
+  );
+  expect(backend.callsOf('block_jid')).toEqual([]);
+  expect(await within(chat).findByTestId('unblock')).toBeTruthy();
+});
+
+test('our presence as the backend keeps it shows after a restart', async () => {
+  const backend = new FakeBackend();
+  backend.accounts = [{ ...ALICE, own_show: 'dnd', own_status: 'In a meeting' }];
+  renderApp();
+  const item = await screen.findByTestId(`account-${ALICE.id}`);
+  await waitFor(() =>
+    expect(
+      (within(item).getByDisplayValue('In a meeting') as HTMLInputElement).value,
+    ).toBe('In a meeting'),
+  );
+  const select = item.querySelector('select') as HTMLSelectElement;
+  expect(select.value).toBe('dnd');
 });
