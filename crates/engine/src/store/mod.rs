@@ -13,6 +13,7 @@ mod files;
 mod messages;
 mod nicks;
 mod omemo;
+mod reports;
 mod rooms;
 mod roster;
 mod rows;
