@@ -348,13 +348,7 @@ impl Avatars {
         source: Source,
     ) {
         let own = jid == ctx.jid;
-        let allowed = own
-            || ctx
-                .store
-                .in_roster(ctx.account_id, jid.as_str())
-                .await
-                .unwrap_or(false);
-        if !allowed {
+        if !ctx.follows(&jid).await {
             tracing::debug!(
                 account = ctx.account_id,
                 "avatar of {jid} not followed: not a contact"

@@ -120,6 +120,17 @@ impl Context {
         self.out.push(iq.into());
     }
 
+    /// Whether what `jid` publishes about themselves (avatar, nickname) is followed: only
+    /// for our own account and roster contacts (a lookup that fails counts as no).
+    pub(crate) async fn follows(&self, jid: &BareJid) -> bool {
+        *jid == self.jid
+            || self
+                .store
+                .in_roster(self.account_id, jid.as_str())
+                .await
+                .unwrap_or(false)
+    }
+
     /// Whether `jid` is our own bare JID (no resource): the sender the server uses for what
     /// it says on our account's behalf (carbons, XEP-0280 §11; our archive, XEP-0313 §4.2).
     pub(crate) fn is_own_bare(&self, jid: &Jid) -> bool {

@@ -278,13 +278,7 @@ pub(crate) async fn on_nick(ctx: &mut Context, from: Option<&Jid>, items: Vec<Ev
             return;
         }
     };
-    let allowed = jid == ctx.jid
-        || ctx
-            .store
-            .in_roster(ctx.account_id, jid.as_str())
-            .await
-            .unwrap_or(false);
-    if !allowed {
+    if !ctx.follows(&jid).await {
         tracing::debug!(
             account = ctx.account_id,
             "nickname of {jid} not kept: not a contact"
