@@ -2,6 +2,7 @@
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -9,10 +10,19 @@ def by_testid(tid: str):
     return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
 
 
+def waiting(driver, timeout: float = 30, **kwargs) -> WebDriverWait:
+    """A WebDriverWait that also tries again when the element it had found was replaced before it
+    was read (Svelte re-renders a row when its data changes, so a node found a moment ago can be
+    stale): every wait in the end-to-end tests goes through here."""
+    return WebDriverWait(driver, timeout,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+                         **kwargs)
+
+
 def fill_add_account(driver, prosody, jid: str, password: str) -> None:
     """Types a JID and password into the add-account form, with the harness's host and port
     under Advanced, and presses Sign in."""
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     form = wait.until(EC.visibility_of_element_located(by_testid("add-account-form")))
     jid_input = form.find_element(*by_testid("jid-input"))
     jid_input.clear()
@@ -47,7 +57,7 @@ def account_state(driver, jid: str) -> str | None:
 
 
 def wait_account_state(driver, jid: str, state: str, timeout: float = 30) -> None:
-    WebDriverWait(driver, timeout).until(
+    waiting(driver, timeout).until(
         lambda d: account_state(d, jid) == state,
         message=f"{jid} never showed state {state!r}",
     )
@@ -56,7 +66,7 @@ def wait_account_state(driver, jid: str, state: str, timeout: float = 30) -> Non
 def sign_in(driver, prosody, jid: str, password: str) -> None:
     """Adds an account through the form and waits until the account list shows it online."""
     fill_add_account(driver, prosody, jid, password)
-    WebDriverWait(driver, 30).until(EC.visibility_of_element_located(by_testid("account-list")))
+    waiting(driver, 30).until(EC.visibility_of_element_located(by_testid("account-list")))
     wait_account_state(driver, jid, "online")
 
 

@@ -6,17 +6,16 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
 from flows import (account_element, account_state, by_testid, fill_add_account, messages_text,
-                   sign_in, wait_account_state)
+                   sign_in, wait_account_state, waiting)
 
 
 def test_wrong_password_is_explained_and_the_right_one_signs_in(linnet, prosody):
     prosody.register("wendy", "right-pw")
     fill_add_account(linnet, prosody, "wendy@localhost", "wrong-pw")
-    wait = WebDriverWait(linnet, 20)
+    wait = waiting(linnet, 20)
     notice = wait.until(EC.visibility_of_element_located(by_testid("account-error")))
     assert notice.get_attribute("data-code") == "auth_failed"
     assert "password" in notice.text.lower()
@@ -33,7 +32,7 @@ def test_untrusted_certificate_shows_its_fingerprint_and_trusting_it_connects(la
     # The app does not know the harness CA: the server's certificate is untrusted.
     driver = launcher.start(trust_ca=False)
     fill_add_account(driver, prosody, "tess@localhost", "tess-pw")
-    wait = WebDriverWait(driver, 20)
+    wait = waiting(driver, 20)
     notice = wait.until(EC.visibility_of_element_located(by_testid("account-error")))
     assert notice.get_attribute("data-code") == "certificate_untrusted"
     shown = driver.find_element(*by_testid("certificate-fingerprint")).text
@@ -51,7 +50,7 @@ def test_restart_signs_in_from_the_keyring_and_keeps_history(launcher, prosody):
     data = launcher.new_data_dir()
     driver = launcher.start(data)
     sign_in(driver, prosody, "rita@localhost", "rita-pw")
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     peer = Peer.for_server(prosody, "sam", "sam-pw", auto_accept=True)
     try:
         peer.send("rita@localhost", "before the restart")
@@ -76,7 +75,7 @@ def test_restart_signs_in_from_the_keyring_and_keeps_history(launcher, prosody):
 
         # Same data folder, same keyring: no password asked, history there.
         driver = launcher.start(data)
-        wait = WebDriverWait(driver, 30)
+        wait = waiting(driver, 30)
         wait.until(EC.visibility_of_element_located(by_testid("account-list")))
         assert not driver.find_elements(*by_testid("add-account-form"))
         wait_account_state(driver, "rita@localhost", "online")
@@ -112,7 +111,7 @@ def test_two_accounts_one_disabled_and_enabled_again(linnet, prosody):
     peer = Peer.for_server(prosody, "walt", "walt-pw", auto_accept=True)
     try:
         peer.send("vic@localhost", "for vic")
-        conv = WebDriverWait(linnet, 20).until(
+        conv = waiting(linnet, 20).until(
             EC.element_to_be_clickable(by_testid("conversation-walt@localhost")))
         label = conv.find_element(*by_testid("account-label"))
         assert label.get_attribute("title") == "Account: vic@localhost", \
@@ -124,7 +123,7 @@ def test_two_accounts_one_disabled_and_enabled_again(linnet, prosody):
         wait_account_state(linnet, "uma@localhost", "online")
         assert account_state(linnet, "vic@localhost") == "online"
         peer.send("uma@localhost", "for uma")
-        WebDriverWait(linnet, 20).until(
+        waiting(linnet, 20).until(
             lambda d: len(d.find_elements(*by_testid("conversation-walt@localhost"))) == 2)
     finally:
         peer.close()
@@ -145,7 +144,7 @@ def test_a_lost_database_key_is_explained_and_starting_afresh_keeps_the_old_file
     subprocess.run(["secret-tool", "clear", "service", "im.linnet.desktop",
                     "username", "linnet:database-key"], check=True, timeout=10)
     driver = launcher.start(data)
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     screen = wait.until(EC.visibility_of_element_located(by_testid("database-problem")))
     message = driver.find_element(*by_testid("database-problem-message")).text
     assert "no longer in the system keyring" in message, message

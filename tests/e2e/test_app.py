@@ -5,14 +5,13 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid
+from flows import by_testid, waiting
 
 
 def test_first_screen_is_add_account(linnet):
-    form = WebDriverWait(linnet, 20).until(EC.visibility_of_element_located(by_testid("add-account-form")))
+    form = waiting(linnet, 20).until(EC.visibility_of_element_located(by_testid("add-account-form")))
     assert "Add an XMPP account" in linnet.find_element(By.TAG_NAME, "body").text
     assert form.find_element(*by_testid("jid-input")).is_displayed()
     assert form.find_element(*by_testid("password-input")).get_attribute("type") == "password"
@@ -23,7 +22,7 @@ def test_first_screen_is_add_account(linnet):
 def test_sign_in_receive_and_reply(linnet, prosody, notifications):
     prosody.register("anna", "anna-pw")
     prosody.register("ben", "ben-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     wait.until(EC.visibility_of_element_located(by_testid("add-account-form")))
     linnet.find_element(*by_testid("jid-input")).send_keys("anna@localhost")
     linnet.find_element(*by_testid("password-input")).send_keys("anna-pw")
@@ -55,7 +54,7 @@ def test_sign_in_receive_and_reply(linnet, prosody, notifications):
             time.sleep(0.5)
             views = d.find_elements(*by_testid("chat-view"))
             return bool(views) and views[0].get_attribute("data-peer") == "ben@localhost"
-        WebDriverWait(linnet, 30, poll_frequency=1.5).until(clicked_open)
+        waiting(linnet, 30, poll_frequency=1.5).until(clicked_open)
         msg = wait.until(EC.visibility_of_element_located(by_testid("message")))
         assert "Hello Anna <img src=x onerror=alert(1)>" in msg.text, "remote text is shown as text"
         composer = linnet.find_element(*by_testid("composer"))

@@ -13,10 +13,9 @@ import time
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def test_a_second_launch_with_an_xmpp_link_fills_the_first_windows_composer(launcher, prosody):
@@ -25,7 +24,7 @@ def test_a_second_launch_with_an_xmpp_link_fills_the_first_windows_composer(laun
     data = launcher.new_data_dir()
     linnet = launcher.start(data)
     sign_in(linnet, prosody, "mona@localhost", "mona-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "nico", "nico-pw", auto_accept=True)
     try:
         env = dict(os.environ, LINNET_DATA_DIR=str(data), LINNET_EXTRA_CA=str(prosody.ca_cert))
@@ -80,7 +79,7 @@ def test_closing_the_window_keeps_linnet_running_in_the_tray(launcher, prosody, 
     with FakeTray() as tray:
         linnet = launcher.start()
         sign_in(linnet, prosody, "olga@localhost", "olga-pw")
-        wait = WebDriverWait(linnet, 30)
+        wait = waiting(linnet, 30)
         peer = Peer.for_server(prosody, "paul", "paul-pw", auto_accept=True)
         try:
             assert tray.item_property("XAyatanaLabel") == "", "nothing unread yet"
@@ -114,7 +113,7 @@ def test_starting_at_login_writes_and_removes_the_autostart_entry(launcher, pros
     prosody.register("quin", "quin-pw")
     linnet = launcher.start()
     sign_in(linnet, prosody, "quin@localhost", "quin-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     wait.until(EC.element_to_be_clickable(by_testid("open-settings"))).click()
     box = wait.until(EC.presence_of_element_located(by_testid("setting-autostart")))
     wait.until(lambda d: box.is_enabled())

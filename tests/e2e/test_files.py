@@ -16,10 +16,9 @@ import zlib
 from pathlib import Path
 
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 
@@ -60,7 +59,7 @@ def test_a_pasted_image_goes_up_and_a_received_file_is_saved(linnet, prosody):
     prosody.register("gina", "gina-pw")
     prosody.register("hugo", "hugo-pw")
     sign_in(linnet, prosody, "gina@localhost", "gina-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "hugo", "hugo-pw", auto_accept=True)
     saved = None
     try:
@@ -132,7 +131,7 @@ def test_a_file_offered_peer_to_peer_is_accepted_in_the_window(linnet, prosody):
     prosody.register("ivan", "ivan-pw")
     prosody.register("jane", "jane-pw")
     sign_in(linnet, prosody, "jane@localhost", "jane-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "ivan", "ivan-pw", auto_accept=True)
     saved = None
     outcome = {}

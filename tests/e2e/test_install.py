@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Launcher, screenshot
-from flows import by_testid
+from flows import by_testid, waiting
 
 
 def _deb() -> Path:
@@ -63,7 +62,7 @@ def test_the_deb_installs_declares_the_xmpp_handler_and_its_app_starts(prosody, 
                               capture_output=True, text=True, check=True).stdout
         print(f"package {deb.stat().st_size / 1e6:.1f} MB, installed {int(size) / 1e3:.1f} MB")
         linnet = launcher.start()
-        WebDriverWait(linnet, 30).until(
+        waiting(linnet, 30).until(
             EC.visibility_of_element_located(by_testid("add-account-form")))
         screenshot(linnet, "installed-first-screen")
     finally:

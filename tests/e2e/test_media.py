@@ -13,10 +13,9 @@ import time
 import wave
 
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def wav(seconds: float, rate: int = 16000) -> bytes:
@@ -54,7 +53,7 @@ def test_a_voice_message_plays_after_play_and_one_recorded_here_reaches_the_cont
     prosody.register("kira", "kira-pw")
     prosody.register("lena", "lena-pw")
     sign_in(linnet, prosody, "kira@localhost", "kira-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "lena", "lena-pw", auto_accept=True)
     try:
         # The contact's voice message: a 1.5 s WAV uploaded by slixmpp, sent as OOB data.

@@ -9,10 +9,9 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def text_of(element) -> str:
@@ -32,7 +31,7 @@ def message_row(driver, text):
 def hover_action(driver, row, action):
     """Hovers the row and clicks one of its actions."""
     ActionChains(driver).move_to_element(row).perform()
-    button = WebDriverWait(driver, 10).until(lambda d: row.find_element(*by_testid(action)))
+    button = waiting(driver, 10).until(lambda d: row.find_element(*by_testid(action)))
     driver.execute_script("arguments[0].click()", button)
 
 
@@ -40,7 +39,7 @@ def test_corrections_reactions_replies_and_typing(linnet, prosody):
     prosody.register("cleo", "cleo-pw")
     prosody.register("dan", "dan-pw")
     sign_in(linnet, prosody, "cleo@localhost", "cleo-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "dan", "dan-pw", auto_accept=True)
     try:
         first = peer.send("cleo@localhost", "Lunch at noon?")

@@ -9,10 +9,9 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def our_devices(peer, jid, timeout=20.0):
@@ -37,7 +36,7 @@ def test_encrypted_chat_with_a_python_omemo_contact(linnet, prosody):
     prosody.register("erin", "erin-pw")
     prosody.register("finn", "finn-pw")
     sign_in(linnet, prosody, "erin@localhost", "erin-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     peer = Peer.for_server(prosody, "finn", "finn-pw", auto_accept=True, omemo=True)
     try:
         devices = our_devices(peer, "erin@localhost")

@@ -11,10 +11,9 @@ import hashlib
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 from linnet_harness import peer_avatar, peer_profile
 from test_files import png
 
@@ -43,7 +42,7 @@ def test_a_contacts_avatar_shows_and_ours_reaches_them(linnet, prosody):
     prosody.register("ivy", "ivy-pw")
     prosody.register("jack", "jack-pw")
     sign_in(linnet, prosody, "ivy@localhost", "ivy-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     jack = Peer.for_server(prosody, "jack", "jack-pw", auto_accept=True)
     try:
         # ivy adds jack; jack (auto-accepting) approves and asks back; ivy approves.
@@ -97,7 +96,7 @@ def test_a_contacts_details_and_our_profile(linnet, prosody):
     prosody.register("kim", "kim-pw")
     prosody.register("leo", "leo-pw")
     sign_in(linnet, prosody, "kim@localhost", "kim-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     leo = Peer.for_server(prosody, "leo", "leo-pw", auto_accept=True)
     try:
         _befriend(linnet, wait, "leo@localhost")

@@ -5,17 +5,16 @@ import time
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def test_join_a_room_talk_and_see_occupants(linnet, prosody):
     prosody.register("anna", "anna-pw")
     prosody.register("ben", "ben-pw")
     room = f"lounge@{prosody.muc}"
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     sign_in(linnet, prosody, "anna@localhost", "anna-pw")
 
     ben = Peer.for_server(prosody, "ben", "ben-pw")
@@ -77,7 +76,7 @@ def test_an_owner_changes_the_room_settings(linnet, prosody):
     prosody.register("anna", "anna-pw")
     prosody.register("ben", "ben-pw")
     room = f"studio@{prosody.muc}"
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     sign_in(linnet, prosody, "anna@localhost", "anna-pw")
 
     linnet.find_element(*by_testid("join-room")).click()
@@ -110,7 +109,7 @@ def test_an_owner_changes_the_room_settings(linnet, prosody):
 
 def _join(driver, room: str, nick: str) -> None:
     """Joins `room` as `nick` through the Join room dialog."""
-    wait = WebDriverWait(driver, 30)
+    wait = waiting(driver, 30)
     driver.find_element(*by_testid("join-room")).click()
     address = wait.until(EC.visibility_of_element_located(by_testid("join-room-address")))
     address.send_keys(room)
@@ -138,7 +137,7 @@ def test_a_mention_notifies_and_a_plain_group_message_does_not(linnet, prosody, 
         before = len(notifications.calls())
 
         ben.send_raw(f"<message to='{room}' type='groupchat'><body>just chatting</body></message>")
-        WebDriverWait(linnet, 15).until(
+        waiting(linnet, 15).until(
             lambda d: d.find_element(*by_testid(f"room-{room}")).find_elements(*by_testid("unread-badge")))
         time.sleep(2)
         assert len(notifications.calls()) == before, "a plain group message does not notify"
@@ -146,7 +145,7 @@ def test_a_mention_notifies_and_a_plain_group_message_does_not(linnet, prosody, 
         ben.send_raw(f"<message to='{room}' type='groupchat'><body>Anna, the proofs are in</body></message>")
         call = notifications.wait_for_call(lambda c: "proofs" in c.get("body", ""), timeout=15)
         assert call["summary"] == f"Message from Ben in {room}", call
-        badge = WebDriverWait(linnet, 15).until(
+        badge = waiting(linnet, 15).until(
             lambda d: d.find_element(*by_testid(f"room-{room}")).find_elements(*by_testid("mention-badge")))
         assert badge[0].text == "@1"
         screenshot(linnet, "room-mention")

@@ -4,10 +4,9 @@ is no contact is started from "New chat" and the message reaches it."""
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Peer, screenshot
-from flows import by_testid, sign_in
+from flows import by_testid, sign_in, waiting
 
 
 def test_search_opens_the_hit_and_a_new_chat_reaches_a_stranger(linnet, prosody):
@@ -15,7 +14,7 @@ def test_search_opens_the_hit_and_a_new_chat_reaches_a_stranger(linnet, prosody)
     prosody.register("finn", "finn-pw")
     prosody.register("gus", "gus-pw")
     sign_in(linnet, prosody, "erin@localhost", "erin-pw")
-    wait = WebDriverWait(linnet, 30)
+    wait = waiting(linnet, 30)
     finn = Peer.for_server(prosody, "finn", "finn-pw", auto_accept=True)
     gus = Peer.for_server(prosody, "gus", "gus-pw", auto_accept=True)
     try:
