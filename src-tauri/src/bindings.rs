@@ -15,8 +15,9 @@ use crate::views::{
 };
 use linnet_engine::{
     AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, DeviceView,
-    ErrorCode, FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo, Role,
-    RoomConfigForm, RoomErrorCode, RoomNotify, RoomState, Show, TransferState, Trust,
+    ErrorCode, FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo,
+    RegistrationForm, RegistrationServer, Role, RoomConfigForm, RoomErrorCode, RoomNotify,
+    RoomState, Show, TransferState, Trust,
 };
 
 /// Path of the generated file, relative to the workspace root.
@@ -85,6 +86,8 @@ pub fn typescript() -> String {
     declare::<FormOption>(&cfg, &mut out);
     declare::<FormField>(&cfg, &mut out);
     declare::<RoomConfigForm>(&cfg, &mut out);
+    declare::<RegistrationServer>(&cfg, &mut out);
+    declare::<RegistrationForm>(&cfg, &mut out);
     declare::<FieldValues>(&cfg, &mut out);
     declare::<RoomEvent>(&cfg, &mut out);
     declare::<RoomInviteEvent>(&cfg, &mut out);

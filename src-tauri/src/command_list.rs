@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 const COMMAND_FILES: &[&str] = &[
     include_str!("avatars.rs"),
     include_str!("people.rs"),
+    include_str!("registration.rs"),
     include_str!("commands.rs"),
     include_str!("message_commands.rs"),
     include_str!("file_commands.rs"),
@@ -48,6 +49,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("message_commands.rs", include_str!("message_commands.rs")),
     ("notifications.rs", include_str!("notifications.rs")),
     ("people.rs", include_str!("people.rs")),
+    ("registration.rs", include_str!("registration.rs")),
     ("startup.rs", include_str!("startup.rs")),
     ("tray.rs", include_str!("tray.rs")),
     ("views.rs", include_str!("views.rs")),

@@ -143,6 +143,14 @@ impl Credentials {
         Ok(())
     }
 
+    /// Whether `jid`'s password is kept in memory for this run only (the user chose so).
+    pub fn is_session_only(&self, jid: &str) -> bool {
+        self.session
+            .lock()
+            .map(|map| map.contains_key(jid))
+            .unwrap_or(false)
+    }
+
     /// Forgets the password for `jid` everywhere. A keyring that cannot be reached is logged,
     /// not an error: removing an account must not fail because of it.
     pub fn delete(&self, jid: &str) {

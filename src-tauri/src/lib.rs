@@ -14,6 +14,7 @@ mod media;
 mod message_commands;
 mod notifications;
 mod people;
+mod registration;
 mod startup;
 mod tray;
 mod views;
@@ -181,6 +182,7 @@ pub fn run() {
             app.manage(startup);
             app.manage(credentials);
             app.manage(events::ActiveConversation::default());
+            app.manage(registration::Created::default());
             app.manage(file_commands::FileGrants::default());
             app.manage(file_commands::SavedFiles::default());
             app.manage(media::MediaCache(dir.join("media")));
@@ -244,6 +246,10 @@ pub fn run() {
             people::update_contact,
             people::request_subscription,
             people::unsubscribe,
+            registration::registration_form,
+            registration::register_account,
+            registration::change_password,
+            registration::delete_account_on_server,
             commands::unblock_jid,
             tray::set_close_to_tray,
             desktop::autostart_enabled,

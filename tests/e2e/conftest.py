@@ -51,8 +51,9 @@ def notifications(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def prosody():
-    # Upload slots over HTTPS: Linnet sends and fetches files only over TLS.
-    with ProsodyServer(upload_https=True) as server:
+    # Upload slots over HTTPS: Linnet sends and fetches files only over TLS. Accounts can be
+    # created from the window (XEP-0077).
+    with ProsodyServer(upload_https=True, allow_registration=True) as server:
         yield server
 
 

@@ -8,6 +8,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
 from conftest import Peer, screenshot
+from linnet_harness.peer_client import PeerError
 from flows import (account_element, account_state, by_testid, fill_add_account, messages_text,
                    sign_in, wait_account_state, waiting)
 
@@ -168,3 +169,77 @@ def test_a_lost_database_key_is_explained_and_starting_afresh_keeps_the_old_file
     kept = list(data.glob("linnet-unreadable-*.sqlite"))
     assert len(kept) == 1 and kept[0].read_bytes() == before, kept
     assert db.exists() and not db.read_bytes().startswith(b"SQLite format 3")
+
+
+def _login_works(prosody, user: str, password: str) -> bool:
+    """Whether an independent client (slixmpp) logs in as `user` with `password`."""
+    try:
+        Peer.for_server(prosody, user, password).close()
+        return True
+    except PeerError:
+        return False
+
+
+def test_an_account_is_created_in_the_window_its_password_changed_and_it_is_deleted(linnet, prosody):
+    prosody.register("taken", "taken-pw")
+    wait = waiting(linnet, 30)
+    wait.until(EC.element_to_be_clickable(by_testid("create-account"))).click()
+    form = wait.until(EC.visibility_of_element_located(by_testid("create-account-form")))
+    form.find_element(*by_testid("register-server-input")).send_keys("localhost")
+    host = form.find_element(*by_testid("register-host-input"))
+    if not host.is_displayed():
+        for summary in form.find_elements(By.TAG_NAME, "summary"):
+            summary.click()
+    host.send_keys("127.0.0.1")
+    port = form.find_element(*by_testid("register-port-input"))
+    port.clear()
+    port.send_keys(str(prosody.ports.c2s))
+    form.find_element(*by_testid("register-continue")).click()
+
+    # The server's own form (Prosody's XEP-0004 form), drawn field by field; a taken name is
+    # refused in words and the same form takes another.
+    user = wait.until(EC.visibility_of_element_located(by_testid("register-field-username")))
+    password = linnet.find_element(*by_testid("register-field-password"))
+    assert password.get_attribute("type") == "password"
+    user.send_keys("taken")
+    password.send_keys("una-pw")
+    linnet.find_element(*by_testid("register-submit")).click()
+    error = wait.until(EC.visibility_of_element_located(by_testid("register-error")))
+    assert "taken" in error.get_attribute("textContent"), error.get_attribute("textContent")
+    screenshot(linnet, "register-taken")
+    user.clear()
+    user.send_keys("una")
+    linnet.find_element(*by_testid("register-submit")).click()
+    wait.until(lambda d: d.find_elements(*by_testid("register-done"))
+               or d.find_elements(*by_testid("account-list")))
+    for done in linnet.find_elements(*by_testid("register-done")):
+        done.click()
+    wait.until(EC.visibility_of_element_located(by_testid("account-list")))
+    wait_account_state(linnet, "una@localhost", "online")
+    assert _login_works(prosody, "una", "una-pw"), "the new account does not take its password"
+
+    # A new password, changed on the server from the account's settings.
+    item = account_element(linnet, "una@localhost")
+    account_id = item.get_attribute("data-testid").removeprefix("account-")
+    item.find_element(*by_testid(f"edit-account-{account_id}")).click()
+    wait.until(EC.visibility_of_element_located(by_testid("new-password-input"))).send_keys("una-new")
+    change = linnet.find_element(*by_testid("change-password"))
+    assert not change.is_enabled(), "enabled before the two passwords match"
+    linnet.find_element(*by_testid("confirm-password-input")).send_keys("una-new")
+    change.click()
+    wait.until(EC.visibility_of_element_located(by_testid("password-changed")))
+    wait_account_state(linnet, "una@localhost", "online")
+    assert _login_works(prosody, "una", "una-new")
+    assert not _login_works(prosody, "una", "una-pw"), "the old password still works"
+
+    # Deleted on the server, after typing its address.
+    linnet.find_element(*by_testid("delete-on-server")).click()
+    dialog = wait.until(EC.visibility_of_element_located(by_testid("delete-on-server-dialog")))
+    confirm = dialog.find_element(*by_testid("delete-on-server-confirm"))
+    assert not confirm.is_enabled(), "deleting needs the address typed"
+    assert "una@localhost" in dialog.get_attribute("textContent")
+    dialog.find_element(*by_testid("delete-confirm-input")).send_keys("una@localhost")
+    screenshot(linnet, "delete-on-server")
+    confirm.click()
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-jid="una@localhost"]'))
+    assert not _login_works(prosody, "una", "una-new"), "the account still exists on the server"

@@ -66,6 +66,9 @@ pub enum EngineError {
     /// The server answered with an error.
     #[error("the server refused: {0}")]
     Server(String),
+    /// A connection of its own (account creation) failed; the text says why, in words.
+    #[error("{0}")]
+    Network(String),
     /// Database failure.
     #[error("store error: {0}")]
     Store(#[from] sqlx::Error),
@@ -96,6 +99,7 @@ impl EngineError {
             Self::PasswordMissing(_) => ErrorCode::PasswordMissing,
             Self::NotConnected => ErrorCode::NotConnected,
             Self::Server(_) => ErrorCode::ServerError,
+            Self::Network(_) => ErrorCode::Network,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Store(_) | Self::Migrate(_) | Self::Corrupt(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,

@@ -31,6 +31,7 @@ pub use features::mam::HistoryPage;
 pub use features::muc::{Affiliation, Occupant, Role, RoomErrorCode, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};
 pub use features::profile::{Profile, ProfileSource};
+pub use features::register::{RegistrationForm, RegistrationServer};
 pub use features::room_config::{FieldValues, FormField, FormOption, RoomConfigForm};
 pub use store::RoomRow;
 pub use store::Trust;
@@ -115,6 +116,8 @@ struct Inner {
     transfers: Arc<features::transfers::TransferBook>,
     /// Their tasks, by message row id.
     transfer_tasks: Mutex<HashMap<i64, tokio::task::AbortHandle>>,
+    /// Sign-up forms fetched and not yet submitted, with their open streams (XEP-0077).
+    registrations: account::registration::Registrations,
 }
 
 /// The engine. Cheap to clone; all clones share the same accounts and store.
@@ -177,6 +180,7 @@ impl Engine {
                 uploads: api::upload::Uploads::default(),
                 transfers: Arc::default(),
                 transfer_tasks: Mutex::default(),
+                registrations: Default::default(),
             }),
         };
         // Before any account connects: a new offer must not be taken for a stale one.

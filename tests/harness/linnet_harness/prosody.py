@@ -96,7 +96,8 @@ class ProsodyServer:
 
     def __init__(self, *, eatmydata=False, rogue_cert=False, log_level="info",
                  upload_https=False, muc_locking=False, bookmarks2=True,
-                 upload_limit=UPLOAD_LIMIT, vcard_temp_only=False, start=True):
+                 upload_limit=UPLOAD_LIMIT, vcard_temp_only=False, allow_registration=False,
+                 start=True):
         self.eatmydata = eatmydata
         reap_stale_dirs()
         self.dir = tempfile.mkdtemp(prefix="linnet-prosody-")
@@ -120,7 +121,8 @@ class ProsodyServer:
             self._render = lambda: render_config(
                 folder=self.dir, ports=self.ports, cert=leaf, key=key, log_level=log_level,
                 upload_https=upload_https, muc_locking=muc_locking, bookmarks2=bookmarks2,
-                upload_limit=upload_limit, vcard_temp_only=vcard_temp_only)
+                upload_limit=upload_limit, vcard_temp_only=vcard_temp_only,
+                allow_registration=allow_registration)
             self._started_once = False
             with open(self.config, "w") as f:
                 f.write(self._render())

@@ -61,11 +61,13 @@ def _lua(value):
 
 def render_config(*, folder, ports, cert, key, log_level="info", upload_https=False,
                   muc_locking=False, bookmarks2=True, upload_limit=UPLOAD_LIMIT,
-                  vcard_temp_only=False):
+                  vcard_temp_only=False, allow_registration=False):
     """Return the text of a Prosody config file rooted at ``folder``; without
     ``bookmarks2``, mod_bookmarks (XEP-0402 and its XEP-0048 compat) is left out;
     with ``vcard_temp_only``, mod_vcard stands in for mod_vcard4 and mod_vcard_legacy;
-    ``upload_limit``: the largest file (bytes) the upload service gives a slot for."""
+    ``upload_limit``: the largest file (bytes) the upload service gives a slot for;
+    ``allow_registration``: clients may create accounts in-band (XEP-0077; Prosody throttles
+    sign-ups only when ``min_seconds_between_registrations`` is set, and it is not)."""
     if isinstance(upload_limit, bool) or not isinstance(upload_limit, int) or upload_limit < 0:
         raise ValueError(f"upload_limit must be a byte count >= 0, not {upload_limit!r}")
     data = os.path.join(folder, "data")
@@ -104,7 +106,7 @@ allow_unencrypted_plain_auth = false
 
 -- Accounts and storage: SQLite (file storage caps MAM at 10,000 items).
 authentication = "internal_hashed"
-allow_registration = false
+allow_registration = {"true" if allow_registration else "false"}
 storage = "sql"
 sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}
 

@@ -93,6 +93,9 @@ def main(argv=None):
                     help="mod_vcard (vcard-temp kept as it is) instead of mod_vcard4 and "
                          "mod_vcard_legacy, so a vCard avatar (XEP-0153) is never turned "
                          "into a PEP one (XEP-0084) or back")
+    ap.add_argument("--allow-registration", action="store_true",
+                    help="clients may create, and still change and delete, accounts in-band "
+                         "(XEP-0077 allow_registration)")
     ap.add_argument("--upload-limit", type=int, default=UPLOAD_LIMIT, metavar="BYTES",
                     help="largest file the upload service accepts "
                          "(http_file_share_size_limit; default 64 MiB)")
@@ -111,6 +114,7 @@ def main(argv=None):
                                 muc_locking=args.muc_locking,
                                 bookmarks2=not args.no_bookmarks2,
                                 vcard_temp_only=args.vcard_temp_only,
+                                allow_registration=args.allow_registration,
                                 upload_limit=args.upload_limit)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})

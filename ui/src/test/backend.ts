@@ -23,6 +23,8 @@ import type {
   Occupant,
   OwnDevice,
   Profile,
+  RegistrationForm,
+  RegistrationServer,
   ResourceView,
   RoomConfigForm,
   RoomInviteEvent,
@@ -59,6 +61,27 @@ export class FakeBackend {
    * an owner (`roomConfigForm()` for a room not in here); `set_room_config` stores the values.
    */
   roomConfigs = new Map<string, RoomConfigForm>();
+  /**
+   * Servers that let us sign up (XEP-0077), by domain, with the form `registration_form`
+   * answers (`registrationForm()`: user name, password, instructions, at
+   * `REGISTRATION_DOMAIN`); any other domain refuses with `server_error`.
+   */
+  registrationForms = new Map<string, Omit<RegistrationForm, 'session' | 'domain'>>([
+    [REGISTRATION_DOMAIN, registrationFormBody()],
+  ]);
+  /** The accounts the fake servers hold (bare JIDs): `register_account` refuses these names. */
+  readonly registered = new Set<string>([`bob@${REGISTRATION_DOMAIN}`]);
+  /**
+   * The sign-up connections open, session → where it connected; `register_account` on one not
+   * in here (it expired) rejects with `not_found`. Tests delete one to expire it.
+   */
+  readonly registrationSessions = new Map<string, RegistrationServer>();
+  /** The system keyring works; when false, storing a password needs `sessionOnly`. */
+  keyringAvailable = true;
+  /** Sessions whose account the server created but whose password found no keyring. */
+  readonly #createdBefore = new Set<string>();
+  /** The passwords set by `register_account` and `change_password`, by account id. */
+  readonly passwords = new Map<number, string>();
   /** `load_messages` answers pages of `limit` messages (otherwise everything, in one go). */
   paged = false;
   /**
@@ -171,6 +194,24 @@ export class FakeBackend {
       case 'remove_account':
         this.accounts = this.accounts.filter((x) => x.id !== a['accountId']);
         return null;
+      case 'registration_form':
+        return this.#registrationForm(a['server'] as RegistrationServer);
+      case 'register_account':
+        return this.#register(a);
+      case 'change_password': {
+        // Like the real backend: changed on the server while online, then stored.
+        const known = this.#online(a);
+        this.passwords.set(known.id, a['password'] as string);
+        return null;
+      }
+      case 'delete_account_on_server': {
+        // Like the real backend: gone from the server, then from Linnet (as remove_account).
+        const known = this.#online(a);
+        this.registered.delete(known.jid);
+        this.accounts = this.accounts.filter((x) => x.id !== known.id);
+        this.passwords.delete(known.id);
+        return null;
+      }
       case 'list_contacts':
         return this.contacts.filter((c) => c.account_id === a['accountId']);
       case 'list_conversations':
@@ -569,6 +610,68 @@ export class FakeBackend {
     });
     this.messages.push(sent);
     return sent;
+  }
+
+  /** The account the command names (`accountId`), online; else `not_connected`. */
+  #online(a: Record<string, unknown>): AccountView {
+    const known = this.accounts.find((x) => x.id === a['accountId']);
+    if (!known) throw { code: 'unknown_account', message: 'no such account' };
+    if (known.state.kind !== 'online') throw { code: 'not_connected', message: 'account is not connected' };
+    return known;
+  }
+
+  /** `registration_form`: opens a session on a server that lets us sign up. */
+  #registrationForm(server: RegistrationServer): RegistrationForm {
+    const body = this.registrationForms.get(server.domain);
+    if (!body) {
+      throw { code: 'server_error', message: 'This server does not allow creating accounts (not-allowed).' };
+    }
+    const session = `registration-${this.#nextId++}`;
+    this.registrationSessions.set(session, server);
+    return { session, domain: server.domain, ...body };
+  }
+
+  /**
+   * `register_account`, as the real backend does it: on an open session, every required field
+   * given, a user name not taken: created on the server; then a keyring (or `sessionOnly`),
+   * else `keyring_unavailable` and the retry does not create it again; then the account is
+   * added, connecting, with the session's overrides, and the session closes.
+   */
+  #register(a: Record<string, unknown>): AccountView {
+    const server = this.registrationSessions.get(a['session'] as string);
+    if (!server) throw { code: 'not_found', message: 'The sign-up session expired.' };
+    const values = a['values'] as FieldValues[];
+    const value = (name: string): string => values.find((v) => v.var === name)?.values[0] ?? '';
+    const form = this.registrationForms.get(server.domain);
+    for (const field of form?.fields ?? []) {
+      if (field.required && value(field.var) === '') {
+        throw { code: 'server_error', message: `Missing field: ${field.label ?? field.var}.` };
+      }
+    }
+    const session = a['session'] as string;
+    const jid = `${value('username')}@${server.domain}`;
+    // Created on the server by an earlier call that could not store the password: not again.
+    if (!this.#createdBefore.has(session)) {
+      if (this.registered.has(jid)) {
+        throw { code: 'server_error', message: 'That user name is already taken (conflict).' };
+      }
+      this.registered.add(jid);
+    }
+    if (!this.keyringAvailable && a['sessionOnly'] !== true) {
+      this.#createdBefore.add(session);
+      throw { code: 'keyring_unavailable', message: 'The Secret Service is not running.' };
+    }
+    this.#createdBefore.delete(session);
+    this.registrationSessions.delete(session);
+    const created = account(this.#nextId++, jid, {
+      state: { kind: 'connecting' },
+      host: server.host,
+      port: server.port,
+      direct_tls: server.direct_tls,
+    });
+    this.accounts.push(created);
+    this.passwords.set(created.id, value('password'));
+    return created;
   }
 
   /** The stored message the command names (`accountId`, `id`). */
@@ -970,6 +1073,27 @@ export function roomConfigForm(overrides: Partial<RoomConfigForm> = {}): RoomCon
         ],
       }),
       formField('muc#roomconfig_roomsecret', 'text-private', { label: 'Password' }),
+    ],
+    ...overrides,
+  };
+}
+
+/** The server of `FakeBackend.registrationForms` that lets anyone sign up. */
+export const REGISTRATION_DOMAIN = 'example.net';
+
+/**
+ * A sign-up form (XEP-0077 §3.1) without its session: the legacy fields a server like Prosody
+ * asks for (user name and password, required, without labels) and its instructions.
+ */
+export function registrationFormBody(
+  overrides: Partial<Omit<RegistrationForm, 'session' | 'domain'>> = {},
+): Omit<RegistrationForm, 'session' | 'domain'> {
+  return {
+    title: null,
+    instructions: 'Choose a username and password for use with this service.',
+    fields: [
+      formField('username', 'text-single', { label: null, required: true }),
+      formField('password', 'text-private', { label: null, required: true }),
     ],
     ...overrides,
   };

@@ -26,10 +26,12 @@ use tokio_rustls::rustls::{
 };
 use tokio_rustls::TlsConnector;
 use tokio_xmpp::connect::DnsConfig;
+use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::parsers::{jid::Jid, ns, starttls};
 use tokio_xmpp::stanzastream::Connection;
 use tokio_xmpp::xmlstream::{
-    initiate_stream, FallibleStreamElement, ReadError, StreamHeader, Timeouts, XmppStreamElement,
+    initiate_stream, FallibleStreamElement, ReadError, StreamHeader, Timeouts, XmlStream,
+    XmppStreamElement,
 };
 
 use crate::event::CertificateInfo;
@@ -107,7 +109,7 @@ impl StreamTap {
 }
 
 /// A transport wrapper that copies every byte read into a [`StreamTap`].
-struct Tapped<S> {
+pub(crate) struct Tapped<S> {
     inner: S,
     tap: StreamTap,
 }
@@ -312,23 +314,29 @@ fn tls_config(
         .with_no_client_auth())
 }
 
-type Transport = BufStream<Tapped<tokio_rustls::client::TlsStream<TcpStream>>>;
+pub(crate) type Transport = BufStream<Tapped<tokio_rustls::client::TlsStream<TcpStream>>>;
 
 fn net(e: impl std::fmt::Display) -> ConnectError {
     ConnectError::Network(e.to_string())
 }
 
-/// Opens TCP, negotiates TLS (STARTTLS or direct), verifies the certificate, logs in with SASL
-/// (SCRAM-SHA-256, SCRAM-SHA-1, then PLAIN, only ever inside TLS) and returns the unbound stream
-/// for tokio-xmpp's stanza stream, which then binds a resource and enables XEP-0198.
-pub async fn connect_and_login(
+/// A stream inside verified TLS, its features read, before any login (RFC 6120 §6): where SASL
+/// starts, or XEP-0077 registration.
+pub(crate) type OpenStream = XmlStream<Transport, FallibleStreamElement>;
+
+/// Opens TCP, negotiates TLS (STARTTLS or direct, RFC 6120 §5, XEP-0368), verifies the
+/// certificate against the roots and the account's pins, opens the XML stream and reads its
+/// features.
+///
+/// Errors: [`ConnectError::Network`], [`ConnectError::Certificate`], [`ConnectError::Policy`]
+/// (no TLS offered), [`ConnectError::Stream`].
+pub(crate) async fn open_stream(
     target: &ConnectTarget,
-    password: &str,
     roots: &TrustRoots,
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
-) -> Result<Connection, ConnectError> {
+) -> Result<(StreamFeatures, OpenStream), ConnectError> {
     let domain = target.jid.domain().as_str().to_owned();
     let dns = match (&target.host, target.direct_tls) {
         (Some(host), direct) => DnsConfig::no_srv(
@@ -380,10 +388,25 @@ pub async fn connect_and_login(
     let stream = initiate_stream(io, ns::JABBER_CLIENT, header, timeouts)
         .await
         .map_err(net)?;
-    let (features, stream) = stream
+    stream
         .recv_features::<FallibleStreamElement>()
         .await
-        .map_err(|e| ConnectError::Stream(e.to_string()))?;
+        .map_err(|e| ConnectError::Stream(e.to_string()))
+}
+
+/// Opens the stream ([`open_stream`]), logs in with SASL (SCRAM-SHA-256, SCRAM-SHA-1, then
+/// PLAIN, only ever inside TLS) and returns the unbound stream for tokio-xmpp's stanza stream,
+/// which then binds a resource and enables XEP-0198.
+pub async fn connect_and_login(
+    target: &ConnectTarget,
+    password: &str,
+    roots: &TrustRoots,
+    pins: &[String],
+    tap: &StreamTap,
+    timeouts: Timeouts,
+) -> Result<Connection, ConnectError> {
+    let (features, stream) = open_stream(target, roots, pins, tap, timeouts).await?;
+    let domain = target.jid.domain().as_str().to_owned();
     let username = target
         .jid
         .node()

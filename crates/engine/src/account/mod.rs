@@ -5,6 +5,7 @@
 mod commands;
 pub mod connector;
 mod reconnect;
+pub(crate) mod registration;
 
 use commands::error_state;
 pub(crate) use commands::Command;

@@ -12,6 +12,7 @@ mod metadata;
 mod omemo;
 pub(crate) mod previews;
 mod profiles;
+mod registration;
 pub use previews::make_preview;
 pub use profiles::{ProfileView, ResourceView};
 mod rooms;

@@ -10,6 +10,7 @@ pub mod chat;
 pub mod facets;
 pub mod file_sharing;
 pub mod files;
+pub mod forms;
 #[cfg(test)]
 mod fuzz;
 pub(crate) mod inbound;
@@ -24,6 +25,7 @@ pub(crate) mod omemo;
 pub(crate) mod outbox;
 pub mod presence;
 pub mod profile;
+pub mod register;
 pub mod room_config;
 pub mod roster;
 pub(crate) mod route;

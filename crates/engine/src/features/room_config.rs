@@ -1,10 +1,12 @@
 //! Room configuration (XEP-0045 §10.2): a room owner fetches the room's configuration form
 //! (an XEP-0004 data form inside `muc#owner`) and submits it with changed values.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio_xmpp::minidom::Element;
-use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
+use tokio_xmpp::parsers::data_forms::{DataForm, DataFormType};
 
+use super::forms;
+pub use super::forms::{FieldValues, FormField, FormOption};
 use crate::error::EngineError;
 
 /// `http://jabber.org/protocol/muc#owner` (XEP-0045 §10).
@@ -21,59 +23,6 @@ pub struct RoomConfigForm {
     pub instructions: Option<String>,
     /// Fields in the room's order.
     pub fields: Vec<FormField>,
-}
-
-/// One field of a data form (XEP-0004 §3.2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct FormField {
-    /// Field name, e.g. `muc#roomconfig_roomname`; empty for `fixed` text.
-    pub var: String,
-    /// XEP-0004 §3.3 type: `boolean`, `fixed`, `hidden`, `jid-multi`, `jid-single`,
-    /// `list-multi`, `list-single`, `text-multi`, `text-private` or `text-single`.
-    pub kind: String,
-    /// Human-readable label (remote text).
-    pub label: Option<String>,
-    /// Longer help text (remote text).
-    pub desc: Option<String>,
-    /// Whether the form needs a value.
-    pub required: bool,
-    /// Current values (booleans as `0`/`1`/`false`/`true`).
-    pub values: Vec<String>,
-    /// Choices of a list field.
-    pub options: Vec<FormOption>,
-}
-
-/// One choice of a list field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
-pub struct FormOption {
-    /// Shown text (remote text), if any.
-    pub label: Option<String>,
-    /// The value sent back.
-    pub value: String,
-}
-
-/// A field's new values, for [`crate::Engine::set_room_config`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct FieldValues {
-    /// Field name.
-    pub var: String,
-    /// Values (one for single fields; booleans `1` or `0`).
-    pub values: Vec<String>,
-}
-
-fn kind(t: &FieldType) -> &'static str {
-    match t {
-        FieldType::Boolean => "boolean",
-        FieldType::Fixed => "fixed",
-        FieldType::Hidden => "hidden",
-        FieldType::JidMulti => "jid-multi",
-        FieldType::JidSingle => "jid-single",
-        FieldType::ListMulti => "list-multi",
-        FieldType::ListSingle => "list-single",
-        FieldType::TextMulti => "text-multi",
-        FieldType::TextPrivate => "text-private",
-        FieldType::TextSingle => "text-single",
-    }
 }
 
 /// The `<query xmlns='muc#owner'/>` payload: empty to ask for the form (§10.2), or with a
@@ -99,28 +48,9 @@ pub(crate) fn parse_config(payload: Option<Element>) -> Result<RoomConfigForm, E
         .and_then(Result::ok)
         .ok_or_else(|| EngineError::Server("the room sent no configuration form".into()))?;
     Ok(RoomConfigForm {
-        title: form.title,
-        instructions: form.instructions,
-        fields: form
-            .fields
-            .into_iter()
-            .map(|f| FormField {
-                var: f.var.unwrap_or_default(),
-                kind: kind(&f.type_).to_owned(),
-                label: f.label,
-                desc: f.desc,
-                required: f.required,
-                values: f.values,
-                options: f
-                    .options
-                    .into_iter()
-                    .map(|o| FormOption {
-                        label: o.label,
-                        value: o.value,
-                    })
-                    .collect(),
-            })
-            .collect(),
+        title: form.title.clone(),
+        instructions: form.instructions.clone(),
+        fields: forms::fields_of(form),
     })
 }
 
@@ -129,12 +59,7 @@ pub(crate) fn parse_config(payload: Option<Element>) -> Result<RoomConfigForm, E
 pub(crate) fn submit_form(fields: Vec<FieldValues>) -> DataForm {
     let fields = fields
         .into_iter()
-        .filter(|f| !f.var.is_empty() && f.var != "FORM_TYPE")
-        .map(|f| {
-            let mut field = Field::new(&f.var, FieldType::TextSingle);
-            field.values = f.values;
-            field
-        })
+        .filter_map(forms::submitted_field)
         .collect();
     DataForm::new(DataFormType::Submit, ROOMCONFIG, fields)
 }

@@ -36,6 +36,8 @@ import type {
   ProfileView,
   ReloadEvent,
   ResourceView,
+  RegistrationForm,
+  RegistrationServer,
   RoomConfigForm,
   RoomEvent,
   RoomInviteEvent,
@@ -87,6 +89,8 @@ export type {
   ReactionView,
   ReplyView,
   OpenConversationEvent,
+  RegistrationForm,
+  RegistrationServer,
   RoomConfigForm,
   RoomEvent,
   RoomInviteEvent,
@@ -376,6 +380,35 @@ export interface Commands {
     args: { accountId: number; password: string; sessionOnly: boolean };
     result: null;
   };
+  /**
+   * Opens a connection to `server` (TLS, no login) and asks for its sign-up form (XEP-0077
+   * §3.1); the connection stays open for `register_account` under the form's `session`.
+   * Rejects with `network`, `certificate_untrusted`, or `server_error` (in words, e.g. the
+   * server does not allow creating accounts).
+   */
+  registration_form: { args: { server: RegistrationServer }; result: RegistrationForm };
+  /**
+   * Submits the sign-up form on the connection `session` names (every field but the `fixed`
+   * ones, as `set_room_config`). On success the password is stored (keyring, or memory with
+   * `sessionOnly`), the account added and connected: returned as `add_account` returns it.
+   * Rejects with `server_error` in words (user name taken, a field missing: the form can be
+   * corrected and submitted again on the same session), `not_found` when the session expired
+   * (fetch the form again), `keyring_unavailable` (then again with `sessionOnly`).
+   */
+  register_account: {
+    args: { session: string; values: FieldValues[]; sessionOnly: boolean };
+    result: AccountView;
+  };
+  /**
+   * Changes the account's password on the server (XEP-0077 §3.3), then in the keyring, then
+   * reconnects. Rejects with `not_connected`, `server_error`.
+   */
+  change_password: { args: { accountId: number; password: string }; result: null };
+  /**
+   * Deletes the account on the server (XEP-0077 §3.2), then removes it from Linnet with its
+   * data and keyring entry (as `remove_account`). Rejects with `not_connected`, `server_error`.
+   */
+  delete_account_on_server: { args: { accountId: number }; result: null };
   /**
    * Joins a group chat (XEP-0045) as `nick`: now if the account is online, and on every connect.
    * Progress, occupants and errors (say the nickname is taken) arrive as `linnet://room`.

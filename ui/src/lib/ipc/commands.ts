@@ -22,6 +22,8 @@ import type {
   OwnShow,
   Profile,
   ProfileView,
+  RegistrationForm,
+  RegistrationServer,
   ResourceView,
   RoomConfigForm,
   RoomNotify,
@@ -300,6 +302,45 @@ export async function setPassword(
   sessionOnly: boolean,
 ): Promise<void> {
   await call('set_password', { accountId, password, sessionOnly });
+}
+
+/**
+ * Opens a connection to the server (TLS, no login) and asks for its sign-up form (XEP-0077).
+ * Rejects with `network`, `certificate_untrusted` or `server_error` (say the server does not
+ * allow creating accounts; the message says why).
+ */
+export function registrationForm(server: RegistrationServer): Promise<RegistrationForm> {
+  return call('registration_form', { server });
+}
+
+/**
+ * Submits the sign-up form on its `session`; the new account is stored (its password in the
+ * keyring, or in memory with `sessionOnly`), added and connected. Rejects with `server_error`
+ * (the form can be corrected and sent again), `not_found` (the session expired: fetch the form
+ * again) or `keyring_unavailable`.
+ */
+export function registerAccount(
+  session: string,
+  values: FieldValues[],
+  sessionOnly: boolean,
+): Promise<AccountView> {
+  return call('register_account', { session, values, sessionOnly });
+}
+
+/**
+ * Changes the account's password on the server (XEP-0077 §3.3) and in the keyring, then
+ * reconnects. Rejects with `not_connected` or `server_error`.
+ */
+export async function changePassword(accountId: number, password: string): Promise<void> {
+  await call('change_password', { accountId, password });
+}
+
+/**
+ * Deletes the account on the server (XEP-0077 §3.2), then from Linnet with its data (as
+ * `removeAccount`). Rejects with `not_connected` or `server_error`.
+ */
+export async function deleteAccountOnServer(accountId: number): Promise<void> {
+  await call('delete_account_on_server', { accountId });
 }
 
 /**

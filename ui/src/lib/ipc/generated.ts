@@ -870,7 +870,57 @@ instructions: string | null,
 fields: Array<FormField>, };
 
 /**
- * A field's new values, for [`crate::Engine::set_room_config`].
+ * Where to register an account: the server's domain and, as for an account, optional
+ * connection overrides.
+ */
+export type RegistrationServer = { 
+/**
+ * The server's domain, e.g. `example.org` (the part after `@` of the new JID).
+ */
+domain: string, 
+/**
+ * Host override; `None` or empty looks up SRV records (RFC 6120 §3.2).
+ */
+host: string | null, 
+/**
+ * Port override (default 5222, or 5223 with direct TLS).
+ */
+port: number | null, 
+/**
+ * XEP-0368 direct TLS instead of STARTTLS.
+ */
+direct_tls: boolean, };
+
+/**
+ * A server's sign-up form (XEP-0077 §3.1) as fields to fill in, whether it came as an XEP-0004
+ * form or as legacy fields.
+ */
+export type RegistrationForm = { 
+/**
+ * Names the open connection the form came on; [`crate::Engine::register`] submits on it.
+ */
+session: string, 
+/**
+ * The server's domain.
+ */
+domain: string, 
+/**
+ * Form title, if any (remote text).
+ */
+title: string | null, 
+/**
+ * Instructions, if any (remote text).
+ */
+instructions: string | null, 
+/**
+ * The fields, in the server's order. Legacy fields become `text-single` fields named by
+ * their element (`username`, `email`, …), `password` a `text-private` one, `key` hidden.
+ */
+fields: Array<FormField>, };
+
+/**
+ * A field's new values in a submitted form ([`crate::Engine::set_room_config`],
+ * [`crate::Engine::register`]).
  */
 export type FieldValues = { 
 /**

@@ -2,7 +2,15 @@
 
 import { SvelteMap } from 'svelte/reactivity';
 import * as ipc from '../ipc';
-import type { AccountView, AddAccountRequest, ConnectionState, OwnShow } from '../ipc';
+import type {
+  AccountView,
+  AddAccountRequest,
+  ConnectionState,
+  FieldValues,
+  OwnShow,
+  RegistrationForm,
+  RegistrationServer,
+} from '../ipc';
 
 /** The presence the user chose for one of their accounts. */
 export interface OwnPresence {
@@ -58,8 +66,24 @@ export class AccountsStore {
   }
 
   async add(request: AddAccountRequest): Promise<AccountView> {
-    const account = await ipc.addAccount(request);
-    // An account-state event may have overtaken the command's answer: keep the newer state.
+    return this.#learn(await ipc.addAccount(request));
+  }
+
+  /** A server's sign-up form (XEP-0077), on a connection kept open for `register`. */
+  registrationForm(server: RegistrationServer): Promise<RegistrationForm> {
+    return ipc.registrationForm(server);
+  }
+
+  /**
+   * Creates the account on the server with the sign-up form's values (on the form's
+   * `session`); the backend adds and connects it, as `add` does.
+   */
+  async register(session: string, values: FieldValues[], sessionOnly: boolean): Promise<AccountView> {
+    return this.#learn(await ipc.registerAccount(session, values, sessionOnly));
+  }
+
+  /** Keeps a new account; an account-state event that overtook the answer has the newer state. */
+  #learn(account: AccountView): AccountView {
     const known = this.#byId.get(account.id);
     this.#byId.set(account.id, known ? { ...account, state: known.state } : account);
     return account;
@@ -67,6 +91,16 @@ export class AccountsStore {
 
   async remove(accountId: number): Promise<void> {
     await ipc.removeAccount(accountId);
+    this.#forget(accountId);
+  }
+
+  /** Deletes the account on the server (XEP-0077 §3.2); the backend then removes it here too. */
+  async deleteOnServer(accountId: number): Promise<void> {
+    await ipc.deleteAccountOnServer(accountId);
+    this.#forget(accountId);
+  }
+
+  #forget(accountId: number): void {
     this.#byId.delete(accountId);
     this.#presence.delete(accountId);
   }
@@ -109,6 +143,11 @@ export class AccountsStore {
    */
   async setPassword(accountId: number, password: string, sessionOnly: boolean): Promise<void> {
     await ipc.setPassword(accountId, password, sessionOnly);
+  }
+
+  /** Changes the password on the server (XEP-0077 §3.3), then here; the backend reconnects. */
+  async changePassword(accountId: number, password: string): Promise<void> {
+    await ipc.changePassword(accountId, password);
   }
 
   /** Our presence on the account: as just set here, else as the backend keeps it. */

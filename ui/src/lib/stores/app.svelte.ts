@@ -226,6 +226,20 @@ export class AppState {
   /** Removes an account and everything the UI holds for it. */
   async removeAccount(accountId: number): Promise<void> {
     await this.accounts.remove(accountId);
+    this.#forgetAccount(accountId);
+  }
+
+  /**
+   * Deletes an account on its server (XEP-0077 §3.2, for good), then, as `removeAccount`, from
+   * Linnet and everything the UI holds for it.
+   */
+  async deleteAccountOnServer(accountId: number): Promise<void> {
+    await this.accounts.deleteOnServer(accountId);
+    this.#forgetAccount(accountId);
+  }
+
+  /** Drops what the UI holds for an account gone (contacts, chats, rooms...). */
+  #forgetAccount(accountId: number): void {
     this.contacts.forget(accountId);
     this.subscriptionRequests.forget(accountId);
     this.messages.forget(accountId);

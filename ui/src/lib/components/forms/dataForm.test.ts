@@ -1,15 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import type { FieldDraft } from './roomConfig';
+import type { FieldDraft } from './dataForm';
 import {
   draftValues,
   fieldDraft,
   fieldLabel,
   formDrafts,
   isTrue,
+  missingRequired,
   optionLabel,
   submittedValues,
   toggleOption,
-} from './roomConfig';
+} from './dataForm';
 import { formField, roomConfigForm } from '../../../test/backend';
 
 const WHOIS = formField('muc#roomconfig_whois', 'list-single', {
@@ -43,7 +44,7 @@ describe('isTrue', () => {
   });
 });
 
-describe('fieldDraft: each type gets its control, holding the room’s values', () => {
+describe('fieldDraft: each type gets its control, holding the form’s values', () => {
   test('text-single and jid-single are a line of text; text-private a password', () => {
     expect(fieldDraft(formField('name', 'text-single', { values: ['Dev'] }))).toMatchObject({
       control: 'text',
@@ -104,7 +105,7 @@ describe('fieldDraft: each type gets its control, holding the room’s values', 
 });
 
 describe('draftValues: what a field submits', () => {
-  test('untouched, every field submits what the room sent; booleans as "1" or "0"', () => {
+  test('untouched, every field submits what the form came with; booleans as "1" or "0"', () => {
     const fields = [
       formField('name', 'text-single', { values: ['Dev'] }),
       formField('secret', 'text-private', { values: ['s3cret'] }),
@@ -133,7 +134,7 @@ describe('draftValues: what a field submits', () => {
     expect(draftValues(fieldDraft(formField('', 'fixed', { values: ['Note'] })))).toBeNull();
   });
 
-  test('clearing a text sends an empty value, so the room forgets it; empty from the start sends none', () => {
+  test('clearing a text sends an empty value, so the other end forgets it; empty from the start sends none', () => {
     const name = fieldDraft(formField('name', 'text-single', { values: ['Dev'] }));
     expect(draftValues(edited(name, { value: '' }))).toEqual(['']);
     expect(draftValues(fieldDraft(formField('name', 'text-single')))).toEqual([]);
@@ -216,5 +217,36 @@ describe('labels', () => {
   test('an option is called by its label, or by its value', () => {
     expect(optionLabel({ label: 'Anyone', value: 'anyone' })).toBe('Anyone');
     expect(optionLabel({ label: null, value: 'anyone' })).toBe('anyone');
+  });
+});
+
+describe('missingRequired', () => {
+  test('the required fields with nothing typed or chosen, in order', () => {
+    const drafts = formDrafts({
+      fields: [
+        formField('FORM_TYPE', 'hidden', { required: true, values: ['jabber:iq:register'] }),
+        formField('', 'fixed', { values: ['Choose a user name'] }),
+        formField('username', 'text-single', { required: true }),
+        formField('password', 'text-private', { required: true }),
+        formField('email', 'text-single'),
+        formField('tos', 'boolean', { required: true }),
+        formField('colour', 'list-single', { required: true, options: [{ label: 'Red', value: 'red' }] }),
+        formField('roles', 'list-multi', { required: true, options: [{ label: 'A', value: 'a' }] }),
+      ],
+    });
+    expect(missingRequired(drafts).map((f) => f.var)).toEqual(['username', 'password', 'colour', 'roles']);
+
+    const filled = drafts.map((d) => {
+      if (d.control === 'text' || d.control === 'password') return { ...d, value: d.field.var === 'username' ? 'alice' : 's' };
+      if (d.control === 'select') return { ...d, value: 'red' };
+      if (d.control === 'checkboxes') return { ...d, selected: ['a'] };
+      return d;
+    });
+    expect(missingRequired(filled)).toEqual([]);
+  });
+
+  test('spaces alone are no value', () => {
+    const name = fieldDraft(formField('username', 'text-single', { required: true }));
+    expect(missingRequired([edited(name, { value: '  ' })]).map((f) => f.var)).toEqual(['username']);
   });
 });

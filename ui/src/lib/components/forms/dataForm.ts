@@ -1,8 +1,9 @@
-// A room's configuration form (XEP-0045 §10.2, an XEP-0004 data form) as the user edits it:
-// one draft per field, with the control that edits it and its value in that control's terms,
-// and back to the values `set_room_config` submits. Pure: no Svelte, no IPC.
+// An XEP-0004 data form as the user edits it (a room's configuration, XEP-0045 §10.2; a
+// server's sign-up form, XEP-0077): one draft per field, with the control that edits it and its
+// value in that control's terms, and back to the values the form submits. DataFormFields.svelte
+// draws the drafts. Pure: no Svelte, no IPC.
 
-import type { FieldValues, FormField, FormOption, RoomConfigForm } from '../../ipc';
+import type { FieldValues, FormField, FormOption } from '../../ipc';
 
 /**
  * One field being edited, by the control that shows it (XEP-0004 §3.3 types):
@@ -10,7 +11,7 @@ import type { FieldValues, FormField, FormOption, RoomConfigForm } from '../../i
  * - `password`: text-private;
  * - `lines`: text-multi, jid-multi, one value per line;
  * - `checkbox`: boolean;
- * - `select`: list-single; `options` includes a current value the room did not list;
+ * - `select`: list-single; `options` includes a current value the form did not list;
  * - `checkboxes`: list-multi, one checkbox per option (likewise with unlisted values);
  * - `fixed`: text to read, never submitted;
  * - `hidden`: not shown, submitted as received.
@@ -36,7 +37,7 @@ function withCurrentValues(field: FormField): FormOption[] {
   return [...field.options, ...unlisted.map((value) => ({ label: null, value }))];
 }
 
-/** The draft of one field, holding its values as the room sent them. */
+/** The draft of one field, holding its values as the form came. */
 export function fieldDraft(field: FormField): FieldDraft {
   switch (field.kind) {
     case 'fixed':
@@ -59,8 +60,8 @@ export function fieldDraft(field: FormField): FieldDraft {
   }
 }
 
-/** A draft for every field of the form, in the room's order. */
-export function formDrafts(form: RoomConfigForm): FieldDraft[] {
+/** A draft for every field of the form, in the form's order. */
+export function formDrafts(form: { fields: readonly FormField[] }): FieldDraft[] {
   return form.fields.map(fieldDraft);
 }
 
@@ -78,8 +79,9 @@ export function toggleOption(
 }
 
 /**
- * A single value back: none when the box is empty and the room sent none (nothing to clear),
- * otherwise the text, even empty, so clearing a value (say the room's name) reaches the room.
+ * A single value back: none when the box is empty and the form came with none (nothing to
+ * clear), otherwise the text, even empty, so clearing a value (say a room's name) reaches the
+ * other end.
  */
 function single(value: string, field: FormField): string[] {
   return value === '' && field.values.length === 0 ? [] : [value];
@@ -114,9 +116,9 @@ export function draftValues(draft: FieldDraft): string[] | null {
 }
 
 /**
- * What `set_room_config` submits: every field but the `fixed` ones, in the form's order, with
- * its values (hidden ones, like FORM_TYPE, as received; booleans as "1" or "0"). A field
- * without a name (`var`) cannot be submitted and is left out.
+ * What the form submits (`set_room_config`, `register_account`): every field but the `fixed`
+ * ones, in the form's order, with its values (hidden ones, like FORM_TYPE, as received;
+ * booleans as "1" or "0"). A field without a name (`var`) cannot be submitted and is left out.
  */
 export function submittedValues(drafts: readonly FieldDraft[]): FieldValues[] {
   const out: FieldValues[] = [];
@@ -127,12 +129,26 @@ export function submittedValues(drafts: readonly FieldDraft[]): FieldValues[] {
   return out;
 }
 
-/** What to call a field: its label, or its name when the room gave none. */
+/**
+ * The required fields left without a value (XEP-0004 §3.2 `<required/>`): nothing typed,
+ * nothing chosen. A checkbox always has one ("0" or "1"); so do hidden fields, as received.
+ */
+export function missingRequired(drafts: readonly FieldDraft[]): FormField[] {
+  return drafts
+    .filter((draft) => {
+      if (!draft.field.required) return false;
+      const values = draftValues(draft);
+      return values !== null && draft.control !== 'hidden' && values.every((v) => v.trim() === '');
+    })
+    .map((draft) => draft.field);
+}
+
+/** What to call a field: its label, or its name when the form gave none. */
 export function fieldLabel(field: FormField): string {
   return field.label?.trim() ? field.label : field.var;
 }
 
-/** What to call an option: its label, or its value when the room gave none. */
+/** What to call an option: its label, or its value when the form gave none. */
 export function optionLabel(option: FormOption): string {
   return option.label?.trim() ? option.label : option.value;
 }
