@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "unsubscribe",
     "registration_form",
     "register_account",
+    "cancel_registration",
     "change_password",
     "delete_account_on_server",
     "unblock_jid",

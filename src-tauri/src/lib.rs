@@ -248,6 +248,7 @@ pub fn run() {
             people::unsubscribe,
             registration::registration_form,
             registration::register_account,
+            registration::cancel_registration,
             registration::change_password,
             registration::delete_account_on_server,
             commands::unblock_jid,

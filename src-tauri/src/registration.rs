@@ -62,6 +62,19 @@ pub async fn register_account(
     Ok(engine.add_account(account).await?)
 }
 
+/// Abandons the sign-up form of `session` (the user went back or chose another server), closing
+/// its connection now; forgets an account created on it whose password was never stored.
+#[tauri::command]
+pub async fn cancel_registration(
+    engine: State<'_, Engine>,
+    created: State<'_, Created>,
+    session: String,
+) -> Result<()> {
+    created.take(&session);
+    engine.cancel_registration(&session).await;
+    Ok(())
+}
+
 /// Accounts created on the server whose password could not be stored yet, by session.
 #[derive(Default)]
 pub struct Created(std::sync::Mutex<std::collections::HashMap<String, linnet_engine::NewAccount>>);

@@ -3,7 +3,7 @@
 //! same stream (a taken user name refused in words, then corrected on the same form); the
 //! account it makes lets an independent client (slixmpp) log in; its password changed here
 //! works for slixmpp and the old one no longer does; deleted here, it is gone from the server
-//! and from the engine. A server without sign-up says so.
+//! and from the engine. A form left is closed. A server without sign-up says so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -85,6 +85,19 @@ async fn an_account_is_created_its_password_changed_and_it_is_deleted() {
             .register(
                 &form.session,
                 values(&[("username", "dave"), ("password", "p")])
+            )
+            .await,
+        Err(EngineError::NotFound(_))
+    ));
+
+    // A form left (back, another server) is closed at once, not kept until it expires.
+    let left = engine.registration_form(here(&server)).await.unwrap();
+    engine.cancel_registration(&left.session).await;
+    assert!(matches!(
+        engine
+            .register(
+                &left.session,
+                values(&[("username", "erin"), ("password", "p")])
             )
             .await,
         Err(EngineError::NotFound(_))

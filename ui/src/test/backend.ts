@@ -198,6 +198,9 @@ export class FakeBackend {
         return this.#registrationForm(a['server'] as RegistrationServer);
       case 'register_account':
         return this.#register(a);
+      case 'cancel_registration':
+        this.registrationSessions.delete(a['session'] as string);
+        return null;
       case 'change_password': {
         // Like the real backend: changed on the server while online, then stored.
         const known = this.#online(a);

@@ -45,6 +45,11 @@ impl Registrations {
         open.insert(session, form);
     }
 
+    /// Drops the form kept under `session`, closing its connection (nothing when unknown).
+    pub async fn drop_form(&self, session: &str) {
+        self.0.lock().await.remove(session);
+    }
+
     /// Takes the form kept under `session`, unless it expired.
     pub async fn take(&self, session: &str) -> Option<OpenForm> {
         let form = self.0.lock().await.remove(session)?;

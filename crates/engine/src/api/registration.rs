@@ -113,6 +113,12 @@ impl Engine {
         })
     }
 
+    /// Abandons the sign-up form of `session` (the user went back or chose another server):
+    /// its connection is closed now rather than when it expires. Unknown sessions are ignored.
+    pub async fn cancel_registration(&self, session: &str) {
+        self.inner.registrations.drop_form(session).await;
+    }
+
     /// Changes the account's password on the server (XEP-0077 §3.3). The caller stores the new
     /// password and reconnects with it.
     ///

@@ -400,6 +400,11 @@ export interface Commands {
     result: AccountView;
   };
   /**
+   * Abandons the sign-up form of `session` (back to sign in, another server): its connection
+   * is closed now. Unknown sessions are ignored; never rejects but with `internal`.
+   */
+  cancel_registration: { args: { session: string }; result: null };
+  /**
    * Changes the account's password on the server (XEP-0077 §3.3), then in the keyring, then
    * reconnects. Rejects with `not_connected`, `server_error`.
    */

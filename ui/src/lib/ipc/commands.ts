@@ -313,6 +313,11 @@ export function registrationForm(server: RegistrationServer): Promise<Registrati
   return call('registration_form', { server });
 }
 
+/** Abandons the sign-up form of `session`, closing its connection (unknown ones are ignored). */
+export async function cancelRegistration(session: string): Promise<void> {
+  await call('cancel_registration', { session });
+}
+
 /**
  * Submits the sign-up form on its `session`; the new account is stored (its password in the
  * keyring, or in memory with `sessionOnly`), added and connected. Rejects with `server_error`

@@ -74,6 +74,15 @@ export class AccountsStore {
     return ipc.registrationForm(server);
   }
 
+  /** Abandons a sign-up form, closing its connection; a failure only leaves it to expire. */
+  async cancelRegistration(session: string): Promise<void> {
+    try {
+      await ipc.cancelRegistration(session);
+    } catch {
+      // The backend drops it after 10 minutes anyway.
+    }
+  }
+
   /**
    * Creates the account on the server with the sign-up form's values (on the form's
    * `session`); the backend adds and connects it, as `add` does.

@@ -58,6 +58,21 @@ describe('creating an account', () => {
     expect(document.activeElement).toBe(screen.getByTestId('create-account'));
   });
 
+  test('leaving a fetched form, back or to another server, closes its connection', async () => {
+    const backend = new FakeBackend();
+    renderApp();
+    await openCreate();
+    await fetchForm();
+    expect(backend.registrationSessions.size).toBe(1);
+    await fireEvent.click(screen.getByTestId('register-change-server'));
+    await waitFor(() => expect(backend.registrationSessions.size).toBe(0));
+    await fetchForm();
+    expect(backend.registrationSessions.size).toBe(1);
+    await fireEvent.click(screen.getByTestId('register-back'));
+    await waitFor(() => expect(backend.registrationSessions.size).toBe(0));
+    expect(backend.calls.filter((c) => c.command === 'cancel_registration')).toHaveLength(2);
+  });
+
   test('a bad domain or port is refused before asking the server', async () => {
     const backend = new FakeBackend();
     renderApp();
