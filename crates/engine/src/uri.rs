@@ -15,6 +15,9 @@ pub enum UriAction {
     Join,
     /// `?subscribe` or `?roster`: add the JID as a contact, after the user confirmed.
     Subscribe,
+    /// `?register` (XEP-0147 §4, the query type of XEP-0077): create an account on the
+    /// server the JID names (its domain), from its sign-up form, once the user goes on.
+    Register,
 }
 
 /// A parsed `xmpp:` URI: the target JID and what to do with it.
@@ -65,6 +68,7 @@ pub fn parse_xmpp_uri(text: &str) -> Result<XmppUri, String> {
     let action = match action {
         "join" => UriAction::Join,
         "subscribe" | "roster" => UriAction::Subscribe,
+        "register" => UriAction::Register,
         _ => UriAction::Message,
     };
     Ok(XmppUri {
@@ -117,6 +121,11 @@ mod tests {
                 None,
                 Some("Romeo Montague")
             )
+        );
+        // XEP-0147's registry: `register` (XEP-0077), here on a server's domain.
+        assert_eq!(
+            parse_xmpp_uri("xmpp:shakespeare.lit?register").unwrap(),
+            uri("shakespeare.lit", Register, None, None)
         );
         // RFC 5122 §2.2's authority form: the account part is ignored.
         assert_eq!(

@@ -475,7 +475,7 @@ size: number | null, };
 /**
  * What an `xmpp:` URI asks for (XEP-0147 §3, the actions of its registry that Linnet knows).
  */
-export type UriAction = "message" | "join" | "subscribe";
+export type UriAction = "message" | "join" | "subscribe" | "register";
 
 /**
  * A parsed `xmpp:` URI: the target JID and what to do with it.

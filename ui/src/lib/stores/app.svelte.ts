@@ -59,6 +59,8 @@ export class AppState {
 
   /** An `xmpp:` link that asks to join a room or add a contact, waiting for the user's yes. */
   uriPrompt: { accountId: number; uri: XmppUri } | null = $state(null);
+  /** A `?register` link's server (XEP-0147): the sign-up form is shown for it, not yet sent. */
+  signUpAt: string | null = $state(null);
 
   /** A failure not tied to one form (initial load, mark-read...), shown in a banner. */
   problem: IpcError | null = $state(null);
@@ -113,9 +115,15 @@ export class AppState {
   /**
    * Shows what an `xmpp:` link asks (RFC 5122, XEP-0147), with the first enabled account: a
    * chat with the text in its composer (never sent by itself), or a question before joining a
-   * room or adding a contact. Without an account there is nothing to do it with.
+   * room or adding a contact. Without an account there is nothing to do it with. A `register`
+   * link needs none: it opens the sign-up screen for the server it names, which connects only
+   * when the user goes on.
    */
   openUri(uri: XmppUri): void {
+    if (uri.action === 'register') {
+      this.signUpAt = uri.jid.slice(uri.jid.lastIndexOf('@') + 1).split('/')[0] ?? uri.jid;
+      return;
+    }
     const list = this.accounts.list;
     const account = list.find((a) => a.enabled) ?? list[0];
     if (!account) return;

@@ -1,6 +1,7 @@
 // `xmpp:` links (RFC 5122, XEP-0147) handed to Linnet: at start (`launch_uri`) or by a second
 // launch (`linnet://open-uri`). A message link opens the chat with the text in the composer,
-// nothing sent; a join or roster link asks first, and does nothing unless the user says yes.
+// nothing sent; a join or roster link asks first, and does nothing unless the user says yes; a
+// register link opens the sign-up form for its server, which is asked only on Continue.
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, test } from 'vitest';
 import { ALICE, FakeBackend, contact } from '../../../test/backend';
@@ -60,5 +61,27 @@ describe('an xmpp: link', () => {
         { accountId: ALICE.id, jid: 'romeo@localhost', name: 'Romeo', groups: [] },
       ]),
     );
+  });
+
+  test('a register link opens the sign-up for its server, asking it nothing until Continue', async () => {
+    const b = backend();
+    renderApp();
+    await screen.findByTestId('conversation-list');
+    await b.emit('linnet://open-uri', { jid: 'example.net', action: 'register', body: null, name: null });
+    const form = await screen.findByTestId('create-account-form');
+    const domain = within(form).getByTestId('register-server-input') as HTMLInputElement;
+    expect(domain.value).toBe('example.net');
+    expect(b.callsOf('registration_form'), 'nothing sent before Continue').toEqual([]);
+    await fireEvent.click(within(form).getByTestId('register-continue'));
+    await screen.findByTestId('register-field-username');
+    expect(b.callsOf('registration_form')).toHaveLength(1);
+  });
+
+  test('a register link works with no account yet', async () => {
+    const b = new FakeBackend();
+    b.launchUri = { jid: 'example.net', action: 'register', body: null, name: null };
+    renderApp();
+    const domain = (await screen.findByTestId('register-server-input')) as HTMLInputElement;
+    expect(domain.value).toBe('example.net');
   });
 });
