@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use linnet_engine::store::NewMessage;
+use linnet_engine::store::{NewMessage, RowIds};
 use linnet_engine::{MessageState, Store, StoreOptions};
 
 /// A small deterministic generator (xorshift64*), so every run builds the same history.
@@ -157,7 +157,10 @@ async fn main() {
                     image: None,
                 })
                 .collect();
-            store.store_page(account, &page, None, false).await.unwrap();
+            store
+                .store_page(account, &page, None, RowIds::Next)
+                .await
+                .unwrap();
             stored += n;
         }
         let secs = started.elapsed().as_secs_f64();

@@ -3,7 +3,8 @@
 
 mod common;
 
-use linnet_engine::{Store, StoreOptions};
+use linnet_engine::store::{NewMessage, RowIds};
+use linnet_engine::{MessageState, Store, StoreOptions};
 
 fn options(path: &std::path::Path, key: Option<&str>) -> StoreOptions {
     StoreOptions {
@@ -156,4 +157,106 @@ async fn mute_and_connection_settings_persist() {
         .set_account_connection(9999, None, None, false)
         .await
         .is_err());
+}
+
+/// One incoming chat message from `peer` at `at_ms` with archive id `stanza_id`.
+fn incoming<'a>(account_id: i64, peer: &'a str, body: &'a str, at_ms: i64) -> NewMessage<'a> {
+    NewMessage {
+        account_id,
+        peer,
+        outgoing: false,
+        body,
+        stanza_id: Some(body),
+        origin_id: None,
+        message_id: None,
+        at: at_ms,
+        state: MessageState::Received,
+        read: false,
+        markable: false,
+        groupchat: false,
+        sender: None,
+        occupant_id: None,
+        reply: None,
+        amend: None,
+        file: None,
+        image: None,
+        encryption: "none",
+        omemo_device: None,
+    }
+}
+
+#[tokio::test]
+async fn a_catch_up_stored_after_live_messages_of_the_same_second_sorts_before_them() {
+    let path = common::temp_db("row-ids");
+    let store = Store::open(&options(&path, None)).await.unwrap();
+    let account = store
+        .insert_account("alice@example.org", None, None, None, false)
+        .await
+        .unwrap();
+    let bob = "bob@example.org";
+    let second = 1_700_000_000_000;
+    // Before this session.
+    store
+        .store_page(
+            account.id,
+            &[incoming(account.id, bob, "earlier", second + 100)],
+            None,
+            RowIds::Next,
+        )
+        .await
+        .unwrap();
+    let first = store.reserve_message_ids(10).await.unwrap();
+    // Live in this session (the next free ids are above the reserved block) ...
+    for body in ["live 2", "live 3"] {
+        store
+            .insert_message(&incoming(account.id, bob, body, second + 900))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    // ... then the catch-up brings what the archive got before them, the last one a
+    // copy of a live one (a duplicate: skipped) and one after it that came from the
+    // archive first.
+    let page = [
+        incoming(account.id, bob, "archived 0", second),
+        incoming(account.id, bob, "archived 1", second),
+        incoming(account.id, bob, "live 2", second),
+        incoming(account.id, bob, "live 4", second),
+    ];
+    let changed = store
+        .store_page(
+            account.id,
+            &page,
+            Some(("", "live 4")),
+            RowIds::Reserved { first, count: 2 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.len(),
+        3,
+        "the duplicate of a live message is skipped"
+    );
+    let bodies: Vec<String> = store
+        .messages(account.id, bob, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "earlier",
+            "archived 0",
+            "archived 1",
+            "live 2",
+            "live 3",
+            "live 4"
+        ]
+    );
+    // A second block starts above everything used so far.
+    let next = store.reserve_message_ids(10).await.unwrap();
+    assert!(next > first + 10, "{next} after {first}");
+    store.close().await;
 }

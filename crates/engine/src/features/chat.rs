@@ -79,7 +79,7 @@ pub(crate) async fn on_carbon(ctx: &mut Context, forward: Forward) {
         ctx.account_id,
         &[chat],
         None,
-        false,
+        crate::store::RowIds::Next,
     )
     .await
     {

@@ -15,7 +15,7 @@ use super::inbound::{Content, Envelope};
 use super::Context;
 use crate::error::EngineError;
 use crate::event::EngineEvent;
-use crate::store::{now_ms, Amend, MessageRow, MessageState, NewMessage};
+use crate::store::{now_ms, Amend, MessageRow, MessageState, NewMessage, RowIds};
 
 /// The longest body we store, in bytes (UTF-8); the rest is cut with a marker saying so.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -384,10 +384,10 @@ pub(crate) async fn store_page(
     account_id: i64,
     messages: &[ChatMessage],
     position: Option<(&str, &str)>,
-    older: bool,
+    ids: RowIds,
 ) -> Result<usize, EngineError> {
     let page: Vec<_> = messages.iter().map(|m| m.as_new(account_id)).collect();
-    let changed = store.store_page(account_id, &page, position, older).await?;
+    let changed = store.store_page(account_id, &page, position, ids).await?;
     let count = changed.len();
     announce_stored(events, account_id, changed);
     Ok(count)

@@ -1,5 +1,6 @@
 //! `messages` table: both directions, with send state, stanza-id and origin-id (XEP-0359).
 
+use super::row_ids::{IdSource, RowIds};
 use super::rows::COLUMNS;
 use super::{MessageRow, MessageState, NewMessage, Store};
 use crate::error::EngineError;
@@ -20,37 +21,36 @@ impl Store {
     /// stored; an archived copy of one of our own messages still in the outbox marks it `sent`
     /// (the server has it, so it must not be sent again) and records its stanza-id. When
     /// `archive` is given as `(name, last_id)`, the catch-up position is saved in the same
-    /// transaction. `older` marks a page of history older than everything stored (scrolling
-    /// back): its rows get ids below every existing one, so that messages with equal
-    /// timestamps (servers stamp whole seconds) still sort in archive order.
+    /// transaction. `ids` says which row ids the new rows take (see [`RowIds`]), so that
+    /// messages with equal timestamps (servers stamp whole seconds) still sort in archive
+    /// order.
     /// Returns `(peer, row id)` of every new or changed row, in page order.
     pub async fn store_page(
         &self,
         account_id: i64,
         page: &[NewMessage<'_>],
         archive: Option<(&str, &str)>,
-        older: bool,
+        ids: RowIds,
     ) -> Result<Vec<(String, i64)>, EngineError> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let mut changed = Vec::new();
-        let mut next_id = if older {
-            let min: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM messages")
+        let lowest: Option<i64> = if ids == RowIds::Older {
+            sqlx::query_scalar("SELECT MIN(id) FROM messages")
                 .fetch_one(&mut *tx)
-                .await?;
-            let len = i64::try_from(page.len()).unwrap_or(i64::MAX / 2);
-            Some(min.unwrap_or(1).min(1) - len - 1)
+                .await?
         } else {
             None
         };
+        let mut next_id = IdSource::new(ids, lowest, page.len());
         for m in page {
+            // Taken for every row, so `RowIds::Reserved`'s count is in page rows.
+            let id = next_id.take();
             if m.amend.is_some() {
                 if let Some(id) = super::amend::apply(&mut tx, m).await? {
                     changed.push((m.peer.to_owned(), id));
                 }
                 continue;
             }
-            let id = next_id;
-            next_id = next_id.map(|n| n + 1);
             if let Some(row) = insert_one(&mut tx, m, id).await? {
                 changed.push((row.peer, row.id));
                 continue;

@@ -16,6 +16,7 @@ mod omemo;
 mod reports;
 mod rooms;
 mod roster;
+mod row_ids;
 mod rows;
 mod search;
 mod transfers;
@@ -24,6 +25,7 @@ pub use accounts::AccountRow;
 pub use omemo::Trust;
 pub use rooms::RoomRow;
 pub use roster::{RosterRow, SubscriptionRequestRow};
+pub use row_ids::RowIds;
 pub use rows::{
     Amend, ConversationRow, ImageInfo, MessageRow, MessageState, NewMessage, ReactionRow, ReplyRef,
     SharedFile, Thumbnail, Transfer, TransferState,

@@ -9,12 +9,15 @@ use tokio_xmpp::parsers::jid::Jid;
 use tokio_xmpp::parsers::mam::Fin;
 use tokio_xmpp::parsers::stanza_error::StanzaError;
 
-use super::{Archive, HistoryPage, QueryKind, MAX_PER_SESSION, OWN_ARCHIVE, RECONCILE_MARGIN_MS};
+use super::{
+    Archive, HistoryPage, QueryKind, WriterPage, MAX_PER_SESSION, OWN_ARCHIVE, RECONCILE_MARGIN_MS,
+};
 use crate::error::EngineError;
 use crate::features::inbound::Forward;
 use crate::features::ingest::{self, ChatMessage};
 use crate::features::iq::condition_words;
 use crate::features::{muc, Context};
+use crate::store::RowIds;
 
 impl Archive {
     /// One `<result/>` of one of our queries (XEP-0313 §4.2), from `from`.
@@ -53,6 +56,7 @@ impl Archive {
         }
         if query.room.is_none() && seen_live {
             query.reached_live = true;
+            query.before_live.get_or_insert(query.results.len());
         }
         let parsed = match &query.room {
             Some(r) => muc::messages::archived(ctx, r, &forward, archive_id),
@@ -115,7 +119,8 @@ impl Archive {
                 (None, true) => Some(String::new()),
                 (None, false) => None,
             };
-            self.write_catch_up_page(ctx, query.results, position);
+            let ids = self.ids_for(query.before_live.unwrap_or(query.results.len()));
+            self.write_catch_up_page(ctx, query.results, position, ids);
             if !go_on {
                 // The first catch-up of an account reads only the newest page on purpose.
                 let reached = latest_only || !more || query.reached_live;
@@ -127,19 +132,22 @@ impl Archive {
                     "catch-up ended"
                 );
                 if let Some(id) = self.live.catch_up_ended(reached) {
-                    self.write_catch_up_page(ctx, Vec::new(), Some(id));
+                    self.write_catch_up_page(ctx, Vec::new(), Some(id), RowIds::Next);
                 }
             }
             return;
         }
-        let older = matches!(query.kind, QueryKind::History { .. });
+        let ids = match query.kind {
+            QueryKind::History { .. } => RowIds::Older,
+            _ => self.ids_for(query.before_live.unwrap_or(query.results.len())),
+        };
         let stored = match ingest::store_page(
             &ctx.store,
             &ctx.events,
             ctx.account_id,
             &query.results,
             None,
-            older,
+            ids,
         )
         .await
         {
@@ -184,18 +192,18 @@ impl Archive {
         ctx: &Context,
         results: Vec<ChatMessage>,
         position: Option<String>,
+        ids: RowIds,
     ) {
         let task = &mut self.writer_task;
         let writer = self.page_writer.get_or_insert_with(|| {
-            let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<ChatMessage>, Option<String>)>();
+            let (tx, mut rx) = mpsc::unbounded_channel::<WriterPage>();
             let store = ctx.store.clone();
             let events = ctx.events.clone();
             let account_id = ctx.account_id;
             *task = Some(tokio::spawn(async move {
-                while let Some((results, position)) = rx.recv().await {
+                while let Some((results, position, ids)) = rx.recv().await {
                     let at = position.as_deref().map(|p| (OWN_ARCHIVE, p));
-                    match ingest::store_page(&store, &events, account_id, &results, at, false).await
-                    {
+                    match ingest::store_page(&store, &events, account_id, &results, at, ids).await {
                         Ok(_) => {}
                         Err(e) => {
                             tracing::error!(
@@ -209,7 +217,7 @@ impl Archive {
             }));
             tx
         });
-        if writer.send((results, position)).is_err() {
+        if writer.send((results, position, ids)).is_err() {
             tracing::warn!(
                 account = ctx.account_id,
                 "catch-up stopped after a store error"

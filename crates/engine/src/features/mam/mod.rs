@@ -39,6 +39,7 @@ use tokio_xmpp::parsers::rsm::SetQuery;
 use super::ingest::ChatMessage;
 use super::{new_id, Context, IqPurpose};
 use crate::error::EngineError;
+use crate::store::RowIds;
 
 /// Results asked for per catch-up page. Servers may send fewer (Prosody's default cap is 50).
 pub const PAGE: usize = 250;
@@ -95,6 +96,9 @@ pub(crate) struct ArchiveQuery {
     anchored: bool,
     /// A result of this page also arrived live in this session (see [`live`]).
     reached_live: bool,
+    /// How many results came before the first one also received live: those are older than
+    /// everything received live in this session.
+    before_live: Option<usize>,
 }
 
 fn form(fields: Vec<Field>) -> DataForm {
@@ -113,7 +117,7 @@ pub(crate) struct Archive {
     /// Queries in flight by `queryid`.
     queries: HashMap<String, ArchiveQuery>,
     /// Stores catch-up pages (and live positions) in order off the actor; one per session.
-    page_writer: Option<mpsc::UnboundedSender<(Vec<ChatMessage>, Option<String>)>>,
+    page_writer: Option<mpsc::UnboundedSender<WriterPage>>,
     /// The writer's task, awaited when the session ends.
     writer_task: Option<tokio::task::JoinHandle<()>>,
     /// Live archive ids of this session, against the catch-up.
@@ -121,7 +125,14 @@ pub(crate) struct Archive {
     /// Set when outbox reconciliation has ended; the account actor then sends the outbox and
     /// clears it.
     pub catch_up_done: bool,
+    /// Row ids set aside at the start of this session for what the archive holds from
+    /// before the live stream (`store::RowIds`): `(next, end)`, end exclusive.
+    reserved: Option<(i64, i64)>,
 }
+
+/// One catch-up page for the writer task: its messages, the position to save with them,
+/// and their row ids.
+type WriterPage = (Vec<ChatMessage>, Option<String>, RowIds);
 
 impl Archive {
     /// The session ends (before a new one, or when the account stops): the live position is
@@ -130,7 +141,7 @@ impl Archive {
     /// next one gets a fresh writer (one that stopped on a store error must not block it).
     pub(crate) async fn end_session(&mut self, ctx: &Context) {
         if let Some(id) = self.live.session_ended() {
-            self.write_catch_up_page(ctx, Vec::new(), Some(id));
+            self.write_catch_up_page(ctx, Vec::new(), Some(id), RowIds::Next);
         }
         self.queries.clear();
         self.page_writer = None;
@@ -144,10 +155,28 @@ impl Archive {
         }
     }
 
+    /// Row ids for a page of our own archive whose first `before_live` results are older
+    /// than everything received live in this session: taken from the reserved block while
+    /// it lasts.
+    fn ids_for(&mut self, before_live: usize) -> RowIds {
+        let Some((next, end)) = self.reserved else {
+            return RowIds::Next;
+        };
+        let count = i64::try_from(before_live).unwrap_or(i64::MAX);
+        if count == 0 || next.saturating_add(count) > end {
+            return RowIds::Next;
+        }
+        self.reserved = Some((next + count, end));
+        RowIds::Reserved {
+            first: next,
+            count: before_live,
+        }
+    }
+
     /// A message with archive id `id` (a stanza-id by our bare JID) arrived live.
     pub(crate) fn on_live(&mut self, ctx: &Context, id: &str) {
         if let Some(position) = self.live.on_live(id) {
-            self.write_catch_up_page(ctx, Vec::new(), Some(position));
+            self.write_catch_up_page(ctx, Vec::new(), Some(position), RowIds::Next);
         }
     }
 
@@ -155,6 +184,15 @@ impl Archive {
     /// else the catch-up straight away (and the outbox is free to go).
     pub(crate) async fn start(&mut self, ctx: &mut Context) {
         self.catch_up_done = false;
+        // Before anything live of this session is stored (see `store::RowIds`).
+        let block = i64::try_from(MAX_PER_SESSION).unwrap_or(i64::MAX / 4) * 2;
+        self.reserved = match ctx.store.reserve_message_ids(block).await {
+            Ok(first) => Some((first, first.saturating_add(block))),
+            Err(e) => {
+                tracing::warn!(account = ctx.account_id, "row ids not reserved: {e}");
+                None
+            }
+        };
         let oldest_pending = match ctx.store.pending_messages(ctx.account_id).await {
             Ok(rows) => rows.iter().map(|r| r.at).min(),
             Err(e) => {
@@ -328,6 +366,7 @@ impl Archive {
                 room: room.clone(),
                 anchored,
                 reached_live: false,
+                before_live: None,
             },
         );
         let mut iq = Iq::from_set(new_id(), query);
