@@ -7,8 +7,10 @@
 //! `scripts/test.sh`). When it is missing, [`Server::start`] fails with that reason: tests that
 //! need the server never skip silently.
 
+pub mod federation;
 pub mod proxy;
 
+pub use federation::Federation;
 pub use proxy::FaultProxy;
 
 use std::path::PathBuf;

@@ -27,7 +27,7 @@ import time
 
 from . import certs
 from .admin import AdminError, AdminShell, lua_str
-from .prosody_config import DOMAIN, HOST, MUC, UPLOAD, UPLOAD_LIMIT, Ports, render_config
+from .prosody_config import DOMAIN, HOST, S2S_PORT, UPLOAD_LIMIT, S2S, Ports, render_config
 
 log = logging.getLogger("linnet_harness.prosody")
 
@@ -90,15 +90,21 @@ class ProsodyServer:
     https), ``ca_cert``, ``cert_sha256`` (DER SHA-256 of the served leaf),
     ``domain``, ``muc``, ``upload``, ``host``, ``pid`` (None when stopped);
     :meth:`cpu_seconds` for benchmarks.
-    """
 
-    domain, muc, upload, host = DOMAIN, MUC, UPLOAD, HOST
+    ``domain`` and ``host`` (a loopback address) default to ``localhost`` on 127.0.0.1.
+    ``s2s_hosts`` (a hosts file naming the other servers' addresses) turns federation on:
+    s2s on port 5269 of ``host``, certificates of the CA in ``ca_dir`` (shared by the
+    federated servers, made there on first use) verified both ways.
+    """
 
     def __init__(self, *, eatmydata=False, rogue_cert=False, log_level="info",
                  upload_https=False, muc_locking=False, bookmarks2=True,
                  upload_limit=UPLOAD_LIMIT, vcard_temp_only=False, allow_registration=False,
-                 start=True):
+                 domain=DOMAIN, host=HOST, s2s_hosts=None, ca_dir=None, start=True):
         self.eatmydata = eatmydata
+        self.domain, self.host = domain, host
+        self.muc, self.upload = f"conference.{domain}", f"upload.{domain}"
+        self.s2s = s2s_hosts is not None
         reap_stale_dirs()
         self.dir = tempfile.mkdtemp(prefix="linnet-prosody-")
         self._proc = None
@@ -107,13 +113,20 @@ class ProsodyServer:
         try:
             with open(os.path.join(self.dir, "owner.pid"), "w") as f:
                 f.write(f"{os.getpid()}\n")
-            paths = certs.make_certs(os.path.join(self.dir, "certs"))
+            paths = certs.make_certs(os.path.join(self.dir, "certs"), domain, host, ca_dir)
             self.ca_cert = paths["ca_cert"]
             leaf, key = ((paths["rogue_cert"], paths["rogue_key"]) if rogue_cert
                          else (paths["cert"], paths["key"]))
             self.cert_sha256 = certs.sha256_fingerprint(leaf)
             os.makedirs(os.path.join(self.dir, "data"), mode=0o750)
-            self.ports = Ports.pick()
+            self.ports = Ports.pick(host)
+            s2s = None
+            if s2s_hosts is not None:
+                resolv = os.path.join(self.dir, "resolv.conf")
+                with open(resolv, "w") as f:
+                    f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+                s2s = S2S(hosts_file=os.path.abspath(s2s_hosts), resolv_conf=resolv,
+                          ca_cert=self.ca_cert)
             self.config = os.path.join(self.dir, "prosody.cfg.lua")
             self.log_file = os.path.join(self.dir, "prosody.log")
             self._console = os.path.join(self.dir, "prosody.console")
@@ -122,7 +135,7 @@ class ProsodyServer:
                 folder=self.dir, ports=self.ports, cert=leaf, key=key, log_level=log_level,
                 upload_https=upload_https, muc_locking=muc_locking, bookmarks2=bookmarks2,
                 upload_limit=upload_limit, vcard_temp_only=vcard_temp_only,
-                allow_registration=allow_registration)
+                allow_registration=allow_registration, domain=domain, host=host, s2s=s2s)
             self._started_once = False
             with open(self.config, "w") as f:
                 f.write(self._render())
@@ -165,7 +178,7 @@ class ProsodyServer:
             if self._started_once or attempt == 2:
                 raise ProsodyError(self._failure("a port of this server is taken"))
             log.warning("a port was taken; picking new ones")
-            self.ports = Ports.pick()
+            self.ports = Ports.pick(self.host)
             with open(self.config, "w") as f:
                 f.write(self._render())
             with open(self.log_file, "w"):
@@ -205,7 +218,7 @@ class ProsodyServer:
         """Wait until every port accepts TCP and the admin shell answers."""
         deadline = time.monotonic() + timeout
         pending = [self.ports.c2s, self.ports.tls, self.ports.http, self.ports.https,
-                   self.ports.proxy65]
+                   self.ports.proxy65] + ([S2S_PORT] if self.s2s else [])
         while True:
             if self._proc.poll() is not None:
                 raise ProsodyError(self._failure(f"prosody exited with {self._proc.returncode}"))
@@ -214,7 +227,7 @@ class ProsodyServer:
                 raise ProsodyError(self._failure(f"prosody not ready on {what} after {timeout:.0f} s"))
             try:
                 if pending:
-                    socket.create_connection((HOST, pending[0]), timeout=0.5).close()
+                    socket.create_connection((self.host, pending[0]), timeout=0.5).close()
                     pending.pop(0)
                     continue
                 self._admin = AdminShell(self.admin_socket)
@@ -289,8 +302,8 @@ class ProsodyServer:
     def _node(self, user):
         """Accept 'alice' or 'alice@localhost'; return the localpart."""
         node, _, domain = user.partition("@")
-        if domain and domain != DOMAIN:
-            raise ProsodyError(f"only users of {DOMAIN} can be managed, not {user}")
+        if domain and domain != self.domain:
+            raise ProsodyError(f"only users of {self.domain} can be managed, not {user}")
         return node
 
     def shell(self, line):
@@ -315,9 +328,9 @@ class ProsodyServer:
         """
         node = self._node(user)
         if self.pid is None:
-            self._prosodyctl("register", node, DOMAIN, password)
+            self._prosodyctl("register", node, self.domain, password)
             return
-        jid, pw = lua_str(f"{node}@{DOMAIN}"), lua_str(password)
+        jid, pw = lua_str(f"{node}@{self.domain}"), lua_str(password)
         try:
             self.shell(f"user:create({jid}, {pw})")
         except ProsodyError as exc:
@@ -329,22 +342,22 @@ class ProsodyServer:
         """Delete an account on ``localhost``."""
         node = self._node(user)
         if self.pid is None:
-            self._prosodyctl("deluser", f"{node}@{DOMAIN}")
+            self._prosodyctl("deluser", f"{node}@{self.domain}")
         else:
-            self.shell(f"user:delete({lua_str(node + '@' + DOMAIN)})")
+            self.shell(f"user:delete({lua_str(node + '@' + self.domain)})")
 
     def jid(self, user):
-        return f"{user}@{DOMAIN}"
+        return f"{user}@{self.domain}"
 
     # -- description -------------------------------------------------------
 
     def info(self):
         """The fields of the CLI's ready line."""
         return {
-            "domain": DOMAIN, "host": HOST,
+            "domain": self.domain, "host": self.host,
             "c2s_port": self.ports.c2s, "tls_port": self.ports.tls,
             "http_port": self.ports.http, "https_port": self.ports.https,
-            "muc": MUC, "upload": UPLOAD, "ca_cert": self.ca_cert,
+            "muc": self.muc, "upload": self.upload, "ca_cert": self.ca_cert,
             "cert_sha256": self.cert_sha256, "dir": self.dir,
             "config": self.config, "log": self.log_file, "pid": self.pid,
         }

@@ -1,10 +1,12 @@
 """Prosody configuration for the throwaway test server.
 
 :func:`render_config` turns a :class:`Ports` choice and a folder layout into a
-Prosody 0.12 Lua config: one VirtualHost ``localhost``, a MUC component
-``conference.localhost``, a SOCKS5 proxy ``proxy.localhost`` (XEP-0065) and an HTTP
-upload component ``upload.localhost``,
-everything bound to 127.0.0.1 only, all state inside the temp folder.
+Prosody 0.12 Lua config: one VirtualHost (``localhost`` unless told), a MUC component
+``conference.<domain>``, a SOCKS5 proxy ``proxy.<domain>`` (XEP-0065) and an HTTP
+upload component ``upload.<domain>``, everything bound to one loopback address
+(127.0.0.1 unless told), all state inside the temp folder. Without :class:`S2S` there is
+no federation; with it, the server talks server-to-server on port 5269 of its address,
+resolving the other servers' names only through a private hosts file.
 """
 
 import dataclasses
@@ -17,6 +19,19 @@ UPLOAD = "upload.localhost"
 PROXY = "proxy.localhost"
 HOST = "127.0.0.1"
 UPLOAD_LIMIT = 64 * 1024 * 1024  # default http_file_share_size_limit (bytes)
+S2S_PORT = 5269
+
+
+@dataclasses.dataclass
+class S2S:
+    """Federation settings: ``hosts_file`` (``/etc/hosts`` format) names the other servers'
+    loopback addresses, ``resolv_conf`` points DNS at loopback only (so a lookup the hosts
+    file cannot answer, such as an SRV record, fails fast instead of leaving the machine),
+    ``ca_cert`` is the CA every federated server's certificate is signed by (s2s
+    certificates are verified: ``s2s_secure_auth``)."""
+    hosts_file: str
+    resolv_conf: str
+    ca_cert: str
 
 MODULES = [
     "roster", "saslauth", "tls", "disco", "carbons", "mam", "smacks", "ping",
@@ -35,8 +50,8 @@ class Ports:
     proxy65: int
 
     @classmethod
-    def pick(cls):
-        """Pick free ports: bind port 0 on 127.0.0.1, note it, release it.
+    def pick(cls, host=HOST):
+        """Pick free ports: bind port 0 on ``host``, note it, release it.
 
         All sockets are held open until every port is chosen so the five
         ports differ. Another process could still grab one before Prosody
@@ -46,7 +61,7 @@ class Ports:
         try:
             for _ in range(5):
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                s.bind((HOST, 0))
+                s.bind((host, 0))
                 socks.append(s)
             return cls(*(s.getsockname()[1] for s in socks))
         finally:
@@ -61,46 +76,62 @@ def _lua(value):
 
 def render_config(*, folder, ports, cert, key, log_level="info", upload_https=False,
                   muc_locking=False, bookmarks2=True, upload_limit=UPLOAD_LIMIT,
-                  vcard_temp_only=False, allow_registration=False):
+                  vcard_temp_only=False, allow_registration=False, domain=DOMAIN, host=HOST,
+                  s2s=None):
     """Return the text of a Prosody config file rooted at ``folder``; without
     ``bookmarks2``, mod_bookmarks (XEP-0402 and its XEP-0048 compat) is left out;
     with ``vcard_temp_only``, mod_vcard stands in for mod_vcard4 and mod_vcard_legacy;
     ``upload_limit``: the largest file (bytes) the upload service gives a slot for;
     ``allow_registration``: clients may create accounts in-band (XEP-0077; Prosody throttles
-    sign-ups only when ``min_seconds_between_registrations`` is set, and it is not)."""
+    sign-ups only when ``min_seconds_between_registrations`` is set, and it is not);
+    ``domain`` and ``host``: the VirtualHost and the loopback address everything binds to;
+    ``s2s``: an :class:`S2S` to federate, else server-to-server is disabled."""
     if isinstance(upload_limit, bool) or not isinstance(upload_limit, int) or upload_limit < 0:
         raise ValueError(f"upload_limit must be a byte count >= 0, not {upload_limit!r}")
     data = os.path.join(folder, "data")
-    upload_base = (f"https://{HOST}:{ports.https}/" if upload_https
-                   else f"http://{HOST}:{ports.http}/")
+    muc, upload, proxy = f"conference.{domain}", f"upload.{domain}", f"proxy.{domain}"
+    upload_base = (f"https://{host}:{ports.https}/" if upload_https
+                   else f"http://{host}:{ports.http}/")
     root = "run_as_root = true\n" if os.getuid() == 0 else ""
     chosen = [m for m in MODULES if bookmarks2 or m != "bookmarks"]
     if vcard_temp_only:
         chosen = [m for m in chosen if m not in ("vcard4", "vcard_legacy")] + ["vcard"]
     modules = "\n".join(f"    {_lua(m)};" for m in chosen)
     locking = "true" if muc_locking else "false"
+    if s2s is None:
+        federation = '-- No federation.\nmodules_disabled = { "s2s" }\n'
+        cafile = ""
+    else:
+        federation = f"""-- Federation on loopback: s2s on {S2S_PORT} of our address, other servers found
+-- through a private hosts file only, their certificates verified (SASL EXTERNAL).
+s2s_ports = {{ {S2S_PORT} }}
+s2s_interfaces = {{ "{host}" }}
+s2s_secure_auth = true
+s2s_require_encryption = true
+unbound = {{ hoststxt = {_lua(s2s.hosts_file)}; resolvconf = {_lua(s2s.resolv_conf)}; }}
+"""
+        cafile = f" cafile = {_lua(s2s.ca_cert)};"
     return f"""-- Generated by linnet_harness: throwaway Prosody for tests. Do not edit.
 {root}pidfile = {_lua(os.path.join(folder, "prosody.pid"))}
 data_path = {_lua(data)}
 admin_socket = {_lua(os.path.join(data, "prosody.sock"))}
 log = {{ {log_level} = {_lua(os.path.join(folder, "prosody.log"))} }}
 
--- Network: loopback only, free ports chosen by the harness, no federation.
-interfaces = {{ "{HOST}" }}
-local_interfaces = {{ "{HOST}" }}
+-- Network: loopback only, free ports chosen by the harness.
+interfaces = {{ "{host}" }}
+local_interfaces = {{ "{host}" }}
 c2s_ports = {{ {ports.c2s} }}
 c2s_direct_tls_ports = {{ {ports.tls} }}
 http_ports = {{ {ports.http} }}
 https_ports = {{ {ports.https} }}
-http_interfaces = {{ "{HOST}" }}
-https_interfaces = {{ "{HOST}" }}
+http_interfaces = {{ "{host}" }}
+https_interfaces = {{ "{host}" }}
 proxy65_ports = {{ {ports.proxy65} }}
-proxy65_interfaces = {{ "{HOST}" }}
-http_default_host = {_lua(UPLOAD)}
-modules_disabled = {{ "s2s" }}
-
--- TLS: leaf for localhost (CA-signed, or the rogue self-signed one).
-ssl = {{ certificate = {_lua(cert)}; key = {_lua(key)}; }}
+proxy65_interfaces = {{ "{host}" }}
+http_default_host = {_lua(upload)}
+{federation}
+-- TLS: leaf for the domain (CA-signed, or the rogue self-signed one).
+ssl = {{ certificate = {_lua(cert)}; key = {_lua(key)};{cafile} }}
 c2s_require_encryption = true
 allow_unencrypted_plain_auth = false
 
@@ -119,17 +150,17 @@ modules_enabled = {{
 {modules}
 }}
 
-VirtualHost {_lua(DOMAIN)}
+VirtualHost {_lua(domain)}
 
-Component {_lua(MUC)} "muc"
+Component {_lua(muc)} "muc"
     modules_enabled = {{ "muc_mam", "muc_moderation" }}
     muc_room_locking = {locking}
 
 -- SOCKS5 Bytestreams proxy (XEP-0065) for Jingle file transfer, on loopback.
-Component {_lua(PROXY)} "proxy65"
-    proxy65_address = "{HOST}"
+Component {_lua(proxy)} "proxy65"
+    proxy65_address = "{host}"
 
-Component {_lua(UPLOAD)} "http_file_share"
+Component {_lua(upload)} "http_file_share"
     http_external_url = {_lua(upload_base)}
     http_file_share_size_limit = {upload_limit}
     http_file_share_daily_quota = 1024 * 1024 * 1024

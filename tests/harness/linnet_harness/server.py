@@ -2,7 +2,14 @@
 
     python -m linnet_harness.server [--eatmydata] [--rogue-cert] [--upload-https] [--muc-locking]
         [--no-bookmarks2] [--vcard-temp-only] [--upload-limit BYTES]
+        [--domain D --address 127.X.Y.Z [--s2s-hosts FILE --ca-dir DIR]]
                                     [--log-level info|debug]
+
+--domain / --address: the server's domain (default localhost) and the loopback address it
+binds (default 127.0.0.1). --s2s-hosts FILE: federate (s2s on port 5269 of the address),
+finding other servers only through FILE (hosts format: "127.0.5.3 b.test conference.b.test");
+--ca-dir DIR: the CA shared with those servers (made there if missing), whose certificates
+are verified both ways.
 
 --upload-limit BYTES: the largest file the upload service (upload.localhost) gives a slot
 for (Prosody's http_file_share_size_limit; default 67108864 = 64 MiB); a larger slot
@@ -99,6 +106,13 @@ def main(argv=None):
     ap.add_argument("--upload-limit", type=int, default=UPLOAD_LIMIT, metavar="BYTES",
                     help="largest file the upload service accepts "
                          "(http_file_share_size_limit; default 64 MiB)")
+    ap.add_argument("--domain", default="localhost", help="the VirtualHost (XMPP domain)")
+    ap.add_argument("--address", default="127.0.0.1",
+                    help="the loopback address every port binds to")
+    ap.add_argument("--s2s-hosts", metavar="FILE",
+                    help="federate: s2s on 5269, other servers found only through FILE")
+    ap.add_argument("--ca-dir", metavar="DIR",
+                    help="folder of the CA shared by federated servers (made if missing)")
     ap.add_argument("--log-level", default="info", choices=["debug", "info", "warn", "error"])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -115,7 +129,9 @@ def main(argv=None):
                                 bookmarks2=not args.no_bookmarks2,
                                 vcard_temp_only=args.vcard_temp_only,
                                 allow_registration=args.allow_registration,
-                                upload_limit=args.upload_limit)
+                                upload_limit=args.upload_limit, domain=args.domain,
+                                host=args.address, s2s_hosts=args.s2s_hosts,
+                                ca_dir=args.ca_dir)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})
             return 1
