@@ -123,6 +123,7 @@ impl Actor {
                 pending_iq: HashMap::new(),
                 own_avatar: None,
                 own_avatar_changed: false,
+                parked: Vec::new(),
             },
             archive: mam::Archive::default(),
             rooms: muc::Rooms::default(),
@@ -178,6 +179,7 @@ impl Actor {
         room_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let reconcile_deadline = self.reconcile_deadline;
+            let retry_at = self.outbox.next_retry();
             tokio::select! {
                 _ = room_check.tick() => {
                     if self.online {
@@ -198,6 +200,16 @@ impl Actor {
                             "no archive answer in time; sending the outbox"
                         );
                         archive.abandon_reconciliation(ctx).await;
+                    }
+                },
+                // Messages bounced by a server out of reach go again (`unreachable`).
+                _ = sleep_until_opt(retry_at) => {
+                    if self.online {
+                        let Features { ctx, omemo, .. } = &mut self.features;
+                        self.outbox.retry_due(ctx, omemo).await;
+                    } else {
+                        // Pending in the store: the next session sends them.
+                        self.outbox.forget_bounces();
                     }
                 },
                 event = next_event(&mut stream) => match event {
@@ -226,8 +238,12 @@ impl Actor {
                     }
                 },
             }
+            if !self.features.ctx.parked.is_empty() {
+                self.outbox.park_bounced(&mut self.features.ctx).await;
+            }
             if std::mem::take(&mut self.features.archive.catch_up_done) && self.online {
                 let Features { ctx, omemo, .. } = &mut self.features;
+                self.outbox.forget_bounces();
                 self.outbox.queue_all(ctx, omemo).await;
             }
             // Encrypted messages whose recipients' devices are now known (XEP-0384).
@@ -305,6 +321,8 @@ impl Actor {
     async fn on_stream_event(&mut self, event: StreamEvent) {
         match event {
             StreamEvent::Stanza(stanza) => {
+                let Features { ctx, omemo, .. } = &mut self.features;
+                self.outbox.on_stanza_from(ctx, omemo, &stanza).await;
                 self.features.on_stanza(stanza).await;
                 // Our avatar changed (here or on another client): contacts learn the hash
                 // from our presence (XEP-0153 §4.1).
@@ -327,6 +345,7 @@ impl Actor {
                 // The stream retransmits what it had in flight; what was written while we
                 // were suspended goes now.
                 let Features { ctx, omemo, .. } = &mut self.features;
+                self.outbox.forget_bounces();
                 self.outbox.queue_all(ctx, omemo).await;
             }
             StreamEvent::Stream(Lifecycle::Suspended) => {

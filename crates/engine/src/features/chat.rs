@@ -117,11 +117,15 @@ async fn on_displayed(ctx: &Context, peer: &str, id: &str) {
 
 /// A message error (RFC 6120 §8.3) for one of ours: it is marked failed with the condition in
 /// words. It counts only from where the message went (the entity we sent it to, RFC 6120
-/// §8.3.1) or from our own server: anyone else naming our message's id is ignored.
+/// §8.3.1) or from our own server: anyone else naming our message's id is ignored. A server
+/// out of reach for now (`unreachable`) does not fail it: it is parked to be sent again.
 pub(crate) async fn on_error(ctx: &mut Context, envelope: Envelope, condition: Option<String>) {
     let Some(id) = envelope.id.as_ref() else {
         return;
     };
+    let transient = condition
+        .as_deref()
+        .is_some_and(super::unreachable::is_transient);
     let reason = condition
         .map(|c| c.replace('-', " "))
         .unwrap_or_else(|| "the server could not deliver it".into());
@@ -157,6 +161,12 @@ pub(crate) async fn on_error(ctx: &mut Context, envelope: Envelope, condition: O
             envelope.from
         );
         return;
+    }
+    if transient && row.outgoing && !row.groupchat {
+        if let Ok(to) = Jid::new(&row.peer) {
+            ctx.parked.push((row.id, to.domain().to_string()));
+            return;
+        }
     }
     if ctx
         .store

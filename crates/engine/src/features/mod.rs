@@ -33,6 +33,7 @@ pub mod s5b;
 pub mod self_ping;
 pub(crate) mod thumbnails;
 pub(crate) mod transfers;
+pub(crate) mod unreachable;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,6 +100,9 @@ pub(crate) struct Context {
     pub own_avatar: Option<Option<String>>,
     /// Our avatar changed since our presence went out: send it again.
     pub own_avatar_changed: bool,
+    /// Our messages bounced because their recipient's server is out of reach for now
+    /// (`unreachable`): (row id, the recipient's domain), for the account actor to park.
+    pub parked: Vec<(i64, String)>,
 }
 
 impl Context {

@@ -181,6 +181,8 @@ pub(crate) struct Outbox {
     /// Row ids handed to the stream and not yet acknowledged or dropped by it; the stream
     /// retransmits those itself after a resumption (XEP-0198 §5).
     in_flight: Arc<Mutex<HashSet<i64>>>,
+    /// Messages bounced by a server out of reach, to send again (`unreachable`).
+    pub(super) unreachable: super::unreachable::Unreachable,
 }
 
 impl Outbox {

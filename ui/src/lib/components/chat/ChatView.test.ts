@@ -83,6 +83,18 @@ describe('chat view', () => {
     expect(rows[2]?.textContent).toContain('service-unavailable');
   });
 
+  test('a message waiting for a server out of reach says so, with no Retry', async () => {
+    const backend = backendWithBob();
+    const words = 'Waiting: the server example.org cannot be reached now. Linnet will send it again.';
+    backend.messages = [message(1, { outgoing: true, state: 'pending', error: words })];
+    renderApp();
+    const chat = await openBob();
+    const row = await within(chat).findByTestId('message');
+    expect(row.dataset['state']).toBe('pending');
+    expect(within(row).getByTestId('send-waiting').textContent).toBe(words);
+    expect(within(row).queryByTestId('retry-message')).toBeNull();
+  });
+
   test('Enter sends, Shift+Enter does not, and the echo appears as pending', async () => {
     const backend = backendWithBob();
     renderApp();
