@@ -13,6 +13,7 @@ use crate::views::{
     MessagesEvent, OpenConversationEvent, ReactionView, ReloadEvent, ReplyView, RoomEvent,
     RoomInviteEvent, RoomView, RosterEvent, SearchHitView, SubscriptionRequestView, TransferView,
 };
+use linnet_engine::account::resolve::Route;
 use linnet_engine::{
     AccountView, Affiliation, CertificateInfo, ChatStateName, ConnectionState, Contact, DeviceView,
     ErrorCode, FieldValues, FormField, FormOption, Occupant, OwnDevice, PresenceInfo,
@@ -46,6 +47,7 @@ pub fn typescript() -> String {
     declare::<IpcError>(&cfg, &mut out);
     declare::<CertificateInfo>(&cfg, &mut out);
     declare::<ConnectionState>(&cfg, &mut out);
+    declare::<Route>(&cfg, &mut out);
     declare::<AccountView>(&cfg, &mut out);
     declare::<AddAccountRequest>(&cfg, &mut out);
     declare::<Show>(&cfg, &mut out);

@@ -83,6 +83,7 @@ impl Startup {
             },
             trust: self.trust.clone(),
             muc_self_ping_idle: None,
+            nameserver: None,
         };
         match Engine::start(config, self.credentials.clone()).await {
             Ok(engine) => {

@@ -67,6 +67,9 @@ pub struct EngineConfig {
     /// Silence after which a joined room is asked whether we are still in it (XEP-0410
     /// self-ping); `None` is [`features::self_ping::DEFAULT_IDLE`] (5 minutes).
     pub muc_self_ping_idle: Option<std::time::Duration>,
+    /// The DNS server that finds servers (SRV, A/AAAA records) instead of the system's
+    /// resolver configuration; `None` in the app (tests run one on loopback).
+    pub nameserver: Option<std::net::SocketAddr>,
 }
 
 /// A new account as the user typed it.
@@ -103,6 +106,8 @@ struct Inner {
     notify: Arc<features::notify::NotifySettings>,
     credentials: Arc<dyn CredentialProvider>,
     trust: TrustRoots,
+    /// Where DNS questions go (`EngineConfig::nameserver`).
+    dns: account::resolve::Dns,
     self_ping_idle: std::time::Duration,
     accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
     /// Last state of accounts without a running actor (errors survive the actor).
@@ -171,6 +176,9 @@ impl Engine {
                 notify: Arc::default(),
                 credentials,
                 trust: config.trust,
+                dns: config
+                    .nameserver
+                    .map_or_else(account::resolve::Dns::system, account::resolve::Dns::at),
                 self_ping_idle: config
                     .muc_self_ping_idle
                     .unwrap_or(features::self_ping::DEFAULT_IDLE),

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::account::resolve::Route;
 use crate::event::ConnectionState;
 use crate::features::presence::{PresenceInfo, Show};
 use crate::store::{AccountRow, RosterRow};
@@ -29,11 +30,20 @@ pub struct AccountView {
     pub own_show: Show,
     /// Our own status text, as last set.
     pub own_status: Option<String>,
+    /// How the account is connected while online (host, port, address, TLS, found by SRV);
+    /// `None` otherwise.
+    pub connected_via: Option<Route>,
 }
 
 impl AccountView {
-    pub(crate) fn new(row: AccountRow, state: ConnectionState, avatar: Option<String>) -> Self {
+    pub(crate) fn new(
+        row: AccountRow,
+        state: ConnectionState,
+        avatar: Option<String>,
+        route: Option<Route>,
+    ) -> Self {
         let (own_show, own_status) = row.own_presence();
+        let connected_via = route.filter(|_| state == ConnectionState::Online);
         Self {
             id: row.id,
             jid: row.jid,
@@ -45,6 +55,7 @@ impl AccountView {
             avatar,
             own_show,
             own_status,
+            connected_via,
         }
     }
 }

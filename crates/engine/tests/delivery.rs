@@ -575,6 +575,7 @@ async fn crash_child() {
         trust: TrustRoots::from_pem_file(std::path::Path::new(spec["ca"].as_str().unwrap()))
             .unwrap(),
         muc_self_ping_idle: None,
+        nameserver: None,
     };
     let engine = Engine::start(config, passwords).await.unwrap();
     let mut rx = engine.subscribe();

@@ -7,9 +7,11 @@
 //! `scripts/test.sh`). When it is missing, [`Server::start`] fails with that reason: tests that
 //! need the server never skip silently.
 
+pub mod dns;
 pub mod federation;
 pub mod proxy;
 
+pub use dns::DnsServer;
 pub use federation::Federation;
 pub use proxy::FaultProxy;
 

@@ -174,6 +174,7 @@ export class FakeBackend {
           avatar: null,
           own_show: 'available',
           own_status: null,
+          connected_via: null,
         };
         this.accounts.push(account);
         return account;
@@ -873,6 +874,7 @@ export const ALICE: AccountView = {
   avatar: null,
   own_show: 'available',
   own_status: null,
+  connected_via: null,
 };
 
 /** An account view with the defaults of a fresh account (no connection overrides). */
@@ -888,6 +890,7 @@ export function account(id: number, jid: string, overrides: Partial<AccountView>
     avatar: null,
     own_show: 'available',
     own_status: null,
+    connected_via: null,
     ...overrides,
   };
 }

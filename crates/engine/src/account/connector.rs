@@ -25,7 +25,6 @@ use tokio_rustls::rustls::{
     ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 use tokio_rustls::TlsConnector;
-use tokio_xmpp::connect::DnsConfig;
 use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::parsers::{jid::Jid, ns, starttls};
 use tokio_xmpp::stanzastream::Connection;
@@ -34,6 +33,7 @@ use tokio_xmpp::xmlstream::{
     XmppStreamElement,
 };
 
+use super::resolve::{self, Dns, Endpoint, Route};
 use crate::event::CertificateInfo;
 
 /// Where and how to connect one account.
@@ -47,6 +47,8 @@ pub struct ConnectTarget {
     pub port: Option<u16>,
     /// XEP-0368 direct TLS instead of STARTTLS.
     pub direct_tls: bool,
+    /// Which DNS server finds the domain's SRV targets and addresses.
+    pub dns: Dns,
 }
 
 /// Why a connection attempt failed, classified by what the user can do about it.
@@ -336,31 +338,103 @@ pub(crate) async fn open_stream(
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
-) -> Result<(StreamFeatures, OpenStream), ConnectError> {
+) -> Result<(StreamFeatures, OpenStream, Route), ConnectError> {
     let domain = target.jid.domain().as_str().to_owned();
-    let dns = match (&target.host, target.direct_tls) {
-        (Some(host), direct) => DnsConfig::no_srv(
-            host,
-            target.port.unwrap_or(if direct { 5223 } else { 5222 }),
-        ),
-        (None, false) => DnsConfig::srv_default_client(&domain),
-        (None, true) => DnsConfig::srv_xmpps(&domain),
+    let endpoints = match &target.host {
+        Some(host) => vec![Endpoint {
+            host: host.clone(),
+            port: target
+                .port
+                .unwrap_or(if target.direct_tls { 5223 } else { 5222 }),
+            direct_tls: target.direct_tls,
+            from_srv: false,
+        }],
+        None => {
+            let mut found = resolve::endpoints(&target.dns, &domain)
+                .await
+                .map_err(ConnectError::Network)?;
+            if target.direct_tls {
+                // Direct TLS asked for: only `_xmpps-client` targets, else the domain on 5223.
+                found.retain(|e| e.direct_tls);
+                if found.is_empty() {
+                    found.push(Endpoint {
+                        host: domain.clone(),
+                        port: 5223,
+                        direct_tls: true,
+                        from_srv: false,
+                    });
+                }
+            }
+            found
+        }
     };
-    let tcp = dns.resolve().await.map_err(net)?;
+    // Each target in turn (RFC 6120 §3.2.1): one that cannot be reached, or breaks before
+    // the stream opens, gives way to the next; a refused certificate or a server without
+    // TLS ends the attempt (another target of the same domain would say the same).
+    let mut last = String::from("no server to connect to");
+    for endpoint in &endpoints {
+        match open_at(&domain, endpoint, &target.dns, roots, pins, tap, timeouts).await {
+            Ok((features, stream, address)) => {
+                tracing::info!(
+                    %domain,
+                    host = %endpoint.host,
+                    port = endpoint.port,
+                    %address,
+                    direct_tls = endpoint.direct_tls,
+                    "connected"
+                );
+                let route = Route {
+                    host: endpoint.host.clone(),
+                    port: endpoint.port,
+                    address: address.to_string(),
+                    direct_tls: endpoint.direct_tls,
+                    from_srv: endpoint.from_srv,
+                };
+                return Ok((features, stream, route));
+            }
+            Err(ConnectError::Network(why)) => {
+                tracing::info!(%domain, host = %endpoint.host, port = endpoint.port, "{why}");
+                last = format!("{}:{}: {why}", endpoint.host, endpoint.port);
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(ConnectError::Network(last))
+}
+
+/// [`open_stream`] at one target.
+async fn open_at(
+    domain: &str,
+    endpoint: &Endpoint,
+    dns: &Dns,
+    roots: &TrustRoots,
+    pins: &[String],
+    tap: &StreamTap,
+    timeouts: Timeouts,
+) -> Result<(StreamFeatures, OpenStream, std::net::SocketAddr), ConnectError> {
+    let domain = domain.to_owned();
+    let tcp = resolve::connect(dns, &endpoint.host, endpoint.port)
+        .await
+        .map_err(ConnectError::Network)?;
+    let address = tcp.peer_addr().map_err(net)?;
     // XMPP is request/answer traffic of small writes (IQs, XEP-0198 acks): without
     // TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~100 ms to each round trip, e.g.
     // every page of a MAM catch-up. A failure only costs speed.
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!("TCP_NODELAY not set: {e}");
     }
-    let tcp = if target.direct_tls {
+    let tcp = if endpoint.direct_tls {
         tcp
     } else {
         starttls_handshake(tcp, &domain, timeouts).await?
     };
 
     let refused = Arc::new(Mutex::new(None));
-    let config = tls_config(roots, pins, refused.clone())?;
+    let mut config = tls_config(roots, pins, refused.clone())?;
+    if endpoint.direct_tls {
+        // XEP-0368 §3: the ALPN protocol of XMPP client connections.
+        config.alpn_protocols = vec![b"xmpp-client".to_vec()];
+    }
     let server_name = ServerName::try_from(domain.clone())
         .map_err(|e| ConnectError::Policy(format!("bad server name {domain}: {e}")))?;
     let tls = match TlsConnector::from(Arc::new(config))
@@ -388,10 +462,11 @@ pub(crate) async fn open_stream(
     let stream = initiate_stream(io, ns::JABBER_CLIENT, header, timeouts)
         .await
         .map_err(net)?;
-    stream
+    let (features, stream) = stream
         .recv_features::<FallibleStreamElement>()
         .await
-        .map_err(|e| ConnectError::Stream(e.to_string()))
+        .map_err(|e| ConnectError::Stream(e.to_string()))?;
+    Ok((features, stream, address))
 }
 
 /// Opens the stream ([`open_stream`]), logs in with SASL (SCRAM-SHA-256, SCRAM-SHA-1, then
@@ -404,8 +479,8 @@ pub async fn connect_and_login(
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
-) -> Result<Connection, ConnectError> {
-    let (features, stream) = open_stream(target, roots, pins, tap, timeouts).await?;
+) -> Result<(Connection, Route), ConnectError> {
+    let (features, stream, route) = open_stream(target, roots, pins, tap, timeouts).await?;
     let domain = target.jid.domain().as_str().to_owned();
     let username = target
         .jid
@@ -437,11 +512,14 @@ pub async fn connect_and_login(
         .recv_features()
         .await
         .map_err(|e| ConnectError::Stream(e.to_string()))?;
-    Ok(Connection {
-        stream: stream.box_stream(),
-        features,
-        identity: target.jid.clone(),
-    })
+    Ok((
+        Connection {
+            stream: stream.box_stream(),
+            features,
+            identity: target.jid.clone(),
+        },
+        route,
+    ))
 }
 
 /// RFC 6120 §5.4: plain stream header, `<starttls/>`, wait for `<proceed/>`, return the TCP

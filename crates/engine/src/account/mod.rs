@@ -6,6 +6,7 @@ mod commands;
 pub mod connector;
 mod reconnect;
 pub(crate) mod registration;
+pub mod resolve;
 
 use commands::error_state;
 pub(crate) use commands::Command;
@@ -39,6 +40,8 @@ use reconnect::{Attempt, Reconnector};
 pub(crate) struct AccountHandle {
     pub commands: mpsc::UnboundedSender<Command>,
     pub state: Arc<Mutex<ConnectionState>>,
+    /// How the last connection was made (`resolve::Route`).
+    pub route: Arc<Mutex<Option<resolve::Route>>>,
 }
 
 /// What an account actor needs to start.
@@ -66,8 +69,13 @@ pub(crate) fn spawn(setup: AccountSetup) -> AccountHandle {
     let (commands, rx) = mpsc::unbounded_channel();
     let state = Arc::new(Mutex::new(ConnectionState::Connecting));
     let actor = Actor::new(setup, state.clone());
+    let route = actor.reconnector.route.clone();
     tokio::spawn(actor.run(rx));
-    AccountHandle { commands, state }
+    AccountHandle {
+        commands,
+        state,
+        route,
+    }
 }
 
 struct Actor {
@@ -107,6 +115,7 @@ impl Actor {
             pins: setup.pins,
             tap: StreamTap::default(),
             report,
+            route: Arc::default(),
         };
         let features = Features {
             ctx: Context {

@@ -37,6 +37,8 @@ pub(crate) struct Reconnector {
     pub pins: Vec<String>,
     pub tap: StreamTap,
     pub report: mpsc::UnboundedSender<Attempt>,
+    /// How the current connection was made (its connection details).
+    pub route: Arc<std::sync::Mutex<Option<super::resolve::Route>>>,
 }
 
 /// First retry after 1 s, doubling to at most 60 s, each with up to 25 % random jitter.
@@ -88,7 +90,10 @@ impl Reconnector {
                 _ = slot.closed() => return,
             };
             let reason = match outcome {
-                Ok(Ok(connection)) => {
+                Ok(Ok((connection, route))) => {
+                    if let Ok(mut now) = self.route.lock() {
+                        *now = Some(route);
+                    }
                     let _ = slot.send(connection);
                     return;
                 }

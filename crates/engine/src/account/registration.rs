@@ -76,7 +76,7 @@ pub(crate) async fn connect(
     target: &ConnectTarget,
     roots: &TrustRoots,
 ) -> Result<OpenStream, EngineError> {
-    let (_features, stream) = open_stream(
+    let (_features, stream, _route) = open_stream(
         target,
         roots,
         &[],

@@ -143,6 +143,7 @@ impl Engine {
             host: account.host.clone(),
             port: account.port.and_then(|p| u16::try_from(p).ok()),
             direct_tls: account.direct_tls,
+            dns: self.inner.dns,
         };
         let pins = self.inner.store.pinned_certificates(account_id).await?;
         let handle = account::spawn(AccountSetup {
@@ -216,7 +217,8 @@ impl Engine {
         for row in rows {
             let state = self.state(row.id).await;
             let avatar = self.inner.store.avatar_of(row.id, &row.jid).await?;
-            out.push(AccountView::new(row, state, avatar));
+            let route = self.route(row.id).await;
+            out.push(AccountView::new(row, state, avatar, route));
         }
         Ok(out)
     }
@@ -228,7 +230,15 @@ impl Engine {
         let row = self.inner.store.account(account_id).await?;
         let state = self.state(account_id).await;
         let avatar = self.inner.store.avatar_of(account_id, &row.jid).await?;
-        Ok(AccountView::new(row, state, avatar))
+        let route = self.route(account_id).await;
+        Ok(AccountView::new(row, state, avatar, route))
+    }
+
+    /// How the account's last connection was made (`AccountView::connected_via`).
+    async fn route(&self, account_id: i64) -> Option<crate::account::resolve::Route> {
+        let accounts = self.inner.accounts.lock().await;
+        let handle = accounts.get(&account_id)?;
+        handle.route.lock().ok().and_then(|r| r.clone())
     }
 
     /// Our full JID on the account as the server bound it (RFC 6120 §7), e.g.

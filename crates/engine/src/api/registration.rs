@@ -35,6 +35,7 @@ impl Engine {
                 .map(str::to_owned),
             port: server.port,
             direct_tls: server.direct_tls,
+            dns: self.inner.dns,
         };
         let mut stream = registration::connect(&target, &self.inner.trust).await?;
         let answer = registration::exchange(&mut stream, register::form_request()).await?;

@@ -52,6 +52,7 @@ import type {
 } from './generated';
 
 export type {
+  Route,
   Profile,
   ProfileSource,
   ProfileView,

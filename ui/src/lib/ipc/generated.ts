@@ -80,6 +80,31 @@ message: string,
 cert: CertificateInfo | null, };
 
 /**
+ * How the current connection of an account was made, for its connection details.
+ */
+export type Route = { 
+/**
+ * The host connected to: an SRV target, the domain, or the host the user set.
+ */
+host: string, 
+/**
+ * The TCP port.
+ */
+port: number, 
+/**
+ * The address the connection went to (`ip:port`).
+ */
+address: string, 
+/**
+ * XEP-0368 direct TLS; else STARTTLS (RFC 6120 §5).
+ */
+direct_tls: boolean, 
+/**
+ * Found through the domain's SRV records (not set by hand, not the domain itself).
+ */
+from_srv: boolean, };
+
+/**
  * An account with its connection state.
  */
 export type AccountView = { 
@@ -122,7 +147,12 @@ own_show: Show,
 /**
  * Our own status text, as last set.
  */
-own_status: string | null, };
+own_status: string | null, 
+/**
+ * How the account is connected while online (host, port, address, TLS, found by SRV);
+ * `None` otherwise.
+ */
+connected_via: Route | null, };
 
 /**
  * The add-account form.

@@ -271,6 +271,18 @@ describe('entering the password again', () => {
 describe('editing an account', () => {
   const CUSTOM = account(3, 'carol@example.net', { host: 'xmpp.example.net', port: 5223, direct_tls: true });
 
+  test('the form says how the online account is connected', async () => {
+    const srv = account(4, 'dave@example.org', {
+      connected_via: { host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true },
+    });
+    backendWith(srv);
+    renderApp();
+    await fireEvent.click(await screen.findByRole('button', { name: 'Edit connection settings of dave@example.org' }));
+    expect(screen.getByTestId('connected-via-4').textContent).toBe(
+      'Connected to xmpp.example.org:5222 (192.0.2.7:5222) with STARTTLS, found through the domain’s DNS SRV records.',
+    );
+  });
+
   test('opens a form with the current settings; saving sends them and reconnects', async () => {
     const backend = backendWith(CUSTOM);
     renderApp();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkChatJid, checkJid, checkPort } from './describe';
+import { checkChatJid, checkJid, checkPort, describeRoute } from './describe';
 import { formatFingerprint, omemoFingerprintGroups } from '../../format/fingerprint';
 
 describe('checkJid', () => {
@@ -13,6 +13,20 @@ describe('checkJid', () => {
       expect(checkJid(jid)).not.toBeNull();
     },
   );
+});
+
+describe('describeRoute', () => {
+  test('an SRV target: host, port, address, TLS kind and how it was found', () => {
+    expect(
+      describeRoute({ host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true }),
+    ).toBe('Connected to xmpp.example.org:5222 (192.0.2.7:5222) with STARTTLS, found through the domain’s DNS SRV records.');
+  });
+
+  test('a host given by hand as an address is not repeated', () => {
+    expect(
+      describeRoute({ host: '127.0.0.1', port: 5223, address: '127.0.0.1:5223', direct_tls: true, from_srv: false }),
+    ).toBe('Connected to 127.0.0.1:5223 with direct TLS.');
+  });
 });
 
 describe('checkPort', () => {

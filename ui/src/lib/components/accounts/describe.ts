@@ -1,6 +1,17 @@
 // Words for account errors and connection states. Branch on codes, never on backend text.
 
-import type { ConnectionState, ErrorCode } from '../../ipc';
+import type { ConnectionState, ErrorCode, Route } from '../../ipc';
+
+/**
+ * How an online account is connected, in words: the host and port, the address behind them,
+ * the kind of TLS and whether DNS (SRV records) pointed there.
+ */
+export function describeRoute(route: Route): string {
+  const tls = route.direct_tls ? 'direct TLS' : 'STARTTLS';
+  const found = route.from_srv ? ', found through the domain’s DNS SRV records' : '';
+  const address = route.address === `${route.host}:${route.port}` ? '' : ` (${route.address})`;
+  return `Connected to ${route.host}:${route.port}${address} with ${tls}${found}.`;
+}
 
 /** What went wrong, phrased so the user knows what to do next. */
 export function errorAdvice(code: ErrorCode): string {
