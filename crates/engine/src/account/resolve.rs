@@ -11,7 +11,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolverConfig,
+};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
@@ -60,6 +62,9 @@ impl Dns {
                 )
             }
         };
+        let mut builder = builder;
+        // Both families, for Happy Eyeballs (the default asks for AAAA only when there is no A).
+        builder.options_mut().ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
         builder.build().map_err(|e| e.to_string())
     }
 }
