@@ -20,6 +20,9 @@ use linnet_engine::{
     RegistrationForm, RegistrationServer, Role, RoomConfigForm, RoomErrorCode, RoomNotify,
     RoomState, Show, TransferState, Trust,
 };
+use linnet_engine::{
+    CommandAction, CommandItem, CommandNote, CommandSession, CommandStage, CommandStatus,
+};
 
 /// Path of the generated file, relative to the workspace root.
 pub const GENERATED_PATH: &str = "ui/src/lib/ipc/generated.ts";
@@ -91,6 +94,12 @@ pub fn typescript() -> String {
     declare::<RegistrationServer>(&cfg, &mut out);
     declare::<RegistrationForm>(&cfg, &mut out);
     declare::<FieldValues>(&cfg, &mut out);
+    declare::<CommandItem>(&cfg, &mut out);
+    declare::<CommandStatus>(&cfg, &mut out);
+    declare::<CommandAction>(&cfg, &mut out);
+    declare::<CommandNote>(&cfg, &mut out);
+    declare::<CommandSession>(&cfg, &mut out);
+    declare::<CommandStage>(&cfg, &mut out);
     declare::<RoomEvent>(&cfg, &mut out);
     declare::<RoomInviteEvent>(&cfg, &mut out);
     declare::<AccountStateEvent>(&cfg, &mut out);

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 
 /// The files holding `#[tauri::command]` fns.
 const COMMAND_FILES: &[&str] = &[
+    include_str!("adhoc.rs"),
     include_str!("avatars.rs"),
     include_str!("people.rs"),
     include_str!("registration.rs"),
@@ -34,6 +35,7 @@ const COMMANDS_TS: &str = include_str!("../../ui/src/lib/ipc/commands.ts");
 
 /// Every `src/*.rs` but this file, scanned for emitted events (checked against the folder).
 const SOURCES: &[(&str, &str)] = &[
+    ("adhoc.rs", include_str!("adhoc.rs")),
     ("avatars.rs", include_str!("avatars.rs")),
     ("bindings.rs", include_str!("bindings.rs")),
     ("commands.rs", include_str!("commands.rs")),

@@ -1,5 +1,6 @@
 //! Linnet's Tauri shell: thin commands over the engine, event forwarding, keyring, notifications.
 
+mod adhoc;
 mod avatars;
 mod bindings;
 #[cfg(test)]
@@ -251,6 +252,10 @@ pub fn run() {
             registration::cancel_registration,
             registration::change_password,
             registration::delete_account_on_server,
+            adhoc::list_commands,
+            adhoc::run_command,
+            adhoc::continue_command,
+            adhoc::cancel_command,
             commands::unblock_jid,
             tray::set_close_to_tray,
             desktop::autostart_enabled,

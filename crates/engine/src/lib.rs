@@ -27,6 +27,9 @@ pub use api::{
 };
 pub use error::{EngineError, ErrorCode};
 pub use event::{CertificateInfo, ChatStateName, ConnectionState, EngineEvent};
+pub use features::adhoc::{
+    CommandAction, CommandItem, CommandNote, CommandSession, CommandStage, CommandStatus,
+};
 pub use features::mam::HistoryPage;
 pub use features::muc::{Affiliation, Occupant, Role, RoomErrorCode, RoomNotify, RoomState};
 pub use features::presence::{PresenceInfo, Show};

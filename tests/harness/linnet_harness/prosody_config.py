@@ -37,7 +37,11 @@ MODULES = [
     "roster", "saslauth", "tls", "disco", "carbons", "mam", "smacks", "ping",
     "blocklist", "pep", "vcard4", "vcard_legacy", "bookmarks", "private",
     "csi_simple", "offline", "register", "admin_shell", "http",
+    # Ad-hoc commands (XEP-0050): "Get uptime" and "Ping" for anyone, the admin commands
+    # (add user, …) for the account named ``admin@<domain>``.
+    "adhoc", "uptime", "admin_adhoc",
 ]
+ADMIN = "admin"
 
 
 @dataclasses.dataclass
@@ -137,6 +141,7 @@ allow_unencrypted_plain_auth = false
 
 -- Accounts and storage: SQLite (file storage caps MAM at 10,000 items).
 authentication = "internal_hashed"
+admins = {{ {_lua(ADMIN + "@" + domain)} }}
 allow_registration = {"true" if allow_registration else "false"}
 storage = "sql"
 sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}

@@ -7,6 +7,9 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import type { InvokeArgs } from '@tauri-apps/api/core';
 import type {
   AccountView,
+  CommandItem,
+  CommandSession,
+  CommandStage,
   AddAccountRequest,
   CommandName,
   ContactView,
@@ -118,6 +121,15 @@ export class FakeBackend {
   readonly calls: Call[] = [];
   /** The `xmpp:` link the app was started with (`launch_uri` hands it over once). */
   launchUri: XmppUri | null = null;
+  /**
+   * The ad-hoc commands (XEP-0050) every server offers, as `list_commands` answers for a null
+   * entity: `uptime` completes at once with a note; `add-user` asks for a JID and a password
+   * (one stage, Complete), then completes with a note naming the JID, or refuses an empty JID.
+   */
+  commands: CommandItem[] = [
+    { jid: 'example.org', node: 'uptime', name: 'Get uptime' },
+    { jid: 'example.org', node: 'add-user', name: 'Add User' },
+  ];
   /** JIDs the account blocks (`block_jid`). */
   readonly blocked = new Set<string>();
   /** Linnet starts at login (`set_autostart`). */
@@ -208,6 +220,14 @@ export class FakeBackend {
         this.passwords.set(known.id, a['password'] as string);
         return null;
       }
+      case 'list_commands':
+        return a['entity'] === null || a['entity'] === 'example.org' ? this.commands : [];
+      case 'run_command':
+        return this.#runCommand(a['entity'] as string, a['node'] as string);
+      case 'continue_command':
+        return this.#continueCommand(a['session'] as CommandSession, a['values'] as FieldValues[]);
+      case 'cancel_command':
+        return null;
       case 'delete_account_on_server': {
         // Like the real backend: gone from the server, then from Linnet (as remove_account).
         const known = this.#online(a);
@@ -625,6 +645,55 @@ export class FakeBackend {
   }
 
   /** `registration_form`: opens a session on a server that lets us sign up. */
+  #runCommand(entity: string, node: string): CommandStage {
+    const session = { jid: entity, node, id: `${node}-1`, form_type: null };
+    const stage = {
+      session,
+      status: 'completed' as const,
+      title: null,
+      instructions: null,
+      fields: [],
+      result: false,
+      notes: [],
+      actions: [],
+      default_action: null,
+    };
+    if (node === 'uptime') {
+      return { ...stage, notes: [{ kind: 'info', text: 'This server has been running for 3 days.' }] };
+    }
+    if (node === 'add-user') {
+      const field = (v: string, kind: string, label: string) => ({
+        var: v, kind, label, desc: null, required: true, values: [], options: [],
+      });
+      return {
+        ...stage,
+        status: 'executing',
+        title: 'Adding a User',
+        instructions: 'Fill out this form to add a user.',
+        fields: [field('accountjid', 'jid-single', 'The Jabber ID for the account to be added'), field('password', 'text-private', 'The password for this account')],
+        actions: ['complete'],
+        default_action: 'complete',
+      };
+    }
+    throw { code: 'server_error', message: 'This command does not exist (any more) there.' };
+  }
+
+  #continueCommand(session: CommandSession, values: FieldValues[]): CommandStage {
+    const jid = values.find((v) => v.var === 'accountjid')?.values[0] ?? '';
+    if (!jid) throw { code: 'server_error', message: 'The command did not accept these values. Check them and try again.' };
+    return {
+      session,
+      status: 'completed',
+      title: null,
+      instructions: null,
+      fields: [],
+      result: false,
+      notes: [{ kind: 'info', text: `Account ${jid} created.` }],
+      actions: [],
+      default_action: null,
+    };
+  }
+
   #registrationForm(server: RegistrationServer): RegistrationForm {
     const body = this.registrationForms.get(server.domain);
     if (!body) {

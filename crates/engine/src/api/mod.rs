@@ -1,6 +1,7 @@
 //! The [`crate::Engine`] API, one file per area.
 
 mod accounts;
+mod adhoc;
 mod avatars;
 mod blocking;
 mod facets;

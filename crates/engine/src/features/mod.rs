@@ -4,6 +4,7 @@
 //! receives a small [`Context`] (account, our JID, store, events, the outgoing queue, IQs in
 //! flight) instead of one shared hub.
 
+pub mod adhoc;
 pub mod avatar;
 pub mod bookmarks;
 pub mod chat;

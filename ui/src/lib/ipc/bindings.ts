@@ -11,6 +11,10 @@
 // - Times are unix milliseconds (number).
 
 import type {
+  CommandAction,
+  CommandItem,
+  CommandSession,
+  CommandStage,
   DatabaseProblem,
   AccountStateEvent,
   AccountView,
@@ -52,6 +56,12 @@ import type {
 } from './generated';
 
 export type {
+  CommandAction,
+  CommandItem,
+  CommandNote,
+  CommandSession,
+  CommandStage,
+  CommandStatus,
   Route,
   Profile,
   ProfileSource,
@@ -415,6 +425,20 @@ export interface Commands {
    * data and keyring entry (as `remove_account`). Rejects with `not_connected`, `server_error`.
    */
   delete_account_on_server: { args: { accountId: number }; result: null };
+  /**
+   * The ad-hoc commands (XEP-0050) `entity` offers, our server when null. Rejects with
+   * `invalid_jid`, `not_connected`, `server_error` (in words).
+   */
+  list_commands: { args: { accountId: number; entity: string | null }; result: CommandItem[] };
+  /** Runs a command: its first stage. Rejects as `list_commands`. */
+  run_command: { args: { accountId: number; entity: string; node: string }; result: CommandStage };
+  /** The next stage of a running command, with the form's values. Rejects as `list_commands`. */
+  continue_command: {
+    args: { accountId: number; session: CommandSession; action: CommandAction; values: FieldValues[] };
+    result: CommandStage;
+  };
+  /** Cancels a running command. Rejects with `invalid_jid`, `not_connected`. */
+  cancel_command: { args: { accountId: number; session: CommandSession }; result: null };
   /**
    * Joins a group chat (XEP-0045) as `nick`: now if the account is online, and on every connect.
    * Progress, occupants and errors (say the nickname is taken) arrive as `linnet://room`.

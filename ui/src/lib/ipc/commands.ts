@@ -3,6 +3,10 @@
 
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  CommandAction,
+  CommandItem,
+  CommandSession,
+  CommandStage,
   DatabaseProblem,
   AccountView,
   AddAccountRequest,
@@ -338,6 +342,31 @@ export function registerAccount(
  */
 export async function changePassword(accountId: number, password: string): Promise<void> {
   await call('change_password', { accountId, password });
+}
+
+/** The ad-hoc commands (XEP-0050) of `entity`, our server when null. */
+export function listCommands(accountId: number, entity: string | null): Promise<CommandItem[]> {
+  return call('list_commands', { accountId, entity });
+}
+
+/** Runs an ad-hoc command: its first stage. */
+export function runCommand(accountId: number, entity: string, node: string): Promise<CommandStage> {
+  return call('run_command', { accountId, entity, node });
+}
+
+/** The next stage of a running command: `action` with the form's values. */
+export function continueCommand(
+  accountId: number,
+  session: CommandSession,
+  action: CommandAction,
+  values: FieldValues[],
+): Promise<CommandStage> {
+  return call('continue_command', { accountId, session, action, values });
+}
+
+/** Cancels a running command. */
+export async function cancelCommand(accountId: number, session: CommandSession): Promise<void> {
+  await call('cancel_command', { accountId, session });
 }
 
 /**

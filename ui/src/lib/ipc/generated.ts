@@ -963,6 +963,109 @@ var: string,
 values: Array<string>, };
 
 /**
+ * One command an entity offers (XEP-0050 §2.2).
+ */
+export type CommandItem = { 
+/**
+ * The entity that runs it.
+ */
+jid: string, 
+/**
+ * Its node, which names it to the entity.
+ */
+node: string, 
+/**
+ * Its name for people (remote text); the node when it has none.
+ */
+name: string, };
+
+/**
+ * How far a command got (XEP-0050 §3.4 `status`).
+ */
+export type CommandStatus = "executing" | "completed" | "canceled";
+
+/**
+ * What a stage offers to do next (XEP-0050 §3.4 `<actions/>`).
+ */
+export type CommandAction = "next" | "prev" | "complete";
+
+/**
+ * A note of a stage (XEP-0050 §3.4 `<note/>`): remote text with its kind.
+ */
+export type CommandNote = { 
+/**
+ * `info`, `warn` or `error` (`info` when the entity names none or another).
+ */
+kind: string, 
+/**
+ * The text.
+ */
+text: string, };
+
+/**
+ * Which running command a next stage belongs to, as the UI hands it back.
+ */
+export type CommandSession = { 
+/**
+ * The entity.
+ */
+jid: string, 
+/**
+ * The command's node.
+ */
+node: string, 
+/**
+ * The session the next stages go in (`sessionid`); `None` when the entity gave none.
+ */
+id: string | null, 
+/**
+ * The current form's FORM_TYPE, sent back with the values.
+ */
+form_type: string | null, };
+
+/**
+ * One stage of a running command: what the entity answered.
+ */
+export type CommandStage = { 
+/**
+ * The command and its session.
+ */
+session: CommandSession, 
+/**
+ * How far it got.
+ */
+status: CommandStatus, 
+/**
+ * The form's title, if any (remote text).
+ */
+title: string | null, 
+/**
+ * The form's instructions, if any (remote text).
+ */
+instructions: string | null, 
+/**
+ * The form's fields (empty when this stage has no form). A `result` form's fields
+ * are read-only values to show.
+ */
+fields: Array<FormField>, 
+/**
+ * Whether the form is a `result` (values to read) rather than one to fill in.
+ */
+result: boolean, 
+/**
+ * Notes to show.
+ */
+notes: Array<CommandNote>, 
+/**
+ * What may be done next; with a form and none named, `complete` alone (§3.4).
+ */
+actions: Array<CommandAction>, 
+/**
+ * The action Enter should take (`execute` of `<actions/>`), if named.
+ */
+default_action: CommandAction | null, };
+
+/**
  * Payload of `linnet://room`: reload one room's live state (`room_state`) and the room list.
  */
 export type RoomEvent = { 
