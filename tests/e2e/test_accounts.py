@@ -243,3 +243,31 @@ def test_an_account_is_created_in_the_window_its_password_changed_and_it_is_dele
     confirm.click()
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-jid="una@localhost"]'))
     assert not _login_works(prosody, "una", "una-new"), "the account still exists on the server"
+
+
+def test_a_server_command_is_run_from_the_accounts_settings_with_its_form(linnet, prosody):
+    # Prosody's own ad-hoc commands (XEP-0050): the harness makes admin@localhost an admin, who
+    # is offered mod_admin_adhoc's "Add User", a form stage.
+    prosody.register("admin", "admin-pw")
+    sign_in(linnet, prosody, "admin@localhost", "admin-pw")
+    wait = waiting(linnet, 30)
+    item = account_element(linnet, "admin@localhost")
+    account_id = item.get_attribute("data-testid").removeprefix("account-")
+    item.find_element(*by_testid(f"edit-account-{account_id}")).click()
+    section = wait.until(EC.visibility_of_element_located(by_testid(f"adhoc-commands-{account_id}")))
+    section.find_element(*by_testid("adhoc-list")).click()
+    add_user = wait.until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, '[data-testid="adhoc-command"][data-node="http://jabber.org/protocol/admin#add-user"]')))
+    names = [b.get_attribute("textContent") for b in linnet.find_elements(*by_testid("adhoc-command"))]
+    assert "Get uptime" in names, names
+    add_user.click()
+    wait.until(EC.visibility_of_element_located(by_testid("adhoc-field-accountjid"))).send_keys("vera@localhost")
+    linnet.find_element(*by_testid("adhoc-field-password")).send_keys("vera-pw")
+    linnet.find_element(*by_testid("adhoc-field-password-verify")).send_keys("vera-pw")
+    screenshot(linnet, "adhoc-add-user")
+    linnet.find_element(*by_testid("adhoc-action-complete")).click()
+    wait.until(lambda d: d.find_element(*by_testid("adhoc-stage")).get_attribute("data-status") == "completed")
+    screenshot(linnet, "adhoc-done")
+    assert _login_works(prosody, "vera", "vera-pw"), "the command did not create the account"
+    linnet.find_element(*by_testid("adhoc-close")).click()
+    wait.until(EC.visibility_of_element_located(by_testid("adhoc-list")))
