@@ -84,6 +84,7 @@ impl Startup {
             trust: self.trust.clone(),
             muc_self_ping_idle: None,
             nameserver: None,
+            proxy: system_proxy(),
         };
         match Engine::start(config, self.credentials.clone()).await {
             Ok(engine) => {
@@ -198,6 +199,23 @@ pub async fn start_afresh(app: AppHandle, startup: State<'_, Startup>) -> Result
         }
     }
     startup.open_with_keyring(&app).await.map_err(refused)
+}
+
+/// The SOCKS5 proxy of the environment (`ALL_PROXY`, the variable curl and most desktop
+/// programs read); one that cannot be read makes every connection fail with the reason, never
+/// go out directly.
+fn system_proxy() -> Option<linnet_engine::account::proxy::Proxy> {
+    use linnet_engine::account::proxy::Proxy;
+    match Proxy::from_env()? {
+        Ok(proxy) => {
+            tracing::info!(server = %proxy.server, "connecting through the SOCKS5 proxy in ALL_PROXY");
+            Some(proxy)
+        }
+        Err(reason) => {
+            tracing::error!("ALL_PROXY: {reason}");
+            Some(Proxy::unusable(format!("ALL_PROXY: {reason}")))
+        }
+    }
 }
 
 #[cfg(test)]

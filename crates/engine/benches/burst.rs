@@ -44,6 +44,7 @@ async fn main() {
         trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
         muc_self_ping_idle: None,
         nameserver: None,
+        proxy: None,
     };
     let engine = Engine::start(config, passwords).await.unwrap();
     let mut rx = engine.subscribe();

@@ -73,6 +73,9 @@ pub struct EngineConfig {
     /// The DNS server that finds servers (SRV, A/AAAA records) instead of the system's
     /// resolver configuration; `None` in the app (tests run one on loopback).
     pub nameserver: Option<std::net::SocketAddr>,
+    /// The SOCKS5 proxy every XMPP connection goes through (the app reads `ALL_PROXY`);
+    /// `None`: direct.
+    pub proxy: Option<account::proxy::Proxy>,
 }
 
 /// A new account as the user typed it.
@@ -111,6 +114,8 @@ struct Inner {
     trust: TrustRoots,
     /// Where DNS questions go (`EngineConfig::nameserver`).
     dns: account::resolve::Dns,
+    /// `EngineConfig::proxy`.
+    proxy: Option<account::proxy::Proxy>,
     self_ping_idle: std::time::Duration,
     accounts: tokio::sync::Mutex<HashMap<i64, AccountHandle>>,
     /// Last state of accounts without a running actor (errors survive the actor).
@@ -179,6 +184,7 @@ impl Engine {
                 notify: Arc::default(),
                 credentials,
                 trust: config.trust,
+                proxy: config.proxy,
                 dns: config
                     .nameserver
                     .map_or_else(account::resolve::Dns::system, account::resolve::Dns::at),

@@ -576,6 +576,7 @@ async fn crash_child() {
             .unwrap(),
         muc_self_ping_idle: None,
         nameserver: None,
+        proxy: None,
     };
     let engine = Engine::start(config, passwords).await.unwrap();
     let mut rx = engine.subscribe();

@@ -32,6 +32,7 @@ async fn engine_asking(dns: &DnsServer, server: &Server, db: &str, alice: &str) 
         trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
         muc_self_ping_idle: None,
         nameserver: Some(dns.addr()),
+        proxy: None,
     };
     Engine::start(config, passwords).await.unwrap()
 }

@@ -10,10 +10,12 @@
 pub mod dns;
 pub mod federation;
 pub mod proxy;
+pub mod socks;
 
 pub use dns::DnsServer;
 pub use federation::Federation;
 pub use proxy::FaultProxy;
+pub use socks::SocksProxy;
 
 use std::path::PathBuf;
 use std::process::Stdio;

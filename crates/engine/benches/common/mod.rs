@@ -64,6 +64,7 @@ pub async fn start_engine(server: &Server, db: std::path::PathBuf, jid: &str) ->
         trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
         muc_self_ping_idle: None,
         nameserver: None,
+        proxy: None,
     };
     Engine::start(config, passwords).await.unwrap()
 }

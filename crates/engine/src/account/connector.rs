@@ -33,6 +33,7 @@ use tokio_xmpp::xmlstream::{
     XmppStreamElement,
 };
 
+use super::proxy::Proxy;
 use super::resolve::{self, Dns, Endpoint, Route};
 use crate::event::CertificateInfo;
 
@@ -49,6 +50,8 @@ pub struct ConnectTarget {
     pub direct_tls: bool,
     /// Which DNS server finds the domain's SRV targets and addresses.
     pub dns: Dns,
+    /// The SOCKS5 proxy every connection goes through, if any.
+    pub proxy: Option<Proxy>,
 }
 
 /// Why a connection attempt failed, classified by what the user can do about it.
@@ -373,7 +376,7 @@ pub(crate) async fn open_stream(
     // TLS ends the attempt (another target of the same domain would say the same).
     let mut last = String::from("no server to connect to");
     for endpoint in &endpoints {
-        match open_at(&domain, endpoint, &target.dns, roots, pins, tap, timeouts).await {
+        match open_at(&domain, endpoint, target, roots, pins, tap, timeouts).await {
             Ok((features, stream, address)) => {
                 tracing::info!(
                     %domain,
@@ -406,16 +409,22 @@ pub(crate) async fn open_stream(
 async fn open_at(
     domain: &str,
     endpoint: &Endpoint,
-    dns: &Dns,
+    target: &ConnectTarget,
     roots: &TrustRoots,
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
 ) -> Result<(StreamFeatures, OpenStream, std::net::SocketAddr), ConnectError> {
     let domain = domain.to_owned();
-    let tcp = resolve::connect(dns, &endpoint.host, endpoint.port)
-        .await
-        .map_err(ConnectError::Network)?;
+    let tcp = match &target.proxy {
+        Some(proxy) => {
+            proxy
+                .connect(&target.dns, &endpoint.host, endpoint.port)
+                .await
+        }
+        None => resolve::connect(&target.dns, &endpoint.host, endpoint.port).await,
+    }
+    .map_err(ConnectError::Network)?;
     let address = tcp.peer_addr().map_err(net)?;
     // XMPP is request/answer traffic of small writes (IQs, XEP-0198 acks): without
     // TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~100 ms to each round trip, e.g.

@@ -4,6 +4,7 @@
 
 mod commands;
 pub mod connector;
+pub mod proxy;
 mod reconnect;
 pub(crate) mod registration;
 pub mod resolve;

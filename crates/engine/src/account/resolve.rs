@@ -223,22 +223,27 @@ pub(crate) fn interleave(addrs: Vec<IpAddr>) -> Vec<IpAddr> {
     }
 }
 
+/// The addresses of `host` in the order to try them ([`interleave`]); an IP address as it is.
+///
+/// Errors: no address, in words.
+pub(crate) async fn addresses(dns: &Dns, host: &str) -> Result<Vec<IpAddr>, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let resolver = dns.resolver()?;
+    let found = resolver
+        .lookup_ip(host)
+        .await
+        .map_err(|e| format!("{host} has no address: {e}"))?;
+    Ok(interleave(found.iter().collect()))
+}
+
 /// Opens TCP to `host:port`: an IP address as it is, else its A and AAAA records, attempts
 /// staggered by 250 ms, the first to connect wins and the others are dropped.
 ///
 /// Errors: no address, or every attempt failed, in words.
 pub async fn connect(dns: &Dns, host: &str, port: u16) -> Result<TcpStream, String> {
-    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => {
-            let resolver = dns.resolver()?;
-            let found = resolver
-                .lookup_ip(host)
-                .await
-                .map_err(|e| format!("{host} has no address: {e}"))?;
-            interleave(found.iter().collect())
-        }
-    };
+    let addrs = addresses(dns, host).await?;
     let mut next = addrs.into_iter().peekable();
     let mut pending = FuturesUnordered::new();
     let mut last_error = format!("{host} has no address");

@@ -144,6 +144,7 @@ impl Engine {
             port: account.port.and_then(|p| u16::try_from(p).ok()),
             direct_tls: account.direct_tls,
             dns: self.inner.dns,
+            proxy: self.inner.proxy.clone(),
         };
         let pins = self.inner.store.pinned_certificates(account_id).await?;
         let handle = account::spawn(AccountSetup {

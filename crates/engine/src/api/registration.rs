@@ -36,6 +36,7 @@ impl Engine {
             port: server.port,
             direct_tls: server.direct_tls,
             dns: self.inner.dns,
+            proxy: self.inner.proxy.clone(),
         };
         let mut stream = registration::connect(&target, &self.inner.trust).await?;
         let answer = registration::exchange(&mut stream, register::form_request()).await?;

@@ -93,6 +93,7 @@ pub async fn engine_with_self_ping(
         trust,
         muc_self_ping_idle,
         nameserver: None,
+        proxy: None,
     };
     Engine::start(config, passwords).await.unwrap()
 }
