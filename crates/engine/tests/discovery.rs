@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::{init_tracing, temp_db, wait_online, Passwords};
 use linnet_engine::account::resolve::{self, Dns, Endpoint, Route};
-use linnet_engine::{Engine, EngineConfig, NewAccount, StoreOptions, TrustRoots};
+use linnet_engine::{Engine, NewAccount};
 use linnet_testkit::{DnsServer, Server};
 
 const DOMAIN: &str = "srv.test";
@@ -21,20 +21,24 @@ fn dead_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-async fn engine_asking(dns: &DnsServer, server: &Server, db: &str, alice: &str) -> Engine {
+/// Alice's engine asking only `dns`, her account added with no host so that DNS finds the
+/// server, and online.
+async fn alice_online(dns: &DnsServer, server: &Server, db: &str, alice: &str) -> (Engine, i64) {
     let passwords = Arc::new(Passwords::default());
     passwords.set(alice, "alice-pw");
-    let config = EngineConfig {
-        store: StoreOptions {
-            path: Some(temp_db(db)),
-            key: None,
-        },
-        trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
-        muc_self_ping_idle: None,
-        nameserver: Some(dns.addr()),
-        proxy: None,
-    };
-    Engine::start(config, passwords).await.unwrap()
+    let mut config = common::config(server, Some(temp_db(db)), true);
+    config.nameserver = Some(dns.addr());
+    let engine = Engine::start(config, passwords).await.unwrap();
+    let mut rx = engine.subscribe();
+    let account = engine
+        .add_account(NewAccount {
+            jid: alice.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    wait_online(&engine, &mut rx, account.id).await;
+    (engine, account.id)
 }
 
 /// The A questions asked, in order.
@@ -71,16 +75,7 @@ async fn the_first_srv_target_down_gives_way_to_the_next_by_priority() {
     dns.add_a("down.srv.test", LOOPBACK);
     dns.add_a("up.srv.test", LOOPBACK);
 
-    let engine = engine_asking(&dns, &server, "srv-priority", &alice).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(NewAccount {
-            jid: alice.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, account_id) = alice_online(&dns, &server, "srv-priority", &alice).await;
     let asked = dns.queries();
     for service in ["_xmpp-client._tcp.srv.test", "_xmpps-client._tcp.srv.test"] {
         assert!(
@@ -93,7 +88,7 @@ async fn the_first_srv_target_down_gives_way_to_the_next_by_priority() {
         ["down.srv.test", "up.srv.test"],
         "priority 10 first, then 20"
     );
-    let via = engine.account(account.id).await.unwrap().connected_via;
+    let via = engine.account(account_id).await.unwrap().connected_via;
     assert_eq!(
         via,
         Some(Route {
@@ -132,23 +127,14 @@ async fn a_direct_tls_target_of_better_priority_is_used_first() {
     dns.add_a("starttls.srv.test", LOOPBACK);
     dns.add_a("tls.srv.test", LOOPBACK);
 
-    let engine = engine_asking(&dns, &server, "srv-direct-tls", &alice).await;
-    let mut rx = engine.subscribe();
-    let account = engine
-        .add_account(NewAccount {
-            jid: alice.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    wait_online(&engine, &mut rx, account.id).await;
+    let (engine, account_id) = alice_online(&dns, &server, "srv-direct-tls", &alice).await;
     assert_eq!(
         address_questions(&dns),
         ["tls.srv.test"],
         "the direct TLS target answered, so the STARTTLS one was never needed"
     );
     let via = engine
-        .account(account.id)
+        .account(account_id)
         .await
         .unwrap()
         .connected_via

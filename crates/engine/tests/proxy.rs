@@ -9,22 +9,14 @@ use std::time::Duration;
 
 use common::{account, init_tracing, is_state, temp_db, wait_event, wait_online, Passwords};
 use linnet_engine::account::proxy::Proxy;
-use linnet_engine::{ConnectionState, Engine, EngineConfig, StoreOptions, TrustRoots};
+use linnet_engine::{ConnectionState, Engine};
 use linnet_testkit::{Server, SocksProxy};
 
 async fn engine_via(server: &Server, proxy: Proxy, db: &str, jid: &str) -> Engine {
     let passwords = Arc::new(Passwords::default());
     passwords.set(jid, "alice-pw");
-    let config = EngineConfig {
-        store: StoreOptions {
-            path: Some(temp_db(db)),
-            key: None,
-        },
-        trust: TrustRoots::from_pem_file(&server.ca_cert()).unwrap(),
-        muc_self_ping_idle: None,
-        nameserver: None,
-        proxy: Some(proxy),
-    };
+    let mut config = common::config(server, Some(temp_db(db)), true);
+    config.proxy = Some(proxy);
     Engine::start(config, passwords).await.unwrap()
 }
 

@@ -80,22 +80,29 @@ pub async fn engine_with_self_ping(
     passwords: Arc<Passwords>,
     muc_self_ping_idle: Option<std::time::Duration>,
 ) -> Engine {
+    let mut config = config(server, db, trust_ca);
+    config.muc_self_ping_idle = muc_self_ping_idle;
+    Engine::start(config, passwords).await.unwrap()
+}
+
+/// The engine configuration of these tests: the database `db` (in memory when `None`), the
+/// harness CA trusted when `trust_ca`, everything else as the app has it.
+pub fn config(server: &Server, db: Option<PathBuf>, trust_ca: bool) -> EngineConfig {
     let trust = if trust_ca {
         TrustRoots::from_pem_file(&server.ca_cert()).unwrap()
     } else {
         TrustRoots::default()
     };
-    let config = EngineConfig {
+    EngineConfig {
         store: StoreOptions {
             path: db,
             key: None,
         },
         trust,
-        muc_self_ping_idle,
+        muc_self_ping_idle: None,
         nameserver: None,
         proxy: None,
-    };
-    Engine::start(config, passwords).await.unwrap()
+    }
 }
 
 pub fn account(server: &Server, jid: &str) -> NewAccount {
