@@ -8,6 +8,7 @@ pub mod proxy;
 mod reconnect;
 pub(crate) mod registration;
 pub mod resolve;
+pub mod tls;
 
 use commands::error_state;
 pub(crate) use commands::Command;
