@@ -10,14 +10,19 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpStream;
 use tokio_socks::tcp::Socks5Stream;
+use tokio_socks::TargetAddr;
 
 use super::resolve::{self, Dns};
 
 /// A SOCKS5 proxy to connect through.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
-    /// `host:port` of the proxy.
+    /// `host:port` of the proxy, as shown.
     pub server: String,
+    /// The proxy's host name or address (an IPv6 one without brackets).
+    host: String,
+    /// The proxy's port.
+    port: u16,
     /// The proxy resolves host names (`socks5h://`).
     pub remote_dns: bool,
     /// User name and password (RFC 1929), when the URL has them.
@@ -70,6 +75,7 @@ impl Proxy {
         } else {
             format!("{host}:{port}")
         };
+        let host = host.to_owned();
         let credentials = (!url.username().is_empty()).then(|| {
             let decode = |s: &str| {
                 percent_encoding::percent_decode_str(s)
@@ -83,6 +89,8 @@ impl Proxy {
         });
         Ok(Self {
             server,
+            host,
+            port,
             remote_dns,
             credentials,
             broken: None,
@@ -94,6 +102,8 @@ impl Proxy {
     pub fn unusable(reason: String) -> Self {
         Self {
             server: String::new(),
+            host: String::new(),
+            port: 0,
             remote_dns: true,
             credentials: None,
             broken: Some(reason),
@@ -127,39 +137,25 @@ impl Proxy {
                 "the proxy setting is not usable ({reason}), so Linnet does not connect without it"
             ));
         }
-        let (proxy_host, proxy_port) = split_host_port(&self.server);
-        let targets: Vec<Target> = if self.remote_dns || host.parse::<std::net::IpAddr>().is_ok() {
-            vec![Target::Name(host.to_owned())]
-        } else {
-            resolve::addresses(dns, host)
-                .await?
-                .into_iter()
-                .map(|ip| Target::Addr(SocketAddr::new(ip, port)))
-                .collect()
-        };
+        let targets: Vec<TargetAddr<'_>> =
+            if self.remote_dns || host.parse::<std::net::IpAddr>().is_ok() {
+                vec![TargetAddr::Domain(host.into(), port)]
+            } else {
+                resolve::addresses(dns, host)
+                    .await?
+                    .into_iter()
+                    .map(|ip| TargetAddr::Ip(SocketAddr::new(ip, port)))
+                    .collect()
+            };
         let mut last = format!("{host} has no address");
         for target in targets {
-            let socket = resolve::connect(dns, proxy_host, proxy_port)
+            let socket = resolve::connect(dns, &self.host, self.port)
                 .await
                 .map_err(|e| format!("the proxy {} cannot be reached: {e}", self.server))?;
-            let done = match (&target, &self.credentials) {
-                (Target::Name(name), None) => {
-                    Socks5Stream::connect_with_socket(socket, (name.as_str(), port)).await
-                }
-                (Target::Addr(addr), None) => {
-                    Socks5Stream::connect_with_socket(socket, *addr).await
-                }
-                (Target::Name(name), Some((user, pass))) => {
-                    Socks5Stream::connect_with_password_and_socket(
-                        socket,
-                        (name.as_str(), port),
-                        user,
-                        pass,
-                    )
-                    .await
-                }
-                (Target::Addr(addr), Some((user, pass))) => {
-                    Socks5Stream::connect_with_password_and_socket(socket, *addr, user, pass).await
+            let done = match &self.credentials {
+                None => Socks5Stream::connect_with_socket(socket, target).await,
+                Some((user, pass)) => {
+                    Socks5Stream::connect_with_password_and_socket(socket, target, user, pass).await
                 }
             };
             match done {
@@ -173,22 +169,6 @@ impl Proxy {
             }
         }
         Err(last)
-    }
-}
-
-enum Target {
-    Name(String),
-    Addr(SocketAddr),
-}
-
-/// `host:port` or `[v6]:port` as (host, port); port 1080 when it is missing.
-fn split_host_port(server: &str) -> (&str, u16) {
-    match server.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(':') => (
-            host.trim_start_matches('[').trim_end_matches(']'),
-            port.parse().unwrap_or(1080),
-        ),
-        _ => (server, 1080),
     }
 }
 
@@ -225,7 +205,9 @@ mod tests {
 
     #[test]
     fn host_and_port_are_split_for_both_families() {
-        assert_eq!(split_host_port("127.0.0.1:1080"), ("127.0.0.1", 1080));
-        assert_eq!(split_host_port("[::1]:9050"), ("::1", 9050));
+        let v4 = Proxy::parse("socks5://127.0.0.1:1080").unwrap();
+        assert_eq!((v4.host.as_str(), v4.port), ("127.0.0.1", 1080));
+        let v6 = Proxy::parse("socks5://[::1]:9050").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 9050));
     }
 }

@@ -19,7 +19,7 @@ async fn entity_of(
             reason: err.to_string(),
         }),
         None => {
-            let account = engine.account(account_id).await?;
+            let account = engine.inner.store.account(account_id).await?;
             let domain = parse_bare_jid(&account.jid)?.domain().to_owned();
             Ok(Jid::from(domain))
         }

@@ -60,6 +60,13 @@ impl CommandAction {
             Self::Complete => "complete",
         }
     }
+
+    /// The action named `name` in `<actions/>` (an element name or its `execute`).
+    fn from_name(name: &str) -> Option<Self> {
+        [Self::Next, Self::Prev, Self::Complete]
+            .into_iter()
+            .find(|a| a.as_str() == name)
+    }
 }
 
 /// A note of a stage (XEP-0050 §3.4 `<note/>`): remote text with its kind.
@@ -154,7 +161,6 @@ pub(crate) fn submit(
     if action != CommandAction::Prev {
         let fields = values
             .into_iter()
-            .filter(|v| v.var != "FORM_TYPE")
             .filter_map(forms::submitted_field)
             .collect();
         let form = match form_type {
@@ -212,23 +218,15 @@ pub(crate) fn parse_stage(jid: &str, payload: Option<Element>) -> Result<Command
     let mut actions = Vec::new();
     let mut default_action = None;
     if let Some(offered) = command.get_child("actions", NS) {
-        for child in offered.children() {
-            let action = match child.name() {
-                "next" => CommandAction::Next,
-                "prev" => CommandAction::Prev,
-                "complete" => CommandAction::Complete,
-                _ => continue,
-            };
+        for action in offered
+            .children()
+            .filter_map(|c| CommandAction::from_name(c.name()))
+        {
             if !actions.contains(&action) {
                 actions.push(action);
             }
         }
-        default_action = match offered.attr("execute") {
-            Some("next") => Some(CommandAction::Next),
-            Some("prev") => Some(CommandAction::Prev),
-            Some("complete") => Some(CommandAction::Complete),
-            _ => None,
-        };
+        default_action = offered.attr("execute").and_then(CommandAction::from_name);
     }
     let result = form
         .as_ref()

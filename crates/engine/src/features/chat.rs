@@ -162,9 +162,9 @@ pub(crate) async fn on_error(ctx: &mut Context, envelope: Envelope, condition: O
         );
         return;
     }
-    if transient && row.outgoing && !row.groupchat {
+    if transient && !row.groupchat {
         if let Ok(to) = Jid::new(&row.peer) {
-            ctx.parked.push((row.id, to.domain().to_string()));
+            ctx.parked.push((row.id, to.domain().to_string(), row.peer));
             return;
         }
     }

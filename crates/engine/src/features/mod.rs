@@ -102,8 +102,9 @@ pub(crate) struct Context {
     /// Our avatar changed since our presence went out: send it again.
     pub own_avatar_changed: bool,
     /// Our messages bounced because their recipient's server is out of reach for now
-    /// (`unreachable`): (row id, the recipient's domain), for the account actor to park.
-    pub parked: Vec<(i64, String)>,
+    /// (`unreachable`): (row id, the recipient's domain, the conversation), for the account
+    /// actor to park.
+    pub parked: Vec<(i64, String, String)>,
 }
 
 impl Context {

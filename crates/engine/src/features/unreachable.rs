@@ -130,14 +130,14 @@ impl Outbox {
     /// Parks the messages the handlers found bounced (`Context::parked`): each waits,
     /// `pending` with the reason in words, or fails after too many bounces.
     pub(crate) async fn park_bounced(&mut self, ctx: &mut Context) {
-        for (row, domain) in std::mem::take(&mut ctx.parked) {
+        for (row, domain, peer) in std::mem::take(&mut ctx.parked) {
             let (state, words) = match self.unreachable.park(row, &domain, Instant::now()) {
                 Parked::Waiting => (MessageState::Pending, waiting_words(&domain)),
                 Parked::GivenUp => (MessageState::Failed, given_up_words(&domain)),
             };
             tracing::info!(account = ctx.account_id, row, %domain, ?state, "message bounced");
             match ctx.store.set_message_state(row, state, Some(&words)).await {
-                Ok(()) => announce(ctx, row).await,
+                Ok(()) => announce(ctx, row, peer),
                 Err(e) => tracing::warn!(account = ctx.account_id, "storing a bounce failed: {e}"),
             }
         }
@@ -191,13 +191,16 @@ impl Outbox {
         for row in rows {
             // Still ours to send: not delivered meanwhile (a receipt), not retracted, not on
             // the stream already.
-            let still = match ctx.store.message(row).await {
-                Ok(Some(m)) => {
-                    matches!(m.state, MessageState::Pending | MessageState::Sent) && !m.retracted
+            let peer = match ctx.store.message(row).await {
+                Ok(Some(m))
+                    if matches!(m.state, MessageState::Pending | MessageState::Sent)
+                        && !m.retracted =>
+                {
+                    m.peer
                 }
-                _ => false,
+                _ => continue,
             };
-            if !still || self.in_flight(row) {
+            if self.in_flight(row) {
                 continue;
             }
             tracing::info!(
@@ -211,23 +214,21 @@ impl Outbox {
                 .await
                 .is_ok()
             {
-                announce(ctx, row).await;
+                announce(ctx, row, peer);
                 self.queue(ctx, omemo, row).await;
             }
         }
     }
 }
 
-/// Tells the UI that row `row` changed.
-async fn announce(ctx: &Context, row: i64) {
-    if let Ok(Some(m)) = ctx.store.message(row).await {
-        ctx.emit(EngineEvent::MessagesChanged {
-            account_id: ctx.account_id,
-            peer: m.peer,
-            ids: vec![row],
-            live: false,
-        });
-    }
+/// Tells the UI that row `row` of the conversation with `peer` changed.
+fn announce(ctx: &Context, row: i64, peer: String) {
+    ctx.emit(EngineEvent::MessagesChanged {
+        account_id: ctx.account_id,
+        peer,
+        ids: vec![row],
+        live: false,
+    });
 }
 
 #[cfg(test)]

@@ -67,44 +67,39 @@ impl Store {
 
 /// Hands out the ids of one page's rows (see [`RowIds`]).
 pub(super) struct IdSource {
-    next: Option<i64>,
-    /// Rows left that take an explicit id; `None`: every row does.
-    explicit_left: Option<usize>,
+    next: i64,
+    /// Rows left that take an explicit id; the others take the next free one.
+    left: usize,
 }
 
 impl IdSource {
     /// `older_than` is the lowest stored id (for [`RowIds::Older`]); `len` the page's length.
     pub(super) fn new(ids: RowIds, older_than: Option<i64>, len: usize) -> Self {
         match ids {
-            RowIds::Next => Self {
-                next: None,
-                explicit_left: Some(0),
-            },
+            RowIds::Next => Self { next: 0, left: 0 },
             RowIds::Older => {
-                let len = i64::try_from(len).unwrap_or(i64::MAX / 2);
+                let rows = i64::try_from(len).unwrap_or(i64::MAX / 2);
                 Self {
-                    next: Some(older_than.unwrap_or(1).min(1) - len - 1),
-                    explicit_left: None,
+                    next: older_than.unwrap_or(1).min(1) - rows - 1,
+                    left: len,
                 }
             }
             RowIds::Reserved { first, count } => Self {
-                next: Some(first),
-                explicit_left: Some(count),
+                next: first,
+                left: count,
             },
         }
     }
 
     /// The id for the next row of the page; `None` for the next free one.
     pub(super) fn take(&mut self) -> Option<i64> {
-        if let Some(left) = &mut self.explicit_left {
-            if *left == 0 {
-                return None;
-            }
-            *left -= 1;
+        if self.left == 0 {
+            return None;
         }
+        self.left -= 1;
         let id = self.next;
-        self.next = id.map(|n| n + 1);
-        id
+        self.next += 1;
+        Some(id)
     }
 }
 
