@@ -61,7 +61,8 @@ pub async fn remove_account(
     Ok(())
 }
 
-/// Changes an account's host/port override and direct TLS, then reconnects it.
+/// Changes an account's host/port override, direct TLS and PLAIN consent (`None` keeps
+/// it), then reconnects it.
 #[tauri::command]
 pub async fn update_account(
     engine: State<'_, Engine>,
@@ -69,6 +70,7 @@ pub async fn update_account(
     host: Option<String>,
     port: Option<u16>,
     direct_tls: bool,
+    allow_plain: Option<bool>,
 ) -> Result<AccountView> {
     Ok(engine
         .update_account(
@@ -77,6 +79,7 @@ pub async fn update_account(
                 host,
                 port,
                 direct_tls,
+                allow_plain,
             },
         )
         .await?)

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use linnet_engine::{CredentialProvider, EngineError};
+use linnet_engine::{CredentialProvider, EngineError, FastToken};
 
 const SERVICE: &str = "im.linnet.desktop";
 
@@ -112,10 +112,19 @@ pub fn forget_database_key(keyring: &dyn SecretStore) -> Result<(), EngineError>
     keyring.delete(DATABASE_KEY)
 }
 
+/// The keyring entry (user name under [`SERVICE`]) holding `jid`'s XEP-0484 FAST token, as
+/// JSON; beside the password's entry, which is the bare JID itself.
+fn token_entry(jid: &str) -> String {
+    format!("fast-token:{jid}")
+}
+
 /// The app's credential provider: session-only passwords first, then the persistent store.
+/// FAST tokens follow their password: in memory for a session-only account, else in the
+/// persistent store.
 pub struct Credentials {
     persistent: Box<dyn SecretStore>,
     session: Mutex<HashMap<String, String>>,
+    session_tokens: Mutex<HashMap<String, FastToken>>,
 }
 
 impl Credentials {
@@ -124,6 +133,7 @@ impl Credentials {
         Self {
             persistent: Box::new(persistent),
             session: Mutex::new(HashMap::new()),
+            session_tokens: Mutex::new(HashMap::new()),
         }
     }
 
@@ -157,8 +167,13 @@ impl Credentials {
         if let Ok(mut map) = self.session.lock() {
             map.remove(jid);
         }
-        if let Err(e) = self.persistent.delete(jid) {
-            tracing::warn!("keyring entry for {jid} not removed: {e}");
+        if let Ok(mut map) = self.session_tokens.lock() {
+            map.remove(jid);
+        }
+        for entry in [jid.to_owned(), token_entry(jid)] {
+            if let Err(e) = self.persistent.delete(&entry) {
+                tracing::warn!("keyring entry {entry} not removed: {e}");
+            }
         }
     }
 
@@ -177,6 +192,46 @@ impl CredentialProvider for Credentials {
             return Ok(Some(p.clone()));
         }
         self.persistent.get(jid)
+    }
+
+    fn fast_token(&self, _account_id: i64, jid: &str) -> Result<Option<FastToken>, EngineError> {
+        if self.is_session_only(jid) {
+            return Ok(self
+                .session_tokens
+                .lock()
+                .ok()
+                .and_then(|map| map.get(jid).cloned()));
+        }
+        // An entry that does not parse is as good as none: the password logs in.
+        Ok(self
+            .persistent
+            .get(&token_entry(jid))?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    fn set_fast_token(
+        &self,
+        _account_id: i64,
+        jid: &str,
+        token: Option<&FastToken>,
+    ) -> Result<(), EngineError> {
+        if self.is_session_only(jid) {
+            if let Ok(mut map) = self.session_tokens.lock() {
+                match token {
+                    Some(t) => map.insert(jid.to_owned(), t.clone()),
+                    None => map.remove(jid),
+                };
+            }
+            return Ok(());
+        }
+        match token {
+            Some(t) => {
+                let json = serde_json::to_string(t)
+                    .map_err(|e| EngineError::Credentials(e.to_string()))?;
+                self.persistent.set(&token_entry(jid), &json)
+            }
+            None => self.persistent.delete(&token_entry(jid)),
+        }
     }
 }
 
@@ -217,6 +272,41 @@ mod tests {
             self.0.lock().unwrap().remove(jid);
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_fast_token_sits_beside_the_password_and_goes_with_the_account() {
+        let creds = Credentials::new(MemoryKeyring::default());
+        creds.store("a@example.org", "pw", false).unwrap();
+        let token = FastToken {
+            mechanism: "HT-SHA-256-NONE".into(),
+            token: "secret-token:fast-1".into(),
+            expiry: "2030-01-01T00:00:00+00:00".into(),
+        };
+        assert_eq!(creds.fast_token(1, "a@example.org").unwrap(), None);
+        creds
+            .set_fast_token(1, "a@example.org", Some(&token))
+            .unwrap();
+        assert_eq!(
+            creds.fast_token(1, "a@example.org").unwrap(),
+            Some(token.clone())
+        );
+        assert_eq!(
+            creds.password(1, "a@example.org").unwrap().as_deref(),
+            Some("pw")
+        );
+        creds.delete("a@example.org");
+        assert_eq!(creds.fast_token(1, "a@example.org").unwrap(), None);
+        // A session-only account keeps its token in memory too.
+        creds.store("b@example.org", "pw", true).unwrap();
+        creds
+            .set_fast_token(2, "b@example.org", Some(&token))
+            .unwrap();
+        assert_eq!(creds.fast_token(2, "b@example.org").unwrap(), Some(token));
+        assert_eq!(
+            creds.persistent.get("fast-token:b@example.org").unwrap(),
+            None
+        );
     }
 
     #[test]

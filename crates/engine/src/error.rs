@@ -22,6 +22,12 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// No password is known for the account.
     PasswordMissing,
+    /// The server accepts the password only as PLAIN, and the user has not allowed that for
+    /// the account (it can be allowed in the connection settings).
+    PlainNotAllowed,
+    /// The login looked tampered with (a downgrade to PLAIN, a wrong SCRAM server
+    /// signature): nothing derived from the password was sent, or the session was dropped.
+    LoginTampered,
     /// An account with this JID exists already.
     AccountExists,
     /// No account with this id.

@@ -45,6 +45,8 @@ pub use store::{
 pub use view::{AccountView, Contact};
 
 use account::connector::ConnectTarget;
+use account::login::Secret;
+pub use account::sasl::{FastToken, LoginPolicy};
 use account::{AccountHandle, AccountSetup, Command};
 use features::presence::PresenceBook;
 use features::roster::{roster_remove, roster_set};
@@ -55,6 +57,27 @@ pub trait CredentialProvider: Send + Sync {
     ///
     /// Errors: [`EngineError::Credentials`] when the store cannot be reached.
     fn password(&self, account_id: i64, jid: &str) -> Result<Option<String>, EngineError>;
+
+    /// The XEP-0484 FAST token kept for `jid` (a secret like the password), `Ok(None)` when
+    /// there is none. The default keeps none, so every login uses the password.
+    ///
+    /// Errors: [`EngineError::Credentials`] when the store cannot be reached.
+    fn fast_token(&self, _account_id: i64, _jid: &str) -> Result<Option<FastToken>, EngineError> {
+        Ok(None)
+    }
+
+    /// Keeps `token` for `jid` in place of the old one; `None` forgets it (refused, revoked
+    /// or the account removed).
+    ///
+    /// Errors: [`EngineError::Credentials`] when the store cannot be reached.
+    fn set_fast_token(
+        &self,
+        _account_id: i64,
+        _jid: &str,
+        _token: Option<&FastToken>,
+    ) -> Result<(), EngineError> {
+        Ok(())
+    }
 }
 
 /// How long [`Engine`] requests wait for the server's answer.
@@ -102,6 +125,10 @@ pub struct ConnectionSettings {
     /// XEP-0368 direct TLS.
     #[serde(default)]
     pub direct_tls: bool,
+    /// Whether the password may be sent as PLAIN (inside verified TLS) when the server
+    /// offers nothing better; `None` leaves it as it is.
+    #[serde(default)]
+    pub allow_plain: Option<bool>,
 }
 
 struct Inner {

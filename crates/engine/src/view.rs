@@ -33,6 +33,8 @@ pub struct AccountView {
     /// How the account is connected while online (host, port, address, TLS, found by SRV);
     /// `None` otherwise.
     pub connected_via: Option<Route>,
+    /// The user allows sending the password as PLAIN (inside verified TLS) to this server.
+    pub allow_plain: bool,
 }
 
 impl AccountView {
@@ -56,6 +58,7 @@ impl AccountView {
             own_show,
             own_status,
             connected_via,
+            allow_plain: false,
         }
     }
 }

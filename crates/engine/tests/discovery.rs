@@ -97,6 +97,8 @@ async fn the_first_srv_target_down_gives_way_to_the_next_by_priority() {
             address: format!("127.0.0.1:{}", server.c2s_port()),
             direct_tls: false,
             from_srv: true,
+            mechanism: Some("SCRAM-SHA-1".into()),
+            sasl2: false,
         }),
         "the connection details name the SRV target used"
     );

@@ -100,7 +100,8 @@ class ProsodyServer:
     def __init__(self, *, eatmydata=False, rogue_cert=False, log_level="info",
                  upload_https=False, muc_locking=False, bookmarks2=True,
                  upload_limit=UPLOAD_LIMIT, vcard_temp_only=False, allow_registration=False,
-                 domain=DOMAIN, host=HOST, s2s_hosts=None, ca_dir=None, start=True):
+                 domain=DOMAIN, host=HOST, s2s_hosts=None, ca_dir=None, sasl2=False,
+                 start=True):
         self.eatmydata = eatmydata
         self.domain, self.host = domain, host
         self.muc, self.upload = f"conference.{domain}", f"upload.{domain}"
@@ -135,7 +136,8 @@ class ProsodyServer:
                 folder=self.dir, ports=self.ports, cert=leaf, key=key, log_level=log_level,
                 upload_https=upload_https, muc_locking=muc_locking, bookmarks2=bookmarks2,
                 upload_limit=upload_limit, vcard_temp_only=vcard_temp_only,
-                allow_registration=allow_registration, domain=domain, host=host, s2s=s2s)
+                allow_registration=allow_registration, domain=domain, host=host, s2s=s2s,
+                sasl2=sasl2)
             self._started_once = False
             with open(self.config, "w") as f:
                 f.write(self._render())

@@ -42,6 +42,10 @@ MODULES = [
     "adhoc", "uptime", "admin_adhoc",
 ]
 ADMIN = "admin"
+# SASL2 (XEP-0388) and FAST (XEP-0484), from prosody-modules; login without Bind2.
+SASL2_MODULES = ["sasl2_compat", "sasl2", "sasl2_fast"]
+# Our own modules for the test server (sasl2_compat: see its header).
+PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prosody_modules")
 
 
 @dataclasses.dataclass
@@ -81,7 +85,7 @@ def _lua(value):
 def render_config(*, folder, ports, cert, key, log_level="info", upload_https=False,
                   muc_locking=False, bookmarks2=True, upload_limit=UPLOAD_LIMIT,
                   vcard_temp_only=False, allow_registration=False, domain=DOMAIN, host=HOST,
-                  s2s=None):
+                  s2s=None, sasl2=False):
     """Return the text of a Prosody config file rooted at ``folder``; without
     ``bookmarks2``, mod_bookmarks (XEP-0402 and its XEP-0048 compat) is left out;
     with ``vcard_temp_only``, mod_vcard stands in for mod_vcard4 and mod_vcard_legacy;
@@ -89,7 +93,9 @@ def render_config(*, folder, ports, cert, key, log_level="info", upload_https=Fa
     ``allow_registration``: clients may create accounts in-band (XEP-0077; Prosody throttles
     sign-ups only when ``min_seconds_between_registrations`` is set, and it is not);
     ``domain`` and ``host``: the VirtualHost and the loopback address everything binds to;
-    ``s2s``: an :class:`S2S` to federate, else server-to-server is disabled."""
+    ``s2s``: an :class:`S2S` to federate, else server-to-server is disabled;
+    ``sasl2``: also offer SASL2 (XEP-0388) with FAST tokens (XEP-0484) from the Debian
+    package prosody-modules, a FAST token rotated at every use after the first."""
     if isinstance(upload_limit, bool) or not isinstance(upload_limit, int) or upload_limit < 0:
         raise ValueError(f"upload_limit must be a byte count >= 0, not {upload_limit!r}")
     data = os.path.join(folder, "data")
@@ -98,6 +104,8 @@ def render_config(*, folder, ports, cert, key, log_level="info", upload_https=Fa
                    else f"http://{host}:{ports.http}/")
     root = "run_as_root = true\n" if os.getuid() == 0 else ""
     chosen = [m for m in MODULES if bookmarks2 or m != "bookmarks"]
+    if sasl2:
+        chosen += SASL2_MODULES
     if vcard_temp_only:
         chosen = [m for m in chosen if m not in ("vcard4", "vcard_legacy")] + ["vcard"]
     modules = "\n".join(f"    {_lua(m)};" for m in chosen)
@@ -150,6 +158,7 @@ sql = {{ driver = "SQLite3"; database = "prosody.sqlite"; }}
 default_archive_policy = true
 archive_expires_after = "never"
 smacks_hibernation_time = 60
+{f"sasl2_fast_token_min_ttl = 0{chr(10)}plugin_paths = {{ {_lua(PLUGINS)} }}" if sasl2 else ""}
 
 modules_enabled = {{
 {modules}

@@ -113,6 +113,9 @@ def main(argv=None):
                     help="federate: s2s on 5269, other servers found only through FILE")
     ap.add_argument("--ca-dir", metavar="DIR",
                     help="folder of the CA shared by federated servers (made if missing)")
+    ap.add_argument("--sasl2", action="store_true",
+                    help="offer SASL2 (XEP-0388) and FAST tokens (XEP-0484), each token "
+                         "rotated at its next use")
     ap.add_argument("--log-level", default="info", choices=["debug", "info", "warn", "error"])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
@@ -131,7 +134,7 @@ def main(argv=None):
                                 allow_registration=args.allow_registration,
                                 upload_limit=args.upload_limit, domain=args.domain,
                                 host=args.address, s2s_hosts=args.s2s_hosts,
-                                ca_dir=args.ca_dir)
+                                ca_dir=args.ca_dir, sasl2=args.sasl2)
         except Exception as exc:
             emit({"event": "error", "message": str(exc)})
             return 1

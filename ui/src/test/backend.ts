@@ -187,6 +187,7 @@ export class FakeBackend {
           own_show: 'available',
           own_status: null,
           connected_via: null,
+          allow_plain: false,
         };
         this.accounts.push(account);
         return account;
@@ -199,6 +200,7 @@ export class FakeBackend {
           host: a['host'] as string | null,
           port: a['port'] as number | null,
           direct_tls: a['directTls'] as boolean,
+          allow_plain: (a['allowPlain'] as boolean | null) ?? known.allow_plain,
           state: { kind: 'connecting' },
         };
         this.accounts = this.accounts.map((x) => (x.id === updated.id ? updated : x));
@@ -944,6 +946,7 @@ export const ALICE: AccountView = {
   own_show: 'available',
   own_status: null,
   connected_via: null,
+  allow_plain: false,
 };
 
 /** An account view with the defaults of a fresh account (no connection overrides). */
@@ -960,6 +963,7 @@ export function account(id: number, jid: string, overrides: Partial<AccountView>
     own_show: 'available',
     own_status: null,
     connected_via: null,
+    allow_plain: false,
     ...overrides,
   };
 }

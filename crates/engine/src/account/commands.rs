@@ -65,6 +65,9 @@ pub(super) fn error_state(error: ConnectError) -> ConnectionState {
         ConnectError::Stream(condition) if condition == "conflict" => (ErrorCode::Conflict, "Another client signed in with the same resource and took over this session. Reconnect when it has gone, or use another resource.".to_owned(), None),
         ConnectError::Stream(condition) => (ErrorCode::StreamError, format!("The server ended the session ({condition})."), None),
         ConnectError::Policy(reason) => (ErrorCode::Network, reason, None),
+        ConnectError::Tampered(reason) => (ErrorCode::LoginTampered, reason, None),
+        ConnectError::PlainNotAllowed => (ErrorCode::PlainNotAllowed, "This server accepts the password only in plain form (PLAIN), which it then sees as typed. It travels inside the verified, encrypted connection. Allow it in the account's connection settings if you trust this server.".to_owned(), None),
+        ConnectError::TokenRefused(_) | ConnectError::NoCredentials => (ErrorCode::PasswordMissing, "The server no longer accepts this device's sign-in, and no password is stored for this account. Enter the password again.".to_owned(), None),
         ConnectError::Network(reason) => (ErrorCode::Network, format!("Can't reach the server: {reason}"), None),
     };
     ConnectionState::Error {

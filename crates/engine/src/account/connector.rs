@@ -13,14 +13,12 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures::{SinkExt, StreamExt};
-use sasl::common::{ChannelBinding, Credentials};
 use tokio::io::{AsyncRead, AsyncWrite, BufStream, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 use tokio_xmpp::parsers::stream_features::StreamFeatures;
 use tokio_xmpp::parsers::{jid::Jid, ns, starttls};
-use tokio_xmpp::stanzastream::Connection;
 use tokio_xmpp::xmlstream::{
     initiate_stream, FallibleStreamElement, ReadError, StreamHeader, Timeouts, XmlStream,
     XmppStreamElement,
@@ -28,6 +26,7 @@ use tokio_xmpp::xmlstream::{
 
 use super::proxy::Proxy;
 use super::resolve::{self, Dns, Endpoint, Route};
+use super::sasl::TlsBinding;
 use super::tls::tls_config;
 pub use super::tls::{fingerprint, TrustRoots};
 use crate::event::CertificateInfo;
@@ -67,6 +66,21 @@ pub enum ConnectError {
     /// The server does not offer TLS, or no acceptable SASL mechanism.
     #[error("{0}")]
     Policy(String),
+    /// The login looks tampered with: a downgrade to PLAIN, a wrong SCRAM server signature,
+    /// a SCRAM answer that is not valid. Retrying cannot help.
+    #[error("{0}")]
+    Tampered(String),
+    /// Only PLAIN is offered and the user has not allowed it for this account.
+    #[error(
+        "the server accepts the password only in plain form (PLAIN), not allowed for this account"
+    )]
+    PlainNotAllowed,
+    /// The server refused the stored FAST token (XEP-0484); the password may still work.
+    #[error("the server refused the login token ({0})")]
+    TokenRefused(String),
+    /// Neither a password nor a usable FAST token.
+    #[error("no password is stored for this account")]
+    NoCredentials,
 }
 
 /// Last bytes read from the server, to recover a stream error the stanza stream swallows.
@@ -175,19 +189,28 @@ fn net(e: impl std::fmt::Display) -> ConnectError {
 /// starts, or XEP-0077 registration.
 pub(crate) type OpenStream = XmlStream<Transport, FallibleStreamElement>;
 
+/// An open stream (see [`open_stream`]): its features, the stream reading elements as `T`,
+/// how it was reached, and the channel binding its TLS gives.
+pub(crate) struct Opened<T: xso::FromXml> {
+    pub features: StreamFeatures,
+    pub stream: XmlStream<Transport, T>,
+    pub route: Route,
+    pub binding: TlsBinding,
+}
+
 /// Opens TCP, negotiates TLS (STARTTLS or direct, RFC 6120 §5, XEP-0368), verifies the
 /// certificate against the roots and the account's pins, opens the XML stream and reads its
 /// features.
 ///
 /// Errors: [`ConnectError::Network`], [`ConnectError::Certificate`], [`ConnectError::Policy`]
 /// (no TLS offered), [`ConnectError::Stream`].
-pub(crate) async fn open_stream(
+pub(crate) async fn open_stream<T: xso::FromXml>(
     target: &ConnectTarget,
     roots: &TrustRoots,
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
-) -> Result<(StreamFeatures, OpenStream, Route), ConnectError> {
+) -> Result<Opened<T>, ConnectError> {
     let domain = target.jid.domain().as_str().to_owned();
     let endpoints = match &target.host {
         Some(host) => vec![Endpoint {
@@ -223,7 +246,7 @@ pub(crate) async fn open_stream(
     let mut last = String::from("no server to connect to");
     for endpoint in &endpoints {
         match open_at(&domain, endpoint, target, roots, pins, tap, timeouts).await {
-            Ok((features, stream, address)) => {
+            Ok((features, stream, address, binding)) => {
                 tracing::info!(
                     %domain,
                     host = %endpoint.host,
@@ -238,8 +261,15 @@ pub(crate) async fn open_stream(
                     address: address.to_string(),
                     direct_tls: endpoint.direct_tls,
                     from_srv: endpoint.from_srv,
+                    mechanism: None,
+                    sasl2: false,
                 };
-                return Ok((features, stream, route));
+                return Ok(Opened {
+                    features,
+                    stream,
+                    route,
+                    binding,
+                });
             }
             Err(ConnectError::Network(why)) => {
                 tracing::info!(%domain, host = %endpoint.host, port = endpoint.port, "{why}");
@@ -252,7 +282,7 @@ pub(crate) async fn open_stream(
 }
 
 /// [`open_stream`] at one target.
-async fn open_at(
+async fn open_at<T: xso::FromXml>(
     domain: &str,
     endpoint: &Endpoint,
     target: &ConnectTarget,
@@ -260,7 +290,15 @@ async fn open_at(
     pins: &[String],
     tap: &StreamTap,
     timeouts: Timeouts,
-) -> Result<(StreamFeatures, OpenStream, std::net::SocketAddr), ConnectError> {
+) -> Result<
+    (
+        StreamFeatures,
+        XmlStream<Transport, T>,
+        std::net::SocketAddr,
+        TlsBinding,
+    ),
+    ConnectError,
+> {
     let domain = domain.to_owned();
     let tcp = match &target.proxy {
         Some(proxy) => {
@@ -305,76 +343,41 @@ async fn open_at(
             });
         }
     };
+    let binding = tls_binding(tls.get_ref().1);
     let io: Transport = BufStream::new(Tapped {
         inner: tls,
         tap: tap.clone(),
     });
+    // Inside TLS the stream says who we are (RFC 6120 §4.7.1), which XEP-0484 servers need
+    // to offer the account's FAST mechanisms.
     let header = StreamHeader {
         to: Some(Cow::Owned(domain.clone())),
-        from: None,
+        from: Some(Cow::Owned(target.jid.to_bare().to_string())),
         id: None,
     };
     let stream = initiate_stream(io, ns::JABBER_CLIENT, header, timeouts)
         .await
         .map_err(net)?;
     let (features, stream) = stream
-        .recv_features::<FallibleStreamElement>()
+        .recv_features::<T>()
         .await
         .map_err(|e| ConnectError::Stream(e.to_string()))?;
-    Ok((features, stream, address))
+    Ok((features, stream, address, binding))
 }
 
-/// Opens the stream ([`open_stream`]), logs in with SASL (SCRAM-SHA-256, SCRAM-SHA-1, then
-/// PLAIN, only ever inside TLS) and returns the unbound stream for tokio-xmpp's stanza stream,
-/// which then binds a resource and enables XEP-0198.
-pub async fn connect_and_login(
-    target: &ConnectTarget,
-    password: &str,
-    roots: &TrustRoots,
-    pins: &[String],
-    tap: &StreamTap,
-    timeouts: Timeouts,
-) -> Result<(Connection, Route), ConnectError> {
-    let (features, stream, route) = open_stream(target, roots, pins, tap, timeouts).await?;
-    let domain = target.jid.domain().as_str().to_owned();
-    let username = target
-        .jid
-        .node()
-        .map(|n| n.as_str().to_owned())
-        .ok_or_else(|| ConnectError::Policy("the JID has no user part".into()))?;
-    // No channel binding: Prosody 0.12 offers no SCRAM-*-PLUS, and asking for it with
-    // tls-exporter makes the library fall back to PLAIN (see notes/tokio-xmpp.md).
-    let creds = Credentials::default()
-        .with_username(username)
-        .with_password(password.to_owned())
-        .with_channel_binding(ChannelBinding::None);
-    let stream = tokio_xmpp::client_login(stream, features.sasl_mechanisms, creds)
-        .await
-        .map_err(|e| match e {
-            tokio_xmpp::Error::Auth(tokio_xmpp::error::AuthError::Fail(c)) => {
-                ConnectError::Auth(format!("{c:?}"))
-            }
-            tokio_xmpp::Error::Auth(other) => ConnectError::Policy(other.to_string()),
-            other => net(other),
-        })?;
-    let header = StreamHeader {
-        to: Some(Cow::Owned(domain)),
-        from: None,
-        id: None,
-    };
-    let stream = stream.send_header(header).await.map_err(net)?;
-    let (features, stream) = stream
-        .recv_features()
-        .await
-        .map_err(|e| ConnectError::Stream(e.to_string()))?;
-    Ok((
-        Connection {
-            stream: stream.box_stream(),
-            features,
-            identity: target.jid.clone(),
-        },
-        route,
-    ))
+/// The RFC 9266 `tls-exporter` channel binding of a TLS 1.3 connection (32 bytes, label
+/// `EXPORTER-Channel-Binding`, no context); none on TLS 1.2, where it is not defined
+/// without the extended master secret.
+fn tls_binding(connection: &tokio_rustls::rustls::ClientConnection) -> TlsBinding {
+    use tokio_rustls::rustls::ProtocolVersion;
+    if connection.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        return TlsBinding::default();
+    }
+    TlsBinding {
+        exporter: connection
+            .export_keying_material(vec![0u8; 32], b"EXPORTER-Channel-Binding", None)
+            .ok(),
+    }
 }
 
 /// RFC 6120 §5.4: plain stream header, `<starttls/>`, wait for `<proceed/>`, return the TCP

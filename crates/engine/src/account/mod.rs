@@ -4,10 +4,14 @@
 
 mod commands;
 pub mod connector;
+pub mod login;
 pub mod proxy;
 mod reconnect;
 pub(crate) mod registration;
 pub mod resolve;
+pub mod sasl;
+mod sasl2;
+mod sasl_exchange;
 pub mod tls;
 
 use commands::error_state;
@@ -51,7 +55,11 @@ pub(crate) struct AccountSetup {
     pub account_id: i64,
     pub jid: BareJid,
     pub target: ConnectTarget,
-    pub password: String,
+    /// Password and FAST token (XEP-0484) from the credential provider, and the client id.
+    pub secret: login::Secret,
+    pub policy: sasl::LoginPolicy,
+    /// Where a rotated or refused FAST token is kept or forgotten.
+    pub credentials: Arc<dyn crate::CredentialProvider>,
     pub roots: TrustRoots,
     pub pins: Vec<String>,
     pub store: Store,
@@ -82,6 +90,7 @@ pub(crate) fn spawn(setup: AccountSetup) -> AccountHandle {
 
 struct Actor {
     features: Features,
+    credentials: Arc<dyn crate::CredentialProvider>,
     state: Arc<Mutex<ConnectionState>>,
     reconnector: Reconnector,
     attempts: mpsc::UnboundedReceiver<Attempt>,
@@ -112,7 +121,8 @@ impl Actor {
         let (report, attempts) = mpsc::unbounded_channel();
         let reconnector = Reconnector {
             target: setup.target,
-            password: Arc::new(setup.password),
+            secret: Arc::new(Mutex::new(setup.secret)),
+            policy: Arc::new(Mutex::new(setup.policy)),
             roots: setup.roots,
             pins: setup.pins,
             tap: StreamTap::default(),
@@ -147,6 +157,7 @@ impl Actor {
         };
         Self {
             features,
+            credentials: setup.credentials,
             state,
             reconnector,
             attempts,
@@ -302,6 +313,42 @@ impl Actor {
         self.outbox.flush(&self.features.ctx, stream).await;
     }
 
+    /// Keeps what a login taught: SCRAM seen (store), a new FAST token (credentials).
+    fn keep_login(&mut self, report: login::LoginReport) {
+        let account_id = self.features.ctx.account_id;
+        tracing::info!(
+            account = account_id,
+            mechanism = %report.mechanism,
+            sasl2 = report.sasl2,
+            round_trips = report.round_trips,
+            "logged in"
+        );
+        if report.scram_offered {
+            let store = self.features.ctx.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.set_scram_seen(account_id).await {
+                    tracing::warn!(account = account_id, "SCRAM seen not kept: {e}");
+                }
+            });
+        }
+        if let Some(token) = report.new_token {
+            self.keep_token(Some(token));
+        }
+    }
+
+    /// Keeps (or forgets) the FAST token in the credential provider (the OS keyring in the
+    /// app, which may block: off the actor's task).
+    fn keep_token(&self, token: Option<sasl::FastToken>) {
+        let account_id = self.features.ctx.account_id;
+        let jid = self.features.ctx.jid.to_string();
+        let credentials = self.credentials.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = credentials.set_fast_token(account_id, &jid, token.as_ref()) {
+                tracing::warn!(account = account_id, "FAST token not kept: {e}");
+            }
+        });
+    }
+
     /// Returns true when the attempt was fatal.
     fn on_attempt(&mut self, attempt: Attempt) -> bool {
         match attempt {
@@ -321,6 +368,8 @@ impl Actor {
                     retry_in_secs: retry_in.as_secs().max(1),
                 });
             }
+            Attempt::LoggedIn(report) => self.keep_login(report),
+            Attempt::TokenDropped => self.keep_token(None),
             Attempt::Fatal(error) => {
                 self.set_state(error_state(error));
                 return true;

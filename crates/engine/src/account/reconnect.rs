@@ -11,7 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_xmpp::stanzastream::Connection;
 use tokio_xmpp::xmlstream::Timeouts;
 
-use super::connector::{connect_and_login, ConnectError, ConnectTarget, StreamTap, TrustRoots};
+use super::connector::{ConnectError, ConnectTarget, StreamTap, TrustRoots};
+use super::login::{connect_and_login, LoginReport, Secret};
+use super::sasl::LoginPolicy;
 
 /// What the reconnect task tells its account actor.
 #[derive(Debug)]
@@ -24,6 +26,10 @@ pub(crate) enum Attempt {
         retry_in: Duration,
         reason: String,
     },
+    /// Logged in; what the login taught is to be kept (SCRAM seen, a new FAST token).
+    LoggedIn(LoginReport),
+    /// The server refused the FAST token: it is to be forgotten.
+    TokenDropped,
     /// Stopped for good until the user changes something.
     Fatal(ConnectError),
 }
@@ -32,7 +38,10 @@ pub(crate) enum Attempt {
 #[derive(Clone)]
 pub(crate) struct Reconnector {
     pub target: ConnectTarget,
-    pub password: Arc<String>,
+    /// Password, FAST token and client id; a rotated token replaces the old one here.
+    pub secret: Arc<std::sync::Mutex<Secret>>,
+    /// The SASL policy; `scram_seen` is set here once the server offers SCRAM.
+    pub policy: Arc<std::sync::Mutex<LoginPolicy>>,
     pub roots: TrustRoots,
     pub pins: Vec<String>,
     pub tap: StreamTap,
@@ -68,6 +77,20 @@ fn is_fatal_stream_error(condition: &str) -> bool {
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Reconnector {
+    /// Keeps what a login taught for the next attempts: SCRAM seen, a rotated token.
+    fn learn(&self, report: &LoginReport) {
+        if report.scram_offered {
+            if let Ok(mut policy) = self.policy.lock() {
+                policy.scram_seen = true;
+            }
+        }
+        if let Some(token) = &report.new_token {
+            if let Ok(mut secret) = self.secret.lock() {
+                secret.token = Some(token.clone());
+            }
+        }
+    }
+
     /// Runs attempts until one succeeds (the connection goes into `slot`) or a fatal error;
     /// gives up quietly when the stanza stream is gone (`slot` closed).
     pub async fn run(self, mut slot: oneshot::Sender<Connection>) {
@@ -85,16 +108,55 @@ impl Reconnector {
         loop {
             attempt = attempt.saturating_add(1);
             let _ = self.report.send(Attempt::Started(attempt));
+            let secret = match self.secret.lock() {
+                Ok(secret) => secret.clone(),
+                Err(_) => return,
+            };
+            let policy = self.policy.lock().map(|p| *p).unwrap_or_default();
+            let login = connect_and_login(
+                &self.target,
+                &secret,
+                policy,
+                &self.roots,
+                &self.pins,
+                &self.tap,
+                timeouts,
+            );
             let outcome = tokio::select! {
-                r = tokio::time::timeout(ATTEMPT_TIMEOUT, connect_and_login(&self.target, &self.password, &self.roots, &self.pins, &self.tap, timeouts)) => r,
+                r = tokio::time::timeout(ATTEMPT_TIMEOUT, login) => r,
                 _ = slot.closed() => return,
             };
             let reason = match outcome {
-                Ok(Ok((connection, route))) => {
+                Ok(Ok((connection, mut route, report))) => {
+                    route.mechanism = Some(report.mechanism.clone());
+                    route.sasl2 = report.sasl2;
                     if let Ok(mut now) = self.route.lock() {
                         *now = Some(route);
                     }
+                    self.learn(&report);
+                    let _ = self.report.send(Attempt::LoggedIn(report));
                     let _ = slot.send(connection);
+                    return;
+                }
+                Ok(Err(ConnectError::TokenRefused(why))) => {
+                    tracing::info!(account = %self.target.jid, "FAST token refused: {why}");
+                    let has_password = match self.secret.lock() {
+                        Ok(mut secret) => {
+                            secret.token = None;
+                            secret.password.is_some()
+                        }
+                        Err(_) => false,
+                    };
+                    let _ = self.report.send(Attempt::TokenDropped);
+                    if has_password {
+                        // The password logs in at once; this attempt does not count.
+                        attempt = attempt.saturating_sub(1);
+                        continue;
+                    }
+                    let _ = self
+                        .report
+                        .send(Attempt::Fatal(ConnectError::NoCredentials));
+                    slot.closed().await;
                     return;
                 }
                 Ok(Err(ConnectError::Network(reason))) => reason,

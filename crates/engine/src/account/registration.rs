@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_xmpp::minidom::Element;
 use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::stanza_error::StanzaError;
-use tokio_xmpp::xmlstream::{ReadError, Timeouts, XmppStreamElement};
+use tokio_xmpp::xmlstream::{FallibleStreamElement, ReadError, Timeouts, XmppStreamElement};
 use tokio_xmpp::Stanza;
 
 use super::connector::{
@@ -76,7 +76,7 @@ pub(crate) async fn connect(
     target: &ConnectTarget,
     roots: &TrustRoots,
 ) -> Result<OpenStream, EngineError> {
-    let (_features, stream, _route) = open_stream(
+    let opened = open_stream::<FallibleStreamElement>(
         target,
         roots,
         &[],
@@ -85,7 +85,7 @@ pub(crate) async fn connect(
     )
     .await
     .map_err(words)?;
-    Ok(stream)
+    Ok(opened.stream)
 }
 
 /// Sends `iq` on `stream` and waits (up to 20 s) for its answer: the result's payload, or the

@@ -95,6 +95,11 @@ pub struct Route {
     pub direct_tls: bool,
     /// Found through the domain's SRV records (not set by hand, not the domain itself).
     pub from_srv: bool,
+    /// The SASL mechanism that logged in (`SCRAM-SHA-1`, `HT-SHA-256-NONE` for a FAST
+    /// token, …); `None` before the login.
+    pub mechanism: Option<String>,
+    /// Whether the login used SASL2 (XEP-0388).
+    pub sasl2: bool,
 }
 
 /// One SRV record as far as ordering goes.

@@ -22,15 +22,45 @@ impl Engine {
         self.account(row.id).await
     }
 
-    /// Disconnects and deletes an account with all its data.
+    /// Disconnects and deletes an account with all its data. A FAST token (XEP-0484) is
+    /// first revoked on the server (best effort, up to 10 s) and forgotten.
     pub async fn remove_account(&self, account_id: i64) -> Result<(), EngineError> {
         self.disconnect(account_id).await;
+        if let Ok(account) = self.inner.store.account(account_id).await {
+            self.revoke_token(&account).await;
+        }
         self.inner.store.delete_account(account_id).await?;
         if let Ok(mut states) = self.inner.states.lock() {
             states.remove(&account_id);
         }
         self.emit(EngineEvent::AccountsChanged);
         Ok(())
+    }
+
+    /// Has the server forget the account's FAST token, then forgets it here. A server that
+    /// cannot be reached keeps it until it expires; that is logged, not an error.
+    async fn revoke_token(&self, account: &crate::store::AccountRow) {
+        let credentials = &self.inner.credentials;
+        let Ok(Some(token)) = credentials.fast_token(account.id, &account.jid) else {
+            return;
+        };
+        if let (Ok(bare), Ok((_, client_id)), Ok(pins)) = (
+            parse_bare_jid(&account.jid),
+            self.inner.store.login_settings(account.id).await,
+            self.inner.store.pinned_certificates(account.id).await,
+        ) {
+            let target = self.target_of(account, &bare);
+            let revoke =
+                account::login::revoke_token(&target, &token, client_id, &self.inner.trust, &pins);
+            match tokio::time::timeout(std::time::Duration::from_secs(10), revoke).await {
+                Ok(Ok(())) => tracing::info!(account = account.id, "FAST token revoked"),
+                Ok(Err(e)) => tracing::info!(account = account.id, "FAST token not revoked: {e}"),
+                Err(_) => tracing::info!(account = account.id, "FAST token not revoked: no answer"),
+            }
+        }
+        if let Err(e) = credentials.set_fast_token(account.id, &account.jid, None) {
+            tracing::warn!(account = account.id, "FAST token not forgotten: {e}");
+        }
     }
 
     /// Enables (connects) or disables (disconnects) an account; remembered across restarts.
@@ -71,6 +101,9 @@ impl Engine {
             .store
             .set_account_connection(account_id, host, settings.port, settings.direct_tls)
             .await?;
+        if let Some(allow) = settings.allow_plain {
+            self.inner.store.set_allow_plain(account_id, allow).await?;
+        }
         if self.inner.store.account(account_id).await?.enabled {
             self.connect(account_id).await?;
         }
@@ -103,23 +136,40 @@ impl Engine {
         self.connect(account_id).await
     }
 
+    /// Where and how to connect `account` (its resource, host and port overrides, the
+    /// engine's DNS and proxy).
+    fn target_of(&self, account: &crate::store::AccountRow, bare: &BareJid) -> ConnectTarget {
+        let jid = match &account.resource {
+            Some(r) => Jid::new(&format!("{}/{}", account.jid, r))
+                .unwrap_or_else(|_| Jid::from(bare.clone())),
+            None => Jid::from(bare.clone()),
+        };
+        ConnectTarget {
+            jid,
+            host: account.host.clone(),
+            port: account.port.and_then(|p| u16::try_from(p).ok()),
+            direct_tls: account.direct_tls,
+            dns: self.inner.dns,
+            proxy: self.inner.proxy.clone(),
+        }
+    }
+
     /// (Re)starts the actor of an account.
     pub(crate) async fn connect(&self, account_id: i64) -> Result<(), EngineError> {
         self.disconnect(account_id).await;
         let account = self.inner.store.account(account_id).await?;
-        let password = match self.inner.credentials.password(account_id, &account.jid) {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                self.set_offline_state(
-                    account_id,
-                    ConnectionState::Error {
-                        code: ErrorCode::PasswordMissing,
-                        message: "No password is stored for this account. Enter it again.".into(),
-                        cert: None,
-                    },
-                );
-                return Ok(());
-            }
+        let credentials = &self.inner.credentials;
+        // A kept FAST token logs in without the password (XEP-0484); a token that cannot
+        // be read only costs the password login.
+        let token = credentials
+            .fast_token(account_id, &account.jid)
+            .unwrap_or_else(|e| {
+                tracing::warn!(account = account_id, "FAST token not read: {e}");
+                None
+            });
+        let password = match credentials.password(account_id, &account.jid) {
+            Ok(password) => password,
+            Err(_) if token.is_some() => None,
             Err(e) => {
                 self.set_offline_state(
                     account_id,
@@ -132,26 +182,32 @@ impl Engine {
                 return Ok(());
             }
         };
+        if password.is_none() && token.is_none() {
+            self.set_offline_state(
+                account_id,
+                ConnectionState::Error {
+                    code: ErrorCode::PasswordMissing,
+                    message: "No password is stored for this account. Enter it again.".into(),
+                    cert: None,
+                },
+            );
+            return Ok(());
+        }
+        let (policy, client_id) = self.inner.store.login_settings(account_id).await?;
         let bare = parse_bare_jid(&account.jid)?;
-        let jid = match &account.resource {
-            Some(r) => Jid::new(&format!("{}/{}", account.jid, r))
-                .unwrap_or_else(|_| Jid::from(bare.clone())),
-            None => Jid::from(bare.clone()),
-        };
-        let target = ConnectTarget {
-            jid,
-            host: account.host.clone(),
-            port: account.port.and_then(|p| u16::try_from(p).ok()),
-            direct_tls: account.direct_tls,
-            dns: self.inner.dns,
-            proxy: self.inner.proxy.clone(),
-        };
+        let target = self.target_of(&account, &bare);
         let pins = self.inner.store.pinned_certificates(account_id).await?;
         let handle = account::spawn(AccountSetup {
             account_id,
             jid: bare,
             target,
-            password,
+            secret: Secret {
+                password,
+                token,
+                client_id,
+            },
+            policy,
+            credentials: self.inner.credentials.clone(),
             roots: self.inner.trust.clone(),
             pins,
             store: self.inner.store.clone(),
@@ -219,7 +275,10 @@ impl Engine {
             let state = self.state(row.id).await;
             let avatar = self.inner.store.avatar_of(row.id, &row.jid).await?;
             let route = self.route(row.id).await;
-            out.push(AccountView::new(row, state, avatar, route));
+            let (policy, _) = self.inner.store.login_settings(row.id).await?;
+            let mut view = AccountView::new(row, state, avatar, route);
+            view.allow_plain = policy.allow_plain;
+            out.push(view);
         }
         Ok(out)
     }
@@ -232,7 +291,10 @@ impl Engine {
         let state = self.state(account_id).await;
         let avatar = self.inner.store.avatar_of(account_id, &row.jid).await?;
         let route = self.route(account_id).await;
-        Ok(AccountView::new(row, state, avatar, route))
+        let (policy, _) = self.inner.store.login_settings(account_id).await?;
+        let mut view = AccountView::new(row, state, avatar, route);
+        view.allow_plain = policy.allow_plain;
+        Ok(view)
     }
 
     /// How the account's last connection was made (`AccountView::connected_via`).

@@ -10,6 +10,7 @@ mod amend;
 mod avatars;
 mod conversations;
 mod files;
+mod login;
 mod messages;
 mod nicks;
 mod omemo;

@@ -126,6 +126,8 @@ export const ERROR_CODES = [
   'invalid_jid',
   'keyring_unavailable',
   'password_missing',
+  'plain_not_allowed',
+  'login_tampered',
   'account_exists',
   'unknown_account',
   'not_connected',
@@ -165,7 +167,14 @@ export interface Commands {
   remove_account: { args: { accountId: number }; result: null };
   /** Changes the connection settings (null host/port: SRV lookup, default port) and reconnects. */
   update_account: {
-    args: { accountId: number; host: string | null; port: number | null; directTls: boolean };
+    args: {
+      accountId: number;
+      host: string | null;
+      port: number | null;
+      directTls: boolean;
+      /** PLAIN consent (inside verified TLS); null keeps it. */
+      allowPlain: boolean | null;
+    };
     result: AccountView;
   };
   set_account_enabled: { args: { accountId: number; enabled: boolean }; result: null };

@@ -62,14 +62,18 @@ export async function removeAccount(accountId: number): Promise<void> {
   await call('remove_account', { accountId });
 }
 
-/** Changes an account's host/port override and direct TLS, then reconnects it. */
+/**
+ * Changes an account's host/port override, direct TLS and PLAIN consent (null keeps it), then
+ * reconnects it.
+ */
 export function updateAccount(
   accountId: number,
   host: string | null,
   port: number | null,
   directTls: boolean,
+  allowPlain: boolean | null = null,
 ): Promise<AccountView> {
-  return call('update_account', { accountId, host, port, directTls });
+  return call('update_account', { accountId, host, port, directTls, allowPlain });
 }
 
 export async function setAccountEnabled(accountId: number, enabled: boolean): Promise<void> {

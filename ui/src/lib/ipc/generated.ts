@@ -4,7 +4,7 @@
 /**
  * Stable, machine-readable error codes shared with the UI (never branch on English text).
  */
-export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "file" | "internal";
+export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "plain_not_allowed" | "login_tampered" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "file" | "internal";
 
 /**
  * What kind of problem stopped the database from opening.
@@ -102,7 +102,16 @@ direct_tls: boolean,
 /**
  * Found through the domain's SRV records (not set by hand, not the domain itself).
  */
-from_srv: boolean, };
+from_srv: boolean, 
+/**
+ * The SASL mechanism that logged in (`SCRAM-SHA-1`, `HT-SHA-256-NONE` for a FAST
+ * token, …); `None` before the login.
+ */
+mechanism: string | null, 
+/**
+ * Whether the login used SASL2 (XEP-0388).
+ */
+sasl2: boolean, };
 
 /**
  * An account with its connection state.
@@ -152,7 +161,11 @@ own_status: string | null,
  * How the account is connected while online (host, port, address, TLS, found by SRV);
  * `None` otherwise.
  */
-connected_via: Route | null, };
+connected_via: Route | null, 
+/**
+ * The user allows sending the password as PLAIN (inside verified TLS) to this server.
+ */
+allow_plain: boolean, };
 
 /**
  * The add-account form.

@@ -120,7 +120,12 @@ export class AccountsStore {
    */
   async update(
     accountId: number,
-    settings: { host: string | null; port: number | null; directTls: boolean },
+    settings: {
+      host: string | null;
+      port: number | null;
+      directTls: boolean;
+      allowPlain?: boolean | null;
+    },
   ): Promise<AccountView> {
     const stateBefore = this.#byId.get(accountId)?.state;
     const account = await ipc.updateAccount(
@@ -128,6 +133,7 @@ export class AccountsStore {
       settings.host,
       settings.port,
       settings.directTls,
+      settings.allowPlain ?? null,
     );
     const known = this.#byId.get(accountId);
     if (!known) return account; // Removed meanwhile: don't bring it back.

@@ -273,7 +273,7 @@ describe('editing an account', () => {
 
   test('the form says how the online account is connected', async () => {
     const srv = account(4, 'dave@example.org', {
-      connected_via: { host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true },
+      connected_via: { host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true, mechanism: null, sasl2: false },
     });
     backendWith(srv);
     renderApp();
@@ -301,10 +301,13 @@ describe('editing an account', () => {
     await fireEvent.input(host, { target: { value: '  ' } });
     await fireEvent.input(port, { target: { value: '' } });
     await fireEvent.click(tls);
+    const plain = within(form).getByTestId<HTMLInputElement>(`edit-allow-plain-${CUSTOM.id}`);
+    expect(plain.checked, 'PLAIN is off unless the user allows it').toBe(false);
+    await fireEvent.click(plain);
     await fireEvent.click(within(form).getByRole('button', { name: 'Save and reconnect' }));
     await waitFor(() =>
       expect(backend.callsOf('update_account')).toEqual([
-        { accountId: CUSTOM.id, host: null, port: null, directTls: false },
+        { accountId: CUSTOM.id, host: null, port: null, directTls: false, allowPlain: true },
       ]),
     );
     await waitFor(() => expect(screen.queryByTestId(`edit-account-form-${CUSTOM.id}`)).toBeNull());
@@ -349,7 +352,7 @@ describe('editing an account', () => {
     await fireEvent.submit(form);
     await waitFor(() => expect(within(form).getByRole('alert').dataset['code']).toBe('unknown_account'));
     expect(backend.callsOf('update_account')).toEqual([
-      { accountId: CUSTOM.id, host: 'xmpp.example.net', port: 5222, directTls: true },
+      { accountId: CUSTOM.id, host: 'xmpp.example.net', port: 5222, directTls: true, allowPlain: false },
     ]);
     expect(screen.getByTestId(`edit-account-form-${CUSTOM.id}`), 'the form stays up').toBeTruthy();
   });

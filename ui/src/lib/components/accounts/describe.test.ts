@@ -18,14 +18,24 @@ describe('checkJid', () => {
 describe('describeRoute', () => {
   test('an SRV target: host, port, address, TLS kind and how it was found', () => {
     expect(
-      describeRoute({ host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true }),
+      describeRoute({ host: 'xmpp.example.org', port: 5222, address: '192.0.2.7:5222', direct_tls: false, from_srv: true, mechanism: null, sasl2: false }),
     ).toBe('Connected to xmpp.example.org:5222 (192.0.2.7:5222) with STARTTLS, found through the domain’s DNS SRV records.');
   });
 
   test('a host given by hand as an address is not repeated', () => {
     expect(
-      describeRoute({ host: '127.0.0.1', port: 5223, address: '127.0.0.1:5223', direct_tls: true, from_srv: false }),
+      describeRoute({ host: '127.0.0.1', port: 5223, address: '127.0.0.1:5223', direct_tls: true, from_srv: false, mechanism: null, sasl2: false }),
     ).toBe('Connected to 127.0.0.1:5223 with direct TLS.');
+  });
+
+  test('the login: its mechanism, SASL2, and whether a token stood in for the password', () => {
+    const route = { host: 'h', port: 5222, address: 'h:5222', direct_tls: false, from_srv: false };
+    expect(describeRoute({ ...route, mechanism: 'SCRAM-SHA-1', sasl2: false })).toBe(
+      'Connected to h:5222 with STARTTLS. Signed in with SCRAM-SHA-1.',
+    );
+    expect(describeRoute({ ...route, mechanism: 'HT-SHA-256-EXPR', sasl2: true })).toBe(
+      'Connected to h:5222 with STARTTLS. Signed in with HT-SHA-256-EXPR (SASL2), this device’s login token, without the password.',
+    );
   });
 });
 

@@ -10,7 +10,12 @@ export function describeRoute(route: Route): string {
   const tls = route.direct_tls ? 'direct TLS' : 'STARTTLS';
   const found = route.from_srv ? ', found through the domain’s DNS SRV records' : '';
   const address = route.address === `${route.host}:${route.port}` ? '' : ` (${route.address})`;
-  return `Connected to ${route.host}:${route.port}${address} with ${tls}${found}.`;
+  const login = route.mechanism
+    ? ` Signed in with ${route.mechanism}${route.sasl2 ? ' (SASL2)' : ''}${
+        route.mechanism.startsWith('HT-') ? ', this device’s login token, without the password' : ''
+      }.`
+    : '';
+  return `Connected to ${route.host}:${route.port}${address} with ${tls}${found}.${login}`;
 }
 
 /** What went wrong, phrased so the user knows what to do next. */
@@ -32,6 +37,10 @@ export function errorAdvice(code: ErrorCode): string {
       return "Linnet can't use the system keyring to keep the password. Unlock or start your keyring (for example GNOME Keyring or KWallet) and try again, or keep the password for this session only.";
     case 'password_missing':
       return 'No password is stored for this account (a password kept for one session only is forgotten when Linnet quits). Enter it again.';
+    case 'plain_not_allowed':
+      return 'This server accepts the password only in plain form (PLAIN), so it sees it as typed; it still travels inside the verified, encrypted connection. If you trust this server, allow PLAIN in the account’s connection settings (Edit).';
+    case 'login_tampered':
+      return 'The login looked tampered with, so Linnet stopped before the password could leak. Someone may be intercepting the connection: try another network, and ask the server’s admin.';
     case 'account_exists':
       return 'This account is already added.';
     case 'unknown_account':
@@ -85,6 +94,10 @@ function errorLabel(code: ErrorCode): string {
       return 'Keyring unavailable';
     case 'password_missing':
       return 'Password needed';
+    case 'plain_not_allowed':
+      return 'Plain password login needs your consent';
+    case 'login_tampered':
+      return 'Insecure login refused';
     case 'account_exists':
       return 'Already added';
     case 'unknown_account':
