@@ -208,7 +208,7 @@ fn system_proxy() -> Option<linnet_engine::account::proxy::Proxy> {
     use linnet_engine::account::proxy::Proxy;
     match Proxy::from_env()? {
         Ok(proxy) => {
-            tracing::info!(server = %proxy.server, "connecting through the SOCKS5 proxy in ALL_PROXY");
+            tracing::info!(server = %proxy.server, kind = ?proxy.kind, "connecting through the proxy in ALL_PROXY");
             Some(proxy)
         }
         Err(reason) => {

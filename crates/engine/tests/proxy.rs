@@ -105,3 +105,46 @@ async fn the_connection_goes_through_the_proxy_with_or_without_a_password() {
     engine.shutdown().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_goes_through_an_http_connect_proxy_and_a_wrong_password_stops_it() {
+    init_tracing();
+    let mut server = Server::start().await.unwrap();
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let target = format!("127.0.0.1:{}", server.c2s_port());
+
+    // Basic Proxy-Authorization with the right user name and password.
+    let http = SocksProxy::start_http(Some(("linnet", "proxy-pw")))
+        .await
+        .unwrap();
+    let url = http.url("http").replace("://", "://linnet:proxy-pw@");
+    let engine = engine_via(&server, Proxy::parse(&url).unwrap(), "http-ok", &alice).await;
+    let mut rx = engine.subscribe();
+    let acc = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, acc.id).await;
+    assert!(
+        http.connections()
+            .iter()
+            .any(|c| c.ends_with(&format!("-> {target}"))),
+        "the XMPP connection went through the HTTP proxy: {:?}",
+        http.connections()
+    );
+    engine.shutdown().await;
+
+    // The wrong password: the proxy answers 407, the attempt fails and is retried, never
+    // direct.
+    let http = SocksProxy::start_http(Some(("linnet", "proxy-pw")))
+        .await
+        .unwrap();
+    let url = http.url("http").replace("://", "://linnet:wrong@");
+    let engine = engine_via(&server, Proxy::parse(&url).unwrap(), "http-wrong", &alice).await;
+    let mut rx = engine.subscribe();
+    let acc = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_event(&mut rx, Duration::from_secs(30), "a failed attempt", |e| {
+        is_state(e, acc.id, "reconnecting")
+    })
+    .await;
+    assert!(http.connections().is_empty(), "{:?}", http.connections());
+    engine.shutdown().await;
+    server.shutdown().await;
+}

@@ -1,5 +1,6 @@
-//! A SOCKS5 proxy on loopback for tests: pproxy (PyPI, an implementation we did not write)
-//! run from the harness's Python, its log read to see which connections went through it.
+//! A SOCKS5 or HTTP CONNECT proxy on loopback for tests: pproxy (PyPI, an implementation we
+//! did not write) run from the harness's Python, its log read to see which connections went
+//! through it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,7 +10,7 @@ use tokio::process::{Child, Command};
 
 use crate::{python, HarnessError};
 
-/// A running pproxy SOCKS5 server on 127.0.0.1 (killed when dropped).
+/// A running pproxy server on 127.0.0.1 (killed when dropped).
 pub struct SocksProxy {
     port: u16,
     log: Arc<Mutex<Vec<String>>>,
@@ -22,10 +23,25 @@ impl SocksProxy {
     ///
     /// Errors: [`HarnessError`] when pproxy cannot start or does not say it serves in 20 s.
     pub async fn start(credentials: Option<(&str, &str)>) -> Result<Self, HarnessError> {
+        Self::start_as("socks5", credentials).await
+    }
+
+    /// Like [`Self::start`], an HTTP proxy answering `CONNECT` (RFC 9110 §9.3.6); with
+    /// `credentials`, it asks for them as Basic `Proxy-Authorization`.
+    ///
+    /// Errors: as [`Self::start`].
+    pub async fn start_http(credentials: Option<(&str, &str)>) -> Result<Self, HarnessError> {
+        Self::start_as("http", credentials).await
+    }
+
+    async fn start_as(
+        scheme: &str,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<Self, HarnessError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let mut listen = format!("socks5://127.0.0.1:{port}");
+        let mut listen = format!("{scheme}://127.0.0.1:{port}");
         if let Some((user, pass)) = credentials {
             listen.push_str(&format!("#{user}:{pass}"));
         }

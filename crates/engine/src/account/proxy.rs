@@ -1,10 +1,12 @@
-//! Connecting through a SOCKS5 proxy (RFC 1928, user name and password by RFC 1929), set
-//! system-wide: `EngineConfig::proxy`, which the app takes from the `ALL_PROXY` (or
-//! `all_proxy`) environment variable, the setting curl, Git and most desktop programs read.
-//!
-//! `socks5h://` lets the proxy resolve host names (nothing about the server's address is
-//! asked of our DNS but its SRV records); `socks5://` resolves them here and hands the proxy
-//! an address. The handshake is tokio-socks'.
+//! Connecting through a proxy, set system-wide: `EngineConfig::proxy`, which the app takes
+//! from the `ALL_PROXY` (or `all_proxy`) environment variable, the setting curl, Git and most
+//! desktop programs read. Two kinds:
+//! - SOCKS5 (RFC 1928, user name and password by RFC 1929; tokio-socks): `socks5h://` lets
+//!   the proxy resolve host names (nothing about the server's address is asked of our DNS
+//!   but its SRV records); `socks5://` resolves them here and hands the proxy an address.
+//! - HTTP `CONNECT` (RFC 9110 §9.3.6; hyper): `http://`, the proxy resolves the name; a user
+//!   name and password go as Basic `Proxy-Authorization` (RFC 9110 §11.7.1), in the clear to
+//!   the proxy, as with every `http://` proxy. XMPP's own TLS runs inside the tunnel.
 
 use std::net::SocketAddr;
 
@@ -14,9 +16,20 @@ use tokio_socks::TargetAddr;
 
 use super::resolve::{self, Dns};
 
-/// A SOCKS5 proxy to connect through.
+/// The proxy protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// SOCKS5 (`socks5://`, `socks5h://`).
+    Socks5,
+    /// HTTP `CONNECT` (`http://`).
+    HttpConnect,
+}
+
+/// A proxy to connect through.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
+    /// SOCKS5 or HTTP CONNECT.
+    pub kind: ProxyKind,
     /// `host:port` of the proxy, as shown.
     pub server: String,
     /// The proxy's host name or address (an IPv6 one without brackets).
@@ -36,6 +49,7 @@ impl std::fmt::Debug for Proxy {
     // The password never reaches a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Proxy")
+            .field("kind", &self.kind)
             .field("server", &self.server)
             .field("remote_dns", &self.remote_dns)
             .field(
@@ -47,20 +61,22 @@ impl std::fmt::Debug for Proxy {
 }
 
 impl Proxy {
-    /// Reads `socks5://[user:password@]host:port` or `socks5h://…` (port 1080 when none).
+    /// Reads `socks5://[user:password@]host:port`, `socks5h://…` or `http://…` (port 1080
+    /// when none, as curl).
     ///
-    /// Errors, in words: not a URL, another scheme (HTTP proxies are not supported yet), or
+    /// Errors, in words: not a URL, another scheme (`https://` proxies are not supported), or
     /// no host.
     pub fn parse(text: &str) -> Result<Self, String> {
         let url = url::Url::parse(text.trim())
             .map_err(|e| format!("the proxy {text:?} is not a URL: {e}"))?;
-        let remote_dns = match url.scheme() {
-            "socks5h" => true,
-            "socks5" => false,
+        let (kind, remote_dns) = match url.scheme() {
+            "socks5h" => (ProxyKind::Socks5, true),
+            "socks5" => (ProxyKind::Socks5, false),
+            "http" => (ProxyKind::HttpConnect, true),
             other => {
                 return Err(format!(
-                    "the proxy {text:?} is {other}://; Linnet connects through SOCKS5 proxies \
-                     (socks5:// or socks5h://) only"
+                    "the proxy {text:?} is {other}://; Linnet connects through SOCKS5 \
+                     (socks5:// or socks5h://) and HTTP (http://) proxies"
                 ))
             }
         };
@@ -88,6 +104,7 @@ impl Proxy {
             )
         });
         Ok(Self {
+            kind,
             server,
             host,
             port,
@@ -101,6 +118,7 @@ impl Proxy {
     /// going out without the proxy the user asked for.
     pub fn unusable(reason: String) -> Self {
         Self {
+            kind: ProxyKind::Socks5,
             server: String::new(),
             host: String::new(),
             port: 0,
@@ -123,7 +141,7 @@ impl Proxy {
 
     /// Opens TCP to `host:port` through the proxy: the proxy by its address (looked up
     /// here), then the SOCKS5 CONNECT to the host name (remote DNS) or to its addresses, one
-    /// after the other.
+    /// after the other, or the HTTP CONNECT to the host name.
     ///
     /// Errors, in words: the proxy is unreachable, refuses, or cannot reach the server.
     pub(crate) async fn connect(
@@ -136,6 +154,12 @@ impl Proxy {
             return Err(format!(
                 "the proxy setting is not usable ({reason}), so Linnet does not connect without it"
             ));
+        }
+        if self.kind == ProxyKind::HttpConnect {
+            let socket = resolve::connect(dns, &self.host, self.port)
+                .await
+                .map_err(|e| format!("the proxy {} cannot be reached: {e}", self.server))?;
+            return self.http_connect(socket, host, port).await;
         }
         let targets: Vec<TargetAddr<'_>> =
             if self.remote_dns || host.parse::<std::net::IpAddr>().is_ok() {
@@ -170,6 +194,68 @@ impl Proxy {
         }
         Err(last)
     }
+
+    /// Asks an HTTP proxy on `socket` for a tunnel to `host:port` (RFC 9110 §9.3.6) and
+    /// returns the socket once it answers 2xx.
+    ///
+    /// Errors, in words: the proxy refuses (its status: 407 is a wrong or missing password),
+    /// or the exchange breaks.
+    async fn http_connect(
+        &self,
+        socket: TcpStream,
+        host: &str,
+        port: u16,
+    ) -> Result<TcpStream, String> {
+        use base64::Engine as _;
+        use hyper_util::rt::TokioIo;
+        let failed = |e: &dyn std::fmt::Display| {
+            format!(
+                "the proxy {} could not connect to {host}:{port}: {e}",
+                self.server
+            )
+        };
+        let authority = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let mut request = http::Request::builder()
+            .method(http::Method::CONNECT)
+            .uri(&authority)
+            .header(http::header::HOST, &authority);
+        if let Some((user, pass)) = &self.credentials {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            request = request.header(http::header::PROXY_AUTHORIZATION, format!("Basic {basic}"));
+        }
+        let request = request.body(String::new()).map_err(|e| failed(&e))?;
+        // Header names as RFC 9110 writes them: some proxies (pproxy) match them by case.
+        let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+            .title_case_headers(true)
+            .handshake::<_, String>(TokioIo::new(socket))
+            .await
+            .map_err(|e| failed(&e))?;
+        let driver = tokio::spawn(connection.with_upgrades());
+        let response = sender.send_request(request).await.map_err(|e| failed(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            driver.abort();
+            let why = if status == http::StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+                "it wants another user name or password (407)".to_owned()
+            } else {
+                format!("it answered {status}")
+            };
+            return Err(failed(&why));
+        }
+        let upgraded = hyper::upgrade::on(response).await.map_err(|e| failed(&e))?;
+        // The tunnel is the same socket: take it back, so the connection is a TCP stream like
+        // every other (TCP_NODELAY, QUICKACK). The server speaks only after us, so nothing
+        // may have been read past the proxy's answer.
+        match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) if parts.read_buf.is_empty() => Ok(parts.io.into_inner()),
+            Ok(_) => Err(failed(&"it sent data before we did")),
+            Err(_) => Err(failed(&"the tunnel is not the socket")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -197,8 +283,16 @@ mod tests {
 
     #[test]
     fn other_schemes_and_nonsense_are_refused_in_words() {
-        let http = Proxy::parse("http://proxy.example:3128").unwrap_err();
-        assert!(http.contains("SOCKS5"), "{http}");
+        let http = Proxy::parse("http://u:p@proxy.example:3128").unwrap();
+        assert_eq!(
+            (http.kind, http.server.as_str(), http.remote_dns),
+            (ProxyKind::HttpConnect, "proxy.example:3128", true)
+        );
+        let https = Proxy::parse("https://proxy.example:3128").unwrap_err();
+        assert!(
+            https.contains("SOCKS5") && https.contains("http://"),
+            "{https}"
+        );
         assert!(Proxy::parse("not a url").is_err());
         assert!(Proxy::parse("socks5://").is_err());
     }
