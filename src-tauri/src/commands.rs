@@ -61,8 +61,8 @@ pub async fn remove_account(
     Ok(())
 }
 
-/// Changes an account's host/port override, direct TLS and PLAIN consent (`None` keeps
-/// it), then reconnects it.
+/// Changes an account's host/port override, direct TLS, PLAIN consent (`None` keeps it) and
+/// own proxy (`None`: the system's), then reconnects it.
 #[tauri::command]
 pub async fn update_account(
     engine: State<'_, Engine>,
@@ -71,6 +71,7 @@ pub async fn update_account(
     port: Option<u16>,
     direct_tls: bool,
     allow_plain: Option<bool>,
+    proxy: Option<String>,
 ) -> Result<AccountView> {
     Ok(engine
         .update_account(
@@ -80,6 +81,7 @@ pub async fn update_account(
                 port,
                 direct_tls,
                 allow_plain,
+                proxy,
             },
         )
         .await?)

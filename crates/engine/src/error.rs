@@ -38,6 +38,8 @@ pub enum ErrorCode {
     ServerError,
     /// A link was not a URL Linnet opens (only http, https, mailto and xmpp).
     InvalidUrl,
+    /// A proxy setting Linnet cannot use (not SOCKS5 or HTTP, or with a password to keep).
+    InvalidProxy,
     /// The message (or other item) named does not exist or is not in the state asked for.
     NotFound,
     /// A file could not be read, uploaded, downloaded or saved; the message says why.
@@ -93,6 +95,9 @@ pub enum EngineError {
     /// A file could not be downloaded, decrypted or saved; the text says why, in words.
     #[error("{0}")]
     File(String),
+    /// A proxy setting that cannot be used; the text says why.
+    #[error("{0}")]
+    InvalidProxy(String),
 }
 
 impl EngineError {
@@ -110,6 +115,7 @@ impl EngineError {
             Self::Store(_) | Self::Migrate(_) | Self::Corrupt(_) => ErrorCode::Internal,
             Self::Credentials(_) => ErrorCode::KeyringUnavailable,
             Self::File(_) => ErrorCode::File,
+            Self::InvalidProxy(_) => ErrorCode::InvalidProxy,
         }
     }
 }

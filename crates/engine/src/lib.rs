@@ -129,6 +129,10 @@ pub struct ConnectionSettings {
     /// offers nothing better; `None` leaves it as it is.
     #[serde(default)]
     pub allow_plain: Option<bool>,
+    /// This account's proxy (`socks5://`, `socks5h://` or `http://` URL without a password);
+    /// `None` or blank uses the system setting.
+    #[serde(default)]
+    pub proxy: Option<String>,
 }
 
 struct Inner {

@@ -35,6 +35,8 @@ pub struct AccountView {
     pub connected_via: Option<Route>,
     /// The user allows sending the password as PLAIN (inside verified TLS) to this server.
     pub allow_plain: bool,
+    /// The account's own proxy URL; `None`: the system setting.
+    pub proxy: Option<String>,
 }
 
 impl AccountView {
@@ -59,6 +61,7 @@ impl AccountView {
             own_status,
             connected_via,
             allow_plain: false,
+            proxy: row.proxy,
         }
     }
 }

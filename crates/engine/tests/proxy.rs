@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{account, init_tracing, is_state, temp_db, wait_event, wait_online, Passwords};
 use linnet_engine::account::proxy::Proxy;
-use linnet_engine::{ConnectionState, Engine};
+use linnet_engine::{ConnectionSettings, ConnectionState, Engine, ErrorCode};
 use linnet_testkit::{Server, SocksProxy};
 
 async fn engine_via(server: &Server, proxy: Proxy, db: &str, jid: &str) -> Engine {
@@ -145,6 +145,60 @@ async fn the_connection_goes_through_an_http_connect_proxy_and_a_wrong_password_
     })
     .await;
     assert!(http.connections().is_empty(), "{:?}", http.connections());
+    engine.shutdown().await;
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_can_have_its_own_proxy_without_a_password() {
+    init_tracing();
+    let mut server = Server::start().await.unwrap();
+    let alice = server.register("alice", "alice-pw").await.unwrap();
+    let target = format!("127.0.0.1:{}", server.c2s_port());
+    let passwords = Arc::new(Passwords::default());
+    passwords.set(&alice, "alice-pw");
+    // No system proxy: only the account's.
+    let config = common::config(&server, Some(temp_db("proxy-account")), true);
+    let engine = Engine::start(config, passwords).await.unwrap();
+    let mut rx = engine.subscribe();
+    let acc = engine.add_account(account(&server, &alice)).await.unwrap();
+    wait_online(&engine, &mut rx, acc.id).await;
+
+    let socks = SocksProxy::start(None).await.unwrap();
+    let settings = |proxy: &str| ConnectionSettings {
+        host: Some(server.host()),
+        port: Some(server.c2s_port()),
+        direct_tls: false,
+        allow_plain: None,
+        proxy: Some(proxy.to_owned()),
+    };
+    // A proxy with a password is refused in words: it would have to be kept in the database.
+    let refused = engine
+        .update_account(acc.id, settings("socks5://u:secret@127.0.0.1:1080"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidProxy);
+    assert!(refused.to_string().contains("keyring"), "{refused}");
+    assert_eq!(
+        engine.account(acc.id).await.unwrap().proxy,
+        None,
+        "nothing kept"
+    );
+
+    let view = engine
+        .update_account(acc.id, settings(&socks.url("socks5h")))
+        .await
+        .unwrap();
+    assert_eq!(view.proxy, Some(socks.url("socks5h")));
+    wait_online(&engine, &mut rx, acc.id).await;
+    assert!(
+        socks
+            .connections()
+            .iter()
+            .any(|c| c.ends_with(&format!("-> {target}"))),
+        "the account's connection went through its proxy: {:?}",
+        socks.connections()
+    );
     engine.shutdown().await;
     server.shutdown().await;
 }

@@ -377,6 +377,7 @@ fn to_hostile(port: u16, allow_plain: Option<bool>) -> ConnectionSettings {
         port: Some(port),
         direct_tls: false,
         allow_plain,
+        proxy: None,
     }
 }
 
@@ -450,6 +451,7 @@ async fn plain_needs_consent_a_downgrade_after_scram_and_a_forged_signature_are_
                 port: Some(server.c2s_port()),
                 direct_tls: false,
                 allow_plain: None,
+                proxy: None,
             },
         )
         .await

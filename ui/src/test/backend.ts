@@ -188,6 +188,7 @@ export class FakeBackend {
           own_status: null,
           connected_via: null,
           allow_plain: false,
+          proxy: null,
         };
         this.accounts.push(account);
         return account;
@@ -201,6 +202,7 @@ export class FakeBackend {
           port: a['port'] as number | null,
           direct_tls: a['directTls'] as boolean,
           allow_plain: (a['allowPlain'] as boolean | null) ?? known.allow_plain,
+          proxy: a['proxy'] as string | null,
           state: { kind: 'connecting' },
         };
         this.accounts = this.accounts.map((x) => (x.id === updated.id ? updated : x));
@@ -947,6 +949,7 @@ export const ALICE: AccountView = {
   own_status: null,
   connected_via: null,
   allow_plain: false,
+  proxy: null,
 };
 
 /** An account view with the defaults of a fresh account (no connection overrides). */
@@ -964,6 +967,7 @@ export function account(id: number, jid: string, overrides: Partial<AccountView>
     own_status: null,
     connected_via: null,
     allow_plain: false,
+    proxy: null,
     ...overrides,
   };
 }

@@ -128,6 +128,11 @@ impl Proxy {
         }
     }
 
+    /// Whether the URL carried a user name (and password).
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
     /// The proxy the environment names (`ALL_PROXY`, else `all_proxy`); `None` when neither
     /// is set or the value is empty.
     ///

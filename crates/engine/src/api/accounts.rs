@@ -97,6 +97,23 @@ impl Engine {
             .as_deref()
             .map(str::trim)
             .filter(|h| !h.is_empty());
+        let proxy = settings
+            .proxy
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        if let Some(text) = proxy {
+            let parsed =
+                crate::account::proxy::Proxy::parse(text).map_err(EngineError::InvalidProxy)?;
+            if parsed.has_credentials() {
+                return Err(EngineError::InvalidProxy(
+                    "Linnet keeps passwords only in the system keyring, so an account's proxy \
+                     cannot carry one. Use a proxy without a password here, or set ALL_PROXY \
+                     for all accounts."
+                        .into(),
+                ));
+            }
+        }
         self.inner
             .store
             .set_account_connection(account_id, host, settings.port, settings.direct_tls)
@@ -104,6 +121,10 @@ impl Engine {
         if let Some(allow) = settings.allow_plain {
             self.inner.store.set_allow_plain(account_id, allow).await?;
         }
+        self.inner
+            .store
+            .set_account_proxy(account_id, proxy)
+            .await?;
         if self.inner.store.account(account_id).await?.enabled {
             self.connect(account_id).await?;
         }
@@ -150,7 +171,15 @@ impl Engine {
             port: account.port.and_then(|p| u16::try_from(p).ok()),
             direct_tls: account.direct_tls,
             dns: self.inner.dns,
-            proxy: self.inner.proxy.clone(),
+            // The account's own proxy, else the system's; one that cannot be read stops the
+            // connection rather than going out without it.
+            proxy: match account.proxy.as_deref() {
+                Some(text) => Some(
+                    crate::account::proxy::Proxy::parse(text)
+                        .unwrap_or_else(crate::account::proxy::Proxy::unusable),
+                ),
+                None => self.inner.proxy.clone(),
+            },
         }
     }
 

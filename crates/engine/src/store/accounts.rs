@@ -27,6 +27,8 @@ pub struct AccountRow {
     pub own_show: String,
     /// Our own status text.
     pub own_status: Option<String>,
+    /// This account's proxy URL (no password); `None` uses the system setting.
+    pub proxy: Option<String>,
 }
 
 impl AccountRow {
@@ -53,7 +55,7 @@ impl Store {
             "INSERT INTO accounts (jid, resource, enabled, host, port, direct_tls, created_at)
              VALUES (?, ?, 1, ?, ?, ?, ?)
              RETURNING id, jid, resource, enabled, host, port, direct_tls, roster_ver,
-               own_show, own_status",
+               own_show, own_status, proxy",
         )
         .bind(jid)
         .bind(resource)
@@ -95,7 +97,7 @@ impl Store {
     pub async fn accounts(&self) -> Result<Vec<AccountRow>, EngineError> {
         Ok(sqlx::query_as(
             "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver,
-             own_show, own_status
+             own_show, own_status, proxy
              FROM accounts ORDER BY id",
         )
         .fetch_all(self.pool())
@@ -106,7 +108,7 @@ impl Store {
     pub async fn account(&self, id: i64) -> Result<AccountRow, EngineError> {
         sqlx::query_as(
             "SELECT id, jid, resource, enabled, host, port, direct_tls, roster_ver,
-             own_show, own_status
+             own_show, own_status, proxy
              FROM accounts WHERE id = ?",
         )
         .bind(id)
@@ -144,6 +146,16 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(EngineError::UnknownAccount(id));
         }
+        Ok(())
+    }
+
+    /// Sets (or with `None` clears) the account's own proxy URL.
+    pub async fn set_account_proxy(&self, id: i64, proxy: Option<&str>) -> Result<(), EngineError> {
+        sqlx::query("UPDATE accounts SET proxy = ? WHERE id = ?")
+            .bind(proxy)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 

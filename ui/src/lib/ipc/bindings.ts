@@ -133,6 +133,7 @@ export const ERROR_CODES = [
   'not_connected',
   'server_error',
   'invalid_url',
+  'invalid_proxy',
   'not_found',
   'file',
   'internal',
@@ -174,6 +175,8 @@ export interface Commands {
       directTls: boolean;
       /** PLAIN consent (inside verified TLS); null keeps it. */
       allowPlain: boolean | null;
+      /** The account's own proxy URL (no password); null: the system's. */
+      proxy: string | null;
     };
     result: AccountView;
   };

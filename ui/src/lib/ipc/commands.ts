@@ -63,8 +63,8 @@ export async function removeAccount(accountId: number): Promise<void> {
 }
 
 /**
- * Changes an account's host/port override, direct TLS and PLAIN consent (null keeps it), then
- * reconnects it.
+ * Changes an account's host/port override, direct TLS, PLAIN consent (null keeps it) and own
+ * proxy (null: the system's), then reconnects it.
  */
 export function updateAccount(
   accountId: number,
@@ -72,8 +72,9 @@ export function updateAccount(
   port: number | null,
   directTls: boolean,
   allowPlain: boolean | null = null,
+  proxy: string | null = null,
 ): Promise<AccountView> {
-  return call('update_account', { accountId, host, port, directTls, allowPlain });
+  return call('update_account', { accountId, host, port, directTls, allowPlain, proxy });
 }
 
 export async function setAccountEnabled(accountId: number, enabled: boolean): Promise<void> {

@@ -4,7 +4,7 @@
 /**
  * Stable, machine-readable error codes shared with the UI (never branch on English text).
  */
-export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "plain_not_allowed" | "login_tampered" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "not_found" | "file" | "internal";
+export type ErrorCode = "auth_failed" | "certificate_untrusted" | "conflict" | "stream_error" | "network" | "invalid_jid" | "keyring_unavailable" | "password_missing" | "plain_not_allowed" | "login_tampered" | "account_exists" | "unknown_account" | "not_connected" | "server_error" | "invalid_url" | "invalid_proxy" | "not_found" | "file" | "internal";
 
 /**
  * What kind of problem stopped the database from opening.
@@ -165,7 +165,11 @@ connected_via: Route | null,
 /**
  * The user allows sending the password as PLAIN (inside verified TLS) to this server.
  */
-allow_plain: boolean, };
+allow_plain: boolean, 
+/**
+ * The account's own proxy URL; `None`: the system setting.
+ */
+proxy: string | null, };
 
 /**
  * The add-account form.

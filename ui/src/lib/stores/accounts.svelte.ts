@@ -125,6 +125,7 @@ export class AccountsStore {
       port: number | null;
       directTls: boolean;
       allowPlain?: boolean | null;
+      proxy?: string | null;
     },
   ): Promise<AccountView> {
     const stateBefore = this.#byId.get(accountId)?.state;
@@ -134,6 +135,7 @@ export class AccountsStore {
       settings.port,
       settings.directTls,
       settings.allowPlain ?? null,
+      settings.proxy ?? null,
     );
     const known = this.#byId.get(accountId);
     if (!known) return account; // Removed meanwhile: don't bring it back.

@@ -304,10 +304,19 @@ describe('editing an account', () => {
     const plain = within(form).getByTestId<HTMLInputElement>(`edit-allow-plain-${CUSTOM.id}`);
     expect(plain.checked, 'PLAIN is off unless the user allows it').toBe(false);
     await fireEvent.click(plain);
+    const proxy = within(form).getByLabelText<HTMLInputElement>('Proxy for this account');
+    await fireEvent.input(proxy, { target: { value: ' socks5h://127.0.0.1:9050 ' } });
     await fireEvent.click(within(form).getByRole('button', { name: 'Save and reconnect' }));
     await waitFor(() =>
       expect(backend.callsOf('update_account')).toEqual([
-        { accountId: CUSTOM.id, host: null, port: null, directTls: false, allowPlain: true },
+        {
+          accountId: CUSTOM.id,
+          host: null,
+          port: null,
+          directTls: false,
+          allowPlain: true,
+          proxy: 'socks5h://127.0.0.1:9050',
+        },
       ]),
     );
     await waitFor(() => expect(screen.queryByTestId(`edit-account-form-${CUSTOM.id}`)).toBeNull());
@@ -352,7 +361,7 @@ describe('editing an account', () => {
     await fireEvent.submit(form);
     await waitFor(() => expect(within(form).getByRole('alert').dataset['code']).toBe('unknown_account'));
     expect(backend.callsOf('update_account')).toEqual([
-      { accountId: CUSTOM.id, host: 'xmpp.example.net', port: 5222, directTls: true, allowPlain: false },
+      { accountId: CUSTOM.id, host: 'xmpp.example.net', port: 5222, directTls: true, allowPlain: false, proxy: null },
     ]);
     expect(screen.getByTestId(`edit-account-form-${CUSTOM.id}`), 'the form stays up').toBeTruthy();
   });

@@ -41,6 +41,8 @@ export function errorAdvice(code: ErrorCode): string {
       return 'This server accepts the password only in plain form (PLAIN), so it sees it as typed; it still travels inside the verified, encrypted connection. If you trust this server, allow PLAIN in the account’s connection settings (Edit).';
     case 'login_tampered':
       return 'The login looked tampered with, so Linnet stopped before the password could leak. Someone may be intercepting the connection: try another network, and ask the server’s admin.';
+    case 'invalid_proxy':
+      return 'Linnet cannot use that proxy. Give a socks5://, socks5h:// or http:// address without a password (passwords stay in the system keyring; for a proxy with one, set ALL_PROXY).';
     case 'account_exists':
       return 'This account is already added.';
     case 'unknown_account':
@@ -98,6 +100,8 @@ function errorLabel(code: ErrorCode): string {
       return 'Plain password login needs your consent';
     case 'login_tampered':
       return 'Insecure login refused';
+    case 'invalid_proxy':
+      return 'Proxy not usable';
     case 'account_exists':
       return 'Already added';
     case 'unknown_account':
