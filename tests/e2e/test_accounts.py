@@ -255,6 +255,11 @@ def test_a_server_command_is_run_from_the_accounts_settings_with_its_form(linnet
     account_id = item.get_attribute("data-testid").removeprefix("account-")
     item.find_element(*by_testid(f"edit-account-{account_id}")).click()
     section = wait.until(EC.visibility_of_element_located(by_testid(f"adhoc-commands-{account_id}")))
+    # The connection details name the login: Prosody 0.12 offers SCRAM-SHA-1 (and PLAIN, which
+    # stays off unless allowed).
+    via = linnet.find_element(*by_testid(f"connected-via-{account_id}")).get_attribute("textContent")
+    assert "Signed in with SCRAM-SHA-1." in via, via
+    assert not linnet.find_element(*by_testid(f"edit-allow-plain-{account_id}")).is_selected()
     section.find_element(*by_testid("adhoc-list")).click()
     add_user = wait.until(EC.element_to_be_clickable(
         (By.CSS_SELECTOR, '[data-testid="adhoc-command"][data-node="http://jabber.org/protocol/admin#add-user"]')))

@@ -271,6 +271,8 @@ export class AppState {
     }
     if (state.kind === 'online' && previous !== 'online') {
       this.#report(this.loadRoster(account_id));
+      // The connection details (route, login mechanism) are known once online.
+      this.#report(this.accounts.load());
     }
     // Rooms are joined again on connect (announced as `linnet://room`), but going offline
     // drops their live state without an event: reload when the account comes or goes.

@@ -154,6 +154,33 @@ describe('add-account screen', () => {
     expect(screen.queryByTestId('add-account-form')).toBeNull();
   });
 
+  test('once online, the connection details (route and login) are fetched and shown', async () => {
+    const backend = new FakeBackend();
+    renderApp();
+    await fillAndSubmit('alice@example.org');
+    await waitFor(() => expect(backend.accounts).toHaveLength(1));
+    const id = backend.accounts[0]?.id ?? -1;
+    const known = backend.accounts[0];
+    if (!known) throw new Error('no account');
+    backend.accounts[0] = {
+      ...known,
+      state: { kind: 'online' },
+      connected_via: {
+        host: 'example.org',
+        port: 5222,
+        address: '192.0.2.1:5222',
+        direct_tls: false,
+        from_srv: true,
+        mechanism: 'SCRAM-SHA-1',
+        sasl2: false,
+      },
+    };
+    await backend.emit('linnet://account-state', { account_id: id, state: { kind: 'online' } });
+    await fireEvent.click(await screen.findByTestId(`edit-account-${id}`));
+    const via = await screen.findByTestId(`connected-via-${id}`);
+    expect(via.textContent).toContain('Signed in with SCRAM-SHA-1.');
+  });
+
   test('without a usable keyring, the password can be kept for this session only', async () => {
     const backend = new FakeBackend();
     const keyringError = 'No usable system keyring (no Secret Service on the bus).';
