@@ -126,7 +126,12 @@ pub async fn connect_and_login(
     let offered = &features.sasl_mechanisms;
     let choice = choose(offered, can_bind(&binding, cb_types), policy)?;
     let mut mechanism = sasl::mechanism(choice, username, password, &binding, offered)?;
-    let exchanged = legacy_login(&mut stream, mechanism.as_mut()).await?;
+    let exchanged = legacy_login(
+        &mut stream,
+        mechanism.as_mut(),
+        &sasl::advertised(offered, cb_types),
+    )
+    .await?;
     // RFC 6120 §6.4.6: a new stream after success.
     let stream = stream
         .initiate_reset()

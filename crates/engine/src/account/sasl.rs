@@ -23,7 +23,25 @@ use hmac::{Hmac, Mac};
 use tokio_xmpp::parsers::sasl_cb;
 
 use super::connector::ConnectError;
-pub(crate) use super::sasl_exchange::{exchange, legacy_login, next_element, Profile};
+pub(crate) use super::sasl_exchange::{exchange, legacy_login, next_element, Advertised, Profile};
+
+/// What the server advertised, for XEP-0474's check: `mechanisms` of the profile in use and
+/// the XEP-0440 channel-binding types, if sent.
+pub(crate) fn advertised<'a>(
+    mechanisms: impl IntoIterator<Item = &'a String>,
+    cb_types: Option<&[sasl_cb::Type]>,
+) -> Advertised {
+    use xso::AsXmlText as _;
+    Advertised {
+        mechanisms: mechanisms.into_iter().cloned().collect(),
+        channel_bindings: cb_types.map(|types| {
+            types
+                .iter()
+                .filter_map(|t| t.as_xml_text().ok().map(|s| s.into_owned()))
+                .collect()
+        }),
+    }
+}
 
 /// What this account's past logins taught and what its user allowed; kept per account.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

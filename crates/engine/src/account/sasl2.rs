@@ -141,7 +141,16 @@ where
         .send(&authenticate)
         .await
         .map_err(|e| ConnectError::Network(e.to_string()))?;
-    let exchanged = match exchange(stream, Profile::Sasl2, mechanism.as_mut(), &initial).await {
+    let offered = sasl::advertised(&auth.mechanisms, cb_types);
+    let exchanged = match exchange(
+        stream,
+        Profile::Sasl2,
+        mechanism.as_mut(),
+        &initial,
+        &offered,
+    )
+    .await
+    {
         Err(ConnectError::Auth(why)) if with_token => return Err(ConnectError::TokenRefused(why)),
         other => other?,
     };

@@ -26,9 +26,48 @@ pub(crate) enum Profile {
 /// the client busy for minutes (OWASP's 2023 figure for SHA-256 is 600,000).
 const MAX_ITERATIONS: u64 = 1_000_000;
 
+/// What the server advertised before the login: its mechanisms (of the profile in use) and,
+/// when it sent XEP-0440's list, its channel-binding types.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Advertised {
+    pub mechanisms: Vec<String>,
+    pub channel_bindings: Option<Vec<String>>,
+}
+
+impl Advertised {
+    /// The XEP-0474 §5.1 downgrade-protection hash (base64) with the SCRAM mechanism's hash:
+    /// the mechanisms sorted (octet order) and joined by U+001E, then, if XEP-0440 was used,
+    /// U+001F and the channel-binding types sorted and joined the same way.
+    pub fn ssdp_hash(&self, sha256: bool) -> String {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let mut mechanisms = self.mechanisms.clone();
+        mechanisms.sort();
+        let mut text = mechanisms.join("\u{1e}");
+        if let Some(types) = &self.channel_bindings {
+            let mut types = types.clone();
+            types.sort();
+            text.push('\u{1f}');
+            text.push_str(&types.join("\u{1e}"));
+        }
+        let digest = if sha256 {
+            sha2::Sha256::digest(text.as_bytes()).to_vec()
+        } else {
+            sha1::Sha1::digest(text.as_bytes()).to_vec()
+        };
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    }
+}
+
 /// Checks a SCRAM server-first-message against our client-first-message: the nonce extends
-/// ours (RFC 5802 §5.1 `r`) and the iteration count is sane.
-pub(crate) fn check_server_first(initial: &[u8], challenge: &[u8]) -> Result<(), ConnectError> {
+/// ours (RFC 5802 §5.1 `r`), the iteration count is sane, and the XEP-0474 `h` attribute,
+/// when the server sends one, matches what it `advertised` (else someone changed the offer).
+pub(crate) fn check_server_first(
+    initial: &[u8],
+    challenge: &[u8],
+    mechanism: &str,
+    advertised: &Advertised,
+) -> Result<(), ConnectError> {
     let text = String::from_utf8_lossy(challenge);
     let field = |msg: &str, key: &str| -> Option<String> {
         msg.split(',')
@@ -48,6 +87,17 @@ pub(crate) fn check_server_first(initial: &[u8], challenge: &[u8]) -> Result<(),
         .ok_or_else(|| tampered("no iteration count"))?;
     if iterations > MAX_ITERATIONS {
         return Err(tampered("it asks for more than a million iterations"));
+    }
+    if let Some(hash) = field(&text, "h=") {
+        let sha256 = mechanism.starts_with("SCRAM-SHA-256");
+        if hash != advertised.ssdp_hash(sha256) {
+            return Err(ConnectError::Tampered(
+                "The login methods this server offered were changed on the way (XEP-0474 \
+                 downgrade protection). Someone may be intercepting the connection, so Linnet \
+                 stopped before sending anything derived from the password."
+                    .into(),
+            ));
+        }
     }
     Ok(())
 }
@@ -71,6 +121,7 @@ pub(crate) async fn exchange<Io>(
     profile: Profile,
     mechanism: &mut (dyn Mechanism + Send),
     initial: &[u8],
+    advertised: &Advertised,
 ) -> Result<Exchanged, ConnectError>
 where
     Io: AsyncBufRead + AsyncWrite + Unpin,
@@ -96,7 +147,7 @@ where
                 let data = challenge_data(profile, element)?;
                 challenges += 1;
                 let response = if scram && challenges == 1 {
-                    check_server_first(initial, &data)?;
+                    check_server_first(initial, &data, mechanism.name(), advertised)?;
                     mechanism.response(&data).map_err(|e| {
                         ConnectError::Tampered(format!(
                             "The server's SCRAM challenge is not valid ({e})."
@@ -265,6 +316,7 @@ where
 pub(crate) async fn legacy_login<Io>(
     stream: &mut XmlStream<Io, Element>,
     mechanism: &mut (dyn Mechanism + Send),
+    advertised: &Advertised,
 ) -> Result<Exchanged, ConnectError>
 where
     Io: AsyncBufRead + AsyncWrite + Unpin,
@@ -281,5 +333,5 @@ where
         })))
         .await
         .map_err(|e| ConnectError::Network(e.to_string()))?;
-    exchange(stream, Profile::Legacy, mechanism, &initial).await
+    exchange(stream, Profile::Legacy, mechanism, &initial, advertised).await
 }

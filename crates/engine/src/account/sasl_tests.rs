@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
-use crate::account::sasl_exchange::{check_server_first, verify};
+use crate::account::sasl_exchange::{check_server_first, verify, Advertised};
 
 fn offer(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
@@ -91,16 +91,16 @@ fn server_first_must_extend_our_nonce_and_ask_for_sane_iterations() {
     // RFC 5802 §5 example.
     let ours = b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL";
     let good = b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
-    check_server_first(ours, good).unwrap();
+    check_server_first(ours, good, "SCRAM-SHA-1", &Advertised::default()).unwrap();
     let foreign = b"r=somebodyelse3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
     assert!(matches!(
-        check_server_first(ours, foreign),
+        check_server_first(ours, foreign, "SCRAM-SHA-1", &Advertised::default()),
         Err(ConnectError::Tampered(_))
     ));
     let same = b"r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096";
-    assert!(check_server_first(ours, same).is_err());
+    assert!(check_server_first(ours, same, "SCRAM-SHA-1", &Advertised::default()).is_err());
     let slow = b"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=100000000";
-    assert!(check_server_first(ours, slow).is_err());
+    assert!(check_server_first(ours, slow, "SCRAM-SHA-1", &Advertised::default()).is_err());
 }
 
 #[test]
@@ -134,7 +134,13 @@ fn the_rfc_7677_exchange_verifies() {
     // needs the server's key, which only a real exchange has: check the fields' handling.
     let server_first =
         format!("r={nonce}%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
-    check_server_first(&initial, server_first.as_bytes()).unwrap();
+    check_server_first(
+        &initial,
+        server_first.as_bytes(),
+        "SCRAM-SHA-256",
+        &Advertised::default(),
+    )
+    .unwrap();
     let client_final = String::from_utf8(scram.response(server_first.as_bytes()).unwrap()).unwrap();
     assert!(client_final.starts_with(&format!("c=biws,r={nonce}%hvYD")));
     assert!(client_final.contains(",p="));
@@ -163,4 +169,27 @@ fn ht_sha_256_hashes_initiator_and_checks_the_responder() {
         ..token
     };
     assert!(HashedToken::new(&expr, "bob", &TlsBinding::default()).is_err());
+}
+
+#[test]
+fn xep_0474_hash_is_the_xeps_own_example_and_a_changed_offer_is_refused() {
+    // XEP-0474 §5.3: SCRAM-SHA-1 and -PLUS, XEP-0440 tls-server-end-point and tls-exporter.
+    let offered = Advertised {
+        mechanisms: vec!["SCRAM-SHA-1-PLUS".into(), "SCRAM-SHA-1".into()],
+        channel_bindings: Some(vec!["tls-server-end-point".into(), "tls-exporter".into()]),
+    };
+    assert_eq!(offered.ssdp_hash(false), "G6k/rBLDqgOhRRaCuuatSDFkJ08=");
+    // The example's own messages: client-first and the server-first with its h.
+    let ours = b"p=tls-exporter,,n=user,r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6";
+    let server_first = b"r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6a09117a6-ac50-4f2f-93f1-93799c2bddf6,s=QSXCR+Q6sek8bf92,i=4096,h=G6k/rBLDqgOhRRaCuuatSDFkJ08=";
+    check_server_first(ours, server_first, "SCRAM-SHA-1-PLUS", &offered).unwrap();
+    // What a MITM that stripped -PLUS and the binding list would have shown us.
+    let stripped = Advertised {
+        mechanisms: vec!["SCRAM-SHA-1".into()],
+        channel_bindings: None,
+    };
+    match check_server_first(ours, server_first, "SCRAM-SHA-1", &stripped) {
+        Err(ConnectError::Tampered(words)) => assert!(words.contains("XEP-0474"), "{words}"),
+        other => panic!("expected the stripped offer refused, got {other:?}"),
+    }
 }
