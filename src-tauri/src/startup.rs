@@ -201,7 +201,7 @@ pub async fn start_afresh(app: AppHandle, startup: State<'_, Startup>) -> Result
     startup.open_with_keyring(&app).await.map_err(refused)
 }
 
-/// The SOCKS5 proxy of the environment (`ALL_PROXY`, the variable curl and most desktop
+/// The proxy (SOCKS5 or HTTP CONNECT) of the environment (`ALL_PROXY`, the variable curl and most desktop
 /// programs read); one that cannot be read makes every connection fail with the reason, never
 /// go out directly.
 fn system_proxy() -> Option<linnet_engine::account::proxy::Proxy> {

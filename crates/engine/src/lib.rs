@@ -96,7 +96,8 @@ pub struct EngineConfig {
     /// The DNS server that finds servers (SRV, A/AAAA records) instead of the system's
     /// resolver configuration; `None` in the app (tests run one on loopback).
     pub nameserver: Option<std::net::SocketAddr>,
-    /// The SOCKS5 proxy every XMPP connection goes through (the app reads `ALL_PROXY`);
+    /// The proxy (SOCKS5 or HTTP CONNECT) every XMPP connection goes through unless an
+    /// account has its own (the app reads `ALL_PROXY`);
     /// `None`: direct.
     pub proxy: Option<account::proxy::Proxy>,
 }

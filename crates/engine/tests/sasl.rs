@@ -208,9 +208,12 @@ async fn a_fast_token_logs_in_without_the_password_rotates_and_is_revoked_on_rem
     engine.shutdown().await;
 }
 
-/// What the hostile server offers and does.
+/// What the hostile server offers and does, switched by the test between connections: the
+/// account keeps one host and port, as it would while someone intercepts its connection.
 #[derive(Clone, Copy, PartialEq)]
 enum Hostile {
+    /// Relays the bytes to the real server on this loopback port (no interception).
+    Relay(u16),
     /// Only PLAIN; records what the client sends.
     PlainOnly,
     /// SCRAM-SHA-1 with a server signature that is not the real one.
@@ -263,7 +266,7 @@ async fn play<S: AsyncRead + AsyncWrite + Unpin>(
     read_header(&mut io, &mut buf).await?;
     let features = match mode {
         Hostile::PlainOnly => "<mechanism>PLAIN</mechanism>",
-        Hostile::ForgedSignature => "<mechanism>SCRAM-SHA-1</mechanism>",
+        Hostile::ForgedSignature | Hostile::Relay(_) => "<mechanism>SCRAM-SHA-1</mechanism>",
     };
     let offer = format!(
         "{HEADER}<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
@@ -308,7 +311,7 @@ async fn play<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// A server on loopback speaking STARTTLS with the harness's certificate for `localhost`,
 /// then `mode`.
-async fn hostile(server: &Server, mode: Hostile) -> (u16, Arc<Mutex<Seen>>) {
+async fn hostile(server: &Server, mode: Arc<Mutex<Hostile>>) -> (u16, Arc<Mutex<Seen>>) {
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     let dir = server.ca_cert().parent().unwrap().to_owned();
@@ -335,7 +338,15 @@ async fn hostile(server: &Server, mode: Hostile) -> (u16, Arc<Mutex<Seen>>) {
         while let Ok((mut tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             let seen = seen2.clone();
+            let mode = *mode.lock().unwrap();
             tokio::spawn(async move {
+                if let Hostile::Relay(port) = mode {
+                    let mut real = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                        .await
+                        .ok()?;
+                    let _ = tokio::io::copy_bidirectional(&mut tcp, &mut real).await;
+                    return Some(());
+                }
                 let mut buf = String::new();
                 read_header(&mut tcp, &mut buf).await?;
                 let starttls = format!(
@@ -402,12 +413,13 @@ async fn plain_needs_consent_a_downgrade_after_scram_and_a_forged_signature_are_
 
     // A server that never offered SCRAM to this account offers only PLAIN: not without
     // consent; with it, PLAIN is sent (inside TLS).
-    let (plain_port, plain_seen) = hostile(&server, Hostile::PlainOnly).await;
+    let mode = Arc::new(Mutex::new(Hostile::PlainOnly));
+    let (port, seen) = hostile(&server, mode.clone()).await;
     let acc = engine
         .add_account(linnet_engine::NewAccount {
             jid: alice.clone(),
             host: Some("127.0.0.1".into()),
-            port: Some(plain_port),
+            port: Some(port),
             direct_tls: false,
         })
         .await
@@ -415,24 +427,21 @@ async fn plain_needs_consent_a_downgrade_after_scram_and_a_forged_signature_are_
     let (code, words) = wait_error(&engine, &mut rx, acc.id).await;
     assert_eq!(code, ErrorCode::PlainNotAllowed, "{words}");
     assert!(words.contains("connection settings"), "{words}");
-    assert!(
-        plain_seen.lock().unwrap().auth.is_empty(),
-        "nothing was sent"
-    );
+    assert!(seen.lock().unwrap().auth.is_empty(), "nothing was sent");
     engine
-        .update_account(acc.id, to_hostile(plain_port, Some(true)))
+        .update_account(acc.id, to_hostile(port, Some(true)))
         .await
         .unwrap();
     assert!(engine.account(acc.id).await.unwrap().allow_plain);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while plain_seen.lock().unwrap().auth.is_empty() {
+    while seen.lock().unwrap().auth.is_empty() {
         assert!(
             Instant::now() < deadline,
             "PLAIN was not sent after consent"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let sent = plain_seen.lock().unwrap().auth[0].clone();
+    let sent = seen.lock().unwrap().auth[0].clone();
     assert!(
         sent.contains("mechanism='PLAIN'") || sent.contains("mechanism=\"PLAIN\""),
         "{sent}"
@@ -442,52 +451,52 @@ async fn plain_needs_consent_a_downgrade_after_scram_and_a_forged_signature_are_
         "{sent}"
     );
 
-    // The real server: SCRAM, now remembered for this account.
-    engine
-        .update_account(
-            acc.id,
-            ConnectionSettings {
-                host: Some(server.host()),
-                port: Some(server.c2s_port()),
-                direct_tls: false,
-                allow_plain: None,
-                proxy: None,
-            },
-        )
-        .await
-        .unwrap();
+    // The same address now reaches the real server: SCRAM, remembered for this account.
+    *mode.lock().unwrap() = Hostile::Relay(server.c2s_port());
+    engine.reconnect(acc.id).await.unwrap();
     wait_online(&engine, &mut rx, acc.id).await;
 
-    // Back to the PLAIN-only server, consent still given: refused as a downgrade, and the
-    // password is not sent again.
-    let before = plain_seen.lock().unwrap().auth.len();
-    engine
-        .update_account(acc.id, to_hostile(plain_port, None))
-        .await
-        .unwrap();
+    // Someone intercepts it and offers only PLAIN; consent is still given: refused as a
+    // downgrade, and the password is not sent again.
+    let before = seen.lock().unwrap().auth.len();
+    *mode.lock().unwrap() = Hostile::PlainOnly;
+    engine.reconnect(acc.id).await.unwrap();
     let (code, words) = wait_error(&engine, &mut rx, acc.id).await;
     assert_eq!(code, ErrorCode::LoginTampered, "{words}");
     assert!(words.contains("intercepting"), "{words}");
     assert_eq!(
-        plain_seen.lock().unwrap().auth.len(),
+        seen.lock().unwrap().auth.len(),
         before,
         "no PLAIN after SCRAM was seen"
     );
 
-    // A server whose SCRAM signature is forged: the session is refused.
-    let (forged_port, forged_seen) = hostile(&server, Hostile::ForgedSignature).await;
-    engine
-        .update_account(acc.id, to_hostile(forged_port, None))
-        .await
-        .unwrap();
+    // Someone answers with a forged SCRAM signature: the session is refused.
+    *mode.lock().unwrap() = Hostile::ForgedSignature;
+    engine.reconnect(acc.id).await.unwrap();
     let (code, words) = wait_error(&engine, &mut rx, acc.id).await;
     assert_eq!(code, ErrorCode::LoginTampered, "{words}");
     assert!(words.contains("could not prove"), "{words}");
-    let auth = forged_seen.lock().unwrap().auth[0].clone();
+    let auth = seen.lock().unwrap().auth.last().cloned().unwrap();
     // On TLS 1.3 with no -PLUS offered, the GS2 flag says we could have bound (RFC 5802).
     assert!(
         auth.contains("SCRAM-SHA-1") && auth.contains("\"y,,n=alice,r="),
         "{auth}"
     );
+
+    // The user points the account at another server: what this one taught is forgotten,
+    // and with consent PLAIN goes to that one.
+    let (other, other_seen) = hostile(&server, Arc::new(Mutex::new(Hostile::PlainOnly))).await;
+    engine
+        .update_account(acc.id, to_hostile(other, None))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while other_seen.lock().unwrap().auth.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "PLAIN was not sent to the new server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     engine.shutdown().await;
 }

@@ -67,7 +67,8 @@ pub(super) fn error_state(error: ConnectError) -> ConnectionState {
         ConnectError::Policy(reason) => (ErrorCode::Network, reason, None),
         ConnectError::Tampered(reason) => (ErrorCode::LoginTampered, reason, None),
         ConnectError::PlainNotAllowed => (ErrorCode::PlainNotAllowed, "This server accepts the password only in plain form (PLAIN), which it then sees as typed. It travels inside the verified, encrypted connection. Allow it in the account's connection settings if you trust this server.".to_owned(), None),
-        ConnectError::TokenRefused(_) | ConnectError::NoCredentials => (ErrorCode::PasswordMissing, "The server no longer accepts this device's sign-in, and no password is stored for this account. Enter the password again.".to_owned(), None),
+        ConnectError::TokenRefused(_) => (ErrorCode::PasswordMissing, "The server no longer accepts this device's sign-in, and no password is stored for this account. Enter the password again.".to_owned(), None),
+        ConnectError::NoCredentials => (ErrorCode::PasswordMissing, "No password is stored for this account, and this device has no sign-in the server accepts on this connection. Enter the password again.".to_owned(), None),
         ConnectError::Network(reason) => (ErrorCode::Network, format!("Can't reach the server: {reason}"), None),
     };
     ConnectionState::Error {

@@ -6,14 +6,10 @@
 //! system roots (tokio-xmpp 6.0); this module replaces them.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, BufStream, ReadBuf};
+use tokio::io::BufStream;
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
@@ -27,6 +23,8 @@ use tokio_xmpp::xmlstream::{
 use super::proxy::Proxy;
 use super::resolve::{self, Dns, Endpoint, Route};
 use super::sasl::TlsBinding;
+pub use super::tap::StreamTap;
+use super::tap::Tapped;
 use super::tls::tls_config;
 pub use super::tls::{fingerprint, TrustRoots};
 use crate::event::CertificateInfo;
@@ -44,7 +42,7 @@ pub struct ConnectTarget {
     pub direct_tls: bool,
     /// Which DNS server finds the domain's SRV targets and addresses.
     pub dns: Dns,
-    /// The SOCKS5 proxy every connection goes through, if any.
+    /// The proxy (SOCKS5 or HTTP CONNECT) every connection goes through, if any.
     pub proxy: Option<Proxy>,
 }
 
@@ -81,102 +79,6 @@ pub enum ConnectError {
     /// Neither a password nor a usable FAST token.
     #[error("no password is stored for this account")]
     NoCredentials,
-}
-
-/// Last bytes read from the server, to recover a stream error the stanza stream swallows.
-#[derive(Debug, Clone, Default)]
-pub struct StreamTap(Arc<Mutex<VecDeque<u8>>>);
-
-const TAP_CAPACITY: usize = 4096;
-
-impl StreamTap {
-    fn record(&self, bytes: &[u8]) {
-        if let Ok(mut buf) = self.0.lock() {
-            buf.extend(bytes);
-            let excess = buf.len().saturating_sub(TAP_CAPACITY);
-            buf.drain(..excess);
-        }
-    }
-
-    /// Takes the defined condition of a `<stream:error>` among the last bytes read, if any
-    /// (RFC 6120 §4.9.3), and clears the tap.
-    pub fn take_stream_error(&self) -> Option<String> {
-        let bytes: Vec<u8> = match self.0.lock() {
-            Ok(mut buf) => buf.drain(..).collect(),
-            Err(_) => return None,
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let start = text.rfind("<stream:error")?;
-        let end = text[start..].find("</stream:error>")? + start + "</stream:error>".len();
-        // Parse the fragment with minidom inside a root that declares the stream prefix.
-        let wrapped = format!(
-            "<w xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>{}</w>",
-            &text[start..end]
-        );
-        let root: minidom::Element = wrapped.parse().ok()?;
-        let error = root.children().next()?;
-        error
-            .children()
-            .find(|c| c.ns() == "urn:ietf:params:xml:ns:xmpp-streams" && c.name() != "text")
-            .map(|c| c.name().to_owned())
-    }
-}
-
-/// A transport wrapper that copies every byte read into a [`StreamTap`].
-pub(crate) struct Tapped<S> {
-    inner: S,
-    tap: StreamTap,
-}
-
-/// Something to do on the socket after each read.
-trait AfterRead {
-    fn after_read(&self) {}
-}
-
-impl AfterRead for tokio_rustls::client::TlsStream<TcpStream> {
-    /// Acknowledge at once (TCP_QUICKACK, Linux). Servers that keep Nagle's algorithm on
-    /// (Prosody's default) hold back the tail of an answer until our ACK; a delayed ACK then
-    /// adds ~40 ms to every round trip, e.g. each page of a MAM catch-up (XEP-0313). The flag
-    /// does not stick, so it is set again after every read. A failure only costs speed.
-    fn after_read(&self) {
-        #[cfg(target_os = "linux")]
-        {
-            let _ = socket2::SockRef::from(self.get_ref().0).set_tcp_quickack(true);
-        }
-    }
-}
-
-impl<S: AsyncRead + AfterRead + Unpin> AsyncRead for Tapped<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = result {
-            self.inner.after_read();
-            let tap = self.tap.clone();
-            tap.record(&buf.filled()[before..]);
-        }
-        result
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tapped<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 pub(crate) type Transport = BufStream<Tapped<tokio_rustls::client::TlsStream<TcpStream>>>;

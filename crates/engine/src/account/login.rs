@@ -15,8 +15,8 @@ use super::resolve::Route;
 use super::sasl::{self, can_bind, choose, legacy_login, offers_scram, FastToken, LoginPolicy};
 use super::sasl2::{self, Restream, Secrets};
 
-/// What an account logs in with.
-#[derive(Debug, Clone)]
+/// What an account logs in with. Its `Debug` leaves the password out.
+#[derive(Clone)]
 pub struct Secret {
     /// The password from the keyring; `None` when only a FAST token is kept.
     pub password: Option<String>,
@@ -24,6 +24,16 @@ pub struct Secret {
     pub token: Option<FastToken>,
     /// This installation's XEP-0388 user-agent id for the account.
     pub client_id: uuid::Uuid,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("token", &self.token)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
 }
 
 /// What a login did, for the account to remember.
@@ -108,7 +118,7 @@ pub async fn connect_and_login(
         let report = LoginReport {
             mechanism: outcome.mechanism,
             sasl2: true,
-            scram_offered: offers_scram(&auth.mechanisms),
+            scram_offered: offers_scram(&auth.mechanisms, can_bind(&binding, cb_types)),
             new_token: outcome.new_token,
             round_trips: outcome.round_trips,
         };
@@ -145,7 +155,7 @@ pub async fn connect_and_login(
     let report = LoginReport {
         mechanism: choice.name().to_owned(),
         sasl2: false,
-        scram_offered: offers_scram(offered),
+        scram_offered: offers_scram(offered, can_bind(&binding, cb_types)),
         new_token: None,
         round_trips: exchanged.round_trips,
     };

@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod sasl;
 mod sasl2;
 mod sasl_exchange;
+mod tap;
 pub mod tls;
 
 use commands::error_state;
@@ -88,9 +89,32 @@ pub(crate) fn spawn(setup: AccountSetup) -> AccountHandle {
     }
 }
 
+/// One task that writes an account's FAST tokens to the credential provider (the OS keyring
+/// in the app, which may block: each write on the blocking pool), one after the other, so a
+/// "forget" and the "keep" after it never swap.
+fn token_writer(
+    credentials: Arc<dyn crate::CredentialProvider>,
+    account_id: i64,
+    jid: String,
+) -> mpsc::UnboundedSender<Option<sasl::FastToken>> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Option<sasl::FastToken>>();
+    tokio::spawn(async move {
+        while let Some(token) = rx.recv().await {
+            let (credentials, jid) = (credentials.clone(), jid.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Err(e) = credentials.set_fast_token(account_id, &jid, token.as_ref()) {
+                    tracing::warn!(account = account_id, "FAST token not kept: {e}");
+                }
+            })
+            .await;
+        }
+    });
+    tx
+}
+
 struct Actor {
     features: Features,
-    credentials: Arc<dyn crate::CredentialProvider>,
+    token_writes: mpsc::UnboundedSender<Option<sasl::FastToken>>,
     state: Arc<Mutex<ConnectionState>>,
     reconnector: Reconnector,
     attempts: mpsc::UnboundedReceiver<Attempt>,
@@ -156,8 +180,12 @@ impl Actor {
             avatars: Default::default(),
         };
         Self {
+            token_writes: token_writer(
+                setup.credentials,
+                setup.account_id,
+                features.ctx.jid.to_string(),
+            ),
             features,
-            credentials: setup.credentials,
             state,
             reconnector,
             attempts,
@@ -336,17 +364,10 @@ impl Actor {
         }
     }
 
-    /// Keeps (or forgets) the FAST token in the credential provider (the OS keyring in the
-    /// app, which may block: off the actor's task).
+    /// Keeps (or forgets) the FAST token in the credential provider, through the account's
+    /// one [`token_writer`], so writes land in the order they were made.
     fn keep_token(&self, token: Option<sasl::FastToken>) {
-        let account_id = self.features.ctx.account_id;
-        let jid = self.features.ctx.jid.to_string();
-        let credentials = self.credentials.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Err(e) = credentials.set_fast_token(account_id, &jid, token.as_ref()) {
-                tracing::warn!(account = account_id, "FAST token not kept: {e}");
-            }
-        });
+        let _ = self.token_writes.send(token);
     }
 
     /// Returns true when the attempt was fatal.

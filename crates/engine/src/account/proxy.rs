@@ -1,6 +1,6 @@
-//! Connecting through a proxy, set system-wide: `EngineConfig::proxy`, which the app takes
-//! from the `ALL_PROXY` (or `all_proxy`) environment variable, the setting curl, Git and most
-//! desktop programs read. Two kinds:
+//! Connecting through a proxy, set system-wide (`EngineConfig::proxy`, which the app takes
+//! from the `ALL_PROXY` or `all_proxy` environment variable, the setting curl, Git and most
+//! desktop programs read) or for one account (`ConnectionSettings::proxy`). Two kinds:
 //! - SOCKS5 (RFC 1928, user name and password by RFC 1929; tokio-socks): `socks5h://` lets
 //!   the proxy resolve host names (nothing about the server's address is asked of our DNS
 //!   but its SRV records); `socks5://` resolves them here and hands the proxy an address.
@@ -60,14 +60,26 @@ impl std::fmt::Debug for Proxy {
     }
 }
 
+/// `text` with any `user:password@` of its authority replaced by `…@`, for messages.
+fn redacted(text: &str) -> String {
+    match (text.find("://"), text.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}…{}", &text[..scheme_end + 3], &text[at..])
+        }
+        _ => text.to_owned(),
+    }
+}
+
 impl Proxy {
     /// Reads `socks5://[user:password@]host:port`, `socks5h://…` or `http://…` (port 1080
-    /// when none, as curl).
+    /// for SOCKS and 80 for HTTP when none).
     ///
-    /// Errors, in words: not a URL, another scheme (`https://` proxies are not supported), or
-    /// no host.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let url = url::Url::parse(text.trim())
+    /// Errors, in words (the URL's user name and password left out): not a URL, another
+    /// scheme (`https://` proxies are not supported), or no host.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        // Errors name the proxy without its user information.
+        let text = redacted(input.trim());
+        let url = url::Url::parse(input.trim())
             .map_err(|e| format!("the proxy {text:?} is not a URL: {e}"))?;
         let (kind, remote_dns) = match url.scheme() {
             "socks5h" => (ProxyKind::Socks5, true),
@@ -85,14 +97,19 @@ impl Proxy {
             .filter(|h| !h.is_empty())
             .ok_or_else(|| format!("the proxy {text:?} names no host"))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let port = url.port().unwrap_or(1080);
+        // `url` drops a port equal to the scheme's default (80 for http), so http's default
+        // is the known one; SOCKS has none in `url`, and 1080 is its registered port.
+        let port = match kind {
+            ProxyKind::HttpConnect => url.port_or_known_default().unwrap_or(80),
+            ProxyKind::Socks5 => url.port().unwrap_or(1080),
+        };
         let server = if host.contains(':') {
             format!("[{host}]:{port}")
         } else {
             format!("{host}:{port}")
         };
         let host = host.to_owned();
-        let credentials = (!url.username().is_empty()).then(|| {
+        let credentials = (!url.username().is_empty() || url.password().is_some()).then(|| {
             let decode = |s: &str| {
                 percent_encoding::percent_decode_str(s)
                     .decode_utf8_lossy()
@@ -293,11 +310,20 @@ mod tests {
             (http.kind, http.server.as_str(), http.remote_dns),
             (ProxyKind::HttpConnect, "proxy.example:3128", true)
         );
-        let https = Proxy::parse("https://proxy.example:3128").unwrap_err();
+        let https = Proxy::parse("https://u:pw@proxy.example:3128").unwrap_err();
         assert!(
             https.contains("SOCKS5") && https.contains("http://"),
             "{https}"
         );
+        assert!(
+            !https.contains("pw"),
+            "the password stays out of messages: {https}"
+        );
+        assert_eq!(Proxy::parse("http://proxy.example:80").unwrap().port, 80);
+        assert_eq!(Proxy::parse("http://proxy.example").unwrap().port, 80);
+        assert!(Proxy::parse("http://:secret@proxy.example:3128")
+            .unwrap()
+            .has_credentials());
         assert!(Proxy::parse("not a url").is_err());
         assert!(Proxy::parse("socks5://").is_err());
     }

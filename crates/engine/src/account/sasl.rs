@@ -52,8 +52,9 @@ pub struct LoginPolicy {
     pub scram_seen: bool,
 }
 
-/// A XEP-0484 FAST token: logs in without the password until `expiry`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A XEP-0484 FAST token: logs in without the password until `expiry`. Its `Debug` leaves
+/// the secret out.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FastToken {
     /// The `HT-*` mechanism the token was issued for, e.g. `HT-SHA-256-NONE`.
     pub mechanism: String,
@@ -61,6 +62,15 @@ pub struct FastToken {
     pub token: String,
     /// When the server stops accepting it (XEP-0082 date-time).
     pub expiry: String,
+}
+
+impl std::fmt::Debug for FastToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastToken")
+            .field("mechanism", &self.mechanism)
+            .field("expiry", &self.expiry)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The channel binding this TLS connection can give: the RFC 9266 exporter (32 bytes,
@@ -97,9 +107,17 @@ impl Choice {
     }
 }
 
-/// Whether `offered` holds a SCRAM mechanism (which [`LoginPolicy::scram_seen`] records).
-pub(crate) fn offers_scram<'a>(offered: impl IntoIterator<Item = &'a String>) -> bool {
-    offered.into_iter().any(|m| m.starts_with("SCRAM-"))
+/// Whether `offered` holds a SCRAM mechanism Linnet could use on this connection (which
+/// [`LoginPolicy::scram_seen`] records): a -PLUS one only when it can bind.
+pub(crate) fn offers_scram<'a>(
+    offered: impl IntoIterator<Item = &'a String>,
+    can_bind: bool,
+) -> bool {
+    offered.into_iter().any(|m| match m.as_str() {
+        "SCRAM-SHA-1" | "SCRAM-SHA-256" => true,
+        "SCRAM-SHA-1-PLUS" | "SCRAM-SHA-256-PLUS" => can_bind,
+        _ => false,
+    })
 }
 
 /// Whether the exporter can be used: we have it, and the server's XEP-0440 list (when it

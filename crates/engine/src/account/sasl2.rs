@@ -187,8 +187,9 @@ xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
 /// stream. tokio-xmpp builds an XML stream of its own element type only by opening a
 /// stream, so that opening is answered here: until the local header has been read, what
 /// tokio-xmpp writes (its own header) is dropped instead of sent, and reads give
-/// [`LOCAL_HEADER`]; after that, bytes pass through both ways. Nothing the server sends is
-/// lost: it sends nothing between its features and our next stanza.
+/// [`LOCAL_HEADER`]; after that, bytes pass through both ways. Bytes the XML parser had
+/// read past the features would be lost; the server sends none before our next stanza
+/// (RFC 6120 §7: the client binds first), which the SASL2 test shows against Prosody.
 pub(crate) struct Restream<Io> {
     inner: Io,
     header_left: &'static [u8],

@@ -26,6 +26,9 @@ pub(crate) enum Profile {
 /// the client busy for minutes (OWASP's 2023 figure for SHA-256 is 600,000).
 const MAX_ITERATIONS: u64 = 1_000_000;
 
+/// The fewest iterations accepted (RFC 7677 §4 and RFC 5802 §5.1: at least 4096).
+const MIN_ITERATIONS: u64 = 4096;
+
 /// What the server advertised before the login: its mechanisms (of the profile in use) and,
 /// when it sent XEP-0440's list, its channel-binding types.
 #[derive(Debug, Clone, Default)]
@@ -87,6 +90,9 @@ pub(crate) fn check_server_first(
         .ok_or_else(|| tampered("no iteration count"))?;
     if iterations > MAX_ITERATIONS {
         return Err(tampered("it asks for more than a million iterations"));
+    }
+    if iterations < MIN_ITERATIONS {
+        return Err(tampered("it asks for fewer than 4096 iterations"));
     }
     if let Some(hash) = field(&text, "h=") {
         let sha256 = mechanism.starts_with("SCRAM-SHA-256");

@@ -114,10 +114,15 @@ impl Engine {
                 ));
             }
         }
+        let before = self.inner.store.account(account_id).await?;
         self.inner
             .store
             .set_account_connection(account_id, host, settings.port, settings.direct_tls)
             .await?;
+        if before.host.as_deref() != host || before.port != settings.port.map(i64::from) {
+            // Another server: the SCRAM it offers (or not) is learnt afresh.
+            self.inner.store.clear_scram_seen(account_id).await?;
+        }
         if let Some(allow) = settings.allow_plain {
             self.inner.store.set_allow_plain(account_id, allow).await?;
         }

@@ -60,6 +60,16 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets that the server offered SCRAM: the account now points at another server (the
+    /// user changed its host or port), whose offer is its own.
+    pub async fn clear_scram_seen(&self, account_id: i64) -> Result<(), EngineError> {
+        sqlx::query("UPDATE account_login SET scram_seen = 0 WHERE account_id = ?")
+            .bind(account_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Whether the user allows PLAIN (inside verified TLS) for the account.
     pub async fn set_allow_plain(&self, account_id: i64, allow: bool) -> Result<(), EngineError> {
         self.login_settings(account_id).await?;

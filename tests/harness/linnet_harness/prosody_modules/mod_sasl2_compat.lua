@@ -1,6 +1,6 @@
 -- Linnet test harness: lets prosody-modules' mod_sasl2 and mod_sasl2_fast (a 2023 snapshot
--- written against Prosody trunk) run on Debian's Prosody 0.12. Three things that snapshot
--- expects and 0.12 lacks are added here; nothing of the modules themselves is changed:
+-- written against Prosody trunk) run on Debian's Prosody 0.12. What that snapshot expects
+-- and 0.12 lacks is added here; nothing of the modules themselves is changed:
 --   conn:ssl_info()                  the TLS session (protocol, cipher), from LuaSec
 --   conn:ssl_exportkeyingmaterial()  RFC 5705 keying material from LuaSec, for
 --                                    tls-exporter channel binding (RFC 9266)
