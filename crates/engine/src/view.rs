@@ -45,6 +45,7 @@ impl AccountView {
         state: ConnectionState,
         avatar: Option<String>,
         route: Option<Route>,
+        allow_plain: bool,
     ) -> Self {
         let (own_show, own_status) = row.own_presence();
         let connected_via = route.filter(|_| state == ConnectionState::Online);
@@ -60,7 +61,7 @@ impl AccountView {
             own_show,
             own_status,
             connected_via,
-            allow_plain: false,
+            allow_plain,
             proxy: row.proxy,
         }
     }

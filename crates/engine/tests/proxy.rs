@@ -34,10 +34,10 @@ async fn the_connection_goes_through_the_proxy_with_or_without_a_password() {
     let mut rx = engine.subscribe();
     let acc = engine.add_account(account(&server, &alice)).await.unwrap();
     wait_online(&engine, &mut rx, acc.id).await;
-    let through = socks.connections();
     assert!(
-        through.iter().any(|c| c.ends_with(&format!("-> {target}"))),
-        "the XMPP connection went through the proxy: {through:?}"
+        socks.relayed_to(&target),
+        "the XMPP connection went through the proxy: {:?}",
+        socks.connections()
     );
     engine.shutdown().await;
 
@@ -50,14 +50,7 @@ async fn the_connection_goes_through_the_proxy_with_or_without_a_password() {
     let mut rx = engine.subscribe();
     let acc = engine.add_account(account(&server, &alice)).await.unwrap();
     wait_online(&engine, &mut rx, acc.id).await;
-    assert!(
-        socks
-            .connections()
-            .iter()
-            .any(|c| c.ends_with(&format!("-> {target}"))),
-        "{:?}",
-        socks.connections()
-    );
+    assert!(socks.relayed_to(&target), "{:?}", socks.connections());
     engine.shutdown().await;
 
     // The wrong proxy password: no connection, never direct. (A fresh pproxy: it lets an
@@ -123,9 +116,7 @@ async fn the_connection_goes_through_an_http_connect_proxy_and_a_wrong_password_
     let acc = engine.add_account(account(&server, &alice)).await.unwrap();
     wait_online(&engine, &mut rx, acc.id).await;
     assert!(
-        http.connections()
-            .iter()
-            .any(|c| c.ends_with(&format!("-> {target}"))),
+        http.relayed_to(&target),
         "the XMPP connection went through the HTTP proxy: {:?}",
         http.connections()
     );
@@ -192,10 +183,7 @@ async fn an_account_can_have_its_own_proxy_without_a_password() {
     assert_eq!(view.proxy, Some(socks.url("socks5h")));
     wait_online(&engine, &mut rx, acc.id).await;
     assert!(
-        socks
-            .connections()
-            .iter()
-            .any(|c| c.ends_with(&format!("-> {target}"))),
+        socks.relayed_to(&target),
         "the account's connection went through its proxy: {:?}",
         socks.connections()
     );

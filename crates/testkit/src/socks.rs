@@ -101,6 +101,12 @@ impl SocksProxy {
         format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
+    /// Whether a connection to `target` (`host:port`) went through it.
+    pub fn relayed_to(&self, target: &str) -> bool {
+        let end = format!("-> {target}");
+        self.connections().iter().any(|c| c.ends_with(&end))
+    }
+
     /// The connections made through it, as pproxy logs them (`socks5 FROM -> TO`).
     pub fn connections(&self) -> Vec<String> {
         self.log

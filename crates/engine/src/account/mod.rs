@@ -5,6 +5,7 @@
 mod commands;
 pub mod connector;
 pub mod login;
+mod memory;
 pub mod proxy;
 mod reconnect;
 pub(crate) mod registration;
@@ -89,32 +90,9 @@ pub(crate) fn spawn(setup: AccountSetup) -> AccountHandle {
     }
 }
 
-/// One task that writes an account's FAST tokens to the credential provider (the OS keyring
-/// in the app, which may block: each write on the blocking pool), one after the other, so a
-/// "forget" and the "keep" after it never swap.
-fn token_writer(
-    credentials: Arc<dyn crate::CredentialProvider>,
-    account_id: i64,
-    jid: String,
-) -> mpsc::UnboundedSender<Option<sasl::FastToken>> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Option<sasl::FastToken>>();
-    tokio::spawn(async move {
-        while let Some(token) = rx.recv().await {
-            let (credentials, jid) = (credentials.clone(), jid.clone());
-            let _ = tokio::task::spawn_blocking(move || {
-                if let Err(e) = credentials.set_fast_token(account_id, &jid, token.as_ref()) {
-                    tracing::warn!(account = account_id, "FAST token not kept: {e}");
-                }
-            })
-            .await;
-        }
-    });
-    tx
-}
-
 struct Actor {
     features: Features,
-    token_writes: mpsc::UnboundedSender<Option<sasl::FastToken>>,
+    login_memory: memory::LoginMemory,
     state: Arc<Mutex<ConnectionState>>,
     reconnector: Reconnector,
     attempts: mpsc::UnboundedReceiver<Attempt>,
@@ -180,8 +158,9 @@ impl Actor {
             avatars: Default::default(),
         };
         Self {
-            token_writes: token_writer(
+            login_memory: memory::LoginMemory::new(
                 setup.credentials,
+                features.ctx.store.clone(),
                 setup.account_id,
                 features.ctx.jid.to_string(),
             ),
@@ -341,35 +320,6 @@ impl Actor {
         self.outbox.flush(&self.features.ctx, stream).await;
     }
 
-    /// Keeps what a login taught: SCRAM seen (store), a new FAST token (credentials).
-    fn keep_login(&mut self, report: login::LoginReport) {
-        let account_id = self.features.ctx.account_id;
-        tracing::info!(
-            account = account_id,
-            mechanism = %report.mechanism,
-            sasl2 = report.sasl2,
-            round_trips = report.round_trips,
-            "logged in"
-        );
-        if report.scram_offered {
-            let store = self.features.ctx.store.clone();
-            tokio::spawn(async move {
-                if let Err(e) = store.set_scram_seen(account_id).await {
-                    tracing::warn!(account = account_id, "SCRAM seen not kept: {e}");
-                }
-            });
-        }
-        if let Some(token) = report.new_token {
-            self.keep_token(Some(token));
-        }
-    }
-
-    /// Keeps (or forgets) the FAST token in the credential provider, through the account's
-    /// one [`token_writer`], so writes land in the order they were made.
-    fn keep_token(&self, token: Option<sasl::FastToken>) {
-        let _ = self.token_writes.send(token);
-    }
-
     /// Returns true when the attempt was fatal.
     fn on_attempt(&mut self, attempt: Attempt) -> bool {
         match attempt {
@@ -389,8 +339,11 @@ impl Actor {
                     retry_in_secs: retry_in.as_secs().max(1),
                 });
             }
-            Attempt::LoggedIn(report) => self.keep_login(report),
-            Attempt::TokenDropped => self.keep_token(None),
+            Attempt::LoggedIn {
+                report,
+                scram_newly_seen,
+            } => self.login_memory.keep(report, scram_newly_seen),
+            Attempt::TokenDropped => self.login_memory.forget_token(),
             Attempt::Fatal(error) => {
                 self.set_state(error_state(error));
                 return true;

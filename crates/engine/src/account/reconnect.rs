@@ -26,8 +26,12 @@ pub(crate) enum Attempt {
         retry_in: Duration,
         reason: String,
     },
-    /// Logged in; what the login taught is to be kept (SCRAM seen, a new FAST token).
-    LoggedIn(LoginReport),
+    /// Logged in; what the login taught is to be kept (a new FAST token, and SCRAM seen when
+    /// `scram_newly_seen`: the first time for this account).
+    LoggedIn {
+        report: LoginReport,
+        scram_newly_seen: bool,
+    },
     /// The server refused the FAST token: it is to be forgotten.
     TokenDropped,
     /// Stopped for good until the user changes something.
@@ -78,9 +82,12 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Reconnector {
     /// Keeps what a login taught for the next attempts: SCRAM seen, a rotated token.
-    fn learn(&self, report: &LoginReport) {
+    /// Returns whether SCRAM was seen now for the first time (to be stored).
+    fn learn(&self, report: &LoginReport) -> bool {
+        let mut newly = false;
         if report.scram_offered {
             if let Ok(mut policy) = self.policy.lock() {
+                newly = !policy.scram_seen;
                 policy.scram_seen = true;
             }
         }
@@ -89,6 +96,7 @@ impl Reconnector {
                 secret.token = Some(token.clone());
             }
         }
+        newly
     }
 
     /// Runs attempts until one succeeds (the connection goes into `slot`) or a fatal error;
@@ -133,8 +141,11 @@ impl Reconnector {
                     if let Ok(mut now) = self.route.lock() {
                         *now = Some(route);
                     }
-                    self.learn(&report);
-                    let _ = self.report.send(Attempt::LoggedIn(report));
+                    let scram_newly_seen = self.learn(&report);
+                    let _ = self.report.send(Attempt::LoggedIn {
+                        report,
+                        scram_newly_seen,
+                    });
                     let _ = slot.send(connection);
                     return;
                 }

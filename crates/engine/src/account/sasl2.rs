@@ -100,15 +100,15 @@ where
             }
             (None, Some(password)) if !secrets.invalidate => {
                 let offered: BTreeSet<String> = auth.mechanisms.iter().cloned().collect();
-                let choice = choose(&offered, can_bind(binding, cb_types), secrets.policy)?;
-                let ht =
-                    if can_bind(binding, cb_types) && fast.iter().any(|m| m == "HT-SHA-256-EXPR") {
-                        Some("HT-SHA-256-EXPR")
-                    } else if fast.iter().any(|m| m == "HT-SHA-256-NONE") {
-                        Some("HT-SHA-256-NONE")
-                    } else {
-                        None
-                    };
+                let bindable = can_bind(binding, cb_types);
+                let choice = choose(&offered, bindable, secrets.policy)?;
+                let ht = if bindable && fast.iter().any(|m| m == "HT-SHA-256-EXPR") {
+                    Some("HT-SHA-256-EXPR")
+                } else if fast.iter().any(|m| m == "HT-SHA-256-NONE") {
+                    Some("HT-SHA-256-NONE")
+                } else {
+                    None
+                };
                 if let Some(ht) = ht {
                     payloads.push(
                         RequestToken {

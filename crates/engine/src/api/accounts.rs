@@ -130,7 +130,7 @@ impl Engine {
             .store
             .set_account_proxy(account_id, proxy)
             .await?;
-        if self.inner.store.account(account_id).await?.enabled {
+        if before.enabled {
             self.connect(account_id).await?;
         }
         self.emit(EngineEvent::AccountsChanged);
@@ -309,10 +309,8 @@ impl Engine {
             let state = self.state(row.id).await;
             let avatar = self.inner.store.avatar_of(row.id, &row.jid).await?;
             let route = self.route(row.id).await;
-            let (policy, _) = self.inner.store.login_settings(row.id).await?;
-            let mut view = AccountView::new(row, state, avatar, route);
-            view.allow_plain = policy.allow_plain;
-            out.push(view);
+            let allow_plain = self.inner.store.allows_plain(row.id).await?;
+            out.push(AccountView::new(row, state, avatar, route, allow_plain));
         }
         Ok(out)
     }
@@ -325,10 +323,8 @@ impl Engine {
         let state = self.state(account_id).await;
         let avatar = self.inner.store.avatar_of(account_id, &row.jid).await?;
         let route = self.route(account_id).await;
-        let (policy, _) = self.inner.store.login_settings(account_id).await?;
-        let mut view = AccountView::new(row, state, avatar, route);
-        view.allow_plain = policy.allow_plain;
-        Ok(view)
+        let allow_plain = self.inner.store.allows_plain(account_id).await?;
+        Ok(AccountView::new(row, state, avatar, route, allow_plain))
     }
 
     /// How the account's last connection was made (`AccountView::connected_via`).

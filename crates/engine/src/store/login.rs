@@ -50,6 +50,18 @@ impl Store {
         ))
     }
 
+    /// Whether the user allows PLAIN for the account (read only: `false` before any
+    /// [`Self::login_settings`]).
+    pub async fn allows_plain(&self, account_id: i64) -> Result<bool, EngineError> {
+        Ok(
+            sqlx::query_scalar("SELECT allow_plain FROM account_login WHERE account_id = ?")
+                .bind(account_id)
+                .fetch_optional(self.pool())
+                .await?
+                .unwrap_or(false),
+        )
+    }
+
     /// Records that the account's server offered SCRAM (never cleared).
     pub async fn set_scram_seen(&self, account_id: i64) -> Result<(), EngineError> {
         self.login_settings(account_id).await?;
